@@ -1,0 +1,248 @@
+/*
+ * kubeharden.h -- the public API of libkubeharden.
+ *
+ * Front ends (the CLI, the admission webhook, tests) include this header
+ * and nothing else from the library. The shape is: configure a scanner,
+ * feed it files or buffers, receive findings through a callback in a
+ * deterministic order, and hand them to a report writer.
+ *
+ * Conventions: functions that can fail return 0 or a negative kh_code and
+ * take a kh_error * (may be NULL) as their last argument. Constructors are
+ * kh_<noun>_new(&out, ...); destructors kh_<noun>_free() accept NULL.
+ */
+#ifndef KUBEHARDEN_H
+#define KUBEHARDEN_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KH_VERSION "0.1.0"
+
+#if defined(__GNUC__)
+#define KH_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define KH_PRINTF(a, b)
+#endif
+
+/* ------------------------------------------------------------------ errors */
+
+/** Result codes. Append-only: values are never renumbered or reused. */
+typedef enum kh_code {
+    KH_OK = 0,          /**< success */
+    KH_ENOMEM = -1,     /**< out of memory */
+    KH_EIO = -2,        /**< a file could not be read or written */
+    KH_EPARSE = -3,     /**< malformed YAML or JSON */
+    KH_EINVALID = -4,   /**< well-formed input with an invalid value */
+    KH_ELIMIT = -5,     /**< a safety limit was hit (alias expansion, depth, size) */
+    KH_EUSAGE = -6,     /**< bad argument or option */
+    KH_ECONFIG = -7,    /**< invalid configuration file */
+    KH_ENOTFOUND = -8   /**< a named thing (rule, file) does not exist */
+} kh_code;
+
+/** An error with the input position it refers to. */
+typedef struct kh_error {
+    kh_code code;
+    const char *file;   /**< input path, "<stdin>", or NULL; borrowed */
+    unsigned line, col; /**< 1-based; 0 when unknown */
+    char message[256];
+} kh_error;
+
+/** Set @p err (if not NULL); returns @p code so callers can `return kh_error_set(...)`. */
+int kh_error_set(kh_error *err, kh_code code, const char *file, unsigned line,
+                 unsigned col, const char *fmt, ...) KH_PRINTF(6, 7);
+
+/** Format as "file:line:col: error: message" into @p buf. */
+void kh_error_format(const kh_error *err, char *buf, size_t size);
+
+/* ------------------------------------------------------------------ rules */
+
+typedef enum kh_severity {
+    KH_SEVERITY_INFO = 0,
+    KH_SEVERITY_LOW = 1,
+    KH_SEVERITY_MEDIUM = 2,
+    KH_SEVERITY_HIGH = 3,
+    KH_SEVERITY_CRITICAL = 4
+} kh_severity;
+
+/** "info", "low", ... */
+const char *kh_severity_name(kh_severity s);
+/** Parse a severity name (case-insensitive). @return 0 or KH_EUSAGE. */
+int kh_severity_parse(kh_severity *out, const char *name);
+
+typedef enum kh_area {
+    KH_AREA_PSS = 0,
+    KH_AREA_WORKLOAD,
+    KH_AREA_IMAGE,
+    KH_AREA_RBAC,
+    KH_AREA_NETPOL,
+    KH_AREA_HA,
+    KH_AREA_CONTROLPLANE,
+    KH_AREA_KUBELET
+} kh_area;
+
+const char *kh_area_name(kh_area a);
+
+/** A rule's registry row, read-only, valid for the life of the program. */
+typedef struct kh_rule_info {
+    const char *id;
+    kh_area area;
+    kh_severity severity;
+    const char *title;
+    const char *why;
+    const char *fix;
+    const char *refs;
+    const char *since;
+} kh_rule_info;
+
+/** Number of registered rules. */
+size_t kh_rule_count(void);
+/** The i-th rule in id order, or NULL when out of range. */
+const kh_rule_info *kh_rule_at(size_t i);
+/** Look a rule up by id; NULL when unknown. */
+const kh_rule_info *kh_rule_find(const char *id);
+
+/* --------------------------------------------------------------- findings */
+
+/**
+ * One finding. Every string is borrowed and valid only during the
+ * callback that receives it (copy what you keep). A parse error or other
+ * input error is delivered as a finding with is_error set, rule_id
+ * "error", and the message.
+ */
+typedef struct kh_finding {
+    const char *rule_id;
+    kh_severity severity;        /**< after config overrides */
+    int is_error;                /**< 1 for an input error (then object fields may be NULL) */
+    const char *file;            /**< "<stdin>" for standard input */
+    unsigned line, col;          /**< 1-based position of the offending node */
+    const char *api_version;     /**< of the object, NULL if absent */
+    const char *kind;
+    const char *namespace_;      /**< "" for cluster-scoped or unset */
+    const char *name;
+    const char *path;            /**< field path, e.g. spec.containers[0].securityContext.privileged */
+    const char *message;
+    const char *suppressed;      /**< the suppression reason, or NULL when active */
+} kh_finding;
+
+/* ----------------------------------------------------------------- config */
+
+/**
+ * Configuration: which rules run, severity overrides and exclusions.
+ * Loaded from a .kubeharden.yaml file or built empty (all rules, defaults).
+ */
+typedef struct kh_config kh_config;
+
+/** An empty configuration (every rule enabled, default severities). */
+int kh_config_new(kh_config **out, kh_error *err);
+
+/**
+ * Load a config file. On a bad file, @p err names file:line:col.
+ * @return 0, KH_EIO or KH_ECONFIG. Caller frees with kh_config_free.
+ */
+int kh_config_load(kh_config **out, const char *path, kh_error *err);
+
+/**
+ * Find ".kubeharden.yaml" walking up from @p start_dir.
+ * @return 0 and a malloc'd path in @p out (caller frees), or KH_ENOTFOUND.
+ */
+int kh_config_discover(char **out, const char *start_dir);
+
+/** Enable only this rule (used by per-rule tests); may be called repeatedly. */
+int kh_config_only_rule(kh_config *cfg, const char *rule_id, kh_error *err);
+
+void kh_config_free(kh_config *cfg);
+
+/* ---------------------------------------------------------------- scanner */
+
+typedef struct kh_scanner kh_scanner;
+
+/**
+ * Receives each finding. Findings arrive in deterministic order: inputs in
+ * the order given (directories walked in byte order of names), and within
+ * an input in order of documents, then line, column and rule id.
+ * Return 0 to go on, non-zero to stop the scan.
+ */
+typedef int (*kh_finding_cb)(const kh_finding *f, void *ud);
+
+/**
+ * Create a scanner. @p cfg is borrowed and must outlive the scanner (NULL
+ * for the defaults). Caller frees with kh_scanner_free.
+ */
+int kh_scanner_new(kh_scanner **out, const kh_config *cfg, kh_finding_cb cb,
+                   void *ud, kh_error *err);
+
+/**
+ * Scan a file, a directory (recursively: *.yaml, *.yml, *.json) or "-" for
+ * standard input. Malformed documents are delivered as error findings and
+ * the scan goes on; @return 0, or KH_EIO when a path cannot be read
+ * (also reported as an error finding).
+ */
+int kh_scan_path(kh_scanner *s, const char *path, kh_error *err);
+
+/** Scan an open stream; @p name labels findings. */
+int kh_scan_stream(kh_scanner *s, FILE *in, const char *name, kh_error *err);
+
+/** Scan a buffer in memory; @p name labels findings. */
+int kh_scan_buffer(kh_scanner *s, const char *buf, size_t len,
+                   const char *name, kh_error *err);
+
+/** Run cluster-wide rules over everything scanned so far and flush. */
+int kh_scanner_finish(kh_scanner *s, kh_error *err);
+
+/** Counters of what the scanner has seen. */
+typedef struct kh_scan_stats {
+    size_t files, documents, objects, errors;
+    size_t findings, suppressed;
+    size_t by_severity[5];       /**< active findings, indexed by kh_severity */
+    size_t bytes;
+} kh_scan_stats;
+
+void kh_scanner_stats(const kh_scanner *s, kh_scan_stats *out);
+
+void kh_scanner_free(kh_scanner *s);
+
+/* ----------------------------------------------------------------- report */
+
+typedef enum kh_format {
+    KH_FORMAT_TEXT = 0,
+    KH_FORMAT_JSON,
+    KH_FORMAT_SARIF,
+    KH_FORMAT_JUNIT
+} kh_format;
+
+/** Parse "text", "json", "sarif" or "junit". @return 0 or KH_EUSAGE. */
+int kh_format_parse(kh_format *out, const char *name);
+
+/**
+ * A streaming report writer: findings are written as they are added (so
+ * memory stays flat for any input size); kh_report_end writes the summary
+ * and closes the document.
+ */
+typedef struct kh_report kh_report;
+
+typedef struct kh_report_options {
+    int color;                   /**< text only: ANSI colour */
+    const char *tool_version;    /**< defaults to KH_VERSION */
+} kh_report_options;
+
+int kh_report_new(kh_report **out, kh_format fmt, FILE *dst,
+                  const kh_report_options *opts, kh_error *err);
+/** Write one finding (suitable as a kh_finding_cb through kh_report_finding_cb). */
+int kh_report_add(kh_report *r, const kh_finding *f);
+/** Adapter: `ud` is a kh_report *. */
+int kh_report_finding_cb(const kh_finding *f, void *ud);
+/** Close the document with a summary; @return 0 or KH_EIO if writing failed. */
+int kh_report_end(kh_report *r, const kh_scan_stats *stats, kh_error *err);
+void kh_report_free(kh_report *r);
+
+/** Write docs/rules.md (Markdown, generated from the registry) to @p dst. */
+int kh_rules_write_doc(FILE *dst, kh_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,116 @@
+/*
+ * node.h -- the read-only document tree that YAML and JSON both load into.
+ *
+ * Every node carries its 1-based line and column. Scalars keep their source
+ * text and the type Kubernetes' YAML decoder resolves them to (YAML 1.1:
+ * yes/on/True are booleans, quoted scalars are strings). Sequences hold
+ * node pointers so that an alias shares its anchor's subtree instead of
+ * copying it. All memory belongs to the arena the document was loaded into.
+ */
+#ifndef KH_DOC_NODE_H
+#define KH_DOC_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "kubeharden.h"
+
+typedef enum kh_node_type {
+    KH_NODE_NULL = 0,   /* ~, null, empty plain scalar */
+    KH_NODE_BOOL,       /* YAML 1.1 booleans, unquoted */
+    KH_NODE_INT,
+    KH_NODE_FLOAT,
+    KH_NODE_STRING,     /* everything else, and every quoted scalar */
+    KH_NODE_MAP,
+    KH_NODE_SEQ
+} kh_node_type;
+
+typedef struct kh_node kh_node;
+typedef struct kh_pair kh_pair;
+
+struct kh_pair {
+    const kh_node *key;
+    const kh_node *value;
+};
+
+struct kh_node {
+    uint8_t type;           /* kh_node_type */
+    uint8_t quoted;         /* scalar written with quotes or as a block literal */
+    uint8_t boolean;        /* value, when type == KH_NODE_BOOL */
+    uint32_t line, col;     /* 1-based */
+    uint32_t len;           /* scalar: text length; map: pairs; seq: items */
+    union {
+        const char *text;           /* scalar: NUL-terminated source value */
+        const kh_pair *pairs;       /* map */
+        const kh_node *const *items;/* seq */
+    } u;
+};
+
+/* One loaded document: the root node and where it came from. */
+typedef struct kh_doc {
+    const kh_node *root;    /* NULL for an empty document */
+    const char *file;       /* borrowed label for positions */
+    unsigned index;         /* 0-based document number in the stream */
+    unsigned line, col;     /* start of the document */
+} kh_doc;
+
+/* Limits against hostile input (billion laughs, deep nesting). */
+#define KH_DOC_MAX_DEPTH 256
+#define KH_DOC_MAX_EXPANDED_NODES (1u << 22)   /* nodes visible after aliases */
+
+/*
+ * Streaming loader. kh_doc_reader reads one document at a time from a
+ * stream or buffer (YAML or JSON: JSON is parsed as YAML flow syntax).
+ *
+ * kh_doc_reader_next loads the next document into @p arena:
+ *   returns 1 and fills *doc when a document was read,
+ *   returns 0 at end of stream,
+ *   returns a negative kh_code with err set (file:line:col) when the
+ *   document is malformed. After KH_EPARSE from the YAML scanner itself the
+ *   stream cannot be resynchronised and the next call returns 0; after a
+ *   semantic error (duplicate key, alias limit, unknown alias, bad merge)
+ *   the reader skips to the next document and goes on.
+ */
+typedef struct kh_doc_reader kh_doc_reader;
+
+int kh_doc_reader_new_stream(kh_doc_reader **out, FILE *in, const char *file,
+                             kh_error *err);
+int kh_doc_reader_new_buffer(kh_doc_reader **out, const char *buf, size_t len,
+                             const char *file, kh_error *err);
+int kh_doc_reader_next(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
+                       kh_error *err);
+/* Bytes consumed so far (for throughput figures). */
+size_t kh_doc_reader_offset(const kh_doc_reader *r);
+void kh_doc_reader_free(kh_doc_reader *r);
+
+/* Load exactly one document from a buffer (config files, AdmissionReviews). */
+int kh_doc_load_buffer(const kh_node **root, kh_arena *arena, const char *buf,
+                       size_t len, const char *file, kh_error *err);
+
+/* --- accessors: all accept NULL and return NULL / false on a type mismatch */
+
+/* Value for key @p key in a map (exact byte comparison), or NULL. */
+const kh_node *kh_node_get(const kh_node *map, const char *key);
+/* Follow a dotted path of map keys: kh_node_path(root, "spec.template.spec"). */
+const kh_node *kh_node_path(const kh_node *root, const char *dotted);
+/* Item i of a sequence, or NULL. */
+const kh_node *kh_node_at(const kh_node *seq, size_t i);
+
+bool kh_node_is_map(const kh_node *n);
+bool kh_node_is_seq(const kh_node *n);
+bool kh_node_is_scalar(const kh_node *n);   /* null, bool, int, float, string */
+bool kh_node_is_null(const kh_node *n);     /* absent or explicit null */
+
+/* The source text of any scalar (what a Go string field would receive), or
+ * NULL for maps, sequences and explicit nulls. */
+const char *kh_node_str(const kh_node *n);
+/* true only for a boolean node whose value is true (`yes`, `on`, `True`...). */
+bool kh_node_is_true(const kh_node *n);
+/* true only for a boolean node whose value is false. */
+bool kh_node_is_false(const kh_node *n);
+/* Integer value of an INT node (decimal, 0x, 0o, octal, underscores); false otherwise. */
+bool kh_node_int(const kh_node *n, int64_t *out);
+
+#endif

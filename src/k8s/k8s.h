@@ -1,0 +1,165 @@
+/*
+ * k8s.h -- the Kubernetes model over the document tree: objects (group,
+ * version, kind, namespace, name), List unwrapping, pod-spec extraction for
+ * every workload kind, container iteration, label selectors, resource
+ * quantities, and the indexed object set used by cluster-wide analyses.
+ *
+ * Nothing here copies the tree: objects point into the document's nodes
+ * and strings, so an object lives exactly as long as its document's arena.
+ */
+#ifndef KH_K8S_H
+#define KH_K8S_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "doc/node.h"
+
+/* ------------------------------------------------------------- objects */
+
+typedef struct kh_object {
+    const kh_node *root;         /* the object's mapping */
+    const char *file;            /* input label */
+    const char *api_version;     /* "apps/v1"; NULL if absent */
+    const char *group;           /* "apps", "" for the core group */
+    const char *version;         /* "v1" */
+    const char *kind;            /* NULL if absent */
+    const char *namespace_;      /* "" when unset */
+    const char *name;            /* "" when unset (generateName objects) */
+    const kh_node *metadata;
+    const kh_node *labels;       /* metadata.labels map or NULL */
+    const kh_node *annotations;  /* metadata.annotations map or NULL */
+    const char *path_prefix;     /* "" for a top-level object, "items[3]." inside a List */
+} kh_object;
+
+/*
+ * Fill @p obj from a mapping node. group/version are split from apiVersion
+ * into @p arena. @return 0, or KH_EINVALID with err set (position of the
+ * node) when the node is not a mapping or lacks a string apiVersion/kind.
+ */
+int kh_object_from_node(kh_object *obj, const kh_node *root, const char *file,
+                        const char *path_prefix, kh_arena *arena, kh_error *err);
+
+/* true for `kind: List` and every kind ending in "List" that has an
+ * `items` sequence (what kubectl get -o yaml|json prints). */
+bool kh_object_is_list(const kh_node *root);
+
+/* ------------------------------------------------------------ pod specs */
+
+typedef struct kh_podspec {
+    const kh_node *spec;         /* the PodSpec mapping */
+    const kh_node *meta;         /* the pod's metadata: template.metadata, or the Pod's own */
+    const char *path;            /* field path of spec, e.g. "spec.template.spec" */
+} kh_podspec;
+
+/*
+ * Find the pod spec of Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet,
+ * Job, CronJob, ReplicationController and PodTemplate objects (any apiVersion
+ * that serves them, e.g. extensions/v1beta1 Deployments). @return false
+ * when the object carries no pod spec (or it is not a mapping).
+ */
+bool kh_object_podspec(const kh_object *obj, kh_podspec *out);
+
+typedef enum kh_container_kind {
+    KH_CONTAINER_INIT = 0,       /* spec.initContainers */
+    KH_CONTAINER_REGULAR,        /* spec.containers */
+    KH_CONTAINER_EPHEMERAL       /* spec.ephemeralContainers */
+} kh_container_kind;
+
+typedef struct kh_container {
+    const kh_node *node;         /* the container mapping */
+    const char *name;            /* "" when unset */
+    kh_container_kind kind;
+    const char *list;            /* "initContainers", "containers", "ephemeralContainers" */
+    size_t index;                /* index within that list */
+} kh_container;
+
+typedef struct kh_container_iter {
+    const kh_podspec *ps;
+    int list;
+    size_t index;
+} kh_container_iter;
+
+/* Iterate initContainers, then containers, then ephemeralContainers,
+ * skipping items that are not mappings. */
+void kh_container_iter_init(kh_container_iter *it, const kh_podspec *ps);
+bool kh_container_next(kh_container_iter *it, kh_container *out);
+
+/* --------------------------------------------------------- label selectors */
+
+typedef struct kh_selector kh_selector;
+
+/*
+ * Compile a metav1.LabelSelector ({matchLabels, matchExpressions}) into
+ * @p arena, validating it as the API server does (operators In, NotIn,
+ * Exists, DoesNotExist; In/NotIn need values, Exists/DoesNotExist must not
+ * have any). A NULL or null node compiles to the selector that matches
+ * nothing; an empty mapping to the one that matches everything.
+ * @return 0 or KH_EINVALID with err at the offending node.
+ */
+int kh_selector_compile(const kh_selector **out, const kh_node *sel,
+                        kh_arena *arena, kh_error *err);
+/* A plain map[string]string selector (Service.spec.selector, RC): equality on
+ * every pair. NULL or empty matches nothing, as for Services. */
+int kh_selector_from_map(const kh_selector **out, const kh_node *map,
+                         kh_arena *arena, kh_error *err);
+/* Does the selector match this labels mapping (NULL = no labels)? */
+bool kh_selector_matches(const kh_selector *sel, const kh_node *labels);
+bool kh_selector_matches_everything(const kh_selector *sel);
+bool kh_selector_matches_nothing(const kh_selector *sel);
+
+/* ------------------------------------------------------------- quantities */
+
+/*
+ * A resource.Quantity, held exactly as a signed integer count of
+ * nano-units (10^-9). Parsing follows apimachinery's grammar: an optional
+ * sign, digits with an optional fraction, then a binary suffix
+ * (Ki Mi Gi Ti Pi Ei), a decimal suffix (n u m "" k M G T P E) or a
+ * decimal exponent (e3, E-2). Values whose magnitude exceeds the range are
+ * rejected rather than rounded.
+ */
+typedef struct kh_quantity {
+    __int128 nano;
+} kh_quantity;
+
+int kh_quantity_parse(kh_quantity *out, const char *text);
+/* A scalar node: quantities may be YAML ints/floats (cpu: 2, cpu: 0.5). */
+int kh_quantity_from_node(kh_quantity *out, const kh_node *n);
+int kh_quantity_cmp(const kh_quantity *a, const kh_quantity *b);
+bool kh_quantity_is_zero(const kh_quantity *q);
+
+/* ------------------------------------------------------------ object set */
+
+/*
+ * The object set: every object of a scan, indexed by kind, by namespace
+ * and by label (key=value), so that cluster-wide analyses never do nested
+ * scans. Objects are copied by value (they are small) and their nodes must
+ * outlive the set.
+ */
+typedef struct kh_objset kh_objset;
+
+int kh_objset_new(kh_objset **out, kh_error *err);
+void kh_objset_free(kh_objset *set);
+int kh_objset_add(kh_objset *set, const kh_object *obj);
+size_t kh_objset_count(const kh_objset *set);
+const kh_object *kh_objset_at(const kh_objset *set, size_t i);
+
+/* Objects of one kind (case-sensitive kind, any group), in insertion order.
+ * *out points at an internal array valid until the next add. */
+size_t kh_objset_by_kind(const kh_objset *set, const char *kind,
+                         const kh_object *const **out);
+/* Objects in one namespace ("" = cluster-scoped or unset). */
+size_t kh_objset_by_namespace(const kh_objset *set, const char *ns,
+                              const kh_object *const **out);
+
+/* Call @p fn for every object of @p kind (NULL = any) in namespace @p ns
+ * (NULL = any) whose metadata.labels match @p sel, in insertion order. Uses
+ * the label index when the selector has an equality requirement. Stops
+ * and returns fn's value when it returns non-zero. */
+typedef int (*kh_objset_fn)(const kh_object *obj, void *ud);
+int kh_objset_select(const kh_objset *set, const char *kind, const char *ns,
+                     const kh_selector *sel, kh_objset_fn fn, void *ud);
+
+#endif
