@@ -239,8 +239,13 @@ int kh_report_finding_cb(const kh_finding *f, void *ud);
 int kh_report_end(kh_report *r, const kh_scan_stats *stats, kh_error *err);
 void kh_report_free(kh_report *r);
 
-/** Write docs/rules.md (Markdown, generated from the registry) to @p dst. */
-int kh_rules_write_doc(FILE *dst, kh_error *err);
+/**
+ * Write the rule reference (docs/rules.md: Markdown generated from the
+ * registry) to @p dst. When @p cases_dir is not NULL, each rule's EXAMPLE is
+ * its first firing test case, cases_dir/<rule-id>/NNN-*.yaml whose .expect
+ * is not empty. @return 0, or KH_EIO when writing fails.
+ */
+int kh_rules_write_doc(FILE *dst, const char *cases_dir, kh_error *err);
 
 #ifdef __cplusplus
 }

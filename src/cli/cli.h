@@ -1,0 +1,47 @@
+/*
+ * cli.h -- shared pieces of the kubeharden command-line tool: the option
+ * table type, the parser that reads it, and --help generated from it.
+ * The tool reaches the library only through kubeharden.h.
+ */
+#ifndef KH_CLI_H
+#define KH_CLI_H
+
+#include <stdio.h>
+
+#include "kubeharden.h"
+
+/* Exit codes: documented in every --help. */
+enum {
+    CLI_EXIT_OK = 0,        /* nothing at or above --fail-on */
+    CLI_EXIT_FINDINGS = 1,  /* findings at or above --fail-on */
+    CLI_EXIT_ERROR = 2      /* usage error, unreadable or malformed input */
+};
+
+struct cli_option {
+    const char *lname;      /* long name without "--"; the array is sorted by it */
+    char sname;             /* short letter or ' ' */
+    const char *arg;        /* argument name for --help, NULL for a flag */
+    const char *help;
+    int id;
+};
+
+/* Called for each option found (value NULL for flags) and, with opt NULL,
+ * for each positional argument. Return 0 or an exit code to stop. */
+typedef int (*cli_option_fn)(const struct cli_option *opt, const char *value, void *ud);
+
+/* Parse argv[1..] (argv[0] is the subcommand). Prints a usage error
+ * naming the command and returns CLI_EXIT_ERROR on a bad option. */
+int cli_parse(const char *command, const struct cli_option *opts, size_t nopts,
+              int argc, char **argv, cli_option_fn fn, void *ud);
+
+/* Print the option list in the table's order. */
+void cli_print_options(FILE *out, const struct cli_option *opts, size_t nopts);
+
+/* The exit-code paragraph every --help ends with. */
+void cli_print_exit_codes(FILE *out);
+
+int cmd_rules(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif

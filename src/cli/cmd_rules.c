@@ -1,0 +1,120 @@
+/*
+ * cmd_rules.c -- `kubeharden rules`: list the registry, or write
+ * docs/rules.md from it (--doc).
+ */
+#include <string.h>
+
+#include "cli.h"
+
+enum { OPT_CASES, OPT_DOC, OPT_HELP, OPT_OUTPUT };
+
+/* Sorted by long name. */
+static const struct cli_option options[] = {
+    {"cases", ' ', "DIR", "with --doc: take each rule's example from its test cases", OPT_CASES},
+    {"doc", ' ', NULL, "write the Markdown rule reference (docs/rules.md)", OPT_DOC},
+    {"help", 'h', NULL, "show this help", OPT_HELP},
+    {"output", 'o', "FORMAT", "text (default) or json", OPT_OUTPUT},
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+struct rules_args {
+    const char *cases;
+    int doc, help, json;
+};
+
+static int on_option(const struct cli_option *o, const char *value, void *ud)
+{
+    struct rules_args *a = ud;
+    if (!o) {
+        fprintf(stderr, "kubeharden rules: unexpected argument '%s'\n", value);
+        return CLI_EXIT_ERROR;
+    }
+    switch (o->id) {
+    case OPT_CASES: a->cases = value; break;
+    case OPT_DOC: a->doc = 1; break;
+    case OPT_HELP: a->help = 1; break;
+    case OPT_OUTPUT:
+        if (strcmp(value, "json") == 0)
+            a->json = 1;
+        else if (strcmp(value, "text") != 0) {
+            fprintf(stderr, "kubeharden rules: unknown output format '%s' (use text or json)\n",
+                    value);
+            return CLI_EXIT_ERROR;
+        }
+        break;
+    }
+    return 0;
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static void list_json(void)
+{
+    fputs("[\n", stdout);
+    for (size_t i = 0; i < kh_rule_count(); i++) {
+        const kh_rule_info *r = kh_rule_at(i);
+        const char *keys[] = {"id", "area", "severity", "title", "why", "fix", "refs", "since"};
+        const char *vals[] = {r->id,  kh_area_name(r->area), kh_severity_name(r->severity),
+                              r->title, r->why, r->fix, r->refs, r->since};
+        fputs("  {", stdout);
+        for (size_t k = 0; k < 8; k++) {
+            printf("%s\"%s\": ", k ? ", " : "", keys[k]);
+            json_string(vals[k]);
+        }
+        printf("}%s\n", i + 1 < kh_rule_count() ? "," : "");
+    }
+    fputs("]\n", stdout);
+}
+
+static void list_text(void)
+{
+    printf("%-34s %-9s %-9s %s\n", "ID", "AREA", "SEVERITY", "TITLE");
+    for (size_t i = 0; i < kh_rule_count(); i++) {
+        const kh_rule_info *r = kh_rule_at(i);
+        printf("%-34s %-9s %-9s %s\n", r->id, kh_area_name(r->area),
+               kh_severity_name(r->severity), r->title);
+    }
+}
+
+int cmd_rules(int argc, char **argv)
+{
+    struct rules_args a = {0};
+    int status = cli_parse("rules", options, NOPTIONS, argc, argv, on_option, &a);
+    if (status)
+        return status;
+    if (a.help) {
+        fputs("Usage: kubeharden rules [OPTIONS]\n\nList every rule kubeharden checks.\n\n",
+              stdout);
+        cli_print_options(stdout, options, NOPTIONS);
+        fputs("\nExamples:\n  kubeharden rules\n"
+              "  kubeharden rules --doc --cases tests/cases > docs/rules.md\n",
+              stdout);
+        cli_print_exit_codes(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (a.doc) {
+        kh_error err = {0};
+        if (kh_rules_write_doc(stdout, a.cases, &err)) {
+            fprintf(stderr, "kubeharden rules: %s\n", err.message);
+            return CLI_EXIT_ERROR;
+        }
+        return CLI_EXIT_OK;
+    }
+    if (a.json)
+        list_json();
+    else
+        list_text();
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,203 @@
+/*
+ * cmd_scan.c -- `kubeharden scan`: scan manifests and report findings.
+ *
+ * Findings stream from the scanner straight into the report writer, so
+ * memory stays flat however large the input. The configuration is
+ * --config, else .kubeharden.yaml found walking up from the current
+ * directory, else the defaults (--no-config forces the defaults).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum {
+    OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_NO_COLOR,
+    OPT_NO_CONFIG, OPT_OUTPUT, OPT_RULE
+};
+
+/* Sorted by long name. */
+static const struct cli_option options[] = {
+    {"config", ' ', "FILE", "configuration file (default: .kubeharden.yaml found upwards)", OPT_CONFIG},
+    {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default info)", OPT_FAIL_ON},
+    {"filename", 'f', "PATH", "file, directory or - (stdin) to scan; repeatable", OPT_FILENAME},
+    {"help", 'h', NULL, "show this help", OPT_HELP},
+    {"no-color", ' ', NULL, "never colour the text output", OPT_NO_COLOR},
+    {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
+    {"output", 'o', "FORMAT", "text (default), json, sarif or junit", OPT_OUTPUT},
+    {"rule", ' ', "ID", "run only this rule; repeatable", OPT_RULE},
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+struct scan_args {
+    const char **paths;
+    size_t npaths;
+    const char **rules;
+    size_t nrules;
+    const char *config;
+    int no_config, no_color, help;
+    kh_format format;
+    kh_severity fail_on;
+};
+
+static void help(void)
+{
+    fputs("Usage: kubeharden scan [OPTIONS] PATH...\n\n"
+          "Scan Kubernetes manifests (YAML or JSON, multi-document, List kinds,\n"
+          "kubectl get -o yaml dumps) in files, directories (recursively: *.yaml,\n"
+          "*.yml, *.json) or stdin ('-').\n\n",
+          stdout);
+    cli_print_options(stdout, options, NOPTIONS);
+    fputs("\nA finding is suppressed for one object with an annotation naming the\n"
+          "rule and giving the reason, which reports show:\n"
+          "  metadata.annotations: {ignore.kubeharden.io/<rule-id>: \"<reason>\"}\n\n"
+          "Examples:\n"
+          "  kubeharden scan ./manifests\n"
+          "  kubectl get deploy -A -o yaml | kubeharden scan -o json -\n"
+          "  kubeharden scan --fail-on high -o sarif deploy/ > kubeharden.sarif\n",
+          stdout);
+    cli_print_exit_codes(stdout);
+}
+
+static int push(const char ***list, size_t *n, const char *value)
+{
+    const char **bigger = realloc(*list, (*n + 1) * sizeof(char *));
+    if (!bigger)
+        return CLI_EXIT_ERROR;
+    bigger[(*n)++] = value;
+    *list = bigger;
+    return 0;
+}
+
+static int on_option(const struct cli_option *o, const char *value, void *ud)
+{
+    struct scan_args *a = ud;
+    if (!o)
+        return push(&a->paths, &a->npaths, value);
+    switch (o->id) {
+    case OPT_CONFIG: a->config = value; break;
+    case OPT_FAIL_ON:
+        if (kh_severity_parse(&a->fail_on, value) != KH_OK) {
+            fprintf(stderr, "kubeharden scan: unknown severity '%s' "
+                            "(use info, low, medium, high or critical)\n", value);
+            return CLI_EXIT_ERROR;
+        }
+        break;
+    case OPT_FILENAME: return push(&a->paths, &a->npaths, value);
+    case OPT_HELP: a->help = 1; break;
+    case OPT_NO_COLOR: a->no_color = 1; break;
+    case OPT_NO_CONFIG: a->no_config = 1; break;
+    case OPT_OUTPUT:
+        if (kh_format_parse(&a->format, value) != KH_OK) {
+            fprintf(stderr, "kubeharden scan: unknown output format '%s' "
+                            "(use text, json, sarif or junit)\n", value);
+            return CLI_EXIT_ERROR;
+        }
+        break;
+    case OPT_RULE: return push(&a->rules, &a->nrules, value);
+    }
+    return 0;
+}
+
+static void print_error(const kh_error *err)
+{
+    char buf[512];
+    kh_error_format(err, buf, sizeof(buf));
+    fprintf(stderr, "kubeharden scan: %s\n", buf);
+}
+
+/* Build the configuration the options ask for; NULL after printing an error. */
+static kh_config *load_config(const struct scan_args *a)
+{
+    kh_config *cfg = NULL;
+    kh_error err = {0};
+    char *found = NULL;
+    int rc;
+    if (a->config)
+        rc = kh_config_load(&cfg, a->config, &err);
+    else if (!a->no_config && kh_config_discover(&found, ".") == KH_OK)
+        rc = kh_config_load(&cfg, found, &err);
+    else
+        rc = kh_config_new(&cfg, &err);
+    for (size_t i = 0; rc == KH_OK && i < a->nrules; i++)
+        rc = kh_config_only_rule(cfg, a->rules[i], &err);
+    if (rc) {
+        print_error(&err);
+        kh_config_free(cfg);
+        cfg = NULL;
+    }
+    free(found);
+    return cfg;
+}
+
+static int exit_status(const kh_scan_stats *st, kh_severity fail_on)
+{
+    if (st->errors)
+        return CLI_EXIT_ERROR;
+    for (int s = fail_on; s <= KH_SEVERITY_CRITICAL; s++)
+        if (st->by_severity[s])
+            return CLI_EXIT_FINDINGS;
+    return CLI_EXIT_OK;
+}
+
+static int run(const struct scan_args *a, kh_config *cfg)
+{
+    kh_report *report = NULL;
+    kh_scanner *scanner = NULL;
+    kh_error err = {0};
+    kh_report_options ropts = {
+        .color = a->format == KH_FORMAT_TEXT && !a->no_color && isatty(STDOUT_FILENO) &&
+                 !getenv("NO_COLOR"),
+    };
+    int status = CLI_EXIT_ERROR;
+    if (kh_report_new(&report, a->format, stdout, &ropts, &err) ||
+        kh_scanner_new(&scanner, cfg, kh_report_finding_cb, report, &err)) {
+        print_error(&err);
+        goto cleanup;
+    }
+    /* Unreadable paths are reported as error findings; go on with the rest. */
+    for (size_t i = 0; i < a->npaths; i++)
+        kh_scan_path(scanner, a->paths[i], NULL);
+    kh_scanner_finish(scanner, NULL);
+    kh_scan_stats st;
+    kh_scanner_stats(scanner, &st);
+    if (kh_report_end(report, &st, &err)) {
+        print_error(&err);
+        goto cleanup;
+    }
+    status = exit_status(&st, a->fail_on);
+cleanup:
+    kh_scanner_free(scanner);
+    kh_report_free(report);
+    return status;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    struct scan_args a = {.format = KH_FORMAT_TEXT, .fail_on = KH_SEVERITY_INFO};
+    int status = cli_parse("scan", options, NOPTIONS, argc, argv, on_option, &a);
+    if (status)
+        goto cleanup;
+    if (a.help) {
+        help();
+        goto cleanup;
+    }
+    if (a.npaths == 0) {
+        fputs("kubeharden scan: no input: give files, directories or '-' for stdin\n"
+              "Try 'kubeharden scan --help'.\n", stderr);
+        status = CLI_EXIT_ERROR;
+        goto cleanup;
+    }
+    kh_config *cfg = load_config(&a);
+    if (!cfg) {
+        status = CLI_EXIT_ERROR;
+        goto cleanup;
+    }
+    status = run(&a, cfg);
+    kh_config_free(cfg);
+cleanup:
+    free(a.paths);
+    free(a.rules);
+    return status;
+}

@@ -1,0 +1,56 @@
+/*
+ * main.c -- the kubeharden tool: dispatch to a subcommand.
+ *
+ * The command table is sorted by name; each command lives in its own
+ * cmd_<name>.c and sees the library only through kubeharden.h.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+/* Sorted by name. */
+static const struct cli_command commands[] = {
+    {"rules", cmd_rules, "list the rules, or write their documentation"},
+    {"scan", cmd_scan, "scan manifests (files, directories, stdin) for weaknesses"},
+    {"version", cmd_version, "print the version"},
+};
+
+static void usage(FILE *out)
+{
+    fputs("kubeharden -- find and stop what leaves a Kubernetes cluster open or fragile\n\n"
+          "Usage: kubeharden COMMAND [OPTIONS] [ARGS]\n\nCommands:\n",
+          out);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nRun 'kubeharden COMMAND --help' for a command's options.\n"
+          "Example: kubeharden scan -o sarif ./manifests > kubeharden.sarif\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_ERROR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "kubeharden: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return CLI_EXIT_ERROR;
+}

@@ -1,0 +1,30 @@
+/*
+ * context.c -- what rule checks call to report: positions, field paths and
+ * messages are formatted into the per-document arena and handed to the
+ * scanner's sink, which adds suppression, severity overrides and ordering.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "rules/rules.h"
+
+void kh_rule__report(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
+                     const char *path, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    const char *msg = kh_arena_strdup(ctx->arena, buf);
+    ctx->sink(ctx->sink_ud, ctx->rule, obj, at ? at : obj->root, path,
+              msg ? msg : "out of memory");
+}
+
+const char *kh_rule__container_path(kh_rule_ctx *ctx, const kh_podspec *ps,
+                                    const kh_container *c, const char *suffix)
+{
+    return kh_arena_printf(ctx->arena, "%s.%s[%zu]%s%s", ps->path, c->list,
+                           c->index, suffix && *suffix ? "." : "",
+                           suffix ? suffix : "");
+}

@@ -1,0 +1,435 @@
+/*
+ * scanner.c -- the engine: inputs in, ordered findings out.
+ *
+ * Streaming by construction: one document at a time is loaded into a
+ * per-document arena, unwrapped (List kinds) into objects, run through every
+ * enabled rule, and its findings are sorted and delivered before the arena
+ * is reset for the next document. Memory stays flat for any input size.
+ * Inputs are delivered in the order given; directories are walked in byte
+ * order of entry names so that output is the same on every machine.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "doc/node.h"
+#include "k8s/k8s.h"
+#include "rules/rules.h"
+#include "scan/config.h"
+
+#define SUPPRESS_PREFIX "ignore.kubeharden.io/"
+
+typedef struct pending {
+    const kh_rule_def *rule;
+    const kh_object *obj;
+    unsigned line, col;
+    const char *path;
+    const char *message;
+    const char *suppressed;
+    kh_severity severity;
+} pending;
+
+struct kh_scanner {
+    const kh_config *cfg;
+    kh_config *own_cfg;          /* the default config when none was given */
+    kh_finding_cb cb;
+    void *ud;
+    kh_arena arena;              /* per document */
+    pending *found;              /* findings of the current document */
+    size_t nfound, capfound;
+    int stopped;                 /* the callback asked to stop */
+    kh_scan_stats stats;
+};
+
+int kh_scanner_new(kh_scanner **out, const kh_config *cfg, kh_finding_cb cb,
+                   void *ud, kh_error *err)
+{
+    kh_scanner *s = calloc(1, sizeof(*s));
+    if (!s)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!cfg) {
+        int rc = kh_config_new(&s->own_cfg, err);
+        if (rc) {
+            free(s);
+            return rc;
+        }
+        cfg = s->own_cfg;
+    }
+    s->cfg = cfg;
+    s->cb = cb;
+    s->ud = ud;
+    kh_arena_init(&s->arena, 256 * 1024);
+    *out = s;
+    return KH_OK;
+}
+
+void kh_scanner_free(kh_scanner *s)
+{
+    if (!s)
+        return;
+    kh_arena_free(&s->arena);
+    kh_config_free(s->own_cfg);
+    free(s->found);
+    free(s);
+}
+
+void kh_scanner_stats(const kh_scanner *s, kh_scan_stats *out)
+{
+    *out = s->stats;
+}
+
+int kh_scanner_finish(kh_scanner *s, kh_error *err)
+{
+    (void)err;
+    (void)s;
+    /* Cluster-wide analyses (RBAC, NetworkPolicy, HA) will run here over
+     * the object set; per-object findings have all been delivered. */
+    return KH_OK;
+}
+
+/* ------------------------------------------------------------ delivery */
+
+static void deliver(kh_scanner *s, const kh_finding *f)
+{
+    if (s->stopped)
+        return;
+    if (f->is_error)
+        s->stats.errors++;
+    else if (f->suppressed)
+        s->stats.suppressed++;
+    else {
+        s->stats.findings++;
+        s->stats.by_severity[f->severity]++;
+    }
+    if (s->cb && s->cb(f, s->ud) != 0)
+        s->stopped = 1;
+}
+
+static void deliver_error(kh_scanner *s, const char *file, unsigned line,
+                          unsigned col, const char *message)
+{
+    kh_finding f = {
+        .rule_id = "error",
+        .severity = KH_SEVERITY_HIGH,
+        .is_error = 1,
+        .file = file,
+        .line = line,
+        .col = col,
+        .namespace_ = "",
+        .name = "",
+        .path = "",
+        .message = message,
+    };
+    deliver(s, &f);
+}
+
+static int pending_cmp(const void *pa, const void *pb)
+{
+    const pending *a = pa, *b = pb;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    int c = strcmp(a->rule->info.id, b->rule->info.id);
+    if (c)
+        return c;
+    c = strcmp(a->path, b->path);
+    return c ? c : strcmp(a->message, b->message);
+}
+
+static void flush_document(kh_scanner *s, const char *file)
+{
+    qsort(s->found, s->nfound, sizeof(pending), pending_cmp);
+    for (size_t i = 0; i < s->nfound; i++) {
+        const pending *p = &s->found[i];
+        kh_finding f = {
+            .rule_id = p->rule->info.id,
+            .severity = p->severity,
+            .file = file,
+            .line = p->line,
+            .col = p->col,
+            .api_version = p->obj->api_version,
+            .kind = p->obj->kind,
+            .namespace_ = p->obj->namespace_,
+            .name = p->obj->name,
+            .path = p->path,
+            .message = p->message,
+            .suppressed = p->suppressed,
+        };
+        deliver(s, &f);
+    }
+    s->nfound = 0;
+}
+
+/* -------------------------------------------------------- rule running */
+
+/* The reason given in an `ignore.kubeharden.io/<rule-id>` annotation, "" when
+ * the annotation is there without a reason, NULL when absent. */
+static const char *suppression_reason(const kh_object *obj, const char *rule_id)
+{
+    if (!obj->annotations)
+        return NULL;
+    char key[160];
+    snprintf(key, sizeof(key), SUPPRESS_PREFIX "%s", rule_id);
+    const kh_node *v = kh_node_get(obj->annotations, key);
+    if (!v)
+        return NULL;
+    const char *reason = kh_node_str(v);
+    if (!reason)
+        return "";
+    while (*reason == ' ' || *reason == '\t' || *reason == '\n')
+        reason++;
+    return reason;
+}
+
+static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
+                    const kh_node *at, const char *path, const char *message)
+{
+    kh_scanner *s = ud;
+    if (s->nfound == s->capfound) {
+        size_t cap = s->capfound ? s->capfound * 2 : 64;
+        pending *bigger = realloc(s->found, cap * sizeof(pending));
+        if (!bigger)
+            return; /* out of memory: the finding is lost, nothing else is */
+        s->found = bigger;
+        s->capfound = cap;
+    }
+    size_t nrules;
+    size_t index = (size_t)(rule - kh_rules__table(&nrules));
+    pending *p = &s->found[s->nfound++];
+    p->rule = rule;
+    p->obj = obj;
+    p->line = at->line;
+    p->col = at->col;
+    p->path = *obj->path_prefix
+                  ? kh_arena_printf(&s->arena, "%s%s", obj->path_prefix, path)
+                  : path;
+    p->message = message;
+    p->severity = kh_config__severity(s->cfg, index);
+    p->suppressed = suppression_reason(obj, rule->info.id);
+    if (p->suppressed && !*p->suppressed) {
+        p->suppressed = NULL;
+        p->message = kh_arena_printf(&s->arena,
+                                     "%s (suppression ignored: annotation '" SUPPRESS_PREFIX
+                                     "%s' must give a reason)",
+                                     message, rule->info.id);
+    }
+    if (!p->path)
+        p->path = path;
+    if (!p->message)
+        p->message = message;
+}
+
+static void check_object(kh_scanner *s, const kh_object *obj)
+{
+    s->stats.objects++;
+    if (kh_config__excluded(s->cfg, obj))
+        return;
+    size_t n;
+    const kh_rule_def *table = kh_rules__table(&n);
+    kh_rule_ctx ctx = {.arena = &s->arena, .sink = collect, .sink_ud = s};
+    for (size_t i = 0; i < n; i++) {
+        if (!kh_config__enabled(s->cfg, i))
+            continue;
+        ctx.rule = &table[i];
+        table[i].check(&ctx, obj);
+    }
+}
+
+/* Turn a node into an object and check it; a node that is not an object
+ * is an input error. */
+static void scan_node(kh_scanner *s, const kh_node *node, const char *file,
+                      const char *prefix)
+{
+    kh_object *obj = kh_arena_alloc(&s->arena, sizeof(*obj));
+    kh_error err = {0};
+    if (!obj) {
+        deliver_error(s, file, node->line, node->col, "out of memory");
+        return;
+    }
+    if (kh_object_from_node(obj, node, file, prefix, &s->arena, &err) != KH_OK) {
+        deliver_error(s, file, err.line, err.col, err.message);
+        return;
+    }
+    check_object(s, obj);
+}
+
+static void scan_document(kh_scanner *s, const kh_doc *doc)
+{
+    const kh_node *root = doc->root;
+    s->stats.documents++;
+    if (kh_node_is_map(root) && kh_object_is_list(root)) {
+        const kh_node *items = kh_node_get(root, "items");
+        size_t n = kh_node_is_seq(items) ? items->len : 0;
+        for (size_t i = 0; i < n; i++) {
+            const char *prefix = kh_arena_printf(&s->arena, "items[%zu].", i);
+            scan_node(s, kh_node_at(items, i), doc->file, prefix ? prefix : "");
+        }
+    } else {
+        scan_node(s, root, doc->file, "");
+    }
+    flush_document(s, doc->file);
+}
+
+static int scan_reader(kh_scanner *s, kh_doc_reader *r, const char *name)
+{
+    s->stats.files++;
+    for (;;) {
+        if (s->stopped)
+            break;
+        kh_arena_reset(&s->arena);
+        kh_doc doc;
+        kh_error err = {0};
+        int rc = kh_doc_reader_next(r, &s->arena, &doc, &err);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            deliver_error(s, name, err.line, err.col, err.message);
+            continue;
+        }
+        if (doc.root)
+            scan_document(s, &doc);
+    }
+    s->stats.bytes += kh_doc_reader_offset(r);
+    kh_arena_reset(&s->arena);
+    return KH_OK;
+}
+
+int kh_scan_stream(kh_scanner *s, FILE *in, const char *name, kh_error *err)
+{
+    kh_doc_reader *r = NULL;
+    int rc = kh_doc_reader_new_stream(&r, in, name, err);
+    if (rc)
+        return rc;
+    rc = scan_reader(s, r, name);
+    kh_doc_reader_free(r);
+    return rc;
+}
+
+int kh_scan_buffer(kh_scanner *s, const char *buf, size_t len, const char *name,
+                   kh_error *err)
+{
+    kh_doc_reader *r = NULL;
+    int rc = kh_doc_reader_new_buffer(&r, buf, len, name, err);
+    if (rc)
+        return rc;
+    rc = scan_reader(s, r, name);
+    kh_doc_reader_free(r);
+    return rc;
+}
+
+/* ------------------------------------------------------------- paths */
+
+static int has_manifest_suffix(const char *name)
+{
+    size_t n = strlen(name);
+    static const char *const suffixes[] = {".yaml", ".yml", ".json"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strcmp(name + n - k, suffixes[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int io_error(kh_scanner *s, const char *path, const char *what, kh_error *err)
+{
+    char msg[256];
+    snprintf(msg, sizeof(msg), "%s: %s", what, strerror(errno));
+    deliver_error(s, path, 0, 0, msg);
+    return kh_error_set(err, KH_EIO, path, 0, 0, "%s", msg);
+}
+
+static int scan_file(kh_scanner *s, const char *path, kh_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return io_error(s, path, "cannot open", err);
+    int rc = kh_scan_stream(s, f, path, err);
+    fclose(f);
+    return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Read a directory's entry names, sorted bytewise; hidden entries skipped. */
+static int list_dir(const char *path, char ***out, size_t *count)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **bigger = realloc(names, cap * sizeof(char *));
+            if (!bigger)
+                break;
+            names = bigger;
+        }
+        if (!(names[n] = strdup(e->d_name)))
+            break;
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof(char *), name_cmp);
+    *out = names;
+    *count = n;
+    return 0;
+}
+
+static int scan_dir(kh_scanner *s, const char *path, int depth, kh_error *err)
+{
+    char **names;
+    size_t n;
+    if (depth > 256)
+        return KH_OK; /* deeper than any real tree */
+    if (list_dir(path, &names, &n) != 0)
+        return io_error(s, path, "cannot read directory", err);
+    int rc = KH_OK;
+    for (size_t i = 0; i < n && !s->stopped; i++) {
+        size_t len = strlen(path) + strlen(names[i]) + 2;
+        char *child = malloc(len);
+        if (!child)
+            break;
+        snprintf(child, len, "%s%s%s", path,
+                 path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
+        /* Symlinked directories are not followed (loops); symlinked files are. */
+        struct stat st;
+        int is_dir = lstat(child, &st) == 0 && S_ISDIR(st.st_mode);
+        if (is_dir) {
+            int r = scan_dir(s, child, depth + 1, err);
+            rc = rc ? rc : r;
+        } else if (has_manifest_suffix(names[i])) {
+            int r = scan_file(s, child, err);
+            rc = rc ? rc : r;
+        }
+        free(child);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+int kh_scan_path(kh_scanner *s, const char *path, kh_error *err)
+{
+    if (strcmp(path, "-") == 0)
+        return kh_scan_stream(s, stdin, "<stdin>", err);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return io_error(s, path, "cannot open", err);
+    if (S_ISDIR(st.st_mode))
+        return scan_dir(s, path, 0, err);
+    return scan_file(s, path, err);
+}
