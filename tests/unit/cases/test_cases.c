@@ -1,0 +1,219 @@
+/*
+ * test_cases.c -- runs the data-driven cases in tests/cases/.
+ *
+ * tests/cases/<rule-id>/NNN-<slug>.yaml is scanned with only that rule
+ * enabled (tests/cases/_all/ with every rule), through the public API, and
+ * the findings, one per line
+ *     <line>:<col> <rule-id> <severity> <kind>/<namespace>/<name> <path>
+ * (suffixed " suppressed: <reason>" when suppressed; input errors as
+ * "error <line>:<col> <message>") must equal NNN-<slug>.expect exactly.
+ * It also checks that every registered rule has a firing and a silent case.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "kubeharden.h"
+
+static char cases_dir[4096];
+
+typedef struct buf {
+    char *data;
+    size_t len;
+    FILE *f;
+} buf;
+
+static int collect_line(const kh_finding *f, void *ud)
+{
+    FILE *out = ud;
+    if (f->is_error) {
+        fprintf(out, "error %u:%u %s\n", f->line, f->col, f->message);
+        return 0;
+    }
+    fprintf(out, "%u:%u %s %s %s/%s/%s %s", f->line, f->col, f->rule_id,
+            kh_severity_name(f->severity), f->kind, f->namespace_, f->name, f->path);
+    if (f->suppressed)
+        fprintf(out, " suppressed: %s", f->suppressed);
+    fputc('\n', out);
+    return 0;
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t list_sorted(const char *dir, char ***out)
+{
+    DIR *d = opendir(dir);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        names = realloc(names, (n + 1) * sizeof(char *));
+        names[n++] = strdup(e->d_name);
+    }
+    if (d)
+        closedir(d);
+    qsort(names, n, sizeof(char *), name_cmp);
+    *out = names;
+    return n;
+}
+
+static void free_list(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+static int is_input(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 5 && strcmp(name + n - 5, ".json") == 0);
+}
+
+/* Run one case; returns 1 when it passes, printing a diff-like report if not. */
+static int run_case(const char *rule, const char *dir, const char *name, int *fires)
+{
+    char input[8192], expect_path[8192];
+    snprintf(input, sizeof(input), "%s/%s", dir, name);
+    snprintf(expect_path, sizeof(expect_path), "%s/%.*s.expect", dir,
+             (int)(strlen(name) - 5), name);
+    char *expect = read_all(expect_path);
+    if (!expect) {
+        print_error("case %s: missing %s\n", input, expect_path);
+        return 0;
+    }
+    kh_config *cfg = NULL;
+    kh_error err = {0};
+    assert_int_equal(kh_config_new(&cfg, &err), KH_OK);
+    if (strcmp(rule, "_all") != 0 && kh_config_only_rule(cfg, rule, &err) != KH_OK) {
+        print_error("case %s: %s\n", input, err.message);
+        kh_config_free(cfg);
+        free(expect);
+        return 0;
+    }
+    char *got = NULL;
+    size_t got_len = 0;
+    FILE *out = open_memstream(&got, &got_len);
+    kh_scanner *s = NULL;
+    assert_int_equal(kh_scanner_new(&s, cfg, collect_line, out, &err), KH_OK);
+    /* Label findings with the bare case name so expectations do not
+     * depend on where the tree is checked out. */
+    FILE *in = fopen(input, "rb");
+    assert_non_null(in);
+    kh_scan_stream(s, in, name, &err);
+    fclose(in);
+    kh_scanner_finish(s, &err);
+    kh_scanner_free(s);
+    kh_config_free(cfg);
+    fclose(out);
+    int ok = strcmp(got, expect) == 0;
+    if (!ok)
+        print_error("case %s/%s\n--- expected\n%s--- got\n%s", rule, name, expect, got);
+    *fires = expect[0] != '\0';
+    free(got);
+    free(expect);
+    return ok;
+}
+
+static void test_cases__all_cases_give_their_expected_findings(void **state)
+{
+    (void)state;
+    char **rules;
+    size_t nrules = list_sorted(cases_dir, &rules);
+    int failed = 0, total = 0;
+    assert_true(nrules > 0);
+    for (size_t r = 0; r < nrules; r++) {
+        char dir[8192];
+        snprintf(dir, sizeof(dir), "%s/%s", cases_dir, rules[r]);
+        if (strcmp(rules[r], "_all") != 0 && !kh_rule_find(rules[r])) {
+            print_error("tests/cases/%s: no rule has this id\n", rules[r]);
+            failed++;
+            continue;
+        }
+        char **names;
+        size_t n = list_sorted(dir, &names);
+        for (size_t i = 0; i < n; i++) {
+            int fires;
+            if (!is_input(names[i]))
+                continue;
+            total++;
+            if (!run_case(rules[r], dir, names[i], &fires))
+                failed++;
+        }
+        free_list(names, n);
+    }
+    free_list(rules, nrules);
+    print_message("%d cases, %d failed\n", total, failed);
+    assert_int_equal(failed, 0);
+}
+
+static void test_cases__every_rule_has_a_firing_and_a_silent_case(void **state)
+{
+    (void)state;
+    int missing = 0;
+    for (size_t i = 0; i < kh_rule_count(); i++) {
+        const char *id = kh_rule_at(i)->id;
+        char dir[8192];
+        snprintf(dir, sizeof(dir), "%s/%s", cases_dir, id);
+        char **names;
+        size_t n = list_sorted(dir, &names);
+        int firing = 0, silent = 0;
+        for (size_t k = 0; k < n; k++) {
+            size_t len = strlen(names[k]);
+            if (len < 7 || strcmp(names[k] + len - 7, ".expect") != 0)
+                continue;
+            char path[16384];
+            snprintf(path, sizeof(path), "%s/%s", dir, names[k]);
+            struct stat st;
+            if (stat(path, &st) == 0)
+                (st.st_size > 0 ? firing : silent)++;
+        }
+        free_list(names, n);
+        if (!firing || !silent) {
+            print_error("rule %s needs a firing and a silent case (has %d and %d)\n", id,
+                        firing, silent);
+            missing++;
+        }
+    }
+    assert_int_equal(missing, 0);
+}
+
+int main(void)
+{
+    const char *src = getenv("KH_SOURCE_DIR");
+    snprintf(cases_dir, sizeof(cases_dir), "%s/tests/cases", src ? src : ".");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cases__all_cases_give_their_expected_findings),
+        cmocka_unit_test(test_cases__every_rule_has_a_firing_and_a_silent_case),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
