@@ -36,14 +36,18 @@ typedef struct kh_object {
 
 /*
  * Fill @p obj from a mapping node. group/version are split from apiVersion
- * into @p arena. @return 0, or KH_EINVALID with err set (position of the
- * node) when the node is not a mapping or lacks a string apiVersion/kind.
+ * into @p arena ("apps/v1" is apps + v1, "v1" is "" + v1). name falls back
+ * to metadata.generateName. @return 0, or KH_EINVALID with err set
+ * (position of the node) when the node is not a mapping, lacks a string
+ * kind or apiVersion ("document is not a Kubernetes object: missing
+ * 'kind'"), or apiVersion has more than one '/'; KH_ENOMEM.
  */
 int kh_object_from_node(kh_object *obj, const kh_node *root, const char *file,
                         const char *path_prefix, kh_arena *arena, kh_error *err);
 
-/* true for `kind: List` and every kind ending in "List" that has an
- * `items` sequence (what kubectl get -o yaml|json prints). */
+/* true for `kind: List` and every kind ending in "List" (ConfigMapList,
+ * RoleList...) whose `items` is a sequence (what kubectl get -o yaml|json
+ * prints) or is null/absent (an empty list). */
 bool kh_object_is_list(const kh_node *root);
 
 /* ------------------------------------------------------------ pod specs */
@@ -51,7 +55,9 @@ bool kh_object_is_list(const kh_node *root);
 typedef struct kh_podspec {
     const kh_node *spec;         /* the PodSpec mapping */
     const kh_node *meta;         /* the pod's metadata: template.metadata, or the Pod's own */
-    const char *path;            /* field path of spec, e.g. "spec.template.spec" */
+    const char *path;            /* field path of spec, e.g. "spec.template.spec";
+                                  * static, WITHOUT obj->path_prefix: print
+                                  * obj->path_prefix then path */
 } kh_podspec;
 
 /*
@@ -87,6 +93,11 @@ typedef struct kh_container_iter {
 void kh_container_iter_init(kh_container_iter *it, const kh_podspec *ps);
 bool kh_container_next(kh_container_iter *it, kh_container *out);
 
+/* The container's full field path, prefix included, into @p arena:
+ * "items[2].spec.template.spec.containers[0]". NULL when out of memory. */
+char *kh_container_path(const kh_object *obj, const kh_podspec *ps,
+                        const kh_container *c, kh_arena *arena);
+
 /* --------------------------------------------------------- label selectors */
 
 typedef struct kh_selector kh_selector;
@@ -97,7 +108,10 @@ typedef struct kh_selector kh_selector;
  * Exists, DoesNotExist; In/NotIn need values, Exists/DoesNotExist must not
  * have any). A NULL or null node compiles to the selector that matches
  * nothing; an empty mapping to the one that matches everything.
- * @return 0 or KH_EINVALID with err at the offending node.
+ * Label values are compared as YAML source text (`version: 1` is "1", a
+ * null value is ""). *out is always set (to the match-nothing selector on
+ * error). @return 0 or KH_EINVALID with err at the offending node (line
+ * and col; err->file is left NULL for the caller to fill in).
  */
 int kh_selector_compile(const kh_selector **out, const kh_node *sel,
                         kh_arena *arena, kh_error *err);
@@ -124,8 +138,12 @@ typedef struct kh_quantity {
     __int128 nano;
 } kh_quantity;
 
+/* @return 0 or KH_EINVALID (bad syntax or suffix, or |nano| > 2^127-1).
+ * Finer than 1n rounds away from zero ("0.1n" is 1n), as upstream. */
 int kh_quantity_parse(kh_quantity *out, const char *text);
-/* A scalar node: quantities may be YAML ints/floats (cpu: 2, cpu: 0.5). */
+/* A scalar node: quantities may be YAML ints/floats (cpu: 2, cpu: 0.5).
+ * INT nodes use their integer value (kh_node_int: 0x10 is 16), FLOAT and
+ * STRING nodes their text; anything else is KH_EINVALID. */
 int kh_quantity_from_node(kh_quantity *out, const kh_node *n);
 int kh_quantity_cmp(const kh_quantity *a, const kh_quantity *b);
 bool kh_quantity_is_zero(const kh_quantity *q);
@@ -141,7 +159,10 @@ bool kh_quantity_is_zero(const kh_quantity *q);
 typedef struct kh_objset kh_objset;
 
 int kh_objset_new(kh_objset **out, kh_error *err);
+/* Frees the set and its indexes (not the objects' documents); NULL is ok. */
 void kh_objset_free(kh_objset *set);
+/* Copy @p obj in. Pointers to stored objects stay valid until
+ * kh_objset_free. @return 0 or KH_ENOMEM (then the set is unchanged). */
 int kh_objset_add(kh_objset *set, const kh_object *obj);
 size_t kh_objset_count(const kh_objset *set);
 const kh_object *kh_objset_at(const kh_objset *set, size_t i);
@@ -157,7 +178,8 @@ size_t kh_objset_by_namespace(const kh_objset *set, const char *ns,
 /* Call @p fn for every object of @p kind (NULL = any) in namespace @p ns
  * (NULL = any) whose metadata.labels match @p sel, in insertion order. Uses
  * the label index when the selector has an equality requirement. Stops
- * and returns fn's value when it returns non-zero. */
+ * and returns fn's value when it returns non-zero. @p fn must not add to
+ * the set. Selects on one set may run concurrently (nothing is written). */
 typedef int (*kh_objset_fn)(const kh_object *obj, void *ud);
 int kh_objset_select(const kh_objset *set, const char *kind, const char *ns,
                      const kh_selector *sel, kh_objset_fn fn, void *ud);

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "rules/rules.h"
 
@@ -27,4 +28,18 @@ const char *kh_rule__container_path(kh_rule_ctx *ctx, const kh_podspec *ps,
     return kh_arena_printf(ctx->arena, "%s.%s[%zu]%s%s", ps->path, c->list,
                            c->index, suffix && *suffix ? "." : "",
                            suffix ? suffix : "");
+}
+
+const kh_node *kh_rule__key(const kh_node *map, const char *key)
+{
+    if (!kh_node_is_map(map))
+        return NULL;
+    size_t len = strlen(key);
+    for (size_t i = 0; i < map->len; i++) {
+        const kh_node *k = map->u.pairs[i].key;
+        if (k->type != KH_NODE_MAP && k->type != KH_NODE_SEQ && k->len == len &&
+            memcmp(k->u.text, key, len) == 0)
+            return k;
+    }
+    return NULL;
 }

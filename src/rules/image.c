@@ -46,12 +46,13 @@ void kh_image__tag_not_pinned(kh_rule_ctx *ctx, const kh_object *obj)
         if (digest)
             continue;
         const char *path = kh_rule__container_path(ctx, &ps, &c, "image");
+        const kh_node *at = kh_rule__key(c.node, "image");
         if (!tag)
-            kh_rule__report(ctx, obj, img, path,
+            kh_rule__report(ctx, obj, at, path,
                             "container \"%s\" image '%s' has no tag, so it runs :latest",
                             c.name, ref);
         else if (len == 6 && memcmp(tag, "latest", 6) == 0)
-            kh_rule__report(ctx, obj, img, path,
+            kh_rule__report(ctx, obj, at, path,
                             "container \"%s\" image '%s' uses the mutable tag 'latest'",
                             c.name, ref);
     }

@@ -21,7 +21,7 @@ void kh_pss__privileged(kh_rule_ctx *ctx, const kh_object *obj)
         const kh_node *priv = kh_node_get(sc, "privileged");
         if (!kh_node_is_true(priv))
             continue;
-        kh_rule__report(ctx, obj, priv,
+        kh_rule__report(ctx, obj, kh_rule__key(sc, "privileged"),
                         kh_rule__container_path(ctx, &ps, &c, "securityContext.privileged"),
                         "privileged (container \"%s\" must not set "
                         "securityContext.privileged=true)", c.name);
@@ -38,7 +38,7 @@ void kh_pss__host_namespaces(kh_rule_ctx *ctx, const kh_object *obj)
         const kh_node *v = kh_node_get(ps.spec, fields[i]);
         if (!kh_node_is_true(v))
             continue;
-        kh_rule__report(ctx, obj, v,
+        kh_rule__report(ctx, obj, kh_rule__key(ps.spec, fields[i]),
                         kh_arena_printf(ctx->arena, "%s.%s", ps.path, fields[i]),
                         "host namespaces (%s=true)", fields[i]);
     }
@@ -60,7 +60,7 @@ void kh_pss__host_path_volumes(kh_rule_ctx *ctx, const kh_object *obj)
         if (!hp || kh_node_is_null(hp))
             continue;
         const char *name = kh_node_str(kh_node_get(vol, "name"));
-        kh_rule__report(ctx, obj, hp,
+        kh_rule__report(ctx, obj, kh_rule__key(vol, "hostPath"),
                         kh_arena_printf(ctx->arena, "%s.volumes[%zu].hostPath", ps.path, i),
                         "hostPath volumes (volume \"%s\")", name ? name : "");
     }

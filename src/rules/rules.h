@@ -47,6 +47,10 @@ void kh_rule__report(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
                      const char *path, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* The key node of @p key in @p map (findings point at the field's key, as
+ * an editor would), or NULL when absent. */
+const kh_node *kh_rule__key(const kh_node *map, const char *key);
+
 /* "spec.template.spec.containers[1]" + "." + suffix, in the ctx arena. */
 const char *kh_rule__container_path(kh_rule_ctx *ctx, const kh_podspec *ps,
                                     const kh_container *c, const char *suffix);

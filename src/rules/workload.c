@@ -11,7 +11,7 @@ void kh_workload__default_namespace(kh_rule_ctx *ctx, const kh_object *obj)
     kh_podspec ps;
     if (strcmp(obj->namespace_, "default") != 0 || !kh_object_podspec(obj, &ps))
         return;
-    kh_rule__report(ctx, obj, kh_node_get(obj->metadata, "namespace"),
+    kh_rule__report(ctx, obj, kh_rule__key(obj->metadata, "namespace"),
                     "metadata.namespace", "%s \"%s\" runs in the default namespace",
                     obj->kind, obj->name);
 }
@@ -49,11 +49,13 @@ static void check_resources(kh_rule_ctx *ctx, const kh_object *obj,
         if (!missing)
             continue;
         const kh_node *res = kh_node_get(c.node, "resources");
-        const kh_node *at = kh_node_get(res, section);
+        const kh_node *at = kh_rule__key(res, section);
+        if (!at)
+            at = kh_rule__key(c.node, "resources");
         char suffix[32];
         strcpy(suffix, "resources.");
         strcat(suffix, section);
-        kh_rule__report(ctx, obj, at ? at : res ? res : c.node,
+        kh_rule__report(ctx, obj, at ? at : c.node,
                         kh_rule__container_path(ctx, &ps, &c, suffix),
                         "container \"%s\" has no %s %s", c.name, missing, noun);
     }

@@ -1,0 +1,13 @@
+# Thin wrapper over CMake and the scripts; the scripts are the reference.
+.PHONY: all demo test docs clean
+all:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build -j
+demo:
+	bash scripts/demo.sh
+test:
+	bash scripts/test.sh
+docs: all
+	./build/kubeharden rules --doc --cases tests/cases > docs/rules.md
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,219 @@
+/*
+ * object.c -- Kubernetes objects over the document tree: identity
+ * (apiVersion split into group/version, kind, namespace, name), List
+ * detection, where each workload kind keeps its pod spec, and container
+ * iteration in the order the kubelet starts them.
+ *
+ * Nothing is copied but the group string: every field points into the
+ * document, so an object lives as long as its document's arena. Workload
+ * kinds are matched by kind alone, whatever the apiVersion, because
+ * extensions/v1beta1 and apps/v1beta2 manifests are still common.
+ */
+#include "k8s/k8s.h"
+
+#include <string.h>
+
+#include "k8s/internal.h"
+
+/* ---------------------------------------------------------------- objects */
+
+static const char *meta_string(const kh_node *meta, const char *key)
+{
+    const char *s = kh_k8s__text(kh_k8s__get(meta, key));
+    return s ? s : "";
+}
+
+static const kh_node *map_or_null(const kh_node *n)
+{
+    return kh_k8s__is_type(n, KH_NODE_MAP) ? n : NULL;
+}
+
+/* The string value of a required type field (apiVersion, kind). */
+static int type_field(const char **out, const kh_node *root, const char *key,
+                      const char *file, kh_error *err)
+{
+    const kh_node *v = kh_k8s__get(root, key);
+    if (!v || v->type == KH_NODE_NULL ||
+        (v->type == KH_NODE_STRING && v->u.text && !v->u.text[0]))
+        return kh_error_set(err, KH_EINVALID, file, root->line, root->col,
+                            "document is not a Kubernetes object: missing '%s'",
+                            key);
+    if (v->type != KH_NODE_STRING || !v->u.text)
+        return kh_error_set(err, KH_EINVALID, file, v->line, v->col,
+                            "'%s' must be a string", key);
+    *out = v->u.text;
+    return 0;
+}
+
+/* Split "apps/v1" into "apps" and "v1", and "v1" into "" and "v1", as
+ * schema.ParseGroupVersion does; more than one '/' is invalid. */
+static int split_api_version(kh_object *obj, const kh_node *root,
+                             kh_arena *arena, kh_error *err)
+{
+    const char *av = obj->api_version;
+    const char *slash = strchr(av, '/');
+    if (!slash) {
+        obj->group = "";
+        obj->version = av;
+        return 0;
+    }
+    const kh_node *v = kh_k8s__get(root, "apiVersion");
+    if (strchr(slash + 1, '/'))
+        return kh_error_set(err, KH_EINVALID, obj->file, v->line, v->col,
+                            "invalid apiVersion '%s'", av);
+    obj->group = kh_arena_strndup(arena, av, (size_t)(slash - av));
+    if (!obj->group)
+        return kh_error_set(err, KH_ENOMEM, obj->file, 0, 0, "out of memory");
+    obj->version = slash + 1;
+    return 0;
+}
+
+int kh_object_from_node(kh_object *obj, const kh_node *root, const char *file,
+                        const char *path_prefix, kh_arena *arena, kh_error *err)
+{
+    memset(obj, 0, sizeof(*obj));
+    obj->root = root;
+    obj->file = file;
+    obj->path_prefix = path_prefix ? path_prefix : "";
+    if (!kh_k8s__is_type(root, KH_NODE_MAP))
+        return kh_error_set(err, KH_EINVALID, file, root ? root->line : 0,
+                            root ? root->col : 0,
+                            "document is not a Kubernetes object: not a mapping");
+    int rc = type_field(&obj->kind, root, "kind", file, err);
+    if (rc == 0)
+        rc = type_field(&obj->api_version, root, "apiVersion", file, err);
+    if (rc == 0)
+        rc = split_api_version(obj, root, arena, err);
+    if (rc != 0) {
+        obj->kind = obj->api_version = NULL;
+        return rc;
+    }
+    obj->metadata = map_or_null(kh_k8s__get(root, "metadata"));
+    obj->namespace_ = meta_string(obj->metadata, "namespace");
+    obj->name = meta_string(obj->metadata, "name");
+    if (!obj->name[0])
+        obj->name = meta_string(obj->metadata, "generateName");
+    obj->labels = map_or_null(kh_k8s__get(obj->metadata, "labels"));
+    obj->annotations = map_or_null(kh_k8s__get(obj->metadata, "annotations"));
+    return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+bool kh_object_is_list(const kh_node *root)
+{
+    if (!kh_k8s__is_type(root, KH_NODE_MAP))
+        return false;
+    const kh_node *kind = kh_k8s__get(root, "kind");
+    if (!kh_k8s__is_type(kind, KH_NODE_STRING) || !kind->u.text ||
+        !ends_with(kind->u.text, "List"))
+        return false;
+    const kh_node *items = kh_k8s__get(root, "items");
+    return !items || items->type == KH_NODE_NULL ||
+           items->type == KH_NODE_SEQ;
+}
+
+/* -------------------------------------------------------------- pod specs */
+
+/* Where each kind keeps its pod template. Sorted by kind. */
+static const struct podspec_loc {
+    const char *kind;
+    const char *spec;            /* dotted path of the PodSpec */
+    const char *meta;            /* dotted path of its metadata, NULL = object's */
+} podspec_locs[] = {
+    {"CronJob", "spec.jobTemplate.spec.template.spec",
+     "spec.jobTemplate.spec.template.metadata"},
+    {"DaemonSet", "spec.template.spec", "spec.template.metadata"},
+    {"Deployment", "spec.template.spec", "spec.template.metadata"},
+    {"Job", "spec.template.spec", "spec.template.metadata"},
+    {"Pod", "spec", NULL},
+    {"PodTemplate", "template.spec", "template.metadata"},
+    {"ReplicaSet", "spec.template.spec", "spec.template.metadata"},
+    {"ReplicationController", "spec.template.spec", "spec.template.metadata"},
+    {"StatefulSet", "spec.template.spec", "spec.template.metadata"},
+};
+
+/* Follow a dotted path of map keys (keys here never contain dots). */
+static const kh_node *follow(const kh_node *n, const char *dotted)
+{
+    char key[32];
+    while (n && *dotted) {
+        size_t len = strcspn(dotted, ".");
+        if (len >= sizeof(key))
+            return NULL;
+        memcpy(key, dotted, len);
+        key[len] = '\0';
+        n = kh_k8s__get(n, key);
+        dotted += len + (dotted[len] == '.');
+    }
+    return n;
+}
+
+bool kh_object_podspec(const kh_object *obj, kh_podspec *out)
+{
+    if (!obj || !obj->kind)
+        return false;
+    for (size_t i = 0; i < sizeof(podspec_locs) / sizeof(podspec_locs[0]); i++) {
+        const struct podspec_loc *loc = &podspec_locs[i];
+        if (strcmp(obj->kind, loc->kind) != 0)
+            continue;
+        const kh_node *spec = follow(obj->root, loc->spec);
+        if (!kh_k8s__is_type(spec, KH_NODE_MAP))
+            return false;
+        out->spec = spec;
+        out->meta = loc->meta ? map_or_null(follow(obj->root, loc->meta))
+                              : obj->metadata;
+        out->path = loc->spec;
+        return true;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------- containers */
+
+static const char *const container_lists[] = {
+    "initContainers", "containers", "ephemeralContainers"
+};
+
+void kh_container_iter_init(kh_container_iter *it, const kh_podspec *ps)
+{
+    it->ps = ps;
+    it->list = 0;
+    it->index = 0;
+}
+
+bool kh_container_next(kh_container_iter *it, kh_container *out)
+{
+    while (it->ps && it->list < 3) {
+        const kh_node *seq = kh_k8s__get(it->ps->spec, container_lists[it->list]);
+        if (!kh_k8s__is_type(seq, KH_NODE_SEQ) || it->index >= seq->len) {
+            it->list++;
+            it->index = 0;
+            continue;
+        }
+        size_t i = it->index++;
+        const kh_node *c = seq->u.items[i];
+        if (!kh_k8s__is_type(c, KH_NODE_MAP))
+            continue;
+        const char *name = kh_k8s__text(kh_k8s__get(c, "name"));
+        out->node = c;
+        out->name = name ? name : "";
+        out->kind = (kh_container_kind)it->list;
+        out->list = container_lists[it->list];
+        out->index = i;
+        return true;
+    }
+    return false;
+}
+
+char *kh_container_path(const kh_object *obj, const kh_podspec *ps,
+                        const kh_container *c, kh_arena *arena)
+{
+    return kh_arena_printf(arena, "%s%s.%s[%zu]",
+                           obj && obj->path_prefix ? obj->path_prefix : "",
+                           ps->path, c->list, c->index);
+}

@@ -1,0 +1,260 @@
+/*
+ * sarif.c -- SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, IDEs).
+ *
+ * One run. The rule metadata is known up front (the registry), so
+ * kh_report_new writes tool.driver.rules in full; results then stream one
+ * per finding. Input errors belong in invocations[0].toolExecutionNotifications,
+ * which can only come after "results" is closed: they are written to a
+ * spool (a temporary file, or memory if none can be made) as they arrive
+ * and copied in at the end. Memory stays flat; only errors are spooled.
+ */
+#include "report/report.h"
+
+#include <string.h>
+
+/* Depth of the items of runs[0].invocations[0].toolExecutionNotifications. */
+#define NOTE_DEPTH 6
+
+static const char *level(kh_severity s)
+{
+    if (s >= KH_SEVERITY_HIGH)
+        return "error";
+    return s == KH_SEVERITY_MEDIUM ? "warning" : "note";
+}
+
+/* GitHub code scanning ranks security results by this score (0.1-10). */
+static const char *security_severity(kh_severity s)
+{
+    switch (s) {
+    case KH_SEVERITY_CRITICAL: return "9.5";
+    case KH_SEVERITY_HIGH: return "8.0";
+    case KH_SEVERITY_MEDIUM: return "5.5";
+    case KH_SEVERITY_LOW: return "3.0";
+    default: return NULL;
+    }
+}
+
+/* Index of the rule in driver.rules (the registry's id order), or -1. */
+static long rule_index(const char *id)
+{
+    size_t lo = 0, hi = kh_rule_count();
+    while (id && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(id, kh_rule_at(mid)->id);
+        if (c == 0)
+            return (long)mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+static void text_message(kh_jw *w, const char *key, const char *text)
+{
+    kh_jw__open(w, key, '{');
+    kh_jw__str(w, "text", text ? text : "");
+    kh_jw__close(w, '}');
+}
+
+/* ------------------------------------------------------------ rules */
+
+static void rule(kh_jw *w, const kh_rule_info *ri)
+{
+    kh_jw__open(w, NULL, '{');
+    kh_jw__str(w, "id", ri->id);
+    kh_jw__str(w, "name", ri->id);
+    text_message(w, "shortDescription", ri->title);
+    text_message(w, "fullDescription", ri->why);
+    text_message(w, "help", ri->fix);
+    kh_jw__open(w, "defaultConfiguration", '{');
+    kh_jw__str(w, "level", level(ri->severity));
+    kh_jw__close(w, '}');
+    kh_jw__open(w, "properties", '{');
+    kh_jw__str(w, "area", kh_area_name(ri->area));
+    kh_jw__str(w, "severity", kh_report__severity(ri->severity));
+    kh_jw__open(w, "tags", '[');
+    kh_jw__str(w, NULL, "security");
+    kh_jw__str(w, NULL, kh_area_name(ri->area));
+    kh_jw__close(w, ']');
+    if (security_severity(ri->severity))
+        kh_jw__str(w, "security-severity", security_severity(ri->severity));
+    kh_jw__close(w, '}');
+    kh_jw__close(w, '}');
+}
+
+static int sarif_begin(kh_report *r)
+{
+    kh_jw *w = &r->jw;
+    kh_jw__init(w, r->dst, 0);
+    kh_jw__open(w, NULL, '{');
+    kh_jw__str(w, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    kh_jw__str(w, "version", "2.1.0");
+    kh_jw__open(w, "runs", '[');
+    kh_jw__open(w, NULL, '{');
+    kh_jw__open(w, "tool", '{');
+    kh_jw__open(w, "driver", '{');
+    kh_jw__str(w, "name", "kubeharden");
+    kh_jw__str(w, "version", r->version);
+    kh_jw__str(w, "informationUri", "https://github.com/kubeharden/kubeharden");
+    kh_jw__open(w, "rules", '[');
+    for (size_t i = 0; i < kh_rule_count(); i++)
+        rule(w, kh_rule_at(i));
+    kh_jw__close(w, ']');
+    kh_jw__close(w, '}');
+    kh_jw__close(w, '}');
+    kh_jw__open(w, "results", '[');
+    return KH_OK;
+}
+
+/* ------------------------------------------------------------ results */
+
+static void physical_location(kh_jw *w, const kh_finding *f)
+{
+    kh_jw__open(w, "physicalLocation", '{');
+    kh_jw__open(w, "artifactLocation", '{');
+    kh_jw__key(w, "uri");
+    putc('"', w->out);
+    kh_report__uri(w->out, f->file);   /* percent-encoded: plain ASCII */
+    putc('"', w->out);
+    kh_jw__close(w, '}');
+    if (f->line) {
+        kh_jw__open(w, "region", '{');
+        kh_jw__uint(w, "startLine", f->line);
+        if (f->col)
+            kh_jw__uint(w, "startColumn", f->col);
+        kh_jw__close(w, '}');
+    }
+    kh_jw__close(w, '}');
+}
+
+static void location(kh_jw *w, const kh_finding *f, const char *label)
+{
+    kh_jw__open(w, "locations", '[');
+    kh_jw__open(w, NULL, '{');
+    physical_location(w, f);
+    if (label) {
+        kh_jw__open(w, "logicalLocations", '[');
+        kh_jw__open(w, NULL, '{');
+        if (f->name)
+            kh_jw__str(w, "name", f->name);
+        kh_jw__str(w, "fullyQualifiedName", label);
+        kh_jw__str(w, "kind", "resource");
+        kh_jw__close(w, '}');
+        kh_jw__close(w, ']');
+    }
+    kh_jw__close(w, '}');
+    kh_jw__close(w, ']');
+}
+
+static void result(kh_report *r, const kh_finding *f)
+{
+    kh_jw *w = &r->jw;
+    long index = rule_index(f->rule_id);
+    kh_jw__open(w, NULL, '{');
+    kh_jw__str(w, "ruleId", f->rule_id ? f->rule_id : "");
+    if (index >= 0)
+        kh_jw__uint(w, "ruleIndex", (unsigned long long)index);
+    kh_jw__str(w, "level", level(f->severity));
+    text_message(w, "message", f->message);
+    location(w, f, f->kind || f->name ? r->object.data : NULL);
+    if (f->suppressed) {
+        kh_jw__open(w, "suppressions", '[');
+        kh_jw__open(w, NULL, '{');
+        kh_jw__str(w, "kind", "inSource");
+        kh_jw__str(w, "justification", f->suppressed);
+        kh_jw__close(w, '}');
+        kh_jw__close(w, ']');
+    }
+    kh_jw__open(w, "properties", '{');
+    kh_jw__str(w, "path", f->path ? f->path : "");
+    kh_jw__str(w, "severity", kh_report__severity(f->severity));
+    kh_jw__close(w, '}');
+    kh_jw__close(w, '}');
+}
+
+/* ------------------------------------------------------------ errors */
+
+static int open_spool(kh_report *r)
+{
+    if (r->spool)
+        return KH_OK;
+    r->spool = tmpfile();
+    if (!r->spool)
+        r->spool = open_memstream(&r->spool_mem, &r->spool_len);
+    if (!r->spool)
+        return KH_ENOMEM;
+    kh_jw__init(&r->spool_jw, r->spool, NOTE_DEPTH);
+    return KH_OK;
+}
+
+static int notification(kh_report *r, const kh_finding *f)
+{
+    int rc = open_spool(r);
+    if (rc)
+        return rc;
+    kh_jw *w = &r->spool_jw;
+    kh_jw__open(w, NULL, '{');
+    kh_jw__str(w, "level", "error");
+    text_message(w, "message", f->message);
+    if (f->file && *f->file) {
+        kh_jw__open(w, "locations", '[');
+        kh_jw__open(w, NULL, '{');
+        physical_location(w, f);
+        kh_jw__close(w, '}');
+        kh_jw__close(w, ']');
+    }
+    kh_jw__close(w, '}');
+    r->spooled++;
+    return ferror(r->spool) ? KH_EIO : KH_OK;
+}
+
+static int sarif_add(kh_report *r, const kh_finding *f)
+{
+    if (f->is_error)
+        return notification(r, f);
+    result(r, f);
+    return KH_OK;
+}
+
+static int copy_spool(kh_report *r)
+{
+    if (fflush(r->spool) != 0 || ferror(r->spool))
+        return KH_EIO;
+    if (r->spool_mem) {
+        fwrite(r->spool_mem, 1, r->spool_len, r->dst);
+        return KH_OK;
+    }
+    char buf[8192];
+    size_t n;
+    rewind(r->spool);
+    while ((n = fread(buf, 1, sizeof(buf), r->spool)) > 0)
+        fwrite(buf, 1, n, r->dst);
+    return ferror(r->spool) ? KH_EIO : KH_OK;
+}
+
+static int sarif_end(kh_report *r, const kh_scan_stats *stats)
+{
+    kh_jw *w = &r->jw;
+    int rc = KH_OK;
+    kh_jw__close(w, ']');   /* results */
+    kh_jw__open(w, "invocations", '[');
+    kh_jw__open(w, NULL, '{');
+    kh_jw__bool(w, "executionSuccessful", stats->errors == 0 && r->spooled == 0);
+    if (r->spooled) {
+        kh_jw__open(w, "toolExecutionNotifications", '[');
+        rc = copy_spool(r);
+        w->wrote[w->depth] = 1;
+        kh_jw__close(w, ']');
+    }
+    kh_jw__close(w, '}');
+    kh_jw__close(w, ']');   /* invocations */
+    kh_jw__close(w, '}');   /* the run */
+    kh_jw__close(w, ']');   /* runs */
+    kh_jw__close(w, '}');
+    putc('\n', r->dst);
+    return rc;
+}
+
+const kh_report_ops kh_report__sarif_ops = {sarif_begin, sarif_add, sarif_end};

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# cli.sh -- the kubeharden binary driven as a user would: exit codes, stdin,
+# unreadable and malformed input, formats, --fail-on, --help, config.
+set -u
+bin=${KH_BIN:?}
+src=${KH_SOURCE_DIR:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"   # no .kubeharden.yaml above a temp dir
+fails=0
+
+check() { # description expected-status actual-status
+    if [ "$2" != "$3" ]; then
+        echo "FAIL: $1: exit $3, expected $2"; fails=$((fails + 1))
+    else
+        echo "ok: $1"
+    fi
+}
+contains() { # description file needle
+    if grep -qF -- "$3" "$2"; then echo "ok: $1"; else
+        echo "FAIL: $1: no '$3' in:"; cat "$2"; fails=$((fails + 1)); fi
+}
+
+cat > clean.yaml <<'Y'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: a, namespace: b}
+Y
+cat > pod.yaml <<'Y'
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers:
+  - name: app
+    image: nginx:1.27
+    securityContext: {privileged: yes}
+    resources: {limits: {cpu: 1, memory: 1Gi}, requests: {cpu: 1, memory: 1Gi}}
+Y
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n   bad: indent\n' > broken.yaml
+
+"$bin" scan clean.yaml > out 2>&1;            check "clean input exits 0" 0 $?
+contains "summary says no findings" out "no findings"
+"$bin" scan pod.yaml > out 2>&1;              check "findings exit 1" 1 $?
+contains "text names the rule" out "pss.baseline.privileged"
+contains "text gives the field path" out "spec.containers[0].securityContext.privileged"
+contains "text message reads like the API server" out 'privileged (container "app" must not set securityContext.privileged=true)'
+"$bin" scan --fail-on critical pod.yaml >/dev/null 2>&1; check "--fail-on critical with a critical finding" 1 $?
+"$bin" scan --rule image.tag-not-pinned --fail-on low pod.yaml >/dev/null 2>&1; check "--rule limits the rules" 0 $?
+"$bin" scan - < pod.yaml > out 2>&1;          check "stdin" 1 $?
+contains "stdin is labelled" out "<stdin>"
+"$bin" scan broken.yaml pod.yaml > out 2>&1;  check "malformed input exits 2" 2 $?
+contains "error has file:line:col" out "broken.yaml:5:"
+contains "other files still scanned" out "pss.baseline.privileged"
+"$bin" scan missing.yaml clean.yaml > out 2>&1; check "missing file exits 2" 2 $?
+contains "missing file is named" out "missing.yaml"
+"$bin" scan > out 2>&1;                       check "no input is a usage error" 2 $?
+"$bin" scan --bogus x > out 2>&1;             check "unknown option" 2 $?
+contains "unknown option is named" out "unknown option '--bogus'"
+"$bin" scan -o yaml pod.yaml > out 2>&1;      check "unknown format" 2 $?
+"$bin" scan --fail-on severe pod.yaml > out 2>&1; check "unknown severity" 2 $?
+"$bin" scan --help > out 2>&1;                check "scan --help" 0 $?
+contains "help has an example" out "Examples:"
+contains "help documents exit codes" out "Exit status:"
+"$bin" rules --help > /dev/null 2>&1;         check "rules --help" 0 $?
+"$bin" --version > out 2>&1;                  check "--version" 0 $?
+"$bin" nosuch > /dev/null 2>&1;               check "unknown command" 2 $?
+"$bin" rules -o json > out 2>&1;              check "rules -o json" 0 $?
+python3 -c 'import json,sys; r=json.load(open("out")); assert len(r) > 0 and all("id" in x for x in r)' \
+    && echo "ok: rules json parses" || { echo "FAIL: rules json"; fails=$((fails + 1)); }
+for fmt in json sarif junit; do
+    "$bin" scan -o $fmt pod.yaml broken.yaml > out.$fmt 2>&1; check "-o $fmt exit code" 2 $?
+done
+python3 -c 'import json; json.load(open("out.json")); json.load(open("out.sarif"))' \
+    && echo "ok: json and sarif parse" || { echo "FAIL: json/sarif do not parse"; fails=$((fails + 1)); }
+python3 -c 'import xml.dom.minidom as m; m.parse("out.junit")' \
+    && echo "ok: junit parses" || { echo "FAIL: junit does not parse"; fails=$((fails + 1)); }
+
+# Configuration: found by walking up, or --config; a bad one is an error.
+mkdir -p proj/sub
+printf 'rules:\n  disable: [pss.baseline.privileged]\n' > proj/.kubeharden.yaml
+cp pod.yaml proj/sub/
+(cd proj/sub && "$bin" scan pod.yaml > ../../out 2>&1);  check "discovered config disables a rule" 0 $?
+(cd proj/sub && "$bin" scan --no-config pod.yaml > /dev/null 2>&1); check "--no-config" 1 $?
+printf 'rules:\n  disable: [no.such]\n' > bad.yaml
+"$bin" scan --config bad.yaml pod.yaml > out 2>&1; check "bad config exits 2" 2 $?
+contains "bad config error has a position" out "bad.yaml:2:13: error: unknown rule 'no.such'"
+
+# Determinism: the same input gives the same bytes.
+"$bin" scan -o json "$src/tests/cases" > a.json 2>/dev/null
+"$bin" scan -o json "$src/tests/cases" > b.json 2>/dev/null
+cmp -s a.json b.json && echo "ok: output is deterministic" || { echo "FAIL: output differs between runs"; fails=$((fails + 1)); }
+
+[ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
