@@ -1,11 +1,9 @@
 /*
  * internal.h -- helpers shared by the files of src/k8s, not part of k8s.h.
  *
- * Small inline readers over the document tree (they use the kh_node fields
- * directly, so this module depends on node.h's layout, not on the loader),
- * the compiled form of a label selector (objset.c reads its equality
- * requirements to pick a posting list) and the string-keyed index that the
- * object set is built from (index.c).
+ * How a label value reads as text, the compiled form of a label selector
+ * (objset.c reads its equality requirements to pick a posting list), and
+ * the string-keyed index that the object set is built from (index.c).
  */
 #ifndef KH_K8S_INTERNAL_H
 #define KH_K8S_INTERNAL_H
@@ -18,38 +16,6 @@
 
 /* ------------------------------------------------------------ tree access */
 
-/* Value for @p key in a mapping (first match, exact bytes), or NULL. */
-static inline const kh_node *kh_k8s__get(const kh_node *map, const char *key)
-{
-    if (!map || map->type != KH_NODE_MAP)
-        return NULL;
-    for (uint32_t i = 0; i < map->len; i++) {
-        const kh_node *k = map->u.pairs[i].key;
-        if (k && k->type != KH_NODE_MAP && k->type != KH_NODE_SEQ &&
-            k->u.text && strcmp(k->u.text, key) == 0)
-            return map->u.pairs[i].value;
-    }
-    return NULL;
-}
-
-static inline bool kh_k8s__is_type(const kh_node *n, kh_node_type t)
-{
-    return n && n->type == (uint8_t)t;
-}
-
-static inline bool kh_k8s__is_scalar(const kh_node *n)
-{
-    return n && n->type != KH_NODE_MAP && n->type != KH_NODE_SEQ;
-}
-
-/* Source text of a non-null scalar, else NULL (like kh_node_str). */
-static inline const char *kh_k8s__text(const kh_node *n)
-{
-    if (!kh_k8s__is_scalar(n) || n->type == KH_NODE_NULL)
-        return NULL;
-    return n->u.text ? n->u.text : "";
-}
-
 /*
  * A label value as a Go map[string]string would hold it: the source text of
  * any scalar (`version: 1` is "1"), "" for an explicit null, NULL for a map
@@ -57,7 +23,7 @@ static inline const char *kh_k8s__text(const kh_node *n)
  */
 static inline const char *kh_k8s__label_text(const kh_node *n)
 {
-    if (!kh_k8s__is_scalar(n))
+    if (!kh_node_is_scalar(n))
         return NULL;
     if (n->type == KH_NODE_NULL)
         return "";
@@ -90,6 +56,13 @@ struct kh_selector {
     size_t nreqs;
     const kh_selector_req *reqs;
 };
+
+/* ---------------------------------------------------------------- objset */
+
+/* How many objects kh_objset_select would examine for this query (the
+ * length of the candidate list it picks); for tests. */
+size_t kh_objset__candidates(const kh_objset *set, const char *kind,
+                             const char *ns, const kh_selector *sel);
 
 /* ----------------------------------------------------------------- index */
 

@@ -19,20 +19,20 @@
 
 static const char *meta_string(const kh_node *meta, const char *key)
 {
-    const char *s = kh_k8s__text(kh_k8s__get(meta, key));
+    const char *s = kh_node_str(kh_node_get(meta, key));
     return s ? s : "";
 }
 
 static const kh_node *map_or_null(const kh_node *n)
 {
-    return kh_k8s__is_type(n, KH_NODE_MAP) ? n : NULL;
+    return kh_node_is_map(n) ? n : NULL;
 }
 
 /* The string value of a required type field (apiVersion, kind). */
 static int type_field(const char **out, const kh_node *root, const char *key,
                       const char *file, kh_error *err)
 {
-    const kh_node *v = kh_k8s__get(root, key);
+    const kh_node *v = kh_node_get(root, key);
     if (!v || v->type == KH_NODE_NULL ||
         (v->type == KH_NODE_STRING && v->u.text && !v->u.text[0]))
         return kh_error_set(err, KH_EINVALID, file, root->line, root->col,
@@ -57,7 +57,7 @@ static int split_api_version(kh_object *obj, const kh_node *root,
         obj->version = av;
         return 0;
     }
-    const kh_node *v = kh_k8s__get(root, "apiVersion");
+    const kh_node *v = kh_node_get(root, "apiVersion");
     if (strchr(slash + 1, '/'))
         return kh_error_set(err, KH_EINVALID, obj->file, v->line, v->col,
                             "invalid apiVersion '%s'", av);
@@ -75,7 +75,7 @@ int kh_object_from_node(kh_object *obj, const kh_node *root, const char *file,
     obj->root = root;
     obj->file = file;
     obj->path_prefix = path_prefix ? path_prefix : "";
-    if (!kh_k8s__is_type(root, KH_NODE_MAP))
+    if (!kh_node_is_map(root))
         return kh_error_set(err, KH_EINVALID, file, root ? root->line : 0,
                             root ? root->col : 0,
                             "document is not a Kubernetes object: not a mapping");
@@ -88,13 +88,13 @@ int kh_object_from_node(kh_object *obj, const kh_node *root, const char *file,
         obj->kind = obj->api_version = NULL;
         return rc;
     }
-    obj->metadata = map_or_null(kh_k8s__get(root, "metadata"));
+    obj->metadata = map_or_null(kh_node_get(root, "metadata"));
     obj->namespace_ = meta_string(obj->metadata, "namespace");
     obj->name = meta_string(obj->metadata, "name");
     if (!obj->name[0])
         obj->name = meta_string(obj->metadata, "generateName");
-    obj->labels = map_or_null(kh_k8s__get(obj->metadata, "labels"));
-    obj->annotations = map_or_null(kh_k8s__get(obj->metadata, "annotations"));
+    obj->labels = map_or_null(kh_node_get(obj->metadata, "labels"));
+    obj->annotations = map_or_null(kh_node_get(obj->metadata, "annotations"));
     return 0;
 }
 
@@ -106,13 +106,13 @@ static bool ends_with(const char *s, const char *suffix)
 
 bool kh_object_is_list(const kh_node *root)
 {
-    if (!kh_k8s__is_type(root, KH_NODE_MAP))
+    if (!kh_node_is_map(root))
         return false;
-    const kh_node *kind = kh_k8s__get(root, "kind");
-    if (!kh_k8s__is_type(kind, KH_NODE_STRING) || !kind->u.text ||
+    const kh_node *kind = kh_node_get(root, "kind");
+    if (!kind || kind->type != KH_NODE_STRING || !kind->u.text ||
         !ends_with(kind->u.text, "List"))
         return false;
-    const kh_node *items = kh_k8s__get(root, "items");
+    const kh_node *items = kh_node_get(root, "items");
     return !items || items->type == KH_NODE_NULL ||
            items->type == KH_NODE_SEQ;
 }
@@ -137,22 +137,6 @@ static const struct podspec_loc {
     {"StatefulSet", "spec.template.spec", "spec.template.metadata"},
 };
 
-/* Follow a dotted path of map keys (keys here never contain dots). */
-static const kh_node *follow(const kh_node *n, const char *dotted)
-{
-    char key[32];
-    while (n && *dotted) {
-        size_t len = strcspn(dotted, ".");
-        if (len >= sizeof(key))
-            return NULL;
-        memcpy(key, dotted, len);
-        key[len] = '\0';
-        n = kh_k8s__get(n, key);
-        dotted += len + (dotted[len] == '.');
-    }
-    return n;
-}
-
 bool kh_object_podspec(const kh_object *obj, kh_podspec *out)
 {
     if (!obj || !obj->kind)
@@ -161,11 +145,11 @@ bool kh_object_podspec(const kh_object *obj, kh_podspec *out)
         const struct podspec_loc *loc = &podspec_locs[i];
         if (strcmp(obj->kind, loc->kind) != 0)
             continue;
-        const kh_node *spec = follow(obj->root, loc->spec);
-        if (!kh_k8s__is_type(spec, KH_NODE_MAP))
+        const kh_node *spec = kh_node_path(obj->root, loc->spec);
+        if (!kh_node_is_map(spec))
             return false;
         out->spec = spec;
-        out->meta = loc->meta ? map_or_null(follow(obj->root, loc->meta))
+        out->meta = loc->meta ? map_or_null(kh_node_path(obj->root, loc->meta))
                               : obj->metadata;
         out->path = loc->spec;
         return true;
@@ -189,17 +173,17 @@ void kh_container_iter_init(kh_container_iter *it, const kh_podspec *ps)
 bool kh_container_next(kh_container_iter *it, kh_container *out)
 {
     while (it->ps && it->list < 3) {
-        const kh_node *seq = kh_k8s__get(it->ps->spec, container_lists[it->list]);
-        if (!kh_k8s__is_type(seq, KH_NODE_SEQ) || it->index >= seq->len) {
+        const kh_node *seq = kh_node_get(it->ps->spec, container_lists[it->list]);
+        if (!kh_node_is_seq(seq) || it->index >= seq->len) {
             it->list++;
             it->index = 0;
             continue;
         }
         size_t i = it->index++;
         const kh_node *c = seq->u.items[i];
-        if (!kh_k8s__is_type(c, KH_NODE_MAP))
+        if (!kh_node_is_map(c))
             continue;
-        const char *name = kh_k8s__text(kh_k8s__get(c, "name"));
+        const char *name = kh_node_str(kh_node_get(c, "name"));
         out->node = c;
         out->name = name ? name : "";
         out->kind = (kh_container_kind)it->list;

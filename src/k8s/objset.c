@@ -111,7 +111,7 @@ static int index_labels(kh_objset *set, const kh_object *obj, size_t idx,
                         const kh_object *stored, bool push)
 {
     const kh_node *labels = obj->labels;
-    if (!kh_k8s__is_type(labels, KH_NODE_MAP))
+    if (!kh_node_is_map(labels))
         return 0;
     for (uint32_t i = 0; i < labels->len; i++) {
         const char *k = kh_k8s__label_text(labels->u.pairs[i].key);
@@ -268,4 +268,12 @@ int kh_objset_select(const kh_objset *set, const char *kind, const char *ns,
         }
     }
     return 0;
+}
+
+size_t kh_objset__candidates(const kh_objset *set, const char *kind,
+                             const char *ns, const kh_selector *sel)
+{
+    if (!set || kh_selector_matches_nothing(sel))
+        return 0;
+    return pick(set, kind, ns, sel).len;
 }

@@ -42,7 +42,7 @@ static int nomem(kh_error *err)
 
 static size_t seq_len(const kh_node *n)
 {
-    return kh_k8s__is_type(n, KH_NODE_SEQ) ? n->len : 0;
+    return kh_node_is_seq(n) ? n->len : 0;
 }
 
 /* ------------------------------------------------------------ matchLabels */
@@ -85,8 +85,8 @@ static const struct {
 static int parse_operator(kh_selector_op *out, const kh_node *expr,
                           kh_error *err)
 {
-    const kh_node *opn = kh_k8s__get(expr, "operator");
-    const char *name = kh_k8s__text(opn);
+    const kh_node *opn = kh_node_get(expr, "operator");
+    const char *name = kh_node_str(opn);
     if (!opn || opn->type == KH_NODE_NULL)
         return invalid(err, expr, "operator: must be one of In, NotIn, "
                        "Exists, DoesNotExist");
@@ -107,7 +107,7 @@ static int parse_operator(kh_selector_op *out, const kh_node *expr,
 static int parse_values(kh_selector_req *req, const kh_node *expr,
                         const char *opname, kh_arena *arena, kh_error *err)
 {
-    const kh_node *vals = kh_k8s__get(expr, "values");
+    const kh_node *vals = kh_node_get(expr, "values");
     const kh_node *at = vals ? vals : expr;
     if (vals && vals->type != KH_NODE_NULL && vals->type != KH_NODE_SEQ)
         return invalid(err, vals, "values: must be a list");
@@ -123,7 +123,7 @@ static int parse_values(kh_selector_req *req, const kh_node *expr,
     if (!values)
         return nomem(err);
     for (size_t i = 0; i < n; i++) {
-        values[i] = kh_k8s__text(vals->u.items[i]);
+        values[i] = kh_node_str(vals->u.items[i]);
         if (!values[i])
             return invalid(err, vals->u.items[i], "values: items must be "
                            "strings");
@@ -136,17 +136,17 @@ static int parse_values(kh_selector_req *req, const kh_node *expr,
 static int parse_expression(kh_selector_req *req, const kh_node *expr,
                             kh_arena *arena, kh_error *err)
 {
-    if (!kh_k8s__is_type(expr, KH_NODE_MAP))
+    if (!kh_node_is_map(expr))
         return invalid(err, expr, "matchExpressions: items must be mappings");
-    const kh_node *keyn = kh_k8s__get(expr, "key");
-    const char *key = kh_k8s__text(keyn);
+    const kh_node *keyn = kh_node_get(expr, "key");
+    const char *key = kh_node_str(keyn);
     if (!key || !key[0])
         return invalid(err, keyn ? keyn : expr, "key: must be non-empty");
     int rc = parse_operator(&req->op, expr, err);
     if (rc != 0)
         return rc;
     req->key = key;
-    return parse_values(req, expr, kh_k8s__text(kh_k8s__get(expr, "operator")),
+    return parse_values(req, expr, kh_node_str(kh_node_get(expr, "operator")),
                         arena, err);
 }
 
@@ -160,13 +160,13 @@ int kh_selector_compile(const kh_selector **out, const kh_node *sel,
         return 0;
     if (sel->type != KH_NODE_MAP)
         return invalid(err, sel, "selector: must be a mapping");
-    const kh_node *ml = kh_k8s__get(sel, "matchLabels");
-    const kh_node *me = kh_k8s__get(sel, "matchExpressions");
+    const kh_node *ml = kh_node_get(sel, "matchLabels");
+    const kh_node *me = kh_node_get(sel, "matchExpressions");
     if (ml && ml->type != KH_NODE_NULL && ml->type != KH_NODE_MAP)
         return invalid(err, ml, "matchLabels: must be a mapping");
     if (me && me->type != KH_NODE_NULL && me->type != KH_NODE_SEQ)
         return invalid(err, me, "matchExpressions: must be a list");
-    size_t nml = kh_k8s__is_type(ml, KH_NODE_MAP) ? ml->len : 0;
+    size_t nml = kh_node_is_map(ml) ? ml->len : 0;
     size_t n = nml + seq_len(me);
     if (n == 0) {
         *out = &select_everything;
@@ -215,7 +215,7 @@ int kh_selector_from_map(const kh_selector **out, const kh_node *map,
 /* The label's value, or NULL when the key is absent. */
 static const char *label_value(const kh_node *labels, const char *key)
 {
-    if (!kh_k8s__is_type(labels, KH_NODE_MAP))
+    if (!kh_node_is_map(labels))
         return NULL;
     for (uint32_t i = 0; i < labels->len; i++) {
         const char *k = kh_k8s__label_text(labels->u.pairs[i].key);

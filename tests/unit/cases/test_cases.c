@@ -194,8 +194,10 @@ static void test_cases__every_rule_has_a_firing_and_a_silent_case(void **state)
             char path[16384];
             snprintf(path, sizeof(path), "%s/%s", dir, names[k]);
             struct stat st;
-            if (stat(path, &st) == 0)
-                (st.st_size > 0 ? firing : silent)++;
+            if (stat(path, &st) == 0 && st.st_size > 0)
+                firing++;
+            else if (stat(path, &st) == 0)
+                silent++;
         }
         free_list(names, n);
         if (!firing || !silent) {

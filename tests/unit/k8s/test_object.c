@@ -1,0 +1,390 @@
+/*
+ * test_object.c -- kh_object_from_node, List detection, pod-spec locations
+ * of every workload kind and container iteration.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "k8s/k8s.h"
+#include "nodes.h"
+
+static kh_object load_object(const char *yaml, const char *prefix)
+{
+    kh_object obj;
+    kh_error err = {0};
+    int rc = kh_object_from_node(&obj, yaml_load(yaml), "t.yaml", prefix,
+                                 t_arena(), &err);
+    if (rc != 0)
+        fail_msg("kh_object_from_node: %s", err.message);
+    return obj;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    t_arena_free();
+    return 0;
+}
+
+/* ---------------------------------------------------------------- objects */
+
+static void test_k8s_object__fields(void **state)
+{
+    (void)state;
+    kh_object o = load_object("apiVersion: apps/v1\n"
+                              "kind: Deployment\n"
+                              "metadata:\n"
+                              "  name: web\n"
+                              "  namespace: shop\n"
+                              "  labels: {app: web}\n"
+                              "  annotations: {a: b}\n",
+                              NULL);
+    assert_string_equal(o.api_version, "apps/v1");
+    assert_string_equal(o.group, "apps");
+    assert_string_equal(o.version, "v1");
+    assert_string_equal(o.kind, "Deployment");
+    assert_string_equal(o.namespace_, "shop");
+    assert_string_equal(o.name, "web");
+    assert_string_equal(o.file, "t.yaml");
+    assert_string_equal(o.path_prefix, "");
+    assert_non_null(o.metadata);
+    assert_non_null(o.labels);
+    assert_int_equal(o.labels->len, 1);
+    assert_non_null(o.annotations);
+}
+
+static void test_k8s_object__core_group_is_empty(void **state)
+{
+    (void)state;
+    kh_object o = load_object("apiVersion: v1\nkind: Pod\n", "items[3].");
+    assert_string_equal(o.group, "");
+    assert_string_equal(o.version, "v1");
+    assert_string_equal(o.namespace_, "");
+    assert_string_equal(o.name, "");
+    assert_null(o.metadata);
+    assert_null(o.labels);
+    assert_null(o.annotations);
+    assert_string_equal(o.path_prefix, "items[3].");
+}
+
+static void test_k8s_object__generate_name_is_the_name(void **state)
+{
+    (void)state;
+    kh_object o = load_object("apiVersion: batch/v1\nkind: Job\n"
+                              "metadata: {generateName: migrate-}\n",
+                              NULL);
+    assert_string_equal(o.name, "migrate-");
+    o = load_object("apiVersion: batch/v1\nkind: Job\n"
+                    "metadata: {name: a, generateName: b-}\n",
+                    NULL);
+    assert_string_equal(o.name, "a");
+}
+
+static void test_k8s_object__labels_not_a_map_are_null(void **state)
+{
+    (void)state;
+    kh_object o = load_object("apiVersion: v1\nkind: Pod\n"
+                              "metadata: {labels: [a], annotations: x}\n",
+                              NULL);
+    assert_null(o.labels);
+    assert_null(o.annotations);
+}
+
+static void expect_invalid(const char *yaml, unsigned line, unsigned col,
+                           const char *message)
+{
+    kh_object obj;
+    kh_error err = {0};
+    assert_int_equal(kh_object_from_node(&obj, yaml_load(yaml), "t.yaml", "",
+                                         t_arena(), &err),
+                     KH_EINVALID);
+    assert_int_equal(err.code, KH_EINVALID);
+    assert_string_equal(err.file, "t.yaml");
+    assert_int_equal(err.line, line);
+    assert_int_equal(err.col, col);
+    assert_string_equal(err.message, message);
+}
+
+static void test_k8s_object__missing_kind_is_an_error(void **state)
+{
+    (void)state;
+    expect_invalid("\napiVersion: v1\nmetadata: {name: x}\n", 2, 1,
+                   "document is not a Kubernetes object: missing 'kind'");
+    expect_invalid("apiVersion: v1\nkind: ''\n", 1, 1,
+                   "document is not a Kubernetes object: missing 'kind'");
+    expect_invalid("kind: Pod\n", 1, 1,
+                   "document is not a Kubernetes object: missing 'apiVersion'");
+    expect_invalid("apiVersion: v1\nkind: {a: b}\n", 2, 7,
+                   "'kind' must be a string");
+    expect_invalid("apiVersion: 1\nkind: Pod\n", 1, 13,
+                   "'apiVersion' must be a string");
+    expect_invalid("- a\n- b\n", 1, 1,
+                   "document is not a Kubernetes object: not a mapping");
+    expect_invalid("apiVersion: a/b/c\nkind: X\n", 1, 13,
+                   "invalid apiVersion 'a/b/c'");
+}
+
+static void test_k8s_object__null_root_is_an_error(void **state)
+{
+    (void)state;
+    kh_object obj;
+    kh_error err = {0};
+    assert_int_equal(kh_object_from_node(&obj, NULL, NULL, NULL, t_arena(),
+                                         &err),
+                     KH_EINVALID);
+    assert_int_equal(err.line, 0);
+    assert_int_equal(kh_object_from_node(&obj, NULL, NULL, NULL, t_arena(),
+                                         NULL),
+                     KH_EINVALID);
+}
+
+/* ------------------------------------------------------------------ lists */
+
+static void test_k8s_object__list_detection(void **state)
+{
+    (void)state;
+    assert_true(kh_object_is_list(yaml_load(
+        "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod}\n")));
+    assert_true(kh_object_is_list(yaml_load(
+        "apiVersion: v1\nkind: ConfigMapList\nitems: []\n")));
+    assert_true(kh_object_is_list(yaml_load(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleList\n"
+        "items:\n- kind: Role\n")));
+    /* null or absent items: an empty list */
+    assert_true(kh_object_is_list(yaml_load("apiVersion: v1\nkind: List\n")));
+    assert_true(kh_object_is_list(yaml_load("kind: PodList\nitems: ~\n")));
+    /* not lists */
+    assert_false(kh_object_is_list(yaml_load("kind: List\nitems: {a: b}\n")));
+    assert_false(kh_object_is_list(yaml_load("kind: List\nitems: x\n")));
+    assert_false(kh_object_is_list(yaml_load("kind: Pod\nitems: []\n")));
+    assert_false(kh_object_is_list(yaml_load("kind: Listing\nitems: []\n")));
+    assert_false(kh_object_is_list(yaml_load("kind: 'list'\nitems: []\n")));
+    assert_false(kh_object_is_list(yaml_load("items: []\n")));
+    assert_false(kh_object_is_list(yaml_load("- kind: List\n")));
+    assert_false(kh_object_is_list(NULL));
+}
+
+/* -------------------------------------------------------------- pod specs */
+
+/* A workload of @p kind with the pod template at the usual place. */
+static void expect_podspec(const char *yaml, const char *path,
+                           const char *marker)
+{
+    kh_object o = load_object(yaml, "items[2].");
+    kh_podspec ps;
+    assert_true(kh_object_podspec(&o, &ps));
+    assert_string_equal(ps.path, path);
+    assert_non_null(ps.spec);
+    assert_int_equal(ps.spec->type, KH_NODE_MAP);
+    /* the spec found is the one whose container is named marker */
+    kh_container_iter it;
+    kh_container c;
+    kh_container_iter_init(&it, &ps);
+    assert_true(kh_container_next(&it, &c));
+    assert_string_equal(c.name, marker);
+    assert_non_null(ps.meta);
+    const kh_node *labels = NULL;
+    for (uint32_t i = 0; i < ps.meta->len; i++)
+        if (strcmp(ps.meta->u.pairs[i].key->u.text, "labels") == 0)
+            labels = ps.meta->u.pairs[i].value;
+    assert_non_null(labels);
+    assert_string_equal(labels->u.pairs[0].value->u.text, marker);
+    char *full = kh_container_path(&o, &ps, &c, t_arena());
+    char want[128];
+    snprintf(want, sizeof(want), "items[2].%s.containers[0]", path);
+    assert_string_equal(full, want);
+}
+
+#define TEMPLATE(indent)                                                     \
+    indent "template:\n"                                                     \
+    indent "  metadata: {labels: {app: tmpl}}\n"                             \
+    indent "  spec:\n"                                                       \
+    indent "    containers: [{name: tmpl, image: x}]\n"
+
+static void test_k8s_podspec__every_workload_kind(void **state)
+{
+    (void)state;
+    static const char *const kinds[][2] = {
+        {"apps/v1", "Deployment"},  {"apps/v1", "ReplicaSet"},
+        {"apps/v1", "StatefulSet"}, {"apps/v1", "DaemonSet"},
+        {"batch/v1", "Job"},        {"v1", "ReplicationController"},
+        {"extensions/v1beta1", "Deployment"},
+        {"apps/v1beta2", "DaemonSet"},
+        {"extensions/v1beta1", "ReplicaSet"},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml),
+                 "apiVersion: %s\nkind: %s\nmetadata: {labels: {app: own}}\n"
+                 "spec:\n  replicas: 1\n" TEMPLATE("  "),
+                 kinds[i][0], kinds[i][1]);
+        expect_podspec(yaml, "spec.template.spec", "tmpl");
+    }
+}
+
+static void test_k8s_podspec__pod_uses_its_own_metadata(void **state)
+{
+    (void)state;
+    expect_podspec("apiVersion: v1\nkind: Pod\n"
+                   "metadata: {name: p, labels: {app: pod}}\n"
+                   "spec:\n  containers: [{name: pod}]\n",
+                   "spec", "pod");
+}
+
+static void test_k8s_podspec__pod_template(void **state)
+{
+    (void)state;
+    expect_podspec("apiVersion: v1\nkind: PodTemplate\n"
+                   "metadata: {name: t, labels: {app: own}}\n" TEMPLATE(""),
+                   "template.spec", "tmpl");
+}
+
+static void test_k8s_podspec__cronjob(void **state)
+{
+    (void)state;
+    static const char *const versions[] = {"batch/v1", "batch/v1beta1"};
+    for (size_t i = 0; i < 2; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml),
+                 "apiVersion: %s\nkind: CronJob\nmetadata: {labels: {app: own}}\n"
+                 "spec:\n  schedule: '* * * * *'\n  jobTemplate:\n"
+                 "    metadata: {labels: {app: job}}\n    spec:\n" TEMPLATE("      "),
+                 versions[i]);
+        expect_podspec(yaml, "spec.jobTemplate.spec.template.spec", "tmpl");
+    }
+}
+
+static bool has_podspec(const char *yaml)
+{
+    kh_object o = load_object(yaml, NULL);
+    kh_podspec ps;
+    return kh_object_podspec(&o, &ps);
+}
+
+static void test_k8s_podspec__none_for_other_shapes(void **state)
+{
+    (void)state;
+    assert_false(has_podspec("apiVersion: v1\nkind: Service\n"
+                             "spec: {selector: {app: x}}\n"));
+    assert_false(has_podspec("apiVersion: apps/v1\nkind: Deployment\n"
+                             "spec: {replicas: 1}\n"));
+    assert_false(has_podspec("apiVersion: apps/v1\nkind: Deployment\n"));
+    assert_false(has_podspec("apiVersion: apps/v1\nkind: Deployment\n"
+                             "spec: {template: {spec: [a]}}\n"));
+    assert_false(has_podspec("apiVersion: v1\nkind: Pod\nspec: ~\n"));
+    assert_false(has_podspec("apiVersion: batch/v1\nkind: CronJob\n"
+                             "spec: {template: {spec: {containers: []}}}\n"));
+    /* kinds are case-sensitive */
+    assert_false(has_podspec("apiVersion: v1\nkind: pod\nspec: {}\n"));
+    assert_false(kh_object_podspec(NULL, &(kh_podspec){0}));
+}
+
+static void test_k8s_podspec__template_without_metadata(void **state)
+{
+    (void)state;
+    kh_object o = load_object("apiVersion: apps/v1\nkind: Deployment\n"
+                              "spec:\n  template:\n    spec: {containers: []}\n",
+                              NULL);
+    kh_podspec ps;
+    assert_true(kh_object_podspec(&o, &ps));
+    assert_null(ps.meta);
+}
+
+/* ------------------------------------------------------------- containers */
+
+static void test_k8s_container__order_and_indexes(void **state)
+{
+    (void)state;
+    kh_object o = load_object(
+        "apiVersion: v1\nkind: Pod\nspec:\n"
+        "  ephemeralContainers:\n  - name: debug\n"
+        "  containers:\n"
+        "  - name: app\n"
+        "  - just a string\n"
+        "  - ~\n"
+        "  - {image: sidecar}\n"
+        "  - [nested]\n"
+        "  - name: last\n"
+        "  initContainers:\n  - 42\n  - name: init\n",
+        NULL);
+    kh_podspec ps;
+    assert_true(kh_object_podspec(&o, &ps));
+    static const struct {
+        const char *name, *list;
+        kh_container_kind kind;
+        size_t index;
+    } want[] = {
+        {"init", "initContainers", KH_CONTAINER_INIT, 1},
+        {"app", "containers", KH_CONTAINER_REGULAR, 0},
+        {"", "containers", KH_CONTAINER_REGULAR, 3},
+        {"last", "containers", KH_CONTAINER_REGULAR, 5},
+        {"debug", "ephemeralContainers", KH_CONTAINER_EPHEMERAL, 0},
+    };
+    kh_container_iter it;
+    kh_container c;
+    kh_container_iter_init(&it, &ps);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        assert_true(kh_container_next(&it, &c));
+        assert_string_equal(c.name, want[i].name);
+        assert_string_equal(c.list, want[i].list);
+        assert_int_equal(c.kind, want[i].kind);
+        assert_int_equal(c.index, want[i].index);
+        assert_int_equal(c.node->type, KH_NODE_MAP);
+    }
+    assert_false(kh_container_next(&it, &c));
+    assert_false(kh_container_next(&it, &c));
+    assert_string_equal(kh_container_path(&o, &ps, &c, t_arena()),
+                        "spec.ephemeralContainers[0]");
+}
+
+static void test_k8s_container__lists_that_are_not_sequences(void **state)
+{
+    (void)state;
+    kh_object o = load_object("apiVersion: v1\nkind: Pod\nspec:\n"
+                              "  initContainers: {name: x}\n"
+                              "  containers: ~\n"
+                              "  ephemeralContainers: nope\n",
+                              NULL);
+    kh_podspec ps;
+    kh_container_iter it;
+    kh_container c;
+    assert_true(kh_object_podspec(&o, &ps));
+    kh_container_iter_init(&it, &ps);
+    assert_false(kh_container_next(&it, &c));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_k8s_object__fields, teardown),
+        cmocka_unit_test_teardown(test_k8s_object__core_group_is_empty, teardown),
+        cmocka_unit_test_teardown(test_k8s_object__generate_name_is_the_name,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_object__labels_not_a_map_are_null,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_object__missing_kind_is_an_error,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_object__null_root_is_an_error,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_object__list_detection, teardown),
+        cmocka_unit_test_teardown(test_k8s_podspec__every_workload_kind,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_podspec__pod_uses_its_own_metadata,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_podspec__pod_template, teardown),
+        cmocka_unit_test_teardown(test_k8s_podspec__cronjob, teardown),
+        cmocka_unit_test_teardown(test_k8s_podspec__none_for_other_shapes,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_podspec__template_without_metadata,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_container__order_and_indexes,
+                                  teardown),
+        cmocka_unit_test_teardown(
+            test_k8s_container__lists_that_are_not_sequences, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
