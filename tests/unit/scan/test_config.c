@@ -132,9 +132,10 @@ static void test_scan_config__errors_have_positions(void **state)
                  "unknown severity 'severe' (use info, low, medium, high or critical)");
     expect_error("rules:\n  disable: image.tag-not-pinned\n", 2, 12,
                  "rules.disable must be a list of rule ids");
-    expect_error("exclude:\n- {namespace: a, label: b}\n", 2, 17,
+    expect_error("exclude:\n- {namespace: a, label: b}\n", 2, 18,
                  "unknown key 'exclude.label' (expected namespace, kind or name)");
-    expect_error("rules: [\n", 2, 1, "did not find expected node content");
+    expect_error("rules: [\n", 2, 1,
+                 "did not find expected node content (while parsing a flow node at line 2, column 1)");
 }
 
 static void test_scan_config__missing_file(void **state)
