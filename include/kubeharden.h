@@ -151,6 +151,18 @@ int kh_config_load(kh_config **out, const char *path, kh_error *err);
  */
 int kh_config_discover(char **out, const char *start_dir);
 
+/**
+ * Pod Security Standards level and version, as `--pss-level` and
+ * `--pss-version` set them. @p level is "baseline" or "restricted" (the
+ * default); at baseline the pss.restricted.* rules do not run. @p version is
+ * "latest" (the default) or "v1.N": the checks behave as that Kubernetes
+ * version's Pod Security admission does (a version newer than the newest
+ * known one means latest). NULL leaves a setting unchanged.
+ * @return 0 or KH_EUSAGE with a message naming the bad value.
+ */
+int kh_config_set_pss(kh_config *cfg, const char *level, const char *version,
+                      kh_error *err);
+
 /** Enable only this rule (used by per-rule tests); may be called repeatedly. */
 int kh_config_only_rule(kh_config *cfg, const char *rule_id, kh_error *err);
 

@@ -14,7 +14,7 @@
 
 enum {
     OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_NO_COLOR,
-    OPT_NO_CONFIG, OPT_OUTPUT, OPT_RULE
+    OPT_NO_CONFIG, OPT_OUTPUT, OPT_PSS_LEVEL, OPT_PSS_VERSION, OPT_RULE
 };
 
 /* Sorted by long name. */
@@ -26,6 +26,8 @@ static const struct cli_option options[] = {
     {"no-color", ' ', NULL, "never colour the text output", OPT_NO_COLOR},
     {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
     {"output", 'o', "FORMAT", "text (default), json, sarif or junit", OPT_OUTPUT},
+    {"pss-level", ' ', "LEVEL", "Pod Security level: baseline or restricted (default)", OPT_PSS_LEVEL},
+    {"pss-version", ' ', "VERSION", "Pod Security version: latest (default) or v1.N", OPT_PSS_VERSION},
     {"rule", ' ', "ID", "run only this rule; repeatable", OPT_RULE},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -36,6 +38,7 @@ struct scan_args {
     const char **rules;
     size_t nrules;
     const char *config;
+    const char *pss_level, *pss_version;
     int no_config, no_color, help;
     kh_format format;
     kh_severity fail_on;
@@ -95,6 +98,8 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
             return CLI_EXIT_ERROR;
         }
         break;
+    case OPT_PSS_LEVEL: a->pss_level = value; break;
+    case OPT_PSS_VERSION: a->pss_version = value; break;
     case OPT_RULE: return push(&a->rules, &a->nrules, value);
     }
     return 0;
@@ -120,6 +125,8 @@ static kh_config *load_config(const struct scan_args *a)
         rc = kh_config_load(&cfg, found, &err);
     else
         rc = kh_config_new(&cfg, &err);
+    if (rc == KH_OK)
+        rc = kh_config_set_pss(cfg, a->pss_level, a->pss_version, &err);
     for (size_t i = 0; rc == KH_OK && i < a->nrules; i++)
         rc = kh_config_only_rule(cfg, a->rules[i], &err);
     if (rc) {

@@ -38,6 +38,7 @@ struct kh_rule_ctx {
     kh_arena *arena;             /* per-document scratch */
     kh_rule_sink_fn sink;
     void *sink_ud;
+    int pss_minor;               /* Kubernetes 1.N whose PSS semantics apply */
 };
 
 /* Report a finding at node @p at (position) with field path @p path (the

@@ -39,6 +39,8 @@ int kh_config_new(kh_config **out, kh_error *err)
     }
     memset(cfg->enabled, 1, n);
     memset(cfg->severity, -1, n);
+    cfg->pss_restricted = 1;
+    cfg->pss_minor = KH_PSS_LATEST;
     *out = cfg;
     return KH_OK;
 }
@@ -67,6 +69,46 @@ int kh_config_only_rule(kh_config *cfg, const char *rule_id, kh_error *err)
         cfg->only_rules = 1;
     }
     cfg->enabled[rule_index(def)] = 1;
+    return KH_OK;
+}
+
+/* "v1.N" into N; -1 when malformed. */
+static int parse_pss_version(const char *v)
+{
+    if (strcmp(v, "latest") == 0)
+        return KH_PSS_LATEST;
+    if (strncmp(v, "v1.", 3) != 0 || !v[3])
+        return -1;
+    int minor = 0;
+    for (const char *p = v + 3; *p; p++) {
+        if (*p < '0' || *p > '9' || minor > 100000)
+            return -1;
+        minor = minor * 10 + (*p - '0');
+    }
+    return minor > KH_PSS_LATEST ? KH_PSS_LATEST : minor;
+}
+
+int kh_config_set_pss(kh_config *cfg, const char *level, const char *version,
+                      kh_error *err)
+{
+    if (level) {
+        if (strcmp(level, "baseline") == 0)
+            cfg->pss_restricted = 0;
+        else if (strcmp(level, "restricted") == 0)
+            cfg->pss_restricted = 1;
+        else
+            return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                                "unknown Pod Security level '%s' (use baseline or restricted)",
+                                level);
+    }
+    if (version) {
+        int minor = parse_pss_version(version);
+        if (minor < 0)
+            return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                                "bad Pod Security version '%s' (use latest or v1.N, e.g. v1.30)",
+                                version);
+        cfg->pss_minor = minor;
+    }
     return KH_OK;
 }
 
@@ -225,6 +267,27 @@ static int load_excludes(loader *l, const kh_node *seq)
     return KH_OK;
 }
 
+static int load_pss(loader *l, const kh_node *map)
+{
+    if (!kh_node_is_map(map))
+        return fail(l, map, "%s must be a mapping with level and/or version", "pss");
+    for (size_t i = 0; i < map->len; i++) {
+        const kh_pair *p = &map->u.pairs[i];
+        const char *key = kh_node_str(p->key);
+        int is_level = key && strcmp(key, "level") == 0;
+        if (!is_level && !(key && strcmp(key, "version") == 0))
+            return fail(l, p->key, "unknown key 'pss.%s' (expected level or version)",
+                        key ? key : "?");
+        if (!is_text(p->value))
+            return fail(l, p->value, "pss.%s must be a string", key);
+        kh_error e = {0};
+        if (kh_config_set_pss(l->cfg, is_level ? kh_node_str(p->value) : NULL,
+                              is_level ? NULL : kh_node_str(p->value), &e))
+            return fail(l, p->value, "%s", e.message);
+    }
+    return KH_OK;
+}
+
 static int load_root(loader *l, const kh_node *root)
 {
     if (!root || kh_node_is_null(root))
@@ -239,8 +302,11 @@ static int load_root(loader *l, const kh_node *root)
             rc = load_rules(l, p->value);
         else if (key && strcmp(key, "exclude") == 0)
             rc = load_excludes(l, p->value);
+        else if (key && strcmp(key, "pss") == 0)
+            rc = load_pss(l, p->value);
         else
-            rc = fail(l, p->key, "unknown key '%s' (expected rules or exclude)", key ? key : "?");
+            rc = fail(l, p->key, "unknown key '%s' (expected rules, exclude or pss)",
+                      key ? key : "?");
         if (rc)
             return rc;
     }

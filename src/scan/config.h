@@ -21,7 +21,13 @@ struct kh_config {
     kh_exclude *excludes;
     size_t nexcludes;
     int only_rules;           /* kh_config_only_rule has been called */
+    int pss_restricted;       /* 1: restricted (default), 0: baseline only */
+    int pss_minor;            /* Kubernetes 1.N whose PSS checks apply; KH_PSS_LATEST */
 };
+
+/* The newest Kubernetes minor version whose Pod Security checks we model;
+ * "latest" and any newer version mean this one. */
+#define KH_PSS_LATEST 1000
 
 /* Is rule #i enabled, and with which severity? */
 int kh_config__enabled(const kh_config *cfg, size_t rule_index);

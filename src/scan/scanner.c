@@ -229,9 +229,12 @@ static void check_object(kh_scanner *s, const kh_object *obj)
         return;
     size_t n;
     const kh_rule_def *table = kh_rules__table(&n);
-    kh_rule_ctx ctx = {.arena = &s->arena, .sink = collect, .sink_ud = s};
+    kh_rule_ctx ctx = {.arena = &s->arena, .sink = collect, .sink_ud = s,
+                       .pss_minor = s->cfg->pss_minor};
     for (size_t i = 0; i < n; i++) {
         if (!kh_config__enabled(s->cfg, i))
+            continue;
+        if (!s->cfg->pss_restricted && strncmp(table[i].info.id, "pss.restricted.", 15) == 0)
             continue;
         ctx.rule = &table[i];
         table[i].check(&ctx, obj);

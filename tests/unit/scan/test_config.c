@@ -127,7 +127,7 @@ static void test_scan_config__errors_have_positions(void **state)
     (void)state;
     expect_error("rules:\n  disable: [image.tag-not-pinned, no.such-rule]\n", 2, 35,
                  "unknown rule 'no.such-rule'");
-    expect_error("rule:\n  disable: []\n", 1, 1, "unknown key 'rule' (expected rules or exclude)");
+    expect_error("rule:\n  disable: []\n", 1, 1, "unknown key 'rule' (expected rules, exclude or pss)");
     expect_error("rules:\n  severity:\n    image.tag-not-pinned: severe\n", 3, 27,
                  "unknown severity 'severe' (use info, low, medium, high or critical)");
     expect_error("rules:\n  disable: image.tag-not-pinned\n", 2, 12,
