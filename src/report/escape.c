@@ -98,27 +98,34 @@ void kh_report__json_str(FILE *out, const char *s)
 
 /* ------------------------------------------------------------ XML */
 
-/* XML 1.0 allows tab, LF, CR, and U+0020 and up except U+FFFE and U+FFFF. */
-static void xml_char(FILE *out, long cp, const unsigned char *p, size_t n)
+/*
+ * XML 1.0 allows tab, LF, CR, and U+0020 and up except U+FFFE and U+FFFF.
+ * In attributes, quotes and whitespace are escaped too: a parser would
+ * turn a literal tab or newline into a space there.
+ */
+static void xml_char(FILE *out, long cp, const unsigned char *p, size_t n, int attr)
 {
     switch (cp) {
-    case '&': fputs("&amp;", out); break;
-    case '<': fputs("&lt;", out); break;
-    case '>': fputs("&gt;", out); break;
-    case '"': fputs("&quot;", out); break;
-    case '\'': fputs("&apos;", out); break;
-    case '\t': fputs("&#9;", out); break;    /* kept through attribute normalisation */
-    case '\n': fputs("&#10;", out); break;
-    case '\r': fputs("&#13;", out); break;
-    default:
-        if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF)
-            fputs(REPLACEMENT, out);
-        else
-            fwrite(p, 1, n, out);
+    case '&': fputs("&amp;", out); return;
+    case '<': fputs("&lt;", out); return;
+    case '>': fputs("&gt;", out); return;
+    case '\r': fputs("&#13;", out); return;
     }
+    if (attr && cp == '"')
+        fputs("&quot;", out);
+    else if (attr && cp == '\'')
+        fputs("&apos;", out);
+    else if (attr && (cp == '\t' || cp == '\n'))
+        fprintf(out, "&#%ld;", cp);
+    else if (cp == '\t' || cp == '\n')
+        putc((int)cp, out);
+    else if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF)
+        fputs(REPLACEMENT, out);
+    else
+        fwrite(p, 1, n, out);
 }
 
-void kh_report__xml_str(FILE *out, const char *s)
+static void xml_write(FILE *out, const char *s, int attr)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
@@ -129,9 +136,19 @@ void kh_report__xml_str(FILE *out, const char *s)
             continue;
         }
         long cp = kh_report__utf8(p, &n);
-        xml_char(out, cp, p, n);
+        xml_char(out, cp, p, n, attr);
         p += n;
     }
+}
+
+void kh_report__xml_attr(FILE *out, const char *s)
+{
+    xml_write(out, s, 1);
+}
+
+void kh_report__xml_text(FILE *out, const char *s)
+{
+    xml_write(out, s, 0);
 }
 
 /* ------------------------------------------------------------ URI */

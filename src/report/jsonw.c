@@ -18,10 +18,12 @@ void kh_jw__init(kh_jw *w, FILE *out, int depth)
         w->wrote[i] = 0;
 }
 
+static const char spaces[] = "                                ";
+_Static_assert(sizeof(spaces) > 2 * (KH_JW_MAX_DEPTH - 1), "indent wider than spaces");
+
 static void indent(kh_jw *w)
 {
-    for (int i = 0; i < w->depth; i++)
-        fputs("  ", w->out);
+    fwrite(spaces, 1, 2 * (size_t)w->depth, w->out);
 }
 
 void kh_jw__key(kh_jw *w, const char *key)

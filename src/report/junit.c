@@ -22,13 +22,13 @@ static int junit_begin(kh_report *r)
 static void attr(FILE *out, const char *name, const char *value)
 {
     fprintf(out, " %s=\"", name);
-    kh_report__xml_str(out, value);
+    kh_report__xml_attr(out, value);
     putc('"', out);
 }
 
 static void position(FILE *out, const kh_finding *f)
 {
-    kh_report__xml_str(out, f->file);
+    kh_report__xml_text(out, f->file);
     if (f->line)
         fprintf(out, ":%u", f->line);
     if (f->line && f->col)
@@ -41,9 +41,9 @@ static void open_testcase(kh_report *r, const kh_finding *f)
     if (f->is_error) {
         fputs("error", r->dst);
     } else {
-        kh_report__xml_str(r->dst, f->rule_id);
+        kh_report__xml_attr(r->dst, f->rule_id);
         putc(' ', r->dst);
-        kh_report__xml_str(r->dst, r->object.data);
+        kh_report__xml_attr(r->dst, r->object.data);
     }
     putc('"', r->dst);
     attr(r->dst, "classname", f->file);
@@ -60,14 +60,14 @@ static void failure(kh_report *r, const kh_finding *f)
     putc('>', r->dst);
     position(r->dst, f);
     fprintf(r->dst, ": %s: ", sev);
-    kh_report__xml_str(r->dst, f->message);
+    kh_report__xml_text(r->dst, f->message);
     fputs("\nrule: ", r->dst);
-    kh_report__xml_str(r->dst, f->rule_id);
+    kh_report__xml_text(r->dst, f->rule_id);
     fputs("\nobject: ", r->dst);
-    kh_report__xml_str(r->dst, r->object.data);
+    kh_report__xml_text(r->dst, r->object.data);
     if (f->path && *f->path) {
         fputs("\npath: ", r->dst);
-        kh_report__xml_str(r->dst, f->path);
+        kh_report__xml_text(r->dst, f->path);
     }
     fputs("</failure>\n", r->dst);
 }
@@ -80,7 +80,7 @@ static void error_case(kh_report *r, const kh_finding *f)
     putc('>', r->dst);
     position(r->dst, f);
     fputs(": error: ", r->dst);
-    kh_report__xml_str(r->dst, f->message);
+    kh_report__xml_text(r->dst, f->message);
     fputs("</error>\n", r->dst);
 }
 

@@ -197,9 +197,10 @@ int kh_report_new(kh_report **out, kh_format fmt, FILE *dst,
                   const kh_report_options *opts, kh_error *err)
 {
     const kh_report_ops *ops = ops_for(fmt);
+    if (out)
+        *out = NULL;
     if (!out || !dst)
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "no report or stream given");
-    *out = NULL;
     if (!ops)
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "unknown output format '%d'", (int)fmt);
     kh_report *r = calloc(1, sizeof(*r));

@@ -107,8 +107,10 @@ long kh_report__utf8(const unsigned char *s, size_t *n);
 
 /** A JSON string in quotes, or null when @p s is NULL. */
 void kh_report__json_str(FILE *out, const char *s);
-/** XML character data or attribute value (without quotes). */
-void kh_report__xml_str(FILE *out, const char *s);
+/** An XML attribute value (without its quotes): also escapes quotes, tab, LF. */
+void kh_report__xml_attr(FILE *out, const char *s);
+/** XML character data: escapes & < > and CR; keeps tab and LF. */
+void kh_report__xml_text(FILE *out, const char *s);
 /** Percent-encoded URI reference: unreserved characters and '/' are kept. */
 void kh_report__uri(FILE *out, const char *s);
 /** Text for a terminal: control characters shown as \n, \t, \xNN, \u009B. */

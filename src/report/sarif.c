@@ -60,11 +60,30 @@ static void text_message(kh_jw *w, const char *key, const char *text)
 
 /* ------------------------------------------------------------ rules */
 
+/* A readable name distinct from the opaque id, as SARIF asks (3.49.7):
+ * "pss.baseline.privileged" -> "PssBaselinePrivileged". Ids are ASCII. */
+static void rule_name(kh_jw *w, const char *id)
+{
+    int upper = 1;
+    kh_jw__key(w, "name");
+    putc('"', w->out);
+    for (const char *p = id; *p; p++) {
+        if (*p == '.' || *p == '-' || *p == '_') {
+            upper = 1;
+        } else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                   (*p >= '0' && *p <= '9')) {
+            putc(upper && *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p, w->out);
+            upper = 0;
+        }
+    }
+    putc('"', w->out);
+}
+
 static void rule(kh_jw *w, const kh_rule_info *ri)
 {
     kh_jw__open(w, NULL, '{');
     kh_jw__str(w, "id", ri->id);
-    kh_jw__str(w, "name", ri->id);
+    rule_name(w, ri->id);
     text_message(w, "shortDescription", ri->title);
     text_message(w, "fullDescription", ri->why);
     text_message(w, "help", ri->fix);
@@ -116,6 +135,10 @@ static void physical_location(kh_jw *w, const kh_finding *f)
     kh_jw__open(w, "artifactLocation", '{');
     kh_jw__key(w, "uri");
     putc('"', w->out);
+    /* An absolute path is a file: URI; a relative one stays relative, for
+     * the consumer to resolve against the checkout. */
+    if (f->file && f->file[0] == '/')
+        fputs("file://", w->out);
     kh_report__uri(w->out, f->file);   /* percent-encoded: plain ASCII */
     putc('"', w->out);
     kh_jw__close(w, '}');

@@ -141,7 +141,8 @@ static int pending_cmp(const void *pa, const void *pb)
 
 static void flush_document(kh_scanner *s, const char *file)
 {
-    qsort(s->found, s->nfound, sizeof(pending), pending_cmp);
+    if (s->nfound > 1)
+        qsort(s->found, s->nfound, sizeof(pending), pending_cmp);
     for (size_t i = 0; i < s->nfound; i++) {
         const pending *p = &s->found[i];
         kh_finding f = {

@@ -18,6 +18,10 @@ set -euo pipefail
 : "${KH_BIN:?set KH_BIN to the kubeharden binary}"
 : "${KH_SOURCE_DIR:?set KH_SOURCE_DIR to the source tree}"
 schemas="$KH_SOURCE_DIR/tests/schema"
+case $KH_BIN in
+/*) ;;
+*/*) KH_BIN=$PWD/$KH_BIN ;;
+esac
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -75,6 +79,8 @@ for format in sarif json; do
         scan "$format" "$tmp/input$i.$format" "${inputs[$i]}"
     done
     scan "$format" "$tmp/stdin.$format" - < "$odd"
+    # Relative paths stay relative references in SARIF.
+    (cd "$tmp" && scan "$format" "$tmp/input-relative.$format" "odd dir")
 done
 scan junit "$tmp/all.xml" "${inputs[@]}"
 scan text "$tmp/all.txt" "${inputs[@]}"
@@ -197,6 +203,11 @@ json_validator = validator_for("kubeharden-report-1.schema.json")
 
 for path in sorted(glob.glob(f"{tmp}/input*.sarif")):
     check_sarif(path, sarif_validator)
+relative = load(f"{tmp}/input-relative.sarif")["runs"][0]["results"]
+if not relative or not all(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("odd%20dir/")
+        for r in relative):
+    fail("input-relative.sarif: a relative path did not stay a relative URI")
 for path in sorted(glob.glob(f"{tmp}/input*.json")):
     check_json(path, json_validator)
 sarif = check_sarif(f"{tmp}/all.sarif", sarif_validator)

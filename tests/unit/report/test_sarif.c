@@ -166,6 +166,16 @@ static void test_report_sarif__many_errors_are_all_copied(void **state)
     free(fs);
 }
 
+static void test_report_sarif__absolute_path_is_file_uri(void **state)
+{
+    (void)state;
+    kh_finding f = fixture_findings[0];
+    f.file = "/srv/k8s/my app.yaml";
+    char *out = run_report(KH_FORMAT_SARIF, NULL, &f, 1, NULL);
+    assert_non_null(strstr(out, "\"uri\": \"file:///srv/k8s/my%20app.yaml\""));
+    free(out);
+}
+
 static void test_report_sarif__unknown_rule_has_no_index(void **state)
 {
     (void)state;
@@ -197,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_report_sarif__uri_is_percent_encoded),
         cmocka_unit_test(test_report_sarif__errors_become_notifications_after_results),
         cmocka_unit_test(test_report_sarif__many_errors_are_all_copied),
+        cmocka_unit_test(test_report_sarif__absolute_path_is_file_uri),
         cmocka_unit_test(test_report_sarif__unknown_rule_has_no_index),
         cmocka_unit_test(test_report_sarif__unknown_position_has_no_region),
     };
