@@ -3,8 +3,9 @@
  * bare libyaml event parse (yaml_parser_parse + yaml_event_delete, nothing
  * built) of the same inputs the scanner reads.
  *
- * Arguments are files, directories (walked recursively in byte order of
- * names, keeping *.yaml, *.yml and *.json, as `kubeharden scan` does) or
+ * Arguments are files, directories (walked as `kubeharden scan` walks them:
+ * recursively, names in byte order, hidden entries and symlinked directories
+ * skipped, keeping *.yaml, *.yml and *.json) or
  * @LIST, a file naming one input path per line. Each file is read through
  * yaml_parser_set_input_file. A parse error ends that file only and is
  * counted. One summary line goes to stdout: files, bytes, documents,
@@ -61,24 +62,30 @@ static void parse_file(const char *path, totals *t)
         if (type == YAML_STREAM_END_EVENT)
             break;
     }
+    struct stat st;
     t->files++;
-    t->bytes += (unsigned long long)parser.offset; /* characters read; bytes for ASCII */
+    if (fstat(fileno(f), &st) == 0)
+        t->bytes += (unsigned long long)st.st_size;
     yaml_parser_delete(&parser);
     fclose(f);
 }
 
 static int wanted(const char *name)
 {
-    const char *dot = strrchr(name, '.');
-    return dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml") || !strcmp(dot, ".json"));
+    static const char *const suffixes[] = { ".yaml", ".yml", ".json" };
+    size_t n = strlen(name);
+    for (size_t i = 0; i < 3; i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && !strcmp(name + n - k, suffixes[i]))
+            return 1;
+    }
+    return 0;
 }
 
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
-
-static void parse_path(const char *path, totals *t);
 
 static void parse_dir(const char *path, totals *t)
 {
@@ -88,11 +95,11 @@ static void parse_dir(const char *path, totals *t)
         t->errors++;
         return;
     }
-    char **names = NULL;
+    char **names = NULL; /* full paths; sorting them sorts by entry name */
     size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+        if (e->d_name[0] == '.')
             continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
@@ -114,12 +121,10 @@ static void parse_dir(const char *path, totals *t)
     qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
         struct stat st;
-        if (stat(names[i], &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                parse_dir(names[i], t);
-            else if (S_ISREG(st.st_mode) && wanted(names[i]))
-                parse_file(names[i], t);
-        }
+        if (lstat(names[i], &st) == 0 && S_ISDIR(st.st_mode))
+            parse_dir(names[i], t);
+        else if (wanted(strrchr(names[i], '/') + 1))
+            parse_file(names[i], t);
         free(names[i]);
     }
     free(names);
