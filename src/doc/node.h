@@ -65,7 +65,9 @@ typedef struct kh_doc {
  * stream or buffer (YAML or JSON: JSON is parsed as YAML flow syntax).
  *
  * kh_doc_reader_next loads the next document into @p arena:
- *   returns 1 and fills *doc when a document was read,
+ *   returns 1 and fills *doc when a document was read (doc->root is never
+ *   NULL: empty documents and documents that are only a null, such as a
+ *   lone "---" or "~", are skipped, though they still count in doc->index),
  *   returns 0 at end of stream,
  *   returns a negative kh_code with err set (file:line:col) when the
  *   document is malformed. After KH_EPARSE from the YAML scanner itself the
@@ -81,6 +83,24 @@ int kh_doc_reader_new_buffer(kh_doc_reader **out, const char *buf, size_t len,
                              const char *file, kh_error *err);
 int kh_doc_reader_next(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
                        kh_error *err);
+/*
+ * Further rules of the loader, all as Kubernetes' decoder (go-yaml v2):
+ *   - duplicate keys (compared by scalar text, quoted or not) are an error,
+ *     KH_EPARSE "duplicate key 'NAME'" at the second occurrence;
+ *   - `<<` merges mappings: keys written after `<<` win, and earlier maps
+ *     of a merge list win over later ones; a key written *before* `<<` that
+ *     the merge also sets is an error ("ambiguous merge"), because go-yaml
+ *     v2 lets the merge override it while the YAML spec does not;
+ *   - an alias shares its anchor's node; documents whose aliases expand
+ *     past KH_DOC_MAX_EXPANDED_NODES nodes fail with KH_ELIMIT, as do
+ *     collections nested deeper than KH_DOC_MAX_DEPTH;
+ *   - explicit tags: !!str, !!binary (decoded) and !!timestamp give strings,
+ *     !!bool/!!int/!!float/!!null must resolve as named (else KH_EPARSE),
+ *     any other tag leaves the untagged rules in force.
+ * The buffer given to kh_doc_reader_new_buffer is borrowed and must outlive
+ * the reader; the stream is not closed by kh_doc_reader_free.
+ */
+
 /* Bytes consumed so far (for throughput figures). */
 size_t kh_doc_reader_offset(const kh_doc_reader *r);
 void kh_doc_reader_free(kh_doc_reader *r);
@@ -112,5 +132,11 @@ bool kh_node_is_true(const kh_node *n);
 bool kh_node_is_false(const kh_node *n);
 /* Integer value of an INT node (decimal, 0x, 0o, octal, underscores); false otherwise. */
 bool kh_node_int(const kh_node *n, int64_t *out);
+
+/* --- internal, shared by src/doc files */
+
+/* Type of a plain, untagged scalar (go-yaml v2 rules); sets *boolean for
+ * KH_NODE_BOOL. @p s need not be NUL-terminated. */
+int kh_node__resolve(const char *s, size_t len, uint8_t *boolean);
 
 #endif

@@ -1,0 +1,112 @@
+/*
+ * fuzz_doc.c -- libFuzzer target for the document loader (src/doc).
+ *
+ * Each input is read three ways: as a buffer stream, as a FILE * stream
+ * (fmemopen) and with kh_doc_load_buffer. The two streams must agree on the
+ * sequence of results; every loaded tree is walked (with a budget, since
+ * aliases make it a DAG) to check the invariants callers rely on:
+ * NUL-terminated scalars, 1-based positions, no duplicate scalar keys.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc/node.h"
+
+#define MAX_DOCS 4096
+#define WALK_BUDGET 100000
+
+static void check(int ok)
+{
+    if (!ok)
+        abort();
+}
+
+static void walk(const kh_node *n, unsigned depth, size_t *budget)
+{
+    if (!*budget)
+        return;
+    --*budget;
+    check(n != NULL && depth <= KH_DOC_MAX_DEPTH + 1);
+    check(n->line >= 1 && n->col >= 1);
+    switch (n->type) {
+    case KH_NODE_MAP:
+        for (uint32_t i = 0; i < n->len && *budget; i++) {
+            const kh_node *k = n->u.pairs[i].key;
+            for (uint32_t j = 0; j < i && j < 64; j++) {
+                const kh_node *o = n->u.pairs[j].key;
+                check(!(kh_node_is_scalar(k) && kh_node_is_scalar(o) &&
+                        k->len == o->len && !memcmp(k->u.text, o->u.text, k->len)));
+            }
+            if (kh_node_is_scalar(k))
+                check(kh_node_get(n, k->u.text) != NULL || memchr(k->u.text, 0, k->len));
+            walk(k, depth + 1, budget);
+            walk(n->u.pairs[i].value, depth + 1, budget);
+        }
+        break;
+    case KH_NODE_SEQ:
+        for (uint32_t i = 0; i < n->len && *budget; i++)
+            walk(kh_node_at(n, i), depth + 1, budget);
+        break;
+    default:
+        check(n->type <= KH_NODE_STRING);
+        check(n->u.text[n->len] == '\0');
+        check((kh_node_str(n) == NULL) == (n->type == KH_NODE_NULL));
+        int64_t v;
+        if (kh_node_int(n, &v))
+            check(n->type == KH_NODE_INT);
+        break;
+    }
+}
+
+/* Read every document; record the result codes in @p codes. */
+static size_t read_all(kh_doc_reader *r, kh_arena *arena, int *codes)
+{
+    size_t n = 0;
+    kh_doc doc;
+    kh_error err;
+    while (n < MAX_DOCS) {
+        int rc = kh_doc_reader_next(r, arena, &doc, &err);
+        codes[n++] = rc;
+        if (rc == 0)
+            break;
+        if (rc == 1) {
+            size_t budget = WALK_BUDGET;
+            walk(doc.root, 0, &budget);
+            check(doc.root->type != KH_NODE_NULL);
+        } else {
+            check(err.code == rc && err.message[0] != '\0');
+        }
+        kh_arena_reset(arena);
+    }
+    return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int a[MAX_DOCS], b[MAX_DOCS];
+    kh_arena arena;
+    kh_doc_reader *r;
+    kh_error err;
+    kh_arena_init(&arena, 0);
+
+    check(kh_doc_reader_new_buffer(&r, (const char *)data, size, "fuzz", &err) == 0);
+    size_t na = read_all(r, &arena, a);
+    kh_doc_reader_free(r);
+
+    FILE *f = size ? fmemopen((void *)data, size, "r") : NULL;
+    if (f) {
+        check(kh_doc_reader_new_stream(&r, f, "fuzz", &err) == 0);
+        size_t nb = read_all(r, &arena, b);
+        kh_doc_reader_free(r);
+        fclose(f);
+        check(na == nb && !memcmp(a, b, na * sizeof(a[0])));
+    }
+
+    const kh_node *root;
+    int rc = kh_doc_load_buffer(&root, &arena, (const char *)data, size, "fuzz", &err);
+    check(rc == 0 ? root != NULL : root == NULL);
+    kh_arena_free(&arena);
+    return 0;
+}

@@ -1,0 +1,915 @@
+/*
+ * load.c -- libyaml events into the arena tree of node.h, one document at
+ * a time, for YAML and JSON alike.
+ *
+ * The reader pulls events from libyaml and keeps an explicit stack of open
+ * collections (no recursion). Children gather on a scratch stack of node
+ * pointers owned by the reader and are copied into the caller's arena when
+ * their collection ends. An alias points at its anchored node (a DAG, no
+ * copy); every anchor remembers its expanded size, so alias bombs are
+ * refused by arithmetic before any memory is spent. A mapping's end checks
+ * duplicate keys and applies `<<` merges.
+ */
+#include "doc/node.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define TAG_PREFIX "tag:yaml.org,2002:"
+#define TAG_PREFIX_LEN (sizeof(TAG_PREFIX) - 1)
+#define SMALL_MAP 16        /* up to this many keys, duplicates by pairwise compare */
+#define QUOTE_MAX 100       /* longest value echoed in a message */
+
+enum { R_READY, R_SKIP, R_DONE };
+
+typedef struct anchor {
+    size_t name_off, name_len;  /* into the reader's name buffer */
+    uint32_t serial;            /* which definition of the name this is */
+    const kh_node *node;        /* NULL while the anchored collection is open */
+    uint64_t size;              /* nodes visible when fully expanded */
+} anchor;
+
+typedef struct frame {
+    kh_node *node;              /* filled in when the collection ends */
+    size_t base;                /* first child on the scratch stack */
+    uint64_t size;              /* expanded nodes so far, itself included */
+    size_t anchor;              /* index + 1 into the anchors, 0 for none */
+    uint32_t serial;
+    size_t merge_at;            /* stack index of a `<<` key, or SIZE_MAX */
+    bool merge_alias;           /* the `<<` value was an alias */
+} frame;
+
+typedef struct keyent {
+    const kh_node *key;
+    size_t pair;                /* pair index in the mapping, or SIZE_MAX */
+} keyent;
+
+/* Open-addressing hash table of uint32 (index + 1, 0 = empty) slots. */
+typedef struct slots {
+    uint32_t *v;
+    size_t cap;                 /* power of two */
+} slots;
+
+struct kh_doc_reader {
+    yaml_parser_t parser;
+    const char *file;
+    const char *buf;            /* buffer input, for reader error positions */
+    size_t buf_len;
+    int state;
+    unsigned doc_count;
+
+    /* the document being built */
+    kh_arena *arena;
+    const kh_node *root;
+    uint64_t total;             /* expanded node count */
+    size_t depth;
+    frame frames[KH_DOC_MAX_DEPTH];
+
+    const kh_node **stack;      /* children of the open collections */
+    size_t stack_len, stack_cap;
+
+    anchor *anchors;
+    size_t n_anchors, cap_anchors;
+    char *names;
+    size_t names_len, names_cap;
+    slots aslots;
+    uint32_t serial;
+
+    keyent *keys;               /* key set of big mappings and merges */
+    size_t n_keys, cap_keys;
+    slots kslots;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static int limit_len(size_t len)
+{
+    return len > QUOTE_MAX ? QUOTE_MAX : (int)len;
+}
+
+static unsigned mark_line(const yaml_mark_t *m)
+{
+    return (unsigned)m->line + 1;
+}
+
+static unsigned mark_col(const yaml_mark_t *m)
+{
+    return (unsigned)m->column + 1;
+}
+
+static int oom(kh_doc_reader *r, kh_error *err)
+{
+    return kh_error_set(err, KH_ENOMEM, r->file, 0, 0, "out of memory");
+}
+
+static int node_error(kh_doc_reader *r, kh_error *err, kh_code code,
+                      const kh_node *at, const char *fmt, const char *s,
+                      size_t len)
+{
+    return kh_error_set(err, code, r->file, at->line, at->col, fmt,
+                        limit_len(len), s);
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, n * elem);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+static uint32_t hash_bytes(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* Make @p t empty with room for @p n entries at half load. */
+static bool slots_reset(slots *t, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    if (cap > t->cap) {
+        uint32_t *v = realloc(t->v, cap * sizeof(*v));
+        if (!v)
+            return false;
+        t->v = v;
+        t->cap = cap;
+    }
+    memset(t->v, 0, t->cap * sizeof(*t->v));
+    return true;
+}
+
+static bool same_key(const kh_node *a, const kh_node *b)
+{
+    return a->type < KH_NODE_MAP && b->type < KH_NODE_MAP && a->len == b->len &&
+           memcmp(a->u.text, b->u.text, a->len) == 0;
+}
+
+/* ---------------------------------------------------------------- anchors */
+
+static const char *anchor_name(const kh_doc_reader *r, const anchor *a)
+{
+    return r->names + a->name_off;
+}
+
+/* Slot holding @p name, or the empty slot where it would go. */
+static uint32_t *anchor_slot(kh_doc_reader *r, const char *name, size_t len)
+{
+    size_t mask = r->aslots.cap - 1;
+    for (size_t i = hash_bytes(name, len) & mask;; i = (i + 1) & mask) {
+        uint32_t *s = &r->aslots.v[i];
+        if (!*s)
+            return s;
+        const anchor *a = &r->anchors[*s - 1];
+        if (a->name_len == len && memcmp(anchor_name(r, a), name, len) == 0)
+            return s;
+    }
+}
+
+static anchor *anchor_find(kh_doc_reader *r, const char *name, size_t len)
+{
+    if (!r->n_anchors)
+        return NULL;
+    uint32_t *s = anchor_slot(r, name, len);
+    return *s ? &r->anchors[*s - 1] : NULL;
+}
+
+static bool anchor_rehash(kh_doc_reader *r)
+{
+    if (!slots_reset(&r->aslots, r->n_anchors + 1))
+        return false;
+    for (size_t i = 0; i < r->n_anchors; i++) {
+        const anchor *a = &r->anchors[i];
+        *anchor_slot(r, anchor_name(r, a), a->name_len) = (uint32_t)i + 1;
+    }
+    return true;
+}
+
+/* Define (or redefine) an anchor; @return its index + 1, or 0 when out of memory. */
+static size_t anchor_define(kh_doc_reader *r, const char *name,
+                            const kh_node *node, uint64_t size)
+{
+    size_t len = strlen(name);
+    if (2 * (r->n_anchors + 1) > r->aslots.cap && !anchor_rehash(r))
+        return 0;
+    uint32_t *s = anchor_slot(r, name, len);
+    if (!*s) {
+        if (!grow((void **)&r->anchors, &r->cap_anchors, r->n_anchors + 1,
+                  sizeof(anchor)) ||
+            !grow((void **)&r->names, &r->names_cap, r->names_len + len + 1, 1))
+            return 0;
+        anchor *a = &r->anchors[r->n_anchors];
+        a->name_off = r->names_len;
+        a->name_len = len;
+        memcpy(r->names + r->names_len, name, len + 1);
+        r->names_len += len + 1;
+        *s = (uint32_t)++r->n_anchors;
+    }
+    anchor *a = &r->anchors[*s - 1];
+    a->serial = ++r->serial;
+    a->node = node;
+    a->size = size;
+    return *s;
+}
+
+/* --------------------------------------------------------------- key sets */
+
+static bool keyset_reset(kh_doc_reader *r, size_t n)
+{
+    r->n_keys = 0;
+    return grow((void **)&r->keys, &r->cap_keys, n, sizeof(keyent)) &&
+           slots_reset(&r->kslots, n);
+}
+
+/* The entry for @p key, adding it with @p pair when absent (*found = false). */
+static keyent *keyset_put(kh_doc_reader *r, const kh_node *key, size_t pair,
+                          bool *found)
+{
+    size_t mask = r->kslots.cap - 1;
+    for (size_t i = hash_bytes(key->u.text, key->len) & mask;;
+         i = (i + 1) & mask) {
+        uint32_t *s = &r->kslots.v[i];
+        if (!*s) {
+            keyent *e = &r->keys[r->n_keys];
+            e->key = key;
+            e->pair = pair;
+            *s = (uint32_t)++r->n_keys;
+            *found = false;
+            return e;
+        }
+        if (same_key(r->keys[*s - 1].key, key)) {
+            *found = true;
+            return &r->keys[*s - 1];
+        }
+    }
+}
+
+/* ----------------------------------------------------------------- errors */
+
+/* Line and column of byte @p off in the input buffer. */
+static void buffer_position(const kh_doc_reader *r, size_t off, unsigned *line,
+                            unsigned *col)
+{
+    size_t l = 1, start = 0;
+    if (off > r->buf_len)
+        off = r->buf_len;
+    for (size_t i = 0; i < off; i++) {
+        if (r->buf[i] == '\n' ||
+            (r->buf[i] == '\r' && (i + 1 >= r->buf_len || r->buf[i + 1] != '\n'))) {
+            l++;
+            start = i + 1;
+        }
+    }
+    *line = (unsigned)l;
+    *col = (unsigned)(off - start) + 1;
+}
+
+static int reader_error(kh_doc_reader *r, kh_error *err)
+{
+    const yaml_parser_t *p = &r->parser;
+    unsigned line = 0, col = 0; /* a stream is decoded ahead of the scanner */
+    const char *problem = p->problem ? p->problem : "unreadable input";
+    if (r->buf)
+        buffer_position(r, p->problem_offset, &line, &col);
+    if (p->problem_value != -1)
+        return kh_error_set(err, KH_EPARSE, r->file, line, col,
+                            "%s (byte 0x%02x at offset %zu)", problem,
+                            (unsigned)p->problem_value & 0xff, p->problem_offset);
+    return kh_error_set(err, KH_EPARSE, r->file, line, col, "%s at offset %zu",
+                        problem, p->problem_offset);
+}
+
+/* A libyaml error: the stream cannot be resynchronised after it. */
+static int parser_error(kh_doc_reader *r, kh_error *err)
+{
+    const yaml_parser_t *p = &r->parser;
+    r->state = R_DONE;
+    if (p->error == YAML_MEMORY_ERROR)
+        return oom(r, err);
+    if (p->error == YAML_READER_ERROR)
+        return reader_error(r, err);
+    const char *problem = p->problem ? p->problem : "malformed yaml";
+    unsigned line = mark_line(&p->problem_mark), col = mark_col(&p->problem_mark);
+    if (!p->context)
+        return kh_error_set(err, KH_EPARSE, r->file, line, col, "%s", problem);
+    return kh_error_set(err, KH_EPARSE, r->file, line, col,
+                        "%s (%s at line %u, column %u)", problem, p->context,
+                        mark_line(&p->context_mark), mark_col(&p->context_mark));
+}
+
+/* ------------------------------------------------------------ tree build */
+
+static int push(kh_doc_reader *r, const kh_node *n, kh_error *err)
+{
+    if (r->stack_len == r->stack_cap &&
+        !grow((void **)&r->stack, &r->stack_cap, r->stack_len + 1,
+              sizeof(*r->stack)))
+        return oom(r, err);
+    r->stack[r->stack_len++] = n;
+    return 0;
+}
+
+/*
+ * Attach a finished node to the open collection (or make it the root).
+ * @p size is its expanded size. Scalars and collections count themselves
+ * into the document's total when created; an alias adds its anchor's whole
+ * size here, and that is the only place the total can jump, so it is where
+ * expansion bombs are caught.
+ */
+static int attach(kh_doc_reader *r, const kh_node *n, uint64_t size,
+                  const yaml_mark_t *alias_at, kh_error *err)
+{
+    if (alias_at) {
+        r->total += size;
+        if (r->total > KH_DOC_MAX_EXPANDED_NODES)
+            return kh_error_set(err, KH_ELIMIT, r->file, mark_line(alias_at),
+                                mark_col(alias_at),
+                                "alias expansion exceeds limit of %u nodes",
+                                (unsigned)KH_DOC_MAX_EXPANDED_NODES);
+    }
+    if (r->depth == 0) {
+        r->root = n;
+        return 0;
+    }
+    frame *f = &r->frames[r->depth - 1];
+    f->size += size;
+    if (f->merge_at != SIZE_MAX && r->stack_len == f->merge_at + 1)
+        f->merge_alias = alias_at != NULL;
+    return push(r, n, err);
+}
+
+static int base64_value(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/*
+ * Decode standard padded base64 (Go's base64.StdEncoding, which skips
+ * '\r' and '\n') from @p in into @p out; @return the length or -1.
+ */
+static long base64_decode(char *out, const char *in, size_t len)
+{
+    size_t n = 0, q = 0, pad = 0;
+    uint32_t acc = 0;
+    for (size_t i = 0; i < len; i++) {
+        int c = (unsigned char)in[i];
+        if (c == '\r' || c == '\n')
+            continue;
+        if (pad && c != '=')
+            return -1;
+        int v = c == '=' ? 0 : base64_value(c);
+        if (v < 0 || (c == '=' && q < 2))
+            return -1;
+        pad += c == '=';
+        acc = acc << 6 | (uint32_t)v;
+        if (++q == 4) {
+            char b[3] = {(char)(acc >> 16), (char)(acc >> 8), (char)acc};
+            memcpy(out + n, b, 3 - pad);
+            n += 3 - pad;
+            q = 0;
+            acc = 0;
+            if (pad)
+                pad = 4; /* nothing but line breaks may follow */
+        }
+    }
+    return q ? -1 : (long)n;
+}
+
+static int tagged_type(kh_doc_reader *r, kh_node *n, const char *t, kh_error *err)
+{
+    int want = !strcmp(t, "bool") ? KH_NODE_BOOL
+               : !strcmp(t, "int") ? KH_NODE_INT
+               : !strcmp(t, "float") ? KH_NODE_FLOAT
+               : !strcmp(t, "null") ? KH_NODE_NULL : -1;
+    uint8_t b;
+    int got = kh_node__resolve(n->u.text, n->len, &b);
+    if (want < 0) /* a yaml.org type we do not convert: resolve as untagged */
+        got = n->quoted ? KH_NODE_STRING : got;
+    else if (want == KH_NODE_FLOAT && got == KH_NODE_INT)
+        got = KH_NODE_FLOAT;
+    else if (got != want)
+        return kh_error_set(err, KH_EPARSE, r->file, n->line, n->col,
+                            "cannot decode '%.*s' as !!%s", limit_len(n->len),
+                            n->u.text, t);
+    n->type = (uint8_t)got;
+    n->boolean = got == KH_NODE_BOOL ? b : 0;
+    return 0;
+}
+
+/*
+ * Type of a scalar as go-yaml v2 resolves it: quoted and block scalars are
+ * strings, !!str/!!binary/!!timestamp strings, !!bool/!!int/!!float/!!null
+ * must resolve as named, other tags fall back to the untagged rules.
+ */
+static int scalar_type(kh_doc_reader *r, kh_node *n, char *text,
+                       const yaml_event_t *ev, kh_error *err)
+{
+    const char *tag = (const char *)ev->data.scalar.tag;
+    if (tag && !strncmp(tag, TAG_PREFIX, TAG_PREFIX_LEN)) {
+        const char *t = tag + TAG_PREFIX_LEN;
+        if (!strcmp(t, "str") || !strcmp(t, "timestamp")) {
+            n->type = KH_NODE_STRING;
+            return 0;
+        }
+        if (!strcmp(t, "binary")) {
+            long len = base64_decode(text, text, n->len);
+            if (len < 0) /* text is half decoded now: do not echo it */
+                return kh_error_set(err, KH_EPARSE, r->file, n->line, n->col,
+                                    "!!binary value contains invalid base64 data");
+            text[len] = '\0';
+            n->len = (uint32_t)len;
+            n->type = KH_NODE_STRING;
+            return 0;
+        }
+        return tagged_type(r, n, t, err);
+    }
+    if (n->quoted)
+        n->type = KH_NODE_STRING;
+    else
+        n->type = (uint8_t)kh_node__resolve(text, n->len, &n->boolean);
+    return 0;
+}
+
+/* A plain `<<` key (or one tagged !!merge), as go-yaml's isMerge. */
+static bool is_merge_key(const yaml_event_t *ev)
+{
+    const char *tag = (const char *)ev->data.scalar.tag;
+    return ev->data.scalar.length == 2 && !memcmp(ev->data.scalar.value, "<<", 2) &&
+           (ev->data.scalar.plain_implicit ||
+            (tag && !strcmp(tag, TAG_PREFIX "merge")));
+}
+
+/* Remember a `<<` key of the open mapping; a second one is a duplicate. */
+static int note_merge(kh_doc_reader *r, const kh_node *n, kh_error *err)
+{
+    frame *f = r->depth ? &r->frames[r->depth - 1] : NULL;
+    if (!f || f->node->type != KH_NODE_MAP || (r->stack_len - f->base) % 2)
+        return 0;
+    if (f->merge_at != SIZE_MAX)
+        return node_error(r, err, KH_EPARSE, n, "duplicate key '%.*s'", "<<", 2);
+    f->merge_at = r->stack_len;
+    return 0;
+}
+
+static int on_scalar(kh_doc_reader *r, const yaml_event_t *ev, kh_error *err)
+{
+    size_t len = ev->data.scalar.length;
+    if (len > UINT32_MAX)
+        return kh_error_set(err, KH_ELIMIT, r->file, mark_line(&ev->start_mark),
+                            mark_col(&ev->start_mark), "scalar longer than 4 GiB");
+    kh_node *n = kh_arena_alloc(r->arena, sizeof(*n) + len + 1);
+    if (!n)
+        return oom(r, err);
+    char *text = (char *)(n + 1);
+    memcpy(text, ev->data.scalar.value, len);
+    text[len] = '\0';
+    n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    n->boolean = 0;
+    n->line = mark_line(&ev->start_mark);
+    n->col = mark_col(&ev->start_mark);
+    n->len = (uint32_t)len;
+    n->u.text = text;
+    r->total++;
+    int rc = scalar_type(r, n, text, ev, err);
+    if (!rc && ev->data.scalar.anchor &&
+        !anchor_define(r, (const char *)ev->data.scalar.anchor, n, 1))
+        rc = oom(r, err);
+    if (!rc && is_merge_key(ev))
+        rc = note_merge(r, n, err);
+    return rc ? rc : attach(r, n, 1, NULL, err);
+}
+
+static int on_alias(kh_doc_reader *r, const yaml_event_t *ev, kh_error *err)
+{
+    const char *name = (const char *)ev->data.alias.anchor;
+    const anchor *a = anchor_find(r, name, strlen(name));
+    const char *fmt = !a ? "unknown anchor '%.*s' referenced"
+                         : !a->node ? "anchor '%.*s' value contains itself" : NULL;
+    if (fmt)
+        return kh_error_set(err, KH_EPARSE, r->file, mark_line(&ev->start_mark),
+                            mark_col(&ev->start_mark), fmt,
+                            limit_len(strlen(name)), name);
+    return attach(r, a->node, a->size, &ev->start_mark, err);
+}
+
+static int on_start(kh_doc_reader *r, const yaml_event_t *ev, kh_node_type type,
+                    kh_error *err)
+{
+    const yaml_char_t *name = type == KH_NODE_MAP ? ev->data.mapping_start.anchor
+                                                   : ev->data.sequence_start.anchor;
+    if (r->depth == KH_DOC_MAX_DEPTH)
+        return kh_error_set(err, KH_ELIMIT, r->file, mark_line(&ev->start_mark),
+                            mark_col(&ev->start_mark),
+                            "nesting depth exceeds limit of %d", KH_DOC_MAX_DEPTH);
+    kh_node *n = kh_arena_calloc(r->arena, 1, sizeof(*n));
+    if (!n)
+        return oom(r, err);
+    n->type = (uint8_t)type;
+    n->line = mark_line(&ev->start_mark);
+    n->col = mark_col(&ev->start_mark);
+    r->total++;
+    frame *f = &r->frames[r->depth];
+    *f = (frame){.node = n, .base = r->stack_len, .size = 1,
+                 .merge_at = SIZE_MAX};
+    if (name) {
+        f->anchor = anchor_define(r, (const char *)name, NULL, 0);
+        if (!f->anchor)
+            return oom(r, err);
+        f->serial = r->anchors[f->anchor - 1].serial;
+    }
+    r->depth++;
+    return 0;
+}
+
+/* Pop the finished collection: complete its anchor and attach it. */
+static int finish(kh_doc_reader *r, kh_error *err)
+{
+    frame *f = &r->frames[--r->depth];
+    r->stack_len = f->base;
+    if (f->anchor) {
+        anchor *a = &r->anchors[f->anchor - 1];
+        if (a->serial == f->serial) { /* not redefined inside itself */
+            a->node = f->node;
+            a->size = f->size;
+        }
+    }
+    return attach(r, f->node, f->size, NULL, err);
+}
+
+static int on_seq_end(kh_doc_reader *r, kh_error *err)
+{
+    frame *f = &r->frames[r->depth - 1];
+    size_t n = r->stack_len - f->base;
+    if (n) {
+        const kh_node **items = kh_arena_alloc(r->arena, n * sizeof(*items));
+        if (!items)
+            return oom(r, err);
+        memcpy(items, r->stack + f->base, n * sizeof(*items));
+        f->node->u.items = items;
+    }
+    f->node->len = (uint32_t)n;
+    return finish(r, err);
+}
+
+/* Duplicate keys among the pairs of kv (key, value, key, ...), except pair @p skip. */
+static int check_duplicates(kh_doc_reader *r, const kh_node **kv, size_t npairs,
+                            size_t skip, kh_error *err)
+{
+    const kh_node *dup = NULL;
+    if (npairs <= SMALL_MAP) {
+        for (size_t i = 1; i < npairs && !dup; i++)
+            for (size_t j = 0; j < i && i != skip; j++)
+                if (j != skip && same_key(kv[2 * i], kv[2 * j])) {
+                    dup = kv[2 * i];
+                    break;
+                }
+    } else {
+        if (!keyset_reset(r, npairs))
+            return oom(r, err);
+        for (size_t i = 0; i < npairs && !dup; i++) {
+            bool found;
+            if (i != skip && kv[2 * i]->type < KH_NODE_MAP)
+                keyset_put(r, kv[2 * i], i, &found);
+            else
+                found = false;
+            if (found)
+                dup = kv[2 * i];
+        }
+    }
+    if (dup)
+        return node_error(r, err, KH_EPARSE, dup, "duplicate key '%.*s'",
+                          dup->u.text, dup->len);
+    return 0;
+}
+
+static void copy_pairs(kh_pair *out, const kh_node **kv, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        out[i - from].key = kv[2 * i];
+        out[i - from].value = kv[2 * i + 1];
+    }
+}
+
+/*
+ * Merge one source mapping into out[*k...]. Keys written after `<<` win,
+ * and so do earlier sources; a key written before `<<` is an error, because
+ * go-yaml v2 (kubectl) lets the merge override it while the YAML merge spec
+ * (go-yaml v3, kustomize) keeps it: the two readings would differ.
+ */
+static int merge_source(kh_doc_reader *r, const kh_node *src, size_t m,
+                        const kh_node *at, kh_pair *out, size_t *k,
+                        kh_error *err)
+{
+    for (uint32_t i = 0; i < src->len; i++) {
+        const kh_pair *p = &src->u.pairs[i];
+        if (p->key->type < KH_NODE_MAP) {
+            bool found;
+            keyent *e = keyset_put(r, p->key, SIZE_MAX, &found);
+            if (found && e->pair < m)
+                return node_error(r, err, KH_EPARSE, at,
+                                  "ambiguous merge: key '%.*s' is set before '<<' "
+                                  "and by the merged mapping",
+                                  p->key->u.text, p->key->len);
+            if (found)
+                continue;
+        }
+        out[(*k)++] = *p;
+    }
+    return 0;
+}
+
+static int merge_error(kh_doc_reader *r, const kh_node *at, kh_error *err)
+{
+    return kh_error_set(err, KH_EPARSE, r->file, at->line, at->col,
+                        "map merge requires map or sequence of maps as the value");
+}
+
+/* Build the pairs of a mapping that has a `<<` key at pair @p m. */
+static int build_merged(kh_doc_reader *r, frame *f, const kh_node **kv,
+                        size_t npairs, size_t m, kh_error *err)
+{
+    const kh_node *key = kv[2 * m], *v = kv[2 * m + 1];
+    size_t extra = 0, nsrc = 1;
+    if (v->type == KH_NODE_SEQ && !f->merge_alias) {
+        nsrc = v->len;
+        for (size_t i = 0; i < nsrc; i++) {
+            if (v->u.items[i]->type != KH_NODE_MAP)
+                return merge_error(r, key, err);
+            extra += v->u.items[i]->len;
+        }
+    } else if (v->type == KH_NODE_MAP) {
+        extra = v->len;
+    } else {
+        return merge_error(r, key, err);
+    }
+    size_t cap = npairs - 1 + extra;
+    kh_pair *out = kh_arena_alloc(r->arena, (cap ? cap : 1) * sizeof(*out));
+    if (!out || !keyset_reset(r, cap))
+        return oom(r, err);
+    for (size_t i = 0; i < npairs; i++) {
+        bool found;
+        if (i != m && kv[2 * i]->type < KH_NODE_MAP)
+            keyset_put(r, kv[2 * i], i, &found);
+    }
+    copy_pairs(out, kv, 0, m);
+    size_t k = m;
+    for (size_t i = 0; i < nsrc; i++) {
+        const kh_node *src = v->type == KH_NODE_MAP ? v : v->u.items[i];
+        int rc = merge_source(r, src, m, key, out, &k, err);
+        if (rc)
+            return rc;
+    }
+    copy_pairs(out + k, kv, m + 1, npairs);
+    f->node->u.pairs = out;
+    f->node->len = (uint32_t)(k + npairs - m - 1);
+    return 0;
+}
+
+static int on_map_end(kh_doc_reader *r, kh_error *err)
+{
+    frame *f = &r->frames[r->depth - 1];
+    const kh_node **kv = r->stack + f->base;
+    size_t npairs = (r->stack_len - f->base) / 2;
+    size_t m = f->merge_at == SIZE_MAX ? SIZE_MAX : (f->merge_at - f->base) / 2;
+    int rc = check_duplicates(r, kv, npairs, m, err);
+    if (rc)
+        return rc;
+    if (m != SIZE_MAX) {
+        rc = build_merged(r, f, kv, npairs, m, err);
+    } else if (npairs) {
+        kh_pair *out = kh_arena_alloc(r->arena, npairs * sizeof(*out));
+        if (!out)
+            return oom(r, err);
+        copy_pairs(out, kv, 0, npairs);
+        f->node->u.pairs = out;
+        f->node->len = (uint32_t)npairs;
+    }
+    return rc ? rc : finish(r, err);
+}
+
+static int on_node_event(kh_doc_reader *r, const yaml_event_t *ev, kh_error *err)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        return on_scalar(r, ev, err);
+    case YAML_ALIAS_EVENT:
+        return on_alias(r, ev, err);
+    case YAML_MAPPING_START_EVENT:
+        return on_start(r, ev, KH_NODE_MAP, err);
+    case YAML_SEQUENCE_START_EVENT:
+        return on_start(r, ev, KH_NODE_SEQ, err);
+    case YAML_MAPPING_END_EVENT:
+        return on_map_end(r, err);
+    case YAML_SEQUENCE_END_EVENT:
+        return on_seq_end(r, err);
+    default:
+        return 0;
+    }
+}
+
+/* --------------------------------------------------------------- documents */
+
+static int begin_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
+                          const yaml_event_t *ev, kh_error *err)
+{
+    r->arena = arena;
+    r->root = NULL;
+    r->total = 0;
+    r->depth = 0;
+    r->stack_len = 0;
+    if (r->n_anchors || !r->aslots.cap) {
+        r->n_anchors = 0;
+        r->names_len = 0;
+        if (!slots_reset(&r->aslots, 0))
+            return oom(r, err);
+    }
+    doc->root = NULL;
+    doc->file = r->file;
+    doc->index = r->doc_count++;
+    doc->line = mark_line(&ev->start_mark);
+    doc->col = mark_col(&ev->start_mark);
+    return 0;
+}
+
+/* Read one document: 1 when loaded, 0 at the end of the stream, or an error. */
+static int load_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
+                         kh_error *err)
+{
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&r->parser, &ev))
+            return parser_error(r, err);
+        int rc = 0;
+        yaml_event_type_t type = ev.type;
+        if (type == YAML_DOCUMENT_START_EVENT)
+            rc = begin_document(r, arena, doc, &ev, err);
+        else if (type != YAML_DOCUMENT_END_EVENT && type != YAML_STREAM_END_EVENT)
+            rc = on_node_event(r, &ev, err);
+        yaml_event_delete(&ev);
+        if (rc) {
+            r->state = R_SKIP;
+            return rc;
+        }
+        if (type == YAML_STREAM_END_EVENT || type == YAML_NO_EVENT) {
+            r->state = R_DONE;
+            return 0;
+        }
+        if (type == YAML_DOCUMENT_END_EVENT) {
+            doc->root = r->root;
+            return 1;
+        }
+    }
+}
+
+/* Drop the rest of a document that failed a semantic check. */
+static int skip_document(kh_doc_reader *r, kh_error *err)
+{
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&r->parser, &ev))
+            return parser_error(r, err);
+        yaml_event_type_t type = ev.type;
+        yaml_event_delete(&ev);
+        if (type == YAML_DOCUMENT_END_EVENT) {
+            r->state = R_READY;
+            return 0;
+        }
+        if (type == YAML_STREAM_END_EVENT || type == YAML_NO_EVENT) {
+            r->state = R_DONE;
+            return 0;
+        }
+    }
+}
+
+int kh_doc_reader_next(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
+                       kh_error *err)
+{
+    if (!r || !arena || !doc)
+        return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "missing argument");
+    for (;;) {
+        if (r->state == R_SKIP) {
+            int rc = skip_document(r, err);
+            if (rc)
+                return rc;
+        }
+        if (r->state == R_DONE)
+            return 0;
+        int rc = load_document(r, arena, doc, err);
+        /* Empty and null documents ("---" alone, "~") carry no object. */
+        if (rc == 1 && (!doc->root || doc->root->type == KH_NODE_NULL))
+            continue;
+        return rc;
+    }
+}
+
+/* ------------------------------------------------------------- lifecycle */
+
+static int reader_new(kh_doc_reader **out, const char *file, kh_error *err)
+{
+    kh_doc_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
+    if (!yaml_parser_initialize(&r->parser)) {
+        free(r);
+        return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
+    }
+    r->file = file;
+    r->state = R_READY;
+    if (!grow((void **)&r->stack, &r->stack_cap, 64, sizeof(*r->stack))) {
+        kh_doc_reader_free(r);
+        return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
+    }
+    *out = r;
+    return 0;
+}
+
+int kh_doc_reader_new_stream(kh_doc_reader **out, FILE *in, const char *file,
+                             kh_error *err)
+{
+    if (!out || !in)
+        return kh_error_set(err, KH_EUSAGE, file, 0, 0, "missing argument");
+    int rc = reader_new(out, file, err);
+    if (!rc)
+        yaml_parser_set_input_file(&(*out)->parser, in);
+    return rc;
+}
+
+int kh_doc_reader_new_buffer(kh_doc_reader **out, const char *buf, size_t len,
+                             const char *file, kh_error *err)
+{
+    if (!out || (!buf && len))
+        return kh_error_set(err, KH_EUSAGE, file, 0, 0, "missing argument");
+    int rc = reader_new(out, file, err);
+    if (rc)
+        return rc;
+    (*out)->buf = buf ? buf : "";
+    (*out)->buf_len = len;
+    yaml_parser_set_input_string(&(*out)->parser,
+                                 (const unsigned char *)(*out)->buf, len);
+    return 0;
+}
+
+size_t kh_doc_reader_offset(const kh_doc_reader *r)
+{
+    return r ? r->parser.offset : 0;
+}
+
+void kh_doc_reader_free(kh_doc_reader *r)
+{
+    if (!r)
+        return;
+    yaml_parser_delete(&r->parser);
+    free(r->stack);
+    free(r->anchors);
+    free(r->names);
+    free(r->aslots.v);
+    free(r->keys);
+    free(r->kslots.v);
+    free(r);
+}
+
+int kh_doc_load_buffer(const kh_node **root, kh_arena *arena, const char *buf,
+                       size_t len, const char *file, kh_error *err)
+{
+    kh_doc_reader *r;
+    kh_doc doc, extra;
+    kh_arena scratch;
+    if (!root || !arena)
+        return kh_error_set(err, KH_EUSAGE, file, 0, 0, "missing argument");
+    *root = NULL;
+    int rc = kh_doc_reader_new_buffer(&r, buf, len, file, err);
+    if (rc)
+        return rc;
+    kh_arena_init(&scratch, 4096);
+    rc = kh_doc_reader_next(r, arena, &doc, err);
+    if (rc == 0)
+        rc = kh_error_set(err, KH_EPARSE, file, 0, 0, "empty document");
+    if (rc == 1)
+        rc = kh_doc_reader_next(r, &scratch, &extra, err);
+    if (rc == 1)
+        rc = kh_error_set(err, KH_EPARSE, file, extra.line, extra.col,
+                          "expected a single document");
+    if (rc == 0)
+        *root = doc.root;
+    kh_arena_free(&scratch);
+    kh_doc_reader_free(r);
+    return rc;
+}
