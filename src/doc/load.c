@@ -2,13 +2,10 @@
  * load.c -- libyaml events into the arena tree of node.h, one document at
  * a time, for YAML and JSON alike.
  *
- * The reader pulls events from libyaml and keeps an explicit stack of open
- * collections (no recursion). Children gather on a scratch stack of node
- * pointers owned by the reader and are copied into the caller's arena when
- * their collection ends. An alias points at its anchored node (a DAG, no
- * copy); every anchor remembers its expanded size, so alias bombs are
- * refused by arithmetic before any memory is spent. A mapping's end checks
- * duplicate keys and applies `<<` merges.
+ * An explicit stack of open collections (no recursion) gathers children on
+ * a reader-owned scratch stack; each finished collection is copied into the
+ * caller's arena. Aliases point at the anchored node (a DAG), and anchors
+ * carry their expanded size, so alias bombs are refused by arithmetic.
  */
 #include "doc/node.h"
 
