@@ -81,7 +81,8 @@ typedef enum kh_area {
     KH_AREA_NETPOL,
     KH_AREA_HA,
     KH_AREA_CONTROLPLANE,
-    KH_AREA_KUBELET
+    KH_AREA_KUBELET,
+    KH_AREA_MANIFEST     /* the manifest text itself: duplicate keys */
 } kh_area;
 
 const char *kh_area_name(kh_area a);
@@ -165,6 +166,30 @@ int kh_config_set_pss(kh_config *cfg, const char *level, const char *version,
 
 /** Enable only this rule (used by per-rule tests); may be called repeatedly. */
 int kh_config_only_rule(kh_config *cfg, const char *rule_id, kh_error *err);
+
+/**
+ * Add a vulnerability report: the JSON that `trivy image -f json` or
+ * `grype -o json` writes for one container image (docs/supply-chain.md).
+ * Report images are matched to container images by digest when the
+ * container's image has one, else by normalised name and tag; the rule
+ * image.vulnerable then reports vulnerabilities at or above the
+ * configuration's images.vulnerabilities.failOn (default high). May be
+ * called repeatedly; the config file's images.vulnerabilities.reports
+ * does the same.
+ * @return 0, KH_EIO, KH_EPARSE or KH_EINVALID with @p err naming
+ * file:line:col; on error the configuration is unchanged.
+ */
+int kh_config_add_vuln_report(kh_config *cfg, const char *path, kh_error *err);
+
+/**
+ * Add signature evidence: the JSON list that `cosign verify --output json`
+ * prints, or {"key": NAME, "results": LIST} for a key-based verification
+ * (docs/supply-chain.md). An image counts as signed for
+ * image.signature-missing only when it is pinned by digest and an entry
+ * for that digest was made by a signer in images.trustedSigners. May be
+ * called repeatedly. @return as kh_config_add_vuln_report.
+ */
+int kh_config_add_signatures(kh_config *cfg, const char *path, kh_error *err);
 
 void kh_config_free(kh_config *cfg);
 

@@ -4,7 +4,8 @@
  * Findings stream from the scanner straight into the report writer, so
  * memory stays flat however large the input. The configuration is
  * --config, else .kubeharden.yaml found walking up from the current
- * directory, else the defaults (--no-config forces the defaults).
+ * directory, else the defaults (--no-config forces the defaults); evidence
+ * files (--vuln-report, --signatures) are added to it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 
 enum {
     OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_NO_COLOR,
-    OPT_NO_CONFIG, OPT_OUTPUT, OPT_PSS_LEVEL, OPT_PSS_VERSION, OPT_RULE
+    OPT_NO_CONFIG, OPT_OUTPUT, OPT_PSS_LEVEL, OPT_PSS_VERSION, OPT_RULE,
+    OPT_SIGNATURES, OPT_VULN_REPORT
 };
 
 /* Sorted by long name. */
@@ -29,6 +31,8 @@ static const struct cli_option options[] = {
     {"pss-level", ' ', "LEVEL", "Pod Security level: baseline or restricted (default)", OPT_PSS_LEVEL},
     {"pss-version", ' ', "VERSION", "Pod Security version: latest (default) or v1.N", OPT_PSS_VERSION},
     {"rule", ' ', "ID", "run only this rule; repeatable", OPT_RULE},
+    {"signatures", ' ', "FILE", "cosign verification result (cosign verify --output json); repeatable", OPT_SIGNATURES},
+    {"vuln-report", ' ', "FILE", "Trivy or Grype JSON report of an image; repeatable", OPT_VULN_REPORT},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -37,6 +41,10 @@ struct scan_args {
     size_t npaths;
     const char **rules;
     size_t nrules;
+    const char **signatures;
+    size_t nsignatures;
+    const char **reports;
+    size_t nreports;
     const char *config;
     const char *pss_level, *pss_version;
     int no_config, no_color, help;
@@ -55,10 +63,17 @@ static void help(void)
     fputs("\nA finding is suppressed for one object with an annotation naming the\n"
           "rule and giving the reason, which reports show:\n"
           "  metadata.annotations: {ignore.kubeharden.io/<rule-id>: \"<reason>\"}\n\n"
+          "Image evidence: image.vulnerable runs when a --vuln-report is given and\n"
+          "reports vulnerabilities at or above images.vulnerabilities.failOn (default\n"
+          "high); image.signature-missing and image.untrusted-registry run when the\n"
+          "configuration lists images.trustedSigners or images.trustedRegistries.\n"
+          "Formats: docs/supply-chain.md.\n\n"
           "Examples:\n"
           "  kubeharden scan ./manifests\n"
           "  kubectl get deploy -A -o yaml | kubeharden scan -o json -\n"
-          "  kubeharden scan --fail-on high -o sarif deploy/ > kubeharden.sarif\n",
+          "  kubeharden scan --fail-on high -o sarif deploy/ > kubeharden.sarif\n"
+          "  trivy image -f json -o app.json registry.example/app:1.4.2\n"
+          "  kubeharden scan --vuln-report app.json --fail-on high deploy/\n",
           stdout);
     cli_print_exit_codes(stdout);
 }
@@ -101,6 +116,8 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     case OPT_PSS_LEVEL: a->pss_level = value; break;
     case OPT_PSS_VERSION: a->pss_version = value; break;
     case OPT_RULE: return push(&a->rules, &a->nrules, value);
+    case OPT_SIGNATURES: return push(&a->signatures, &a->nsignatures, value);
+    case OPT_VULN_REPORT: return push(&a->reports, &a->nreports, value);
     }
     return 0;
 }
@@ -127,6 +144,10 @@ static kh_config *load_config(const struct scan_args *a)
         rc = kh_config_new(&cfg, &err);
     if (rc == KH_OK)
         rc = kh_config_set_pss(cfg, a->pss_level, a->pss_version, &err);
+    for (size_t i = 0; rc == KH_OK && i < a->nreports; i++)
+        rc = kh_config_add_vuln_report(cfg, a->reports[i], &err);
+    for (size_t i = 0; rc == KH_OK && i < a->nsignatures; i++)
+        rc = kh_config_add_signatures(cfg, a->signatures[i], &err);
     for (size_t i = 0; rc == KH_OK && i < a->nrules; i++)
         rc = kh_config_only_rule(cfg, a->rules[i], &err);
     if (rc) {
@@ -206,5 +227,7 @@ int cmd_scan(int argc, char **argv)
 cleanup:
     free(a.paths);
     free(a.rules);
+    free(a.signatures);
+    free(a.reports);
     return status;
 }

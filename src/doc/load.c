@@ -73,6 +73,9 @@ struct kh_doc_reader {
     slots aslots;
     uint32_t serial;
 
+    const kh_node **dups;       /* keys that override an earlier equal key */
+    size_t n_dups, cap_dups;
+
     keyent *keys;               /* key set of big mappings and merges */
     size_t n_keys, cap_keys;
     slots kslots;
@@ -566,34 +569,67 @@ static int on_seq_end(kh_doc_reader *r, kh_error *err)
     return finish(r, err);
 }
 
-/* Duplicate keys among the pairs of kv (key, value, key, ...), except pair @p skip. */
-static int check_duplicates(kh_doc_reader *r, const kh_node **kv, size_t npairs,
-                            size_t skip, kh_error *err)
+/* Remember @p key as one that overrides an earlier, equal key. */
+static int note_duplicate(kh_doc_reader *r, const kh_node *key, kh_error *err)
 {
-    const kh_node *dup = NULL;
-    if (npairs <= SMALL_MAP) {
-        for (size_t i = 1; i < npairs && !dup; i++)
-            for (size_t j = 0; j < i && i != skip; j++)
-                if (j != skip && same_key(kv[2 * i], kv[2 * j])) {
-                    dup = kv[2 * i];
-                    break;
+    if (!grow((void **)&r->dups, &r->cap_dups, r->n_dups + 1, sizeof(*r->dups)))
+        return oom(r, err);
+    r->dups[r->n_dups++] = key;
+    return 0;
+}
+
+/*
+ * Duplicate keys: the last occurrence wins, as the API server decodes a
+ * manifest, and the earlier pairs are dropped from kv (compacted in place).
+ * Each overriding key is remembered so that the scanner reports it: a
+ * duplicate must be visible, never silently resolved. The merge pair
+ * index *m (SIZE_MAX for none) is kept pointing at the `<<` pair.
+ */
+static int drop_duplicates(kh_doc_reader *r, const kh_node **kv, size_t *npairs,
+                           size_t *m, kh_error *err)
+{
+    size_t n = *npairs;
+    bool any = false;
+    if (n <= SMALL_MAP) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i && i != *m; j++)
+                if (j != *m && kv[2 * j] && same_key(kv[2 * i], kv[2 * j])) {
+                    if (note_duplicate(r, kv[2 * i], err))
+                        return err ? err->code : KH_ENOMEM;
+                    kv[2 * j] = NULL;
+                    any = true;
                 }
     } else {
-        if (!keyset_reset(r, npairs))
+        if (!keyset_reset(r, n))
             return oom(r, err);
-        for (size_t i = 0; i < npairs && !dup; i++) {
+        for (size_t i = 0; i < n; i++) {
             bool found;
-            if (i != skip && kv[2 * i]->type < KH_NODE_MAP)
-                keyset_put(r, kv[2 * i], i, &found);
-            else
-                found = false;
-            if (found)
-                dup = kv[2 * i];
+            if (i == *m || kv[2 * i]->type >= KH_NODE_MAP)
+                continue;
+            keyent *e = keyset_put(r, kv[2 * i], i, &found);
+            if (!found)
+                continue;
+            if (note_duplicate(r, kv[2 * i], err))
+                return err ? err->code : KH_ENOMEM;
+            kv[2 * e->pair] = NULL;
+            e->pair = i;
+            any = true;
         }
     }
-    if (dup)
-        return node_error(r, err, KH_EPARSE, dup, "duplicate key '%.*s'",
-                          dup->u.text, dup->len);
+    if (!any)
+        return 0;
+    size_t w = 0, merge = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (!kv[2 * i])
+            continue;
+        if (i == *m)
+            merge = w;
+        kv[2 * w] = kv[2 * i];
+        kv[2 * w + 1] = kv[2 * i + 1];
+        w++;
+    }
+    *npairs = w;
+    *m = merge;
     return 0;
 }
 
@@ -686,7 +722,7 @@ static int on_map_end(kh_doc_reader *r, kh_error *err)
     const kh_node **kv = r->stack + f->base;
     size_t npairs = (r->stack_len - f->base) / 2;
     size_t m = f->merge_at == SIZE_MAX ? SIZE_MAX : (f->merge_at - f->base) / 2;
-    int rc = check_duplicates(r, kv, npairs, m, err);
+    int rc = drop_duplicates(r, kv, &npairs, &m, err);
     if (rc)
         return rc;
     if (m != SIZE_MAX) {
@@ -732,6 +768,7 @@ static int begin_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
     r->total = 0;
     r->depth = 0;
     r->stack_len = 0;
+    r->n_dups = 0;
     if (r->n_anchors || !r->aslots.cap) {
         r->n_anchors = 0;
         r->names_len = 0;
@@ -739,11 +776,28 @@ static int begin_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
             return oom(r, err);
     }
     doc->root = NULL;
+    doc->duplicate_keys = NULL;
+    doc->nduplicate_keys = 0;
     doc->file = r->file;
     doc->index = r->doc_count++;
     doc->line = mark_line(&ev->start_mark);
     doc->col = mark_col(&ev->start_mark);
     return 0;
+}
+
+/* Hand the document's duplicate keys to the caller, in the arena. */
+static int publish_duplicates(kh_doc_reader *r, kh_doc *doc, kh_error *err)
+{
+    doc->duplicate_keys = NULL;
+    doc->nduplicate_keys = r->n_dups;
+    if (!r->n_dups)
+        return 1;
+    const kh_node **keys = kh_arena_alloc(r->arena, r->n_dups * sizeof(*keys));
+    if (!keys)
+        return oom(r, err);
+    memcpy(keys, r->dups, r->n_dups * sizeof(*keys));
+    doc->duplicate_keys = keys;
+    return 1;
 }
 
 /* Read one document: 1 when loaded, 0 at the end of the stream, or an error. */
@@ -771,7 +825,7 @@ static int load_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
         }
         if (type == YAML_DOCUMENT_END_EVENT) {
             doc->root = r->root;
-            return 1;
+            return publish_duplicates(r, doc, err);
         }
     }
 }
@@ -879,6 +933,7 @@ void kh_doc_reader_free(kh_doc_reader *r)
     free(r->names);
     free(r->aslots.v);
     free(r->keys);
+    free(r->dups);
     free(r->kslots.v);
     free(r);
 }

@@ -54,6 +54,11 @@ typedef struct kh_doc {
     const char *file;       /* borrowed label for positions */
     unsigned index;         /* 0-based document number in the stream */
     unsigned line, col;     /* start of the document */
+    /* Keys that repeat an earlier key of the same mapping. The last one
+     * wins (as the API server decodes); these are the winning keys, for
+     * the scanner to report. */
+    const kh_node *const *duplicate_keys;
+    size_t nduplicate_keys;
 } kh_doc;
 
 /* Limits against hostile input (billion laughs, deep nesting). */
@@ -72,7 +77,7 @@ typedef struct kh_doc {
  *   returns a negative kh_code with err set (file:line:col) when the
  *   document is malformed. After KH_EPARSE from the YAML scanner itself the
  *   stream cannot be resynchronised and the next call returns 0; after a
- *   semantic error (duplicate key, alias limit, unknown alias, bad merge)
+ *   semantic error (alias limit, unknown alias, bad merge, bad tag)
  *   the reader skips to the next document and goes on.
  */
 typedef struct kh_doc_reader kh_doc_reader;
@@ -85,8 +90,11 @@ int kh_doc_reader_next(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
                        kh_error *err);
 /*
  * Further rules of the loader, all as Kubernetes' decoder (go-yaml v2):
- *   - duplicate keys (compared by scalar text, quoted or not) are an error,
- *     KH_EPARSE "duplicate key 'NAME'" at the second occurrence;
+ *   - duplicate keys (compared by scalar text, quoted or not): the last
+ *     one wins, as the API server decodes without strict validation, and
+ *     every winning key is listed in doc->duplicate_keys so the scanner
+ *     reports it (a duplicate is never resolved silently); a second `<<`
+ *     in one mapping is an error;
  *   - `<<` merges mappings: keys written after `<<` win, and earlier maps
  *     of a merge list win over later ones; a key written *before* `<<` that
  *     the merge also sets is an error ("ambiguous merge"), because go-yaml

@@ -19,6 +19,20 @@
 
 /* ------------------------------------------------------------- objects */
 
+/*
+ * Where a custom resource keeps its pod template: objects of API group
+ * @p group and kind @p kind carry a PodSpec at dotted path @p spec and the
+ * pod's metadata at @p meta (NULL: the object's own metadata). Built-in
+ * entries cover well-known CRDs; the configuration adds more
+ * (workloads.podTemplates).
+ */
+typedef struct kh_pod_template_loc {
+    const char *group;
+    const char *kind;
+    const char *spec;
+    const char *meta;
+} kh_pod_template_loc;
+
 typedef struct kh_object {
     const kh_node *root;         /* the object's mapping */
     const char *file;            /* input label */
@@ -32,6 +46,15 @@ typedef struct kh_object {
     const kh_node *labels;       /* metadata.labels map or NULL */
     const kh_node *annotations;  /* metadata.annotations map or NULL */
     const char *path_prefix;     /* "" for a top-level object, "items[3]." inside a List */
+    /* The document's repeated keys (kh_doc.duplicate_keys), set by the
+     * scanner; the manifest.duplicate-key rule reports those inside root. */
+    const kh_node *const *duplicate_keys;
+    size_t nduplicate_keys;
+    /* Extra pod-template locations (the configuration's), consulted by
+     * kh_object_podspec before the built-in ones; set by the scanner after
+     * kh_object_from_node (which leaves them empty). Borrowed. */
+    const kh_pod_template_loc *pod_templates;
+    size_t npod_templates;
 } kh_object;
 
 /*
@@ -63,10 +86,20 @@ typedef struct kh_podspec {
 /*
  * Find the pod spec of Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet,
  * Job, CronJob, ReplicationController and PodTemplate objects (any apiVersion
- * that serves them, e.g. extensions/v1beta1 Deployments). @return false
- * when the object carries no pod spec (or it is not a mapping).
+ * that serves them, e.g. extensions/v1beta1 Deployments), of the objects
+ * named by obj->pod_templates (checked first, so the configuration can
+ * override), and of well-known custom resources matched by group and kind:
+ * Argo Rollouts (argoproj.io Rollout), OpenKruise CloneSet (apps.kruise.io)
+ * and Knative Service and Configuration (serving.knative.dev), all at
+ * spec.template. @return false when the object carries no pod spec (or it
+ * is not a mapping).
  */
 bool kh_object_podspec(const kh_object *obj, kh_podspec *out);
+
+/* Same, with an explicit table of extra locations instead of
+ * obj->pod_templates. */
+bool kh_object_podspec_ext(const kh_object *obj, const kh_pod_template_loc *extra,
+                           size_t nextra, kh_podspec *out);
 
 typedef enum kh_container_kind {
     KH_CONTAINER_INIT = 0,       /* spec.initContainers */

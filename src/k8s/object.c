@@ -7,7 +7,9 @@
  * Nothing is copied but the group string: every field points into the
  * document, so an object lives as long as its document's arena. Workload
  * kinds are matched by kind alone, whatever the apiVersion, because
- * extensions/v1beta1 and apps/v1beta2 manifests are still common.
+ * extensions/v1beta1 and apps/v1beta2 manifests are still common; custom
+ * resources with pod templates (Argo Rollouts, Knative...) by group and
+ * kind, from a built-in table and from the configuration's.
  */
 #include "k8s/k8s.h"
 
@@ -137,24 +139,57 @@ static const struct podspec_loc {
     {"StatefulSet", "spec.template.spec", "spec.template.metadata"},
 };
 
-bool kh_object_podspec(const kh_object *obj, kh_podspec *out)
+/* Custom resources with a pod template, matched by API group and kind
+ * (a CRD's kind alone is ambiguous: Knative's Service is not a Service). */
+static const kh_pod_template_loc crd_locs[] = {
+    {"apps.kruise.io", "CloneSet", "spec.template.spec", "spec.template.metadata"},
+    {"argoproj.io", "Rollout", "spec.template.spec", "spec.template.metadata"},
+    {"serving.knative.dev", "Configuration", "spec.template.spec", "spec.template.metadata"},
+    {"serving.knative.dev", "Service", "spec.template.spec", "spec.template.metadata"},
+};
+
+static bool fill_podspec(const kh_object *obj, const char *spec_path,
+                         const char *meta_path, kh_podspec *out)
+{
+    const kh_node *spec = kh_node_path(obj->root, spec_path);
+    if (!kh_node_is_map(spec))
+        return false;
+    out->spec = spec;
+    out->meta = meta_path ? map_or_null(kh_node_path(obj->root, meta_path))
+                          : obj->metadata;
+    out->path = spec_path;
+    return true;
+}
+
+/* The first entry of @p locs for the object's group and kind, or NULL. */
+static const kh_pod_template_loc *find_loc(const kh_object *obj,
+                                           const kh_pod_template_loc *locs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(obj->kind, locs[i].kind) == 0 &&
+            strcmp(obj->group ? obj->group : "", locs[i].group) == 0)
+            return &locs[i];
+    return NULL;
+}
+
+bool kh_object_podspec_ext(const kh_object *obj, const kh_pod_template_loc *extra,
+                           size_t nextra, kh_podspec *out)
 {
     if (!obj || !obj->kind)
         return false;
-    for (size_t i = 0; i < sizeof(podspec_locs) / sizeof(podspec_locs[0]); i++) {
-        const struct podspec_loc *loc = &podspec_locs[i];
-        if (strcmp(obj->kind, loc->kind) != 0)
-            continue;
-        const kh_node *spec = kh_node_path(obj->root, loc->spec);
-        if (!kh_node_is_map(spec))
-            return false;
-        out->spec = spec;
-        out->meta = loc->meta ? map_or_null(kh_node_path(obj->root, loc->meta))
-                              : obj->metadata;
-        out->path = loc->spec;
-        return true;
-    }
-    return false;
+    const kh_pod_template_loc *loc = find_loc(obj, extra, nextra);
+    if (loc)
+        return fill_podspec(obj, loc->spec, loc->meta, out);
+    for (size_t i = 0; i < sizeof(podspec_locs) / sizeof(podspec_locs[0]); i++)
+        if (strcmp(obj->kind, podspec_locs[i].kind) == 0)
+            return fill_podspec(obj, podspec_locs[i].spec, podspec_locs[i].meta, out);
+    loc = find_loc(obj, crd_locs, sizeof(crd_locs) / sizeof(crd_locs[0]));
+    return loc && fill_podspec(obj, loc->spec, loc->meta, out);
+}
+
+bool kh_object_podspec(const kh_object *obj, kh_podspec *out)
+{
+    return obj && kh_object_podspec_ext(obj, obj->pod_templates, obj->npod_templates, out);
 }
 
 /* ------------------------------------------------------------- containers */

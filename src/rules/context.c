@@ -9,17 +9,34 @@
 
 #include "rules/rules.h"
 
+__attribute__((format(printf, 6, 0)))
+static void report(kh_rule_ctx *ctx, int severity, const kh_object *obj,
+                   const kh_node *at, const char *path, const char *fmt, va_list ap)
+{
+    char buf[512];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    const char *msg = kh_arena_strdup(ctx->arena, buf);
+    ctx->sink(ctx->sink_ud, ctx->rule, obj, at ? at : obj->root, path,
+              msg ? msg : "out of memory", severity);
+}
+
 void kh_rule__report(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
                      const char *path, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    report(ctx, -1, obj, at, path, fmt, ap);
     va_end(ap);
-    const char *msg = kh_arena_strdup(ctx->arena, buf);
-    ctx->sink(ctx->sink_ud, ctx->rule, obj, at ? at : obj->root, path,
-              msg ? msg : "out of memory");
+}
+
+void kh_rule__report_severity(kh_rule_ctx *ctx, kh_severity severity,
+                              const kh_object *obj, const kh_node *at,
+                              const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(ctx, (int)severity, obj, at, path, fmt, ap);
+    va_end(ap);
 }
 
 const char *kh_rule__container_path(kh_rule_ctx *ctx, const kh_podspec *ps,

@@ -24,6 +24,31 @@ static long file_size(const char *path)
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
+static void copy_block(FILE *dst, const char *path, const char *lang)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    fprintf(dst, "```%s\n", lang);
+    char line[1024];
+    while (fgets(line, sizeof(line), f))
+        fputs(line, dst);
+    fclose(f);
+    fputs("```\n\n", dst);
+}
+
+/* A case's configuration (NNN-<slug>.config.yaml) is shown before it. */
+static void write_case_config(FILE *dst, const char *case_path)
+{
+    char config[1400];
+    snprintf(config, sizeof(config), "%.*s.config.yaml", (int)(strlen(case_path) - 5),
+             case_path);
+    if (file_size(config) <= 0)
+        return;
+    fputs("With this configuration (`.kubeharden.yaml`):\n\n", dst);
+    copy_block(dst, config, "yaml");
+}
+
 /* Copy the first case NNN-*.yaml with a non-empty .expect into @p dst. */
 static int write_example(FILE *dst, const char *cases_dir, const char *id)
 {
@@ -37,7 +62,8 @@ static int write_example(FILE *dst, const char *cases_dir, const char *id)
     struct dirent *e;
     while ((e = readdir(d)) != NULL && n < 512) {
         size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0)
+        if (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0 &&
+            !(len > 12 && strcmp(e->d_name + len - 12, ".config.yaml") == 0))
             names[n++] = strdup(e->d_name);
     }
     closedir(d);
@@ -49,15 +75,8 @@ static int write_example(FILE *dst, const char *cases_dir, const char *id)
         snprintf(expect, sizeof(expect), "%.*s.expect", (int)(strlen(path) - 5), path);
         if (file_size(expect) <= 0)
             continue;
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        fputs("```yaml\n", dst);
-        char line[1024];
-        while (fgets(line, sizeof(line), f))
-            fputs(line, dst);
-        fclose(f);
-        fputs("```\n\n", dst);
+        write_case_config(dst, path);
+        copy_block(dst, path, "yaml");
         written = 1;
     }
     for (size_t i = 0; i < n; i++)

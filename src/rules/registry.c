@@ -15,6 +15,85 @@
 static const kh_rule_def kh_rules[] = {
     {
         .info = {
+            .id = "image.digest-not-pinned",
+            .area = KH_AREA_IMAGE,
+            .severity = KH_SEVERITY_LOW,
+            .title = "container image is not pinned by digest",
+            .why = "a tag, even a version tag, can be moved to other content by anyone who can "
+                   "push to the repository; only a digest names exactly the image that was "
+                   "reviewed, scanned and signed",
+            .fix = "reference the image by digest, keeping the tag for readers if you like "
+                   "(image: registry.example/app:1.4.2@sha256:...); crane digest or skopeo "
+                   "inspect print it",
+            .refs = "Kubernetes documentation: Images, image names; OCI Distribution "
+                    "Specification: pulling manifests by digest",
+            .since = "0.2.0",
+        },
+        .check = kh_image__digest_not_pinned,
+    },
+    {
+        .info = {
+            .id = "image.invalid-reference",
+            .area = KH_AREA_IMAGE,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "container image reference is not valid",
+            .why = "the kubelet cannot pull an image whose reference breaks the OCI/Docker "
+                   "reference grammar (an upper-case repository path, a bad tag, a malformed "
+                   "digest, an invalid registry host), so the pod never starts; an image that "
+                   "cannot be parsed cannot be checked against registries, signatures or "
+                   "vulnerability reports either, and the allow-list and signature rules "
+                   "report it as untrusted",
+            .fix = "write the reference as [registry[:port]/]path[:tag][@sha256:<64 lower-case "
+                   "hex>] with a lower-case path; the message says which part is wrong",
+            .refs = "distribution/reference grammar (reference.go, normalize.go); Kubernetes "
+                    "documentation: Images, image names",
+            .since = "0.2.0",
+        },
+        .check = kh_image__invalid_reference,
+    },
+    {
+        .info = {
+            .id = "image.pull-policy-drift",
+            .area = KH_AREA_IMAGE,
+            .severity = KH_SEVERITY_LOW,
+            .title = "image pull policy lets a mutable tag drift between nodes",
+            .why = "a node keeps the image it pulled first when imagePullPolicy is "
+                   "IfNotPresent (the default for every tag but :latest) and runs whatever it "
+                   "has when it is Never, so after a tag moves, nodes run different images "
+                   "under one name and restarts do not pick up the new one. The rule fires "
+                   "when the image has no digest and the effective policy (the one set, or the "
+                   "default: Always for :latest or no tag, IfNotPresent otherwise) is "
+                   "IfNotPresent or Never",
+            .fix = "pin the image by digest, after which the policy no longer matters, or set "
+                   "imagePullPolicy: Always so that every start resolves the tag",
+            .refs = "Kubernetes documentation: Images, image pull policy",
+            .since = "0.2.0",
+        },
+        .check = kh_image__pull_policy_drift,
+    },
+    {
+        .info = {
+            .id = "image.signature-missing",
+            .area = KH_AREA_IMAGE,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "container image is not signed by a trusted signer",
+            .why = "a signature ties an image digest to the identity that built it, so an "
+                   "image pushed by anyone else is refused. The rule runs only when "
+                   "images.trustedSigners is configured; an image counts as signed only when "
+                   "it is pinned by digest and cosign verification evidence (--signatures or "
+                   "images.signatures, see docs/supply-chain.md) holds a signature of that "
+                   "digest by a trusted signer; an image that cannot be parsed is never signed",
+            .fix = "sign the digest (cosign sign registry.example/app@sha256:...), pin the "
+                   "image by that digest in the manifest, and pass the output of cosign verify "
+                   "--output json with --signatures",
+            .refs = "Sigstore cosign: signing and verifying containers; SLSA: build provenance; "
+                    "docs/supply-chain.md",
+            .since = "0.2.0",
+        },
+        .check = kh_image__signature_missing,
+    },
+    {
+        .info = {
             .id = "image.tag-not-pinned",
             .area = KH_AREA_IMAGE,
             .severity = KH_SEVERITY_MEDIUM,
@@ -27,6 +106,100 @@ static const kh_rule_def kh_rules[] = {
             .since = "0.1.0",
         },
         .check = kh_image__tag_not_pinned,
+    },
+    {
+        .info = {
+            .id = "image.untrusted-registry",
+            .area = KH_AREA_IMAGE,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "container image is not from a trusted registry",
+            .why = "images from registries outside the organisation's control bypass its "
+                   "builds, scans and signing. The rule runs only when "
+                   "images.trustedRegistries lists the allowed registries: host[:port] with an "
+                   "optional path prefix (a leading *. matches subdomains), matched after "
+                   "normalisation (nginx is docker.io/library/nginx) on whole path components "
+                   "(registry.example/team trusts registry.example/team/app, not "
+                   "registry.example/teamx/app); an image that cannot be parsed is never "
+                   "trusted",
+            .fix = "mirror or rebuild the image into a trusted registry, or add its registry "
+                   "(or a path under it) to images.trustedRegistries",
+            .refs = "CIS Kubernetes Benchmark 5.5.1 (image provenance); NIST SP 800-190 4.1.5 "
+                    "(use of untrusted images)",
+            .since = "0.2.0",
+        },
+        .check = kh_image__untrusted_registry,
+    },
+    {
+        .info = {
+            .id = "image.vulnerable",
+            .area = KH_AREA_IMAGE,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "container image has known vulnerabilities at or above the gate",
+            .why = "a Trivy or Grype report found vulnerabilities in the image at or above "
+                   "images.vulnerabilities.failOn (default high). The rule runs only when a "
+                   "report is given (--vuln-report or images.vulnerabilities.reports); report "
+                   "images are matched by digest when the container's image has one (only a "
+                   "report naming that digest counts), else by normalised name and tag. Each "
+                   "finding takes the severity of its worst vulnerability; with "
+                   "images.vulnerabilities.requireReport an image no report covers is a "
+                   "finding too",
+            .fix = "rebuild the image on patched packages or a patched base image and scan it "
+                   "again; the message lists the vulnerability ids, worst first",
+            .refs = "Trivy JSON report; Grype JSON report; NIST SP 800-190 4.1.1 (image "
+                    "vulnerabilities); docs/supply-chain.md",
+            .since = "0.2.0",
+        },
+        .check = kh_image__vulnerable,
+    },
+    {
+        .info = {
+            .id = "manifest.duplicate-key",
+            .area = KH_AREA_MANIFEST,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a mapping repeats a key",
+            .why = "when a key appears twice, tools disagree on the value: the API server keeps "
+                   "the last one (or rejects the object under strict validation), other tools "
+                   "may read the first, so a reviewed value can hide the one that is applied",
+            .fix = "remove the repeated key so the manifest says one thing; kubeharden "
+                   "evaluates the last value, as the API server does",
+            .refs = "YAML 1.2 section 3.2.1.1 (keys are unique); kubectl --validate=strict",
+            .since = "0.1.0",
+        },
+        .check = kh_manifest__duplicate_key,
+    },
+    {
+        .info = {
+            .id = "pss.baseline.apparmor",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pod or container overrides the default AppArmor profile",
+            .why = "an Unconfined (or other custom) AppArmor profile removes the mandatory "
+                   "access control that confines the container's processes on the node",
+            .fix = "leave appArmorProfile unset or use type RuntimeDefault or Localhost; "
+                   "annotations container.apparmor.security.beta.kubernetes.io/* may only be "
+                   "runtime/default or localhost/<profile>",
+            .refs = "Pod Security Standards, baseline: AppArmor (upstream check "
+                    "appArmorProfile); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__apparmor,
+    },
+    {
+        .info = {
+            .id = "pss.baseline.capabilities",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "container adds a capability beyond the default set",
+            .why = "capabilities such as SYS_ADMIN, NET_ADMIN or NET_RAW hand the container "
+                   "parts of root's power over the node's kernel",
+            .fix = "add only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, "
+                   "NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID or SYS_CHROOT, spelled "
+                   "exactly so (no CAP_ prefix)",
+            .refs = "Pod Security Standards, baseline: Capabilities (upstream check "
+                    "capabilities_baseline); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__capabilities,
     },
     {
         .info = {
@@ -58,6 +231,39 @@ static const kh_rule_def kh_rules[] = {
     },
     {
         .info = {
+            .id = "pss.baseline.host-ports",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "container binds a host port",
+            .why = "a hostPort opens the port on the node's own addresses, bypassing Services "
+                   "and NetworkPolicies and pinning the pod to nodes where the port is free",
+            .fix = "remove ports[].hostPort (or set it to 0) and expose the pod through a "
+                   "Service",
+            .refs = "Pod Security Standards, baseline: Host Ports (upstream check hostPorts); "
+                    "docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__host_ports,
+    },
+    {
+        .info = {
+            .id = "pss.baseline.host-probes",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "probe or lifecycle hook targets another host",
+            .why = "the kubelet sends probes and lifecycle requests from the node's network, "
+                   "so a host field turns them into requests the pod could not make itself "
+                   "(blind SSRF to node-local or other services)",
+            .fix = "remove host from httpGet and tcpSocket in livenessProbe, readinessProbe, "
+                   "startupProbe and lifecycle.postStart/preStop: the pod IP is used",
+            .refs = "Pod Security Standards, baseline: Host Probes / Lifecycle Hooks (v1.34+, "
+                    "upstream check hostProbesAndHostLifecycle, KEP-4940); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__host_probes,
+    },
+    {
+        .info = {
             .id = "pss.baseline.privileged",
             .area = KH_AREA_PSS,
             .severity = KH_SEVERITY_CRITICAL,
@@ -73,6 +279,222 @@ static const kh_rule_def kh_rules[] = {
     },
     {
         .info = {
+            .id = "pss.baseline.proc-mount",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "container unmasks /proc",
+            .why = "the default /proc masks hide kernel interfaces that leak host information "
+                   "or allow writes to the node; procMount Unmasked removes them",
+            .fix = "remove securityContext.procMount or set it to Default (from v1.35 baseline "
+                   "allows other values for pods with hostUsers: false)",
+            .refs = "Pod Security Standards, baseline: /proc Mount Type (upstream check "
+                    "procMount); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__proc_mount_baseline,
+    },
+    {
+        .info = {
+            .id = "pss.baseline.seccomp",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pod or container disables seccomp",
+            .why = "an Unconfined seccomp profile lets the container make every system call, "
+                   "including the rarely used ones most kernel exploits need",
+            .fix = "set seccompProfile.type to RuntimeDefault or Localhost, or leave it unset "
+                   "(before v1.19: the seccomp.security.alpha.kubernetes.io annotations may "
+                   "only be runtime/default, docker/default or localhost/<profile>)",
+            .refs = "Pod Security Standards, baseline: Seccomp (upstream check "
+                    "seccompProfile_baseline); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__seccomp_baseline,
+    },
+    {
+        .info = {
+            .id = "pss.baseline.selinux",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pod or container sets custom SELinux options",
+            .why = "a custom SELinux type (such as spc_t), user or role takes the container "
+                   "out of the confinement the container_t domain gives it",
+            .fix = "remove seLinuxOptions, or use only type container_t, container_init_t, "
+                   "container_kvm_t or (from v1.31) container_engine_t, with no user or role",
+            .refs = "Pod Security Standards, baseline: SELinux (upstream check seLinuxOptions); "
+                    "docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__selinux,
+    },
+    {
+        .info = {
+            .id = "pss.baseline.sysctls",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pod sets an unsafe sysctl",
+            .why = "sysctls outside the safe, namespaced set change the node's kernel for "
+                   "every pod on it or disable security mechanisms",
+            .fix = "set only the sysctls the Pod Security Standards allow for your Kubernetes "
+                   "version (docs/pss.md) and tune the others on the node",
+            .refs = "Pod Security Standards, baseline: Sysctls (upstream check sysctls); "
+                    "docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__sysctls,
+    },
+    {
+        .info = {
+            .id = "pss.baseline.windows-host-process",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_CRITICAL,
+            .title = "Windows pod runs a HostProcess container",
+            .why = "a HostProcess container runs directly on the Windows node with the node's "
+                   "privileges: it is administrator on the node",
+            .fix = "remove securityContext.windowsOptions.hostProcess (pod and containers) or "
+                   "set it to false",
+            .refs = "Pod Security Standards, baseline: HostProcess (upstream check "
+                    "windowsHostProcess); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__windows_host_process,
+    },
+    {
+        .info = {
+            .id = "pss.restricted.capabilities",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "container does not drop ALL capabilities or adds one",
+            .why = "even the default capability set (CHOWN, DAC_OVERRIDE, SETUID, NET_RAW "
+                   "with some runtimes...) is more than most processes need",
+            .fix = "set securityContext.capabilities.drop: [\"ALL\"] (upper case) and add "
+                   "nothing but NET_BIND_SERVICE",
+            .refs = "Pod Security Standards, restricted: Capabilities (v1.22+, upstream check "
+                    "capabilities_restricted); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__capabilities_restricted,
+    },
+    {
+        .info = {
+            .id = "pss.restricted.privilege-escalation",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "container allows privilege escalation",
+            .why = "unless allowPrivilegeEscalation is false, set-user-ID binaries and file "
+                   "capabilities can give a process more privileges than its parent",
+            .fix = "set securityContext.allowPrivilegeEscalation: false in every container, "
+                   "init container and ephemeral container",
+            .refs = "Pod Security Standards, restricted: Privilege Escalation (v1.8+, upstream "
+                    "check allowPrivilegeEscalation); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__privilege_escalation,
+    },
+    {
+        .info = {
+            .id = "pss.restricted.proc-mount",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "container unmasks /proc (restricted, user namespaces too)",
+            .why = "from v1.35 baseline lets pods with hostUsers: false unmask /proc; the "
+                   "restricted level still requires the default masks for every pod",
+            .fix = "remove securityContext.procMount or set it to Default",
+            .refs = "Pod Security Standards, restricted: /proc Mount Type (v1.35+, upstream "
+                    "check procMount_restricted); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__proc_mount_restricted,
+    },
+    {
+        .info = {
+            .id = "pss.restricted.run-as-non-root",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "container may run as root",
+            .why = "without runAsNonRoot: true the kubelet starts the container as whatever "
+                   "user the image names, often root",
+            .fix = "set securityContext.runAsNonRoot: true on the pod (or on every container) "
+                   "and never false on a container",
+            .refs = "Pod Security Standards, restricted: Running as Non-root (upstream check "
+                    "runAsNonRoot); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__run_as_non_root,
+    },
+    {
+        .info = {
+            .id = "pss.restricted.run-as-user",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pod or container runs as user 0",
+            .why = "runAsUser: 0 runs the process as root whatever the image says",
+            .fix = "remove runAsUser: 0 from the pod and container securityContexts or use a "
+                   "non-zero user id",
+            .refs = "Pod Security Standards, restricted: Running as Non-root user (v1.23+, "
+                    "upstream check runAsUser); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__run_as_user,
+    },
+    {
+        .info = {
+            .id = "pss.restricted.seccomp",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "container has no RuntimeDefault or Localhost seccomp profile",
+            .why = "without a seccomp profile the container can make every system call the "
+                   "kernel offers, the attack surface of most container escapes",
+            .fix = "set securityContext.seccompProfile.type: RuntimeDefault (or Localhost) on "
+                   "the pod, or on every container",
+            .refs = "Pod Security Standards, restricted: Seccomp (v1.19+, upstream check "
+                    "seccompProfile_restricted); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__seccomp_restricted,
+    },
+    {
+        .info = {
+            .id = "pss.restricted.volume-types",
+            .area = KH_AREA_PSS,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pod uses a volume type outside the restricted set",
+            .why = "inline volume sources such as hostPath, nfs or gitRepo reach storage "
+                   "outside the cluster's control and bypass PersistentVolume policy",
+            .fix = "use configMap, csi, downwardAPI, emptyDir, ephemeral, image, "
+                   "persistentVolumeClaim, projected or secret volumes",
+            .refs = "Pod Security Standards, restricted: Volume Types (upstream check "
+                    "restrictedVolumes); docs/pss.md",
+            .since = "0.1.0",
+        },
+        .check = kh_pss__volume_types,
+    },
+    {
+        .info = {
+            .id = "workload.credential-in-env",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "credential passed as a literal environment variable",
+            .why = "a literal env value sits in the manifest, in Git, in the API server's "
+                   "storage and in every kubectl get -o yaml, readable by anyone who can read "
+                   "the workload. A variable whose name reads as a credential (PASSWORD, "
+                   "PASSWD, PASS, PASSPHRASE, SECRET, TOKEN, CREDENTIAL, API KEY, PRIVATE KEY, "
+                   "ACCESS KEY, SECRET KEY and the like, in any case, as a word or at a word's "
+                   "end) is reported when its value is a literal (not empty, not using a "
+                   "$(VAR) reference, not a boolean, not an absolute file path) or comes from "
+                   "a ConfigMap; names ending in a word such as FILE, PATH, URL, NAME or ID "
+                   "are about a secret, not the secret, and are skipped. The value is never "
+                   "printed",
+            .fix = "keep the value in a Secret and use env[].valueFrom.secretKeyRef (or mount "
+                   "the Secret as a file); rotate any credential that was committed",
+            .refs = "Kubernetes documentation: Good practices for Kubernetes Secrets; CIS "
+                    "Kubernetes Benchmark 5.4.1 (prefer Secrets as files over environment "
+                    "variables)",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__credential_in_env,
+    },
+    {
+        .info = {
             .id = "workload.default-namespace",
             .area = KH_AREA_WORKLOAD,
             .severity = KH_SEVERITY_LOW,
@@ -84,6 +506,76 @@ static const kh_rule_def kh_rules[] = {
             .since = "0.1.0",
         },
         .check = kh_workload__default_namespace,
+    },
+    {
+        .info = {
+            .id = "workload.host-aliases",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_LOW,
+            .title = "pod overrides /etc/hosts with hostAliases",
+            .why = "hostAliases write fixed name-to-address mappings into the pod's "
+                   "/etc/hosts, bypassing cluster DNS and the controls built on it, and can "
+                   "quietly send a name's traffic to another address",
+            .fix = "remove hostAliases and publish the name in DNS (a Service, an ExternalName "
+                   "Service or a DNS record)",
+            .refs = "Kubernetes documentation: Adding entries to Pod /etc/hosts with "
+                    "HostAliases",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__host_aliases,
+    },
+    {
+        .info = {
+            .id = "workload.host-user-namespace",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_INFO,
+            .title = "pod could run in its own user namespace (hostUsers: false)",
+            .why = "with hostUsers: false the pod's user ids are mapped to unprivileged ids on "
+                   "the node, so root in a container, or a process that escapes it, is not "
+                   "root on the node. The suggestion is not made for pods that share a host "
+                   "namespace (hostNetwork, hostPID, hostIPC), which user namespaces do not "
+                   "allow, nor for Windows pods",
+            .fix = "set spec.hostUsers: false (user namespaces are beta since Kubernetes 1.30 "
+                   "and on by default since 1.33; nodes need a recent kernel and a runtime "
+                   "that supports them)",
+            .refs = "Kubernetes documentation: User Namespaces (KEP-127)",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__host_user_namespace,
+    },
+    {
+        .info = {
+            .id = "workload.no-liveness-probe",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_LOW,
+            .title = "container has no liveness probe",
+            .why = "a container that hangs without exiting is never restarted when it has no "
+                   "liveness probe. Init and ephemeral containers, Jobs, CronJobs and pods "
+                   "that run to completion (restartPolicy Never or OnFailure, or owned by a "
+                   "Job) are skipped: probes there are meaningless",
+            .fix = "add a livenessProbe (httpGet, tcpSocket, grpc or exec) that fails only "
+                   "when a restart would help",
+            .refs = "Kubernetes documentation: Configure Liveness, Readiness and Startup Probes",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__no_liveness_probe,
+    },
+    {
+        .info = {
+            .id = "workload.no-readiness-probe",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_LOW,
+            .title = "container has no readiness probe",
+            .why = "a container without a readiness probe gets Service traffic as soon as it "
+                   "starts and keeps getting it while it cannot serve, and rolling updates "
+                   "cannot wait for new pods to be ready. The same containers and pods as for "
+                   "liveness probes are skipped",
+            .fix = "add a readinessProbe that succeeds only when the container can serve "
+                   "requests",
+            .refs = "Kubernetes documentation: Configure Liveness, Readiness and Startup Probes",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__no_readiness_probe,
     },
     {
         .info = {
@@ -113,6 +605,116 @@ static const kh_rule_def kh_rules[] = {
             .since = "0.1.0",
         },
         .check = kh_workload__no_resource_requests,
+    },
+    {
+        .info = {
+            .id = "workload.service-account-token-mounted",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pod mounts a service-account token it does not need",
+            .why = "every container of the pod can read the mounted token and act as the "
+                   "service account, and a pod on the namespace's default service account "
+                   "almost never needs the API. The rule fires when the pod runs as the "
+                   "default account (serviceAccountName unset or default) and leaves "
+                   "automountServiceAccountToken unset; setting it to true or false, or "
+                   "running as a dedicated service account, counts as a deliberate choice. A "
+                   "default ServiceAccount that disables automounting is not visible in one "
+                   "manifest: suppress the finding there",
+            .fix = "set automountServiceAccountToken: false in the pod spec (or on the "
+                   "namespace's default ServiceAccount), or run the pod as a dedicated service "
+                   "account with only the permissions it needs",
+            .refs = "CIS Kubernetes Benchmark 5.1.6 (service account tokens only where "
+                    "necessary); Kubernetes documentation: Configure Service Accounts for Pods",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__service_account_token_mounted,
+    },
+    {
+        .info = {
+            .id = "workload.service-external-ips",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "Service sets externalIPs",
+            .why = "kube-proxy sends traffic for every address in externalIPs to the Service "
+                   "on every node, so whoever can create a Service can intercept traffic meant "
+                   "for other hosts (CVE-2020-8554)",
+            .fix = "remove spec.externalIPs and use a LoadBalancer, Ingress or Gateway; forbid "
+                   "the field cluster-wide with the DenyServiceExternalIPs admission plugin",
+            .refs = "CVE-2020-8554; Kubernetes documentation: Service external IPs, "
+                    "DenyServiceExternalIPs admission controller",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__service_external_ips,
+    },
+    {
+        .info = {
+            .id = "workload.service-load-balancer",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_LOW,
+            .title = "Service is exposed through an external load balancer",
+            .why = "a Service of type LoadBalancer gets an address reachable from outside the "
+                   "cluster, by default from any address. Load balancers made internal by the "
+                   "GKE, AWS, Azure or OCI annotations are not reported",
+            .fix = "expose the application through an Ingress or Gateway with TLS and "
+                   "authentication, make the load balancer internal, or restrict it with "
+                   "spec.loadBalancerSourceRanges",
+            .refs = "Kubernetes documentation: Service type LoadBalancer, internal load "
+                    "balancer",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__service_load_balancer,
+    },
+    {
+        .info = {
+            .id = "workload.service-node-port",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "Service is exposed on a node port",
+            .why = "a Service of type NodePort opens its ports on every node's addresses, past "
+                   "the load balancers, Ingress and firewall rules that guard the cluster's "
+                   "entry points",
+            .fix = "use a ClusterIP Service behind an Ingress or Gateway, or a LoadBalancer; "
+                   "where a node port is unavoidable, restrict access to the nodes with "
+                   "firewall rules",
+            .refs = "Kubernetes documentation: Service type NodePort",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__service_node_port,
+    },
+    {
+        .info = {
+            .id = "workload.shared-process-namespace",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pod shares one process namespace between its containers",
+            .why = "with shareProcessNamespace every container sees the other containers' "
+                   "processes, can signal them, and can read their environment and files "
+                   "through /proc/<pid>/root, so one compromised sidecar reaches the main "
+                   "container's secrets",
+            .fix = "remove shareProcessNamespace or set it to false; for troubleshooting, "
+                   "attach an ephemeral debug container instead",
+            .refs = "Kubernetes documentation: Share Process Namespace between Containers in a "
+                    "Pod",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__shared_process_namespace,
+    },
+    {
+        .info = {
+            .id = "workload.writable-root-filesystem",
+            .area = KH_AREA_WORKLOAD,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "container root filesystem is writable",
+            .why = "a writable root filesystem lets an attacker drop tools, change binaries "
+                   "and persist inside the container. Ephemeral containers and Windows pods, "
+                   "which cannot have a read-only root filesystem, are skipped",
+            .fix = "set securityContext.readOnlyRootFilesystem: true and mount emptyDir "
+                   "volumes where the application must write (/tmp, caches)",
+            .refs = "CIS Kubernetes Benchmark 5.7.3 (apply security context); NSA/CISA "
+                    "Kubernetes Hardening Guidance: immutable container file systems",
+            .since = "0.2.0",
+        },
+        .check = kh_workload__writable_root_filesystem,
     },
 };
 
@@ -174,7 +776,7 @@ int kh_severity_parse(kh_severity *out, const char *name)
 
 const char *kh_area_name(kh_area a)
 {
-    static const char *const names[] = {"pss",  "workload", "image",        "rbac",
-                                        "netpol", "ha",     "controlplane", "kubelet"};
+    static const char *const names[] = {"pss", "workload", "image",   "rbac",    "netpol",
+                                        "ha",  "controlplane", "kubelet", "manifest"};
     return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
 }

@@ -31,7 +31,10 @@ const kh_rule_def *kh_rules__find(const char *id);
  */
 typedef void (*kh_rule_sink_fn)(void *sink, const kh_rule_def *rule,
                                 const kh_object *obj, const kh_node *at,
-                                const char *path, const char *message);
+                                const char *path, const char *message,
+                                int severity);
+
+struct kh_policy;
 
 struct kh_rule_ctx {
     const kh_rule_def *rule;     /* the rule being run */
@@ -39,6 +42,8 @@ struct kh_rule_ctx {
     kh_rule_sink_fn sink;
     void *sink_ud;
     int pss_minor;               /* Kubernetes 1.N whose PSS semantics apply */
+    const struct kh_policy *policy; /* registries, signers, evidence (rules/policy.h);
+                                  * NULL means none configured */
 };
 
 /* Report a finding at node @p at (position) with field path @p path (the
@@ -47,6 +52,14 @@ struct kh_rule_ctx {
 void kh_rule__report(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
                      const char *path, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* The same with a severity for this finding instead of the rule's (a
+ * vulnerability finding takes its worst CVE's severity). A severity set
+ * in the configuration still wins. */
+void kh_rule__report_severity(kh_rule_ctx *ctx, kh_severity severity,
+                              const kh_object *obj, const kh_node *at,
+                              const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* The key node of @p key in @p map (findings point at the field's key, as
  * an editor would), or NULL when absent. */
@@ -57,12 +70,62 @@ const char *kh_rule__container_path(kh_rule_ctx *ctx, const kh_podspec *ps,
                                     const kh_container *c, const char *suffix);
 
 /* Checks, one group per area file. */
+void kh_manifest__duplicate_key(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_pss__privileged(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_pss__host_namespaces(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_pss__host_path_volumes(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__host_ports(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__capabilities(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__apparmor(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__selinux(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__proc_mount_baseline(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__seccomp_baseline(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__sysctls(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__windows_host_process(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__host_probes(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__volume_types(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__privilege_escalation(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__run_as_non_root(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__run_as_user(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__seccomp_restricted(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__capabilities_restricted(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_pss__proc_mount_restricted(kh_rule_ctx *ctx, const kh_object *obj);
+
+/* Pod Security helpers shared by pss.c and pss_restricted.c. Values are
+ * read as the API server's Go types decode them (see pss.c). */
+bool kh_pss__windows(const kh_podspec *ps);          /* spec.os.name is "windows" */
+bool kh_pss__user_namespace(const kh_podspec *ps);   /* spec.hostUsers is false */
+const char *kh_pss__str(const kh_node *n);           /* a Go string: "" for null */
+bool kh_pss__present(const kh_node *n);              /* a Go pointer: non-nil */
+bool kh_pss__int(const kh_node *n, int64_t *out);    /* an int, or an integral float */
+/* The key of the deepest field of dotted path @p dotted that @p map has
+ * (where a missing field would go), or @p fallback when it has none. */
+const kh_node *kh_pss__deepest_key(const kh_node *map, const char *dotted,
+                                   const kh_node *fallback);
+const char *kh_pss__pod_path(kh_rule_ctx *ctx, const kh_podspec *ps, const char *suffix);
+const char *kh_pss__who(kh_rule_ctx *ctx, const kh_container *c); /* "pod" when NULL */
+bool kh_pss__seccomp_type_ok(const char *type);      /* RuntimeDefault or Localhost */
+void kh_pss__proc_mount(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps);
 void kh_workload__default_namespace(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_workload__no_resource_limits(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_workload__no_resource_requests(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_image__tag_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_image__digest_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_image__invalid_reference(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_image__pull_policy_drift(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_image__signature_missing(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_image__untrusted_registry(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_image__vulnerable(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__credential_in_env(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__host_aliases(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__host_user_namespace(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__no_liveness_probe(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__no_readiness_probe(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__service_account_token_mounted(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__service_external_ips(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__service_load_balancer(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__service_node_port(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__shared_process_namespace(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_workload__writable_root_filesystem(kh_rule_ctx *ctx, const kh_object *obj);
 
 #endif

@@ -1,10 +1,73 @@
 /*
  * workload.c -- workload hardening beyond the Pod Security Standards:
- * namespaces and resource requests/limits.
+ * namespaces, resources, probes, the root filesystem, service-account
+ * tokens, credentials in env, Service exposure, hostAliases, a shared
+ * process namespace and user namespaces.
+ *
+ * Each check reads the pod spec the model found (any workload kind, and
+ * custom resources with pod templates) or, for Service rules, the core
+ * Service object. Heuristics (which env names look like credentials, which
+ * pods run to completion) are spelled out beside the code and in the
+ * rules' why/fix text, so a finding can always be explained.
  */
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rules/rules.h"
+
+/* ============================================================ helpers */
+
+/* The key node under which the pod spec sits ("spec" of the template),
+ * for findings about a field the spec lacks. */
+static const kh_node *podspec_key(const kh_object *obj, const kh_podspec *ps)
+{
+    const char *dot = strrchr(ps->path, '.');
+    if (!dot)
+        return kh_rule__key(obj->root, ps->path);
+    char parent[128];
+    size_t n = (size_t)(dot - ps->path);
+    if (n >= sizeof(parent))
+        return ps->spec;
+    memcpy(parent, ps->path, n);
+    parent[n] = '\0';
+    const kh_node *at = kh_rule__key(kh_node_path(obj->root, parent), dot + 1);
+    return at ? at : ps->spec;
+}
+
+/* A pod-level field's key when present, else the pod spec's key. */
+static const kh_node *pod_field_at(const kh_object *obj, const kh_podspec *ps,
+                                   const char *field)
+{
+    const kh_node *at = kh_rule__key(ps->spec, field);
+    return at ? at : podspec_key(obj, ps);
+}
+
+static const char *pod_path(kh_rule_ctx *ctx, const kh_podspec *ps, const char *field)
+{
+    return kh_arena_printf(ctx->arena, "%s.%s", ps->path, field);
+}
+
+static bool str_eq(const kh_node *n, const char *s)
+{
+    const char *t = n && n->type == KH_NODE_STRING ? n->u.text : NULL;
+    return t && strcmp(t, s) == 0;
+}
+
+/* Windows pods have no read-only root filesystem nor user namespaces. */
+static bool is_windows(const kh_podspec *ps)
+{
+    return str_eq(kh_node_path(ps->spec, "os.name"), "windows");
+}
+
+/* The core Service (Knative's serving.knative.dev Service is a workload). */
+static bool is_core_service(const kh_object *obj)
+{
+    return obj->kind && strcmp(obj->kind, "Service") == 0 && obj->group &&
+           !obj->group[0];
+}
+
+/* ================================================= namespace, resources */
 
 void kh_workload__default_namespace(kh_rule_ctx *ctx, const kh_object *obj)
 {
@@ -16,20 +79,40 @@ void kh_workload__default_namespace(kh_rule_ctx *ctx, const kh_object *obj)
                     obj->kind, obj->name);
 }
 
-/* Which of cpu and memory are missing from resources.<section>: "", "cpu",
- * "memory" or "cpu and memory". A null value counts as missing. */
-static const char *missing_resources(const kh_node *container, const char *section)
+static bool has_quantity(const kh_node *section, const char *resource)
 {
-    const kh_node *s = kh_node_get(kh_node_get(container, "resources"), section);
-    int no_cpu = kh_node_is_null(kh_node_get(s, "cpu"));
-    int no_mem = kh_node_is_null(kh_node_get(s, "memory"));
+    return !kh_node_is_null(kh_node_get(section, resource));
+}
+
+/*
+ * Is @p resource set for the container? A pod-level value (spec.resources,
+ * Pod Level Resources) covers every container. A missing request is
+ * defaulted by the API server to the limit, so for requests a limit counts.
+ */
+static bool resource_set(const kh_node *container, const kh_podspec *ps,
+                         const char *section, const char *resource)
+{
+    const kh_node *res = kh_node_get(container, "resources");
+    const kh_node *pod = kh_node_get(ps->spec, "resources");
+    if (has_quantity(kh_node_get(res, section), resource) ||
+        has_quantity(kh_node_get(pod, section), resource))
+        return true;
+    return strcmp(section, "requests") == 0 &&
+           (has_quantity(kh_node_get(res, "limits"), resource) ||
+            has_quantity(kh_node_get(pod, "limits"), resource));
+}
+
+/* Which of cpu and memory are missing: NULL when neither. */
+static const char *missing_resources(const kh_node *container, const kh_podspec *ps,
+                                     const char *section)
+{
+    bool no_cpu = !resource_set(container, ps, section, "cpu");
+    bool no_mem = !resource_set(container, ps, section, "memory");
     if (no_cpu && no_mem)
         return "CPU or memory";
     if (no_cpu)
         return "CPU";
-    if (no_mem)
-        return "memory";
-    return NULL;
+    return no_mem ? "memory" : NULL;
 }
 
 static void check_resources(kh_rule_ctx *ctx, const kh_object *obj,
@@ -45,7 +128,7 @@ static void check_resources(kh_rule_ctx *ctx, const kh_object *obj,
         /* Ephemeral containers may not set resources at all. */
         if (c.kind == KH_CONTAINER_EPHEMERAL)
             continue;
-        const char *missing = missing_resources(c.node, section);
+        const char *missing = missing_resources(c.node, &ps, section);
         if (!missing)
             continue;
         const kh_node *res = kh_node_get(c.node, "resources");
@@ -53,8 +136,7 @@ static void check_resources(kh_rule_ctx *ctx, const kh_object *obj,
         if (!at)
             at = kh_rule__key(c.node, "resources");
         char suffix[32];
-        strcpy(suffix, "resources.");
-        strcat(suffix, section);
+        snprintf(suffix, sizeof(suffix), "resources.%s", section);
         kh_rule__report(ctx, obj, at ? at : c.node,
                         kh_rule__container_path(ctx, &ps, &c, suffix),
                         "container \"%s\" has no %s %s", c.name, missing, noun);
@@ -69,4 +151,384 @@ void kh_workload__no_resource_limits(kh_rule_ctx *ctx, const kh_object *obj)
 void kh_workload__no_resource_requests(kh_rule_ctx *ctx, const kh_object *obj)
 {
     check_resources(ctx, obj, "requests", "request");
+}
+
+/* ============================================================== probes */
+
+/* Pods that run to completion: probes there only get in the way. */
+static bool runs_to_completion(const kh_object *obj, const kh_podspec *ps)
+{
+    if (strcmp(obj->kind, "Job") == 0 || strcmp(obj->kind, "CronJob") == 0)
+        return true;
+    if (str_eq(kh_node_get(ps->spec, "restartPolicy"), "Never") ||
+        str_eq(kh_node_get(ps->spec, "restartPolicy"), "OnFailure"))
+        return true;
+    const kh_node *owners = kh_node_get(ps->meta, "ownerReferences");
+    for (size_t i = 0; kh_node_is_seq(owners) && i < owners->len; i++)
+        if (str_eq(kh_node_get(kh_node_at(owners, i), "kind"), "Job"))
+            return true;
+    return false;
+}
+
+static void check_probe(kh_rule_ctx *ctx, const kh_object *obj, const char *probe,
+                        const char *noun)
+{
+    kh_podspec ps;
+    if (!kh_object_podspec(obj, &ps) || runs_to_completion(obj, &ps))
+        return;
+    kh_container_iter it;
+    kh_container c;
+    kh_container_iter_init(&it, &ps);
+    while (kh_container_next(&it, &c)) {
+        /* Init containers run once; ephemeral ones may not have probes. */
+        if (c.kind != KH_CONTAINER_REGULAR || !kh_node_is_null(kh_node_get(c.node, probe)))
+            continue;
+        const kh_node *at = kh_rule__key(c.node, probe);
+        kh_rule__report(ctx, obj, at ? at : c.node,
+                        kh_rule__container_path(ctx, &ps, &c, probe),
+                        "container \"%s\" has no %s probe", c.name, noun);
+    }
+}
+
+void kh_workload__no_liveness_probe(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    check_probe(ctx, obj, "livenessProbe", "liveness");
+}
+
+void kh_workload__no_readiness_probe(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    check_probe(ctx, obj, "readinessProbe", "readiness");
+}
+
+/* ========================================== root filesystem, SA token */
+
+void kh_workload__writable_root_filesystem(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    kh_podspec ps;
+    if (!kh_object_podspec(obj, &ps) || is_windows(&ps))
+        return;
+    kh_container_iter it;
+    kh_container c;
+    kh_container_iter_init(&it, &ps);
+    while (kh_container_next(&it, &c)) {
+        if (c.kind == KH_CONTAINER_EPHEMERAL)
+            continue;
+        const kh_node *sc = kh_node_get(c.node, "securityContext");
+        const kh_node *ro = kh_node_get(sc, "readOnlyRootFilesystem");
+        if (kh_node_is_true(ro))
+            continue;
+        const kh_node *at = kh_rule__key(sc, "readOnlyRootFilesystem");
+        if (!at)
+            at = kh_rule__key(c.node, "securityContext");
+        kh_rule__report(ctx, obj, at ? at : c.node,
+                        kh_rule__container_path(ctx, &ps, &c,
+                                                "securityContext.readOnlyRootFilesystem"),
+                        kh_node_is_false(ro)
+                            ? "container \"%s\" sets readOnlyRootFilesystem: false"
+                            : "container \"%s\" has a writable root filesystem "
+                              "(securityContext.readOnlyRootFilesystem is not true)",
+                        c.name);
+    }
+}
+
+/*
+ * The token is needed when the pod asks for it (automountServiceAccountToken:
+ * true) or runs as a service account of its own, which is how a pod is given
+ * API permissions. A pod on the namespace's default account almost never
+ * talks to the API, so its mounted token is exposure without use.
+ */
+void kh_workload__service_account_token_mounted(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    kh_podspec ps;
+    if (!kh_object_podspec(obj, &ps))
+        return;
+    const kh_node *automount = kh_node_get(ps.spec, "automountServiceAccountToken");
+    if (automount && automount->type == KH_NODE_BOOL)
+        return; /* false: not mounted; true: asked for on purpose */
+    const char *sa = kh_node_str(kh_node_get(ps.spec, "serviceAccountName"));
+    if (!sa || !*sa)
+        sa = kh_node_str(kh_node_get(ps.spec, "serviceAccount")); /* deprecated alias */
+    if (sa && *sa && strcmp(sa, "default") != 0)
+        return;
+    kh_rule__report(ctx, obj, pod_field_at(obj, &ps, "automountServiceAccountToken"),
+                    pod_path(ctx, &ps, "automountServiceAccountToken"),
+                    "pod mounts the API token of the default service account "
+                    "(automountServiceAccountToken is not false)");
+}
+
+/* ===================================================== credentials in env */
+
+/* A word of an env name, upper-cased: "dbPassword" is DB PASSWORD,
+ * "API_KEY" is API KEY. */
+typedef struct word {
+    char text[40];
+} word;
+
+static size_t split_words(const char *name, word *out, size_t max)
+{
+    size_t n = 0, len = 0;
+    for (const char *p = name;; p++) {
+        bool alnum = *p && isalnum((unsigned char)*p);
+        /* camelCase boundary: lower (or digit) then upper */
+        bool boundary = alnum && len > 0 && isupper((unsigned char)*p) &&
+                        (islower((unsigned char)p[-1]) || isdigit((unsigned char)p[-1]));
+        if ((!alnum || boundary) && len > 0) {
+            out[n].text[len] = '\0';
+            if (++n == max)
+                return n;
+            len = 0;
+        }
+        if (!*p)
+            return n;
+        if (alnum && len + 1 < sizeof(out[n].text))
+            out[n].text[len++] = (char)toupper((unsigned char)*p);
+    }
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Words naming a secret, matched as a whole word or a word's end
+ * (PGPASSWORD, GITHUBTOKEN). */
+static const char *const secret_words[] = {
+    "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "CREDENTIALS",
+    "APIKEY", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY",
+};
+/* Two words that name a secret together (API KEY); KEY alone does not. */
+static const char *const secret_pairs[] = {
+    "APIKEY", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY", "ENCRYPTIONKEY",
+    "SIGNINGKEY", "MASTERKEY", "AUTHKEY",
+};
+/* A last word that makes the variable about a secret, not the secret:
+ * TOKEN_URL, PASSWORD_FILE, SECRET_NAME, ACCESS_KEY_ID. */
+static const char *const metadata_words[] = {
+    "ALGORITHM", "AUDIENCE", "COUNT", "DIR", "DISABLED", "ENABLE", "ENABLED",
+    "ENDPOINT", "EXPIRATION", "EXPIRES", "EXPIRY", "FILE", "FORMAT", "HEADER",
+    "HOST", "ID", "ISSUER", "LEN", "LENGTH", "LIFETIME", "LIMIT", "MAX", "MIN",
+    "MODE", "NAME", "PATH", "POLICY", "PREFIX", "REF", "REQUIRED", "SIZE",
+    "TIMEOUT", "TTL", "TYPE", "URI", "URL", "VERSION",
+};
+
+static bool in_table(const char *s, const char *const *table, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, table[i]) == 0)
+            return true;
+    return false;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool credential_name(const char *name)
+{
+    word w[16];
+    size_t n = split_words(name, w, 16);
+    if (n == 0 || in_table(w[n - 1].text, metadata_words, COUNT(metadata_words)))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(w[i].text, "PASS") == 0)
+            return true;
+        for (size_t k = 0; k < COUNT(secret_words); k++)
+            if (ends_with(w[i].text, secret_words[k]))
+                return true;
+        char pair[80];
+        if (i + 1 < n && snprintf(pair, sizeof(pair), "%s%s", w[i].text, w[i + 1].text) > 0 &&
+            in_table(pair, secret_pairs, COUNT(secret_pairs)))
+            return true;
+    }
+    return false;
+}
+
+/* Does @p s contain a $(VAR) reference (not the $$( escape)? Then the
+ * secret comes from that variable, not from this literal. */
+static bool has_var_reference(const char *s)
+{
+    for (const char *p = s; (p = strstr(p, "$(")) != NULL; p += 2) {
+        if (p > s && p[-1] == '$')
+            continue;
+        const char *close = strchr(p + 2, ')');
+        if (close && close > p + 2)
+            return true;
+    }
+    return false;
+}
+
+/* Literal values that cannot be the secret itself: empty, a flag, or an
+ * absolute path to a file holding it. */
+static bool literal_secret(const char *v)
+{
+    static const char *const flags[] = {"true", "false", "yes", "no", "on", "off"};
+    if (!v || !*v || v[0] == '/' || has_var_reference(v))
+        return false;
+    for (size_t i = 0; i < COUNT(flags); i++)
+        if (strcasecmp(v, flags[i]) == 0)
+            return false;
+    return true;
+}
+
+static void check_env_var(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
+                          const kh_container *c, const kh_node *var, size_t i)
+{
+    const char *name = kh_node_str(kh_node_get(var, "name"));
+    if (!name || !credential_name(name))
+        return;
+    const kh_node *value = kh_node_get(var, "value");
+    const kh_node *from = kh_node_get(var, "valueFrom");
+    char suffix[64];
+    if (kh_node_is_scalar(value) && literal_secret(kh_node_str(value))) {
+        snprintf(suffix, sizeof(suffix), "env[%zu].value", i);
+        kh_rule__report(ctx, obj, kh_rule__key(var, "value"),
+                        kh_rule__container_path(ctx, ps, c, suffix),
+                        "container \"%s\" sets credential-like variable \"%s\" to a literal "
+                        "value; take it from a Secret (valueFrom.secretKeyRef)",
+                        c->name, name);
+    } else if (!kh_node_is_null(kh_node_get(from, "configMapKeyRef"))) {
+        snprintf(suffix, sizeof(suffix), "env[%zu].valueFrom.configMapKeyRef", i);
+        kh_rule__report(ctx, obj, kh_rule__key(from, "configMapKeyRef"),
+                        kh_rule__container_path(ctx, ps, c, suffix),
+                        "container \"%s\" reads credential-like variable \"%s\" from a "
+                        "ConfigMap; keep it in a Secret (valueFrom.secretKeyRef)",
+                        c->name, name);
+    }
+}
+
+void kh_workload__credential_in_env(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    kh_podspec ps;
+    if (!kh_object_podspec(obj, &ps))
+        return;
+    kh_container_iter it;
+    kh_container c;
+    kh_container_iter_init(&it, &ps);
+    while (kh_container_next(&it, &c)) {
+        const kh_node *env = kh_node_get(c.node, "env");
+        for (size_t i = 0; kh_node_is_seq(env) && i < env->len; i++)
+            check_env_var(ctx, obj, &ps, &c, kh_node_at(env, i), i);
+    }
+}
+
+/* ================================================ pod-level isolation */
+
+void kh_workload__host_aliases(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    kh_podspec ps;
+    if (!kh_object_podspec(obj, &ps))
+        return;
+    const kh_node *aliases = kh_node_get(ps.spec, "hostAliases");
+    if (!kh_node_is_seq(aliases) || aliases->len == 0)
+        return;
+    const char *ip = kh_node_str(kh_node_get(kh_node_at(aliases, 0), "ip"));
+    kh_rule__report(ctx, obj, kh_rule__key(ps.spec, "hostAliases"),
+                    pod_path(ctx, &ps, "hostAliases"),
+                    "pod overrides name resolution in /etc/hosts with hostAliases "
+                    "(%zu %s, first ip '%s')",
+                    (size_t)aliases->len, aliases->len == 1 ? "entry" : "entries",
+                    ip ? ip : "");
+}
+
+void kh_workload__shared_process_namespace(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    kh_podspec ps;
+    if (!kh_object_podspec(obj, &ps) ||
+        !kh_node_is_true(kh_node_get(ps.spec, "shareProcessNamespace")))
+        return;
+    kh_rule__report(ctx, obj, kh_rule__key(ps.spec, "shareProcessNamespace"),
+                    pod_path(ctx, &ps, "shareProcessNamespace"),
+                    "containers of the pod share one process namespace "
+                    "(shareProcessNamespace=true)");
+}
+
+/*
+ * hostUsers: false runs the pod in a user namespace. It cannot be combined
+ * with host namespaces (the PSS rules report those) and Windows has no
+ * user namespaces, so the suggestion is not made there.
+ */
+void kh_workload__host_user_namespace(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    static const char *const host_ns[] = {"hostNetwork", "hostPID", "hostIPC"};
+    kh_podspec ps;
+    if (!kh_object_podspec(obj, &ps) || is_windows(&ps))
+        return;
+    const kh_node *users = kh_node_get(ps.spec, "hostUsers");
+    if (kh_node_is_false(users))
+        return;
+    for (size_t i = 0; i < COUNT(host_ns); i++)
+        if (kh_node_is_true(kh_node_get(ps.spec, host_ns[i])))
+            return;
+    kh_rule__report(ctx, obj, pod_field_at(obj, &ps, "hostUsers"),
+                    pod_path(ctx, &ps, "hostUsers"),
+                    kh_node_is_true(users)
+                        ? "pod sets hostUsers: true; hostUsers: false would map its root "
+                          "to an unprivileged user on the node"
+                        : "pod runs in the node's user namespace; hostUsers: false would "
+                          "map its root to an unprivileged user on the node");
+}
+
+/* ============================================================ Services */
+
+void kh_workload__service_node_port(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    const kh_node *spec = kh_node_get(obj->root, "spec");
+    if (!is_core_service(obj) || !str_eq(kh_node_get(spec, "type"), "NodePort"))
+        return;
+    kh_rule__report(ctx, obj, kh_rule__key(spec, "type"), "spec.type",
+                    "Service \"%s\" is of type NodePort: it opens its ports on every node",
+                    obj->name);
+}
+
+/* Annotations that make the cloud provider's load balancer internal. */
+static bool internal_load_balancer(const kh_object *obj)
+{
+    static const struct {
+        const char *key, *value;
+    } internal[] = {
+        {"cloud.google.com/load-balancer-type", "internal"},
+        {"networking.gke.io/load-balancer-type", "internal"},
+        {"service.beta.kubernetes.io/aws-load-balancer-internal", "true"},
+        {"service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"},
+        {"service.beta.kubernetes.io/azure-load-balancer-internal", "true"},
+        {"service.beta.kubernetes.io/oci-load-balancer-internal", "true"},
+    };
+    for (size_t i = 0; i < COUNT(internal); i++) {
+        const char *v = kh_node_str(kh_node_get(obj->annotations, internal[i].key));
+        if (v && strcasecmp(v, internal[i].value) == 0)
+            return true;
+    }
+    return false;
+}
+
+void kh_workload__service_load_balancer(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    const kh_node *spec = kh_node_get(obj->root, "spec");
+    if (!is_core_service(obj) || !str_eq(kh_node_get(spec, "type"), "LoadBalancer") ||
+        internal_load_balancer(obj))
+        return;
+    const kh_node *ranges = kh_node_get(spec, "loadBalancerSourceRanges");
+    size_t nranges = kh_node_is_seq(ranges) ? ranges->len : 0;
+    if (nranges)
+        kh_rule__report(ctx, obj, kh_rule__key(spec, "type"), "spec.type",
+                        "Service \"%s\" is of type LoadBalancer: reachable from outside the "
+                        "cluster from %zu source range%s",
+                        obj->name, nranges, nranges == 1 ? "" : "s");
+    else
+        kh_rule__report(ctx, obj, kh_rule__key(spec, "type"), "spec.type",
+                        "Service \"%s\" is of type LoadBalancer: reachable from outside the "
+                        "cluster from any address",
+                        obj->name);
+}
+
+void kh_workload__service_external_ips(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    const kh_node *spec = kh_node_get(obj->root, "spec");
+    const kh_node *ips = kh_node_get(spec, "externalIPs");
+    if (!is_core_service(obj) || !kh_node_is_seq(ips) || ips->len == 0)
+        return;
+    const char *first = kh_node_str(kh_node_at(ips, 0));
+    kh_rule__report(ctx, obj, kh_rule__key(spec, "externalIPs"), "spec.externalIPs",
+                    "Service \"%s\" claims externalIPs (first '%s'): traffic to those "
+                    "addresses is routed to it from every node",
+                    obj->name, first ? first : "");
 }

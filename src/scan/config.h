@@ -1,5 +1,6 @@
 /*
- * config.h -- the parsed configuration as the scanner reads it.
+ * config.h -- the parsed configuration as the scanner reads it, and the
+ * loaders of the evidence files it points at (evidence.c).
  */
 #ifndef KH_SCAN_CONFIG_H
 #define KH_SCAN_CONFIG_H
@@ -7,6 +8,7 @@
 #include "core/arena.h"
 #include "k8s/k8s.h"
 #include "kubeharden.h"
+#include "rules/policy.h"
 
 typedef struct kh_exclude {
     const char *namespace_;   /* fnmatch(3) globs; NULL = any */
@@ -23,6 +25,7 @@ struct kh_config {
     int only_rules;           /* kh_config_only_rule has been called */
     int pss_restricted;       /* 1: restricted (default), 0: baseline only */
     int pss_minor;            /* Kubernetes 1.N whose PSS checks apply; KH_PSS_LATEST */
+    kh_policy policy;         /* images: and workloads: sections, evidence files */
 };
 
 /* The newest Kubernetes minor version whose Pod Security checks we model;
@@ -32,7 +35,29 @@ struct kh_config {
 /* Is rule #i enabled, and with which severity? */
 int kh_config__enabled(const kh_config *cfg, size_t rule_index);
 kh_severity kh_config__severity(const kh_config *cfg, size_t rule_index);
+/* Did the configuration set rule #i's severity (rules.severity)? */
+int kh_config__severity_overridden(const kh_config *cfg, size_t rule_index);
 /* Does an exclusion match this object? */
 int kh_config__excluded(const kh_config *cfg, const kh_object *obj);
+
+/* Read a whole file into a malloc'd buffer (caller frees); @p what names
+ * it in errors ("cannot open config: ..."). */
+int kh_config__read_file(const char *path, const char *what, char **buf, size_t *len,
+                         kh_error *err);
+
+/* Append one zeroed element to an arena-backed array that grows by
+ * doubling; NULL when out of memory (the array is then unchanged). */
+void *kh_config__push(kh_arena *arena, void *items_ptr, size_t *n, size_t size);
+
+/*
+ * Evidence loaders (evidence.c). Each reads one file with the manifest
+ * loader (JSON is YAML) and appends to cfg->policy; on a bad file @p err
+ * names file:line:col and the policy is left as it was before the call.
+ * @p label names the file in errors (the path as the user gave it).
+ */
+int kh_config__load_vuln_report(kh_config *cfg, const char *path, const char *label,
+                                kh_error *err);
+int kh_config__load_signatures(kh_config *cfg, const char *path, const char *label,
+                               kh_error *err);
 
 #endif

@@ -186,7 +186,8 @@ static const char *suppression_reason(const kh_object *obj, const char *rule_id)
 }
 
 static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
-                    const kh_node *at, const char *path, const char *message)
+                    const kh_node *at, const char *path, const char *message,
+                    int severity)
 {
     kh_scanner *s = ud;
     if (s->nfound == s->capfound) {
@@ -208,7 +209,9 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
                   ? kh_arena_printf(&s->arena, "%s%s", obj->path_prefix, path)
                   : path;
     p->message = message;
-    p->severity = kh_config__severity(s->cfg, index);
+    p->severity = severity >= 0 && !kh_config__severity_overridden(s->cfg, index)
+                      ? (kh_severity)severity
+                      : kh_config__severity(s->cfg, index);
     p->suppressed = suppression_reason(obj, rule->info.id);
     if (p->suppressed && !*p->suppressed) {
         p->suppressed = NULL;
@@ -223,6 +226,13 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
         p->message = message;
 }
 
+static kh_rule_ctx rule_context(kh_scanner *s)
+{
+    kh_rule_ctx ctx = {.arena = &s->arena, .sink = collect, .sink_ud = s,
+                       .pss_minor = s->cfg->pss_minor, .policy = &s->cfg->policy};
+    return ctx;
+}
+
 static void check_object(kh_scanner *s, const kh_object *obj)
 {
     s->stats.objects++;
@@ -230,8 +240,7 @@ static void check_object(kh_scanner *s, const kh_object *obj)
         return;
     size_t n;
     const kh_rule_def *table = kh_rules__table(&n);
-    kh_rule_ctx ctx = {.arena = &s->arena, .sink = collect, .sink_ud = s,
-                       .pss_minor = s->cfg->pss_minor};
+    kh_rule_ctx ctx = rule_context(s);
     for (size_t i = 0; i < n; i++) {
         if (!kh_config__enabled(s->cfg, i))
             continue;
@@ -244,9 +253,10 @@ static void check_object(kh_scanner *s, const kh_object *obj)
 
 /* Turn a node into an object and check it; a node that is not an object
  * is an input error. */
-static void scan_node(kh_scanner *s, const kh_node *node, const char *file,
+static void scan_node(kh_scanner *s, const kh_doc *doc, const kh_node *node,
                       const char *prefix)
 {
+    const char *file = doc->file;
     kh_object *obj = kh_arena_alloc(&s->arena, sizeof(*obj));
     kh_error err = {0};
     if (!obj) {
@@ -257,7 +267,30 @@ static void scan_node(kh_scanner *s, const kh_node *node, const char *file,
         deliver_error(s, file, err.line, err.col, err.message);
         return;
     }
+    /* CRD pod templates from the configuration, for every rule. */
+    obj->pod_templates = s->cfg->policy.templates;
+    obj->npod_templates = s->cfg->policy.ntemplates;
+    obj->duplicate_keys = doc->duplicate_keys;
+    obj->nduplicate_keys = doc->nduplicate_keys;
     check_object(s, obj);
+}
+
+/* A List's own keys are not an object's, but a key repeated there (say a
+ * second `items:`) must still be reported: run the duplicate-key rule on
+ * the wrapper, which skips the items. */
+static void check_list_wrapper(kh_scanner *s, const kh_doc *doc)
+{
+    size_t n;
+    const kh_rule_def *rule = kh_rules__find("manifest.duplicate-key");
+    kh_object *wrapper = kh_arena_alloc(&s->arena, sizeof(*wrapper));
+    if (!rule || !wrapper || !kh_config__enabled(s->cfg, (size_t)(rule - kh_rules__table(&n))) ||
+        kh_object_from_node(wrapper, doc->root, doc->file, "", &s->arena, NULL) != KH_OK)
+        return;
+    wrapper->duplicate_keys = doc->duplicate_keys;
+    wrapper->nduplicate_keys = doc->nduplicate_keys;
+    kh_rule_ctx ctx = rule_context(s);
+    ctx.rule = rule;
+    rule->check(&ctx, wrapper);
 }
 
 static void scan_document(kh_scanner *s, const kh_doc *doc)
@@ -269,10 +302,12 @@ static void scan_document(kh_scanner *s, const kh_doc *doc)
         size_t n = kh_node_is_seq(items) ? items->len : 0;
         for (size_t i = 0; i < n; i++) {
             const char *prefix = kh_arena_printf(&s->arena, "items[%zu].", i);
-            scan_node(s, kh_node_at(items, i), doc->file, prefix ? prefix : "");
+            scan_node(s, doc, kh_node_at(items, i), prefix ? prefix : "");
         }
+        if (doc->nduplicate_keys)
+            check_list_wrapper(s, doc);
     } else {
-        scan_node(s, root, doc->file, "");
+        scan_node(s, doc, root, "");
     }
     flush_document(s, doc->file);
 }

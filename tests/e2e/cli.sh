@@ -80,11 +80,44 @@ python3 -c 'import xml.dom.minidom as m; m.parse("out.junit")' \
 mkdir -p proj/sub
 printf 'rules:\n  disable: [pss.baseline.privileged]\n' > proj/.kubeharden.yaml
 cp pod.yaml proj/sub/
-(cd proj/sub && "$bin" scan pod.yaml > ../../out 2>&1);  check "discovered config disables a rule" 0 $?
-(cd proj/sub && "$bin" scan --no-config pod.yaml > /dev/null 2>&1); check "--no-config" 1 $?
+(cd proj/sub && "$bin" scan --fail-on critical pod.yaml > ../../out 2>&1);  check "discovered config disables a rule" 0 $?
+(cd proj/sub && "$bin" scan --fail-on critical --no-config pod.yaml > /dev/null 2>&1); check "--no-config" 1 $?
 printf 'rules:\n  disable: [no.such]\n' > bad.yaml
 "$bin" scan --config bad.yaml pod.yaml > out 2>&1; check "bad config exits 2" 2 $?
 contains "bad config error has a position" out "bad.yaml:2:13: error: unknown rule 'no.such'"
+
+# Image evidence: vulnerability reports and signatures.
+fx="$src/tests/fixtures/supply-chain"
+cat > vuln.yaml <<'Y'
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers:
+  - {name: app, image: "registry.example/shop/app:1.4.2"}
+Y
+"$bin" scan --rule image.vulnerable vuln.yaml > out 2>&1;  check "no report: image.vulnerable is silent" 0 $?
+"$bin" scan --rule image.vulnerable --vuln-report "$fx/trivy-shop-app.json" --vuln-report "$fx/grype-nginx.json" \
+    vuln.yaml > out 2>&1;                     check "--vuln-report finds vulnerabilities" 1 $?
+contains "the CVE ids are named" out "CVE-2024-6387 (critical), CVE-2023-4911 (high), GHSA-grv7-fg5c-xmjg (high)"
+"$bin" scan --rule image.vulnerable --fail-on critical --vuln-report "$fx/trivy-shop-app.json" vuln.yaml \
+    > /dev/null 2>&1;                         check "the finding takes its worst CVE's severity" 1 $?
+printf '{"ArtifactName": "x",\n "Results": 3}\n' > bad-report.json
+"$bin" scan --vuln-report bad-report.json vuln.yaml > out 2>&1; check "bad report exits 2" 2 $?
+contains "bad report error has a position" out "bad-report.json:2:13: error: 'Results' must be a list"
+"$bin" scan --signatures missing.json vuln.yaml > out 2>&1; check "missing signature file exits 2" 2 $?
+contains "missing signature file is named" out "missing.json: error: cannot open signature file"
+printf 'images:\n  trustedSigners: [{key: release-2024}]\n' > signers.yaml
+"$bin" scan --config signers.yaml --rule image.signature-missing --signatures "$fx/cosign-key-web.json" - \
+    > out 2>&1 <<'Y'
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers:
+  - {name: web, image: "registry.example/shop/web@sha256:de7054699c48e2d03d03020348f220acd9669eb0f16a9f217705d33b7252ef46"}
+Y
+check "--signatures: a signed digest passes" 0 $?
 
 # Determinism: the same input gives the same bytes.
 "$bin" scan -o json "$src/tests/cases" > a.json 2>/dev/null

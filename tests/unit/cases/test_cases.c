@@ -7,6 +7,10 @@
  *     <line>:<col> <rule-id> <severity> <kind>/<namespace>/<name> <path>
  * (suffixed " suppressed: <reason>" when suppressed; input errors as
  * "error <line>:<col> <message>") must equal NNN-<slug>.expect exactly.
+ * A case may have a sibling NNN-<slug>.config.yaml: it is loaded with
+ * kh_config_load (its evidence paths are relative to it) before the rule
+ * filter is applied, for rules that need trusted registries, signers or
+ * vulnerability reports.
  * It also checks that every registered rule has a firing and a silent case.
  */
 #define _GNU_SOURCE /* asprintf */
@@ -96,8 +100,32 @@ static void free_list(char **names, size_t n)
 static int is_input(const char *name)
 {
     size_t n = strlen(name);
+    if (n > 12 && strcmp(name + n - 12, ".config.yaml") == 0)
+        return 0; /* a case's configuration, not a case */
     return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
            (n > 5 && strcmp(name + n - 5, ".json") == 0);
+}
+
+/* The case's configuration: NNN-<slug>.config.yaml when present, else the
+ * defaults. Returns 0 and prints why on a bad configuration. */
+static int case_config(kh_config **cfg, const char *dir, const char *name)
+{
+    char *path = NULL;
+    kh_error err = {0};
+    assert_true(asprintf(&path, "%s/%.*s.config.yaml", dir, (int)(strlen(name) - 5), name) > 0);
+    FILE *f = fopen(path, "rb");
+    int rc;
+    if (f) {
+        fclose(f);
+        rc = kh_config_load(cfg, path, &err);
+    } else {
+        rc = kh_config_new(cfg, &err);
+    }
+    if (rc != KH_OK)
+        print_error("case %s/%s: %s:%u:%u: %s\n", dir, name, path, err.line, err.col,
+                    err.message);
+    free(path);
+    return rc == KH_OK;
 }
 
 /* Run one case; returns 1 when it passes, printing a diff-like report if not. */
@@ -116,7 +144,12 @@ static int run_case(const char *rule, const char *dir, const char *name, int *fi
     }
     kh_config *cfg = NULL;
     kh_error err = {0};
-    assert_int_equal(kh_config_new(&cfg, &err), KH_OK);
+    if (!case_config(&cfg, dir, name)) {
+        free(expect);
+        free(input);
+        free(expect_path);
+        return 0;
+    }
     if (strcmp(rule, "_all") != 0 && kh_config_only_rule(cfg, rule, &err) != KH_OK) {
         print_error("case %s: %s\n", input, err.message);
         kh_config_free(cfg);

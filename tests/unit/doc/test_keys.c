@@ -1,30 +1,72 @@
 /*
- * test_keys.c -- mapping keys: duplicates are errors at their second
- * occurrence (small maps compare pairwise, big ones hash), the reader goes
- * on with the next document, and lookups find keys by exact text.
+ * test_keys.c -- mapping keys: a duplicate keeps its last value, as the API
+ * server decodes, and is listed in the document for the scanner to report
+ * (small maps compare pairwise, big ones hash); lookups find keys by text.
  *
  * A duplicate `privileged:` is the textbook scanner bypass: one tool reads
- * the first value, another the last.
+ * the first value, another the last. kubeharden evaluates what Kubernetes
+ * stores and reports the duplicate itself as a finding.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "doc_test.h"
 
-static void test_doc_keys__duplicate_key_is_an_error(void **state)
+/* Load the one document of @p text, keeping its duplicate-key list. */
+static kh_doc load_doc(const char *text)
 {
-    (void)state;
+    kh_doc_reader *r;
+    kh_doc doc;
     kh_error err;
-    assert_int_equal(load_error("apiVersion: v1\n"
-                                "kind: Pod\n"
-                                "spec:\n"
-                                "  hostPID: false\n"
-                                "  hostPID: true\n", &err),
-                     KH_EPARSE);
-    assert_error(&err, 5, 3, "duplicate key 'hostPID'");
+    assert_int_equal(kh_doc_reader_new_buffer(&r, text, strlen(text), "t.yaml", &err), 0);
+    assert_int_equal(kh_doc_reader_next(r, &test_arena, &doc, &err), 1);
+    kh_doc_reader_free(r);
+    return doc;
 }
 
-static void test_doc_keys__next_document_still_loads(void **state)
+/* The document's duplicates are exactly @p n keys, the first at line:col. */
+static void assert_duplicates(const kh_doc *doc, size_t n, unsigned line, unsigned col,
+                              const char *key)
+{
+    assert_int_equal(doc->nduplicate_keys, n);
+    assert_int_equal(doc->duplicate_keys[0]->line, line);
+    assert_int_equal(doc->duplicate_keys[0]->col, col);
+    assert_string_equal(kh_node_str(doc->duplicate_keys[0]), key);
+}
+
+static void test_doc_keys__duplicate_key_last_wins_and_is_listed(void **state)
+{
+    (void)state;
+    kh_doc doc = load_doc("apiVersion: v1\n"
+                          "kind: Pod\n"
+                          "spec:\n"
+                          "  hostPID: false\n"
+                          "  hostPID: true\n");
+    assert_duplicates(&doc, 1, 5, 3, "hostPID");
+    const kh_node *spec = get(doc.root, "spec");
+    assert_int_equal(spec->len, 1);
+    assert_true(kh_node_is_true(get(spec, "hostPID")));
+}
+
+static void test_doc_keys__no_duplicates_no_list(void **state)
+{
+    (void)state;
+    kh_doc doc = load_doc("kind: A\nspec: {x: 1}\n");
+    assert_int_equal(doc.nduplicate_keys, 0);
+    assert_null(doc.duplicate_keys);
+}
+
+static void test_doc_keys__three_times_keeps_the_last(void **state)
+{
+    (void)state;
+    kh_doc doc = load_doc("a: 1\nb: 2\na: 3\na: 4\n");
+    assert_int_equal(doc.nduplicate_keys, 2);
+    assert_int_equal(doc.root->len, 2);
+    assert_string_equal(kh_node_str(get(doc.root, "a")), "4");
+    assert_string_equal(kh_node_str(doc.root->u.pairs[0].key), "b");
+}
+
+static void test_doc_keys__next_document_has_its_own_list(void **state)
 {
     (void)state;
     kh_doc_reader *r;
@@ -32,10 +74,12 @@ static void test_doc_keys__next_document_still_loads(void **state)
     kh_error err;
     const char *text = "kind: A\nkind: B\nspec: {x: [1, 2, {y: 3}]}\n---\nkind: C\n";
     assert_int_equal(kh_doc_reader_new_buffer(&r, text, strlen(text), "t.yaml", &err), 0);
-    assert_int_equal(kh_doc_reader_next(r, &test_arena, &doc, &err), KH_EPARSE);
-    assert_error(&err, 2, 1, "duplicate key 'kind'");
+    assert_int_equal(kh_doc_reader_next(r, &test_arena, &doc, &err), 1);
+    assert_duplicates(&doc, 1, 2, 1, "kind");
+    assert_string_equal(kh_node_str(get(doc.root, "kind")), "B");
     assert_int_equal(kh_doc_reader_next(r, &test_arena, &doc, &err), 1);
     assert_string_equal(kh_node_str(get(doc.root, "kind")), "C");
+    assert_int_equal(doc.nduplicate_keys, 0);
     assert_int_equal(doc.index, 1);
     assert_int_equal(kh_doc_reader_next(r, &test_arena, &doc, &err), 0);
     kh_doc_reader_free(r);
@@ -44,21 +88,21 @@ static void test_doc_keys__next_document_still_loads(void **state)
 static void test_doc_keys__quoted_and_plain_keys_collide(void **state)
 {
     (void)state;
-    kh_error err;
-    load_error("privileged: false\n\"privileged\": true\n", &err);
-    assert_error(&err, 2, 1, "duplicate key 'privileged'");
-    load_error("1: a\n'1': b\n", &err);
-    assert_error(&err, 2, 1, "duplicate key '1'");
+    kh_doc doc = load_doc("privileged: false\n\"privileged\": true\n");
+    assert_duplicates(&doc, 1, 2, 1, "privileged");
+    assert_true(kh_node_is_true(get(doc.root, "privileged")));
+    doc = load_doc("1: a\n'1': b\n");
+    assert_duplicates(&doc, 1, 2, 1, "1");
 }
 
 static void test_doc_keys__duplicate_in_json(void **state)
 {
     (void)state;
-    kh_error err;
-    load_error("{\"a\":1,\"a\":2}", &err);
-    assert_error(&err, 1, 8, "duplicate key 'a'");
-    load_error("{\"a\": 1, \"\\u0061\": 2}", &err); /* same key once unescaped */
-    assert_error(&err, 1, 10, "duplicate key 'a'");
+    kh_doc doc = load_doc("{\"a\":1,\"a\":2}");
+    assert_duplicates(&doc, 1, 1, 8, "a");
+    doc = load_doc("{\"a\": 1, \"\\u0061\": 2}"); /* same key once unescaped */
+    assert_duplicates(&doc, 1, 1, 10, "a");
+    assert_string_equal(kh_node_str(get(doc.root, "a")), "2");
 }
 
 /* A mapping of @p n keys k0..k{n-1}, then key k{dup} again when dup >= 0. */
@@ -76,19 +120,20 @@ static char *big_map(int n, int dup)
 static void test_doc_keys__big_map_with_a_duplicate(void **state)
 {
     (void)state;
-    kh_error err;
-    char *text = big_map(100, 57);
-    load_error(text, &err);
-    assert_error(&err, 102, 3, "duplicate key 'k57'");
-    free(text);
-    text = big_map(17, 0); /* just over the pairwise-compare size */
-    load_error(text, &err);
-    assert_error(&err, 19, 3, "duplicate key 'k0'");
-    free(text);
-    text = big_map(16, 15);
-    load_error(text, &err);
-    assert_error(&err, 18, 3, "duplicate key 'k15'");
-    free(text);
+    static const struct { int n, dup; unsigned line; const char *key; } cases[] = {
+        {100, 57, 102, "k57"},
+        {17, 0, 19, "k0"},  /* just over the pairwise-compare size */
+        {16, 15, 18, "k15"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *text = big_map(cases[i].n, cases[i].dup);
+        kh_doc doc = load_doc(text);
+        assert_duplicates(&doc, 1, cases[i].line, 3, cases[i].key);
+        const kh_node *data = get(doc.root, "data");
+        assert_int_equal(data->len, (uint32_t)cases[i].n);
+        assert_string_equal(kh_node_str(get(data, cases[i].key)), "again");
+        free(text);
+    }
 }
 
 static void test_doc_keys__big_map_without_duplicates(void **state)
@@ -135,8 +180,10 @@ static void test_doc_keys__lookup_is_exact(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_doc_keys__duplicate_key_is_an_error),
-        cmocka_unit_test(test_doc_keys__next_document_still_loads),
+        cmocka_unit_test(test_doc_keys__duplicate_key_last_wins_and_is_listed),
+        cmocka_unit_test(test_doc_keys__no_duplicates_no_list),
+        cmocka_unit_test(test_doc_keys__three_times_keeps_the_last),
+        cmocka_unit_test(test_doc_keys__next_document_has_its_own_list),
         cmocka_unit_test(test_doc_keys__quoted_and_plain_keys_collide),
         cmocka_unit_test(test_doc_keys__duplicate_in_json),
         cmocka_unit_test(test_doc_keys__big_map_with_a_duplicate),

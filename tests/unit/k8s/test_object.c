@@ -296,6 +296,80 @@ static void test_k8s_podspec__template_without_metadata(void **state)
 
 /* ------------------------------------------------------------- containers */
 
+static void test_k8s_podspec__well_known_custom_resources(void **state)
+{
+    (void)state;
+    static const char *const crds[][2] = {
+        {"argoproj.io/v1alpha1", "Rollout"},
+        {"apps.kruise.io/v1alpha1", "CloneSet"},
+        {"serving.knative.dev/v1", "Service"},
+        {"serving.knative.dev/v1", "Configuration"},
+    };
+    for (size_t i = 0; i < sizeof(crds) / sizeof(crds[0]); i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof(yaml),
+                 "apiVersion: %s\nkind: %s\nmetadata: {labels: {app: own}}\n"
+                 "spec:\n" TEMPLATE("  "),
+                 crds[i][0], crds[i][1]);
+        expect_podspec(yaml, "spec.template.spec", "tmpl");
+    }
+}
+
+static void test_k8s_podspec__custom_resources_need_their_group(void **state)
+{
+    (void)state;
+    kh_podspec ps;
+    /* A core Service and a Rollout of another group carry no pod spec. */
+    kh_object svc = load_object("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"
+                                "spec:\n" TEMPLATE("  "),
+                                NULL);
+    assert_false(kh_object_podspec(&svc, &ps));
+    kh_object other = load_object("apiVersion: example.com/v1\nkind: Rollout\n"
+                                  "metadata: {name: r}\nspec:\n" TEMPLATE("  "),
+                                  NULL);
+    assert_false(kh_object_podspec(&other, &ps));
+}
+
+static void test_k8s_podspec__configured_locations(void **state)
+{
+    (void)state;
+    static const kh_pod_template_loc extra[] = {
+        {"example.com", "Widget", "spec.runner.template.spec", "spec.runner.template.metadata"},
+        {"example.com", "Bare", "spec.pod", NULL},
+        /* The configuration wins over the built-in kinds. */
+        {"example.com", "Deployment", "spec.other.spec", NULL},
+    };
+    kh_podspec ps;
+    kh_object w = load_object("apiVersion: example.com/v1\nkind: Widget\n"
+                              "metadata: {name: w, labels: {app: own}}\n"
+                              "spec:\n  runner:\n" TEMPLATE("    "),
+                              "items[2].");
+    assert_false(kh_object_podspec(&w, &ps));
+    assert_true(kh_object_podspec_ext(&w, extra, 3, &ps));
+    assert_string_equal(ps.path, "spec.runner.template.spec");
+    w.pod_templates = extra;
+    w.npod_templates = 3;
+    assert_true(kh_object_podspec(&w, &ps));
+    assert_string_equal(ps.path, "spec.runner.template.spec");
+    kh_object b = load_object("apiVersion: example.com/v1\nkind: Bare\n"
+                              "metadata: {name: b, labels: {app: own}}\n"
+                              "spec:\n  pod:\n    containers: [{name: c, image: x}]\n",
+                              NULL);
+    assert_true(kh_object_podspec_ext(&b, extra, 3, &ps));
+    assert_string_equal(ps.path, "spec.pod");
+    assert_ptr_equal(ps.meta, b.metadata);
+    kh_object d = load_object("apiVersion: example.com/v1\nkind: Deployment\n"
+                              "metadata: {name: d}\nspec:\n  other:\n    spec: {}\n" TEMPLATE("  "),
+                              NULL);
+    assert_true(kh_object_podspec_ext(&d, extra, 3, &ps));
+    assert_string_equal(ps.path, "spec.other.spec");
+    kh_object apps = load_object("apiVersion: apps/v1\nkind: Deployment\n"
+                                 "metadata: {name: d}\nspec:\n" TEMPLATE("  "),
+                                 NULL);
+    assert_true(kh_object_podspec_ext(&apps, extra, 3, &ps));
+    assert_string_equal(ps.path, "spec.template.spec");
+}
+
 static void test_k8s_container__order_and_indexes(void **state)
 {
     (void)state;
@@ -381,6 +455,11 @@ int main(void)
                                   teardown),
         cmocka_unit_test_teardown(test_k8s_podspec__template_without_metadata,
                                   teardown),
+        cmocka_unit_test_teardown(test_k8s_podspec__well_known_custom_resources,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_podspec__custom_resources_need_their_group,
+                                  teardown),
+        cmocka_unit_test_teardown(test_k8s_podspec__configured_locations, teardown),
         cmocka_unit_test_teardown(test_k8s_container__order_and_indexes,
                                   teardown),
         cmocka_unit_test_teardown(

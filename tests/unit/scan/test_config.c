@@ -62,9 +62,13 @@ static void scan(const kh_config *cfg, const char *yaml, size_t out[5])
     kh_scanner_free(s);
 }
 
+/* Hardened but for its untagged image (image.tag-not-pinned, medium). */
 static const char *pod =
     "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
-    "spec:\n  containers:\n  - name: app\n    image: nginx\n"
+    "spec:\n  automountServiceAccountToken: false\n  hostUsers: false\n"
+    "  containers:\n  - name: app\n    image: nginx\n"
+    "    securityContext: {readOnlyRootFilesystem: true}\n"
+    "    livenessProbe: {tcpSocket: {port: 80}}\n    readinessProbe: {tcpSocket: {port: 80}}\n"
     "    resources: {limits: {cpu: 1, memory: 1Gi}, requests: {cpu: 1, memory: 1Gi}}\n";
 
 static void test_scan_config__defaults_run_every_rule(void **state)
@@ -127,7 +131,8 @@ static void test_scan_config__errors_have_positions(void **state)
     (void)state;
     expect_error("rules:\n  disable: [image.tag-not-pinned, no.such-rule]\n", 2, 35,
                  "unknown rule 'no.such-rule'");
-    expect_error("rule:\n  disable: []\n", 1, 1, "unknown key 'rule' (expected rules, exclude or pss)");
+    expect_error("rule:\n  disable: []\n", 1, 1,
+                 "unknown key 'rule' (expected rules, exclude, pss, images or workloads)");
     expect_error("rules:\n  severity:\n    image.tag-not-pinned: severe\n", 3, 27,
                  "unknown severity 'severe' (use info, low, medium, high or critical)");
     expect_error("rules:\n  disable: image.tag-not-pinned\n", 2, 12,
@@ -159,6 +164,162 @@ static void test_scan_config__only_rule(void **state)
     kh_config_free(cfg);
 }
 
+
+/* ------------------------------------------------------- images, workloads */
+
+static void test_scan_config__trusted_registries(void **state)
+{
+    (void)state;
+    kh_config *cfg = NULL;
+    kh_error err = {0};
+    size_t n[5];
+    const char *quay = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
+                       "spec:\n  containers:\n  - {name: app, image: 'quay.io/team/app:1'}\n";
+    assert_int_equal(load("images:\n  trustedRegistries: [registry.example/team]\n", &cfg, &err),
+                     KH_OK);
+    assert_int_equal(kh_config_only_rule(cfg, "image.untrusted-registry", &err), KH_OK);
+    scan(cfg, quay, n);
+    assert_int_equal(n[KH_SEVERITY_HIGH], 1);
+    kh_config_free(cfg);
+    /* index.docker.io in an entry is docker.io, as in image references. */
+    assert_int_equal(load("images:\n  trustedRegistries: [index.docker.io/library, quay.io]\n",
+                          &cfg, &err),
+                     KH_OK);
+    assert_int_equal(kh_config_only_rule(cfg, "image.untrusted-registry", &err), KH_OK);
+    scan(cfg, quay, n);
+    assert_int_equal(n[KH_SEVERITY_HIGH], 0);
+    scan(cfg, pod, n);
+    assert_int_equal(n[KH_SEVERITY_HIGH], 0);
+    kh_config_free(cfg);
+}
+
+static void test_scan_config__images_errors(void **state)
+{
+    (void)state;
+    expect_error("images:\n  trustedRegistries: [nginx]\n", 2, 23,
+                 "trusted registry 'nginx' must be a registry host with an optional path "
+                 "(registry.example/team; Docker Hub is docker.io)");
+    expect_error("images:\n  trustedRegistries: [registry.example/Team]\n", 2, 23,
+                 "trusted registry 'registry.example/Team' must be a registry host with an "
+                 "optional path (registry.example/team; Docker Hub is docker.io)");
+    expect_error("images:\n  trustedRegistries: registry.example\n", 2, 22,
+                 "images.trustedRegistries must be a list of registries");
+    expect_error("images:\n  trustedSigners:\n  - {issuer: 'https://accounts.google.com'}\n", 3, 5,
+                 "an images.trustedSigners entry needs both issuer and subject");
+    expect_error("images:\n  trustedSigners:\n  - {key: k, subject: s}\n", 3, 5,
+                 "an images.trustedSigners entry gives either key, or issuer and subject, "
+                 "not both");
+    expect_error("images:\n  trustedSigners:\n  - {email: a@example.com}\n", 3, 6,
+                 "unknown key 'images.trustedSigners.email' (expected issuer, subject or key)");
+    expect_error("images:\n  vulnerabilities: {failOn: severe}\n", 2, 29,
+                 "unknown severity 'severe' (use info, low, medium, high or critical)");
+    expect_error("images:\n  vulnerabilities: {requireReport: 'yes'}\n", 2, 36,
+                 "images.vulnerabilities.requireReport must be true or false");
+    expect_error("images:\n  vulnerabilities: {gate: high}\n", 2, 21,
+                 "unknown key 'images.vulnerabilities.gate' (expected failOn, reports or "
+                 "requireReport)");
+    expect_error("images:\n  registries: []\n", 2, 3,
+                 "unknown key 'images.registries' (expected trustedRegistries, trustedSigners, "
+                 "signatures or vulnerabilities)");
+}
+
+static void test_scan_config__evidence_files_are_relative_to_the_config(void **state)
+{
+    (void)state;
+    kh_config *cfg = NULL;
+    kh_error err = {0};
+    char dir[] = "/tmp/kh-config-dir-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cfg_path[128], report_path[128];
+    snprintf(cfg_path, sizeof(cfg_path), "%s/.kubeharden.yaml", dir);
+    snprintf(report_path, sizeof(report_path), "%s/report.json", dir);
+    FILE *f = fopen(report_path, "w");
+    assert_non_null(f);
+    fputs("{\"ArtifactName\": \"nginx\",\n \"Results\": [{\"Vulnerabilities\": [\n"
+          "  {\"VulnerabilityID\": \"CVE-2024-0001\", \"Severity\": \"SEVERE\"}]}]}\n",
+          f);
+    fclose(f);
+    f = fopen(cfg_path, "w");
+    fputs("images:\n  vulnerabilities:\n    reports: [report.json, missing.json]\n", f);
+    fclose(f);
+    /* The bad file's own position is quoted at the entry that names it. */
+    assert_int_equal(kh_config_load(&cfg, cfg_path, &err), KH_ECONFIG);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.col, 15);
+    assert_string_equal(err.message,
+                        "in 'report.json' at 3:52: unknown severity 'SEVERE' (expected "
+                        "unknown, negligible, low, medium, high or critical)");
+    f = fopen(report_path, "w");
+    fputs("{\"ArtifactName\": \"nginx\", \"Results\": []}\n", f);
+    fclose(f);
+    assert_int_equal(kh_config_load(&cfg, cfg_path, &err), KH_ECONFIG);
+    assert_int_equal(err.col, 28);
+    assert_non_null(strstr(err.message, "cannot open vulnerability report: "));
+    f = fopen(cfg_path, "w");
+    fputs("images:\n  vulnerabilities:\n    reports: [report.json]\n", f);
+    fclose(f);
+    assert_int_equal(kh_config_load(&cfg, cfg_path, &err), KH_OK);
+    kh_config_free(cfg);
+    unlink(report_path);
+    unlink(cfg_path);
+    rmdir(dir);
+}
+
+static void test_scan_config__pod_templates(void **state)
+{
+    (void)state;
+    kh_config *cfg = NULL;
+    kh_error err = {0};
+    size_t n[5];
+    const char *widget = "apiVersion: example.com/v1\nkind: Widget\n"
+                         "metadata: {name: w, namespace: shop}\n"
+                         "spec:\n  pod:\n    spec:\n      privileged: x\n"
+                         "      hostPID: true\n      containers: [{name: a, image: 'nginx:1'}]\n";
+    assert_int_equal(kh_config_new(&cfg, NULL), KH_OK);
+    assert_int_equal(kh_config_only_rule(cfg, "pss.baseline.host-namespaces", &err), KH_OK);
+    scan(cfg, widget, n);
+    assert_int_equal(n[KH_SEVERITY_HIGH], 0);
+    kh_config_free(cfg);
+    /* Every rule, the Pod Security ones too, sees the configured template. */
+    assert_int_equal(load("workloads:\n  podTemplates:\n"
+                          "  - {apiGroup: example.com, kind: Widget, path: spec.pod}\n",
+                          &cfg, &err),
+                     KH_OK);
+    assert_int_equal(kh_config_only_rule(cfg, "pss.baseline.host-namespaces", &err), KH_OK);
+    scan(cfg, widget, n);
+    assert_int_equal(n[KH_SEVERITY_HIGH], 1);
+    kh_config_free(cfg);
+    assert_int_equal(load("workloads:\n  podTemplates:\n"
+                          "  - {apiGroup: example.com, kind: Widget, specPath: spec.pod.spec}\n",
+                          &cfg, &err),
+                     KH_OK);
+    assert_int_equal(kh_config_only_rule(cfg, "pss.baseline.host-namespaces", &err), KH_OK);
+    scan(cfg, widget, n);
+    assert_int_equal(n[KH_SEVERITY_HIGH], 1);
+    kh_config_free(cfg);
+}
+
+static void test_scan_config__pod_template_errors(void **state)
+{
+    (void)state;
+    expect_error("workloads:\n  podTemplates:\n  - {apiGroup: example.com, path: spec.t}\n", 3, 5,
+                 "a workloads.podTemplates entry needs kind");
+    expect_error("workloads:\n  podTemplates:\n  - {apiGroup: a.b, kind: W}\n", 3, 5,
+                 "a workloads.podTemplates entry needs exactly one of path (a pod template) "
+                 "and specPath (a pod spec)");
+    expect_error("workloads:\n  podTemplates:\n  - {apiGroup: a.b, kind: W, path: "
+                 "'spec.containers[0]'}\n",
+                 3, 36,
+                 "bad field path 'spec.containers[0]' (use field names joined by '.', e.g. "
+                 "spec.template)");
+    expect_error("workloads:\n  podTemplates:\n  - {apiGroup: a.b, kind: W, path: spec..t}\n", 3,
+                 36,
+                 "bad field path 'spec..t' (use field names joined by '.', e.g. spec.template)");
+    expect_error("workloads:\n  templates: []\n", 2, 3,
+                 "unknown key 'workloads.templates' (expected podTemplates)");
+    expect_error("workloads: [a]\n", 1, 12, "workloads must be a mapping");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +330,11 @@ int main(void)
         cmocka_unit_test(test_scan_config__errors_have_positions),
         cmocka_unit_test(test_scan_config__missing_file),
         cmocka_unit_test(test_scan_config__only_rule),
+        cmocka_unit_test(test_scan_config__trusted_registries),
+        cmocka_unit_test(test_scan_config__images_errors),
+        cmocka_unit_test(test_scan_config__evidence_files_are_relative_to_the_config),
+        cmocka_unit_test(test_scan_config__pod_templates),
+        cmocka_unit_test(test_scan_config__pod_template_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
