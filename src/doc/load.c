@@ -941,7 +941,7 @@ void kh_doc_reader_free(kh_doc_reader *r)
 int kh_doc_load_buffer(const kh_node **root, kh_arena *arena, const char *buf,
                        size_t len, const char *file, kh_error *err)
 {
-    kh_doc_reader *r;
+    kh_doc_reader *r = NULL;
     kh_doc doc, extra;
     kh_arena scratch;
     if (!root || !arena)

@@ -319,7 +319,8 @@ const kh_node *kh_node_get(const kh_node *map, const char *key)
     size_t klen = strlen(key);
     for (uint32_t i = 0; i < map->len; i++) {
         const kh_node *k = map->u.pairs[i].key;
-        if (k->type < KH_NODE_MAP && k->len == klen &&
+        /* Length, then first byte, before memcmp: most keys differ early. */
+        if (k->len == klen && k->type < KH_NODE_MAP && k->u.text[0] == key[0] &&
             memcmp(k->u.text, key, klen) == 0)
             return map->u.pairs[i].value;
     }
@@ -333,7 +334,8 @@ static const kh_node *get_n(const kh_node *map, const char *key, size_t klen)
         return NULL;
     for (uint32_t i = 0; i < map->len; i++) {
         const kh_node *k = map->u.pairs[i].key;
-        if (k->type < KH_NODE_MAP && k->len == klen &&
+        /* Length, then first byte, before memcmp: most keys differ early. */
+        if (k->len == klen && k->type < KH_NODE_MAP && k->u.text[0] == key[0] &&
             memcmp(k->u.text, key, klen) == 0)
             return map->u.pairs[i].value;
     }

@@ -50,6 +50,11 @@ typedef struct kh_object {
      * scanner; the manifest.duplicate-key rule reports those inside root. */
     const kh_node *const *duplicate_keys;
     size_t nduplicate_keys;
+    /* The pod spec, found once by kh_object_cache_podspec so that the
+     * many rules asking for it do not each search the tree again. */
+    int podspec_cached;          /* 0: not cached, 1: cached */
+    int has_podspec;
+    struct kh_podspec *podspec;  /* cached value when has_podspec */
     /* Extra pod-template locations (the configuration's), consulted by
      * kh_object_podspec before the built-in ones; set by the scanner after
      * kh_object_from_node (which leaves them empty). Borrowed. */
@@ -95,6 +100,10 @@ typedef struct kh_podspec {
  * is not a mapping).
  */
 bool kh_object_podspec(const kh_object *obj, kh_podspec *out);
+
+/* Find the pod spec once (with the object's CRD template table) and keep
+ * it in the object, in @p arena; kh_object_podspec then reads the cache. */
+void kh_object_cache_podspec(kh_object *obj, kh_arena *arena);
 
 /* Same, with an explicit table of extra locations instead of
  * obj->pod_templates. */

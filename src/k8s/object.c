@@ -189,7 +189,25 @@ bool kh_object_podspec_ext(const kh_object *obj, const kh_pod_template_loc *extr
 
 bool kh_object_podspec(const kh_object *obj, kh_podspec *out)
 {
+    if (obj && obj->podspec_cached) {
+        if (obj->has_podspec)
+            *out = *obj->podspec;
+        return obj->has_podspec;
+    }
     return obj && kh_object_podspec_ext(obj, obj->pod_templates, obj->npod_templates, out);
+}
+
+void kh_object_cache_podspec(kh_object *obj, kh_arena *arena)
+{
+    kh_podspec ps;
+    obj->podspec_cached = 0;
+    obj->has_podspec = kh_object_podspec(obj, &ps);
+    obj->podspec = obj->has_podspec ? kh_arena_alloc(arena, sizeof(ps)) : NULL;
+    if (obj->has_podspec && !obj->podspec)
+        return; /* out of memory: stay uncached, still correct */
+    if (obj->podspec)
+        *obj->podspec = ps;
+    obj->podspec_cached = 1;
 }
 
 /* ------------------------------------------------------------- containers */

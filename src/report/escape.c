@@ -43,12 +43,27 @@ long kh_report__utf8(const unsigned char *s, size_t *n)
     return cp;
 }
 
-/* Length of the leading run of bytes that need no escaping: printable
- * ASCII other than those in @p special. */
-static size_t plain_run(const unsigned char *p, const char *special)
+/* Which bytes each target can take as they are: printable ASCII except
+ * the target's specials. Plain comparisons, not strchr: escaping is on the
+ * hot path of a report with millions of findings. */
+enum { PLAIN_JSON, PLAIN_XML, PLAIN_TEXT };
+
+static int is_plain(unsigned c, int target)
+{
+    if (c < 0x20 || c >= 0x7F)
+        return 0;
+    switch (target) {
+    case PLAIN_JSON: return c != '"' && c != '\\';
+    case PLAIN_XML: return c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+    default: return 1;
+    }
+}
+
+/* Length of the leading run of bytes that need no escaping. */
+static size_t plain_run(const unsigned char *p, int target)
 {
     size_t n = 0;
-    while (p[n] >= 0x20 && p[n] < 0x7F && !strchr(special, p[n]))
+    while (is_plain(p[n], target))
         n++;
     return n;
 }
@@ -83,7 +98,7 @@ void kh_report__json_str(FILE *out, const char *s)
     const unsigned char *p = (const unsigned char *)s;
     putc('"', out);
     while (*p) {
-        size_t n = plain_run(p, "\"\\");
+        size_t n = plain_run(p, PLAIN_JSON);
         if (n) {
             fwrite(p, 1, n, out);
             p += n;
@@ -129,7 +144,7 @@ static void xml_write(FILE *out, const char *s, int attr)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
-        size_t n = plain_run(p, "&<>\"'");
+        size_t n = plain_run(p, PLAIN_XML);
         if (n) {
             fwrite(p, 1, n, out);
             p += n;
@@ -197,7 +212,7 @@ void kh_report__text_str(FILE *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
-        size_t n = plain_run(p, "");
+        size_t n = plain_run(p, PLAIN_TEXT);
         if (n) {
             fwrite(p, 1, n, out);
             p += n;

@@ -34,8 +34,10 @@ void kh_jw__key(kh_jw *w, const char *key)
         indent(w);
     }
     if (key) {
-        kh_report__json_str(w->out, key);
-        fputs(": ", w->out);
+        /* Keys are the writers' own constants: plain ASCII, no escaping. */
+        putc('"', w->out);
+        fputs(key, w->out);
+        fputs("\": ", w->out);
     }
 }
 
@@ -68,8 +70,14 @@ void kh_jw__str(kh_jw *w, const char *key, const char *val)
 
 void kh_jw__uint(kh_jw *w, const char *key, unsigned long long val)
 {
+    char digits[24];
+    size_t n = sizeof(digits);
+    do {
+        digits[--n] = (char)('0' + val % 10);
+        val /= 10;
+    } while (val);
     kh_jw__key(w, key);
-    fprintf(w->out, "%llu", val);
+    fwrite(digits + n, 1, sizeof(digits) - n, w->out);
 }
 
 void kh_jw__bool(kh_jw *w, const char *key, int val)

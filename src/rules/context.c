@@ -13,9 +13,14 @@ __attribute__((format(printf, 6, 0)))
 static void report(kh_rule_ctx *ctx, int severity, const kh_object *obj,
                    const kh_node *at, const char *path, const char *fmt, va_list ap)
 {
-    char buf[512];
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    const char *msg = kh_arena_strdup(ctx->arena, buf);
+    /* Format straight into the arena; messages are short, so the rare long
+     * one is simply cut at 512 bytes. */
+    char *msg = kh_arena_alloc(ctx->arena, 512);
+    if (msg) {
+        int n = vsnprintf(msg, 512, fmt, ap);
+        if (n < 0)
+            msg[0] = '\0';
+    }
     ctx->sink(ctx->sink_ud, ctx->rule, obj, at ? at : obj->root, path,
               msg ? msg : "out of memory", severity);
 }
@@ -42,9 +47,33 @@ void kh_rule__report_severity(kh_rule_ctx *ctx, kh_severity severity,
 const char *kh_rule__container_path(kh_rule_ctx *ctx, const kh_podspec *ps,
                                     const kh_container *c, const char *suffix)
 {
-    return kh_arena_printf(ctx->arena, "%s.%s[%zu]%s%s", ps->path, c->list,
-                           c->index, suffix && *suffix ? "." : "",
-                           suffix ? suffix : "");
+    /* Built by hand: this runs for nearly every finding, and printf's
+     * format parsing was a visible share of a scan. */
+    char index[24];
+    size_t ni = sizeof(index);
+    size_t v = c->index;
+    do {
+        index[--ni] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t lp = strlen(ps->path), ll = strlen(c->list), ls = suffix ? strlen(suffix) : 0;
+    size_t nd = sizeof(index) - ni;
+    char *out = kh_arena_alloc(ctx->arena, lp + ll + nd + ls + 5);
+    if (!out)
+        return "";
+    char *p = out;
+    memcpy(p, ps->path, lp), p += lp;
+    *p++ = '.';
+    memcpy(p, c->list, ll), p += ll;
+    *p++ = '[';
+    memcpy(p, index + ni, nd), p += nd;
+    *p++ = ']';
+    if (ls) {
+        *p++ = '.';
+        memcpy(p, suffix, ls), p += ls;
+    }
+    *p = '\0';
+    return out;
 }
 
 const kh_node *kh_rule__key(const kh_node *map, const char *key)

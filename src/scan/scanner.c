@@ -272,6 +272,7 @@ static void scan_node(kh_scanner *s, const kh_doc *doc, const kh_node *node,
     obj->npod_templates = s->cfg->policy.ntemplates;
     obj->duplicate_keys = doc->duplicate_keys;
     obj->nduplicate_keys = doc->nduplicate_keys;
+    kh_object_cache_podspec(obj, &s->arena);
     check_object(s, obj);
 }
 
