@@ -86,12 +86,12 @@ static bool image_matches(const kh_vuln_image *img, const kh_imageref *ref)
 {
     if (ref->digest)
         return in_list(img->digests, img->ndigests, ref->digest);
+    /* names are "name:tag"; the name part has no ':' after its registry */
     const char *tag = kh_imageref_tag_or_latest(ref);
-    size_t nlen = strlen(ref->name), tlen = strlen(tag);
+    size_t nlen = strlen(ref->name);
     for (size_t i = 0; i < img->nnames; i++) {
         const char *n = img->names[i];
-        if (strncmp(n, ref->name, nlen) == 0 && n[nlen] == ':' &&
-            strlen(n + nlen + 1) == tlen && strcmp(n + nlen + 1, tag) == 0)
+        if (strncmp(n, ref->name, nlen) == 0 && n[nlen] == ':' && strcmp(n + nlen + 1, tag) == 0)
             return true;
     }
     return false;

@@ -480,10 +480,10 @@ static const kh_rule_def kh_rules[] = {
                    "PASSWD, PASS, PASSPHRASE, SECRET, TOKEN, CREDENTIAL, API KEY, PRIVATE KEY, "
                    "ACCESS KEY, SECRET KEY and the like, in any case, as a word or at a word's "
                    "end) is reported when its value is a literal (not empty, not using a "
-                   "$(VAR) reference, not a boolean, not an absolute file path) or comes from "
-                   "a ConfigMap; names ending in a word such as FILE, PATH, URL, NAME or ID "
-                   "are about a secret, not the secret, and are skipped. The value is never "
-                   "printed",
+                   "$(VAR) reference, not a flag such as true or 1, not an absolute file "
+                   "path) or comes from a ConfigMap; names ending in a word such as FILE, "
+                   "PATH, URL, NAME or ID are about a secret, not the secret, and are "
+                   "skipped. The value is never printed",
             .fix = "keep the value in a Secret and use env[].valueFrom.secretKeyRef (or mount "
                    "the Secret as a file); rotate any credential that was committed",
             .refs = "Kubernetes documentation: Good practices for Kubernetes Secrets; CIS "

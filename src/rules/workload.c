@@ -360,7 +360,7 @@ static bool has_var_reference(const char *s)
  * absolute path to a file holding it. */
 static bool literal_secret(const char *v)
 {
-    static const char *const flags[] = {"true", "false", "yes", "no", "on", "off"};
+    static const char *const flags[] = {"true", "false", "yes", "no", "on", "off", "1", "0"};
     if (!v || !*v || v[0] == '/' || has_var_reference(v))
         return false;
     for (size_t i = 0; i < COUNT(flags); i++)

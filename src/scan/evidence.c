@@ -334,10 +334,10 @@ static int signature_repository(ev *e, const kh_node *identity, kh_signature *si
 static int signature_identity(ev *e, const kh_node *entry, kh_signature *sig)
 {
     const kh_node *opt = get_ci(entry, "optional");
-    const char *subject = text(kh_node_get(opt, "Subject"));
-    const char *issuer = text(kh_node_get(opt, "Issuer"));
+    const char *subject = text(get_ci(opt, "Subject"));
+    const char *issuer = text(get_ci(opt, "Issuer"));
     if (!issuer)
-        issuer = text(kh_node_get(opt, "1.3.6.1.4.1.57264.1.1"));
+        issuer = text(get_ci(opt, "1.3.6.1.4.1.57264.1.1"));
     if (subject && *subject && !(sig->subject = kh_arena_strdup(&e->cfg->arena, subject)))
         return oom(e);
     if (issuer && *issuer && !(sig->issuer = kh_arena_strdup(&e->cfg->arena, issuer)))

@@ -11,6 +11,8 @@
  * kh_config_load (its evidence paths are relative to it) before the rule
  * filter is applied, for rules that need trusted registries, signers or
  * vulnerability reports.
+ * A line "# options: --pss-level LEVEL --pss-version VERSION" in the case
+ * (either option or both) applies those scan options via kh_config_set_pss.
  * It also checks that every registered rule has a firing and a silent case.
  */
 #define _GNU_SOURCE /* asprintf */
@@ -85,7 +87,8 @@ static size_t list_sorted(const char *dir, char ***out)
     }
     if (d)
         closedir(d);
-    qsort(names, n, sizeof(char *), name_cmp);
+    if (n > 1) /* names is NULL for a missing or empty directory */
+        qsort(names, n, sizeof(char *), name_cmp);
     *out = names;
     return n;
 }
@@ -128,6 +131,34 @@ static int case_config(kh_config **cfg, const char *dir, const char *name)
     return rc == KH_OK;
 }
 
+/* Apply the case's "# options:" line (--pss-level, --pss-version), if any.
+ * Returns 0 and prints why on an unknown option or a bad value. */
+static int case_options(kh_config *cfg, const char *input)
+{
+    char *text = read_all(input);
+    const char *line = text ? strstr(text, "# options:") : NULL;
+    int ok = 1;
+    if (line) {
+        char opts[256];
+        snprintf(opts, sizeof(opts), "%.*s", (int)strcspn(line + 10, "\n"), line + 10);
+        char *save = NULL;
+        for (char *opt = strtok_r(opts, " \t", &save); opt && ok;
+             opt = strtok_r(NULL, " \t", &save)) {
+            char *value = strtok_r(NULL, " \t", &save);
+            int level = strcmp(opt, "--pss-level") == 0;
+            kh_error err = {0};
+            if ((!level && strcmp(opt, "--pss-version") != 0) || !value ||
+                kh_config_set_pss(cfg, level ? value : NULL, level ? NULL : value, &err)) {
+                print_error("case %s: bad options '%s %s' %s\n", input, opt,
+                            value ? value : "", err.message);
+                ok = 0;
+            }
+        }
+    }
+    free(text);
+    return ok;
+}
+
 /* Run one case; returns 1 when it passes, printing a diff-like report if not. */
 static int run_case(const char *rule, const char *dir, const char *name, int *fires)
 {
@@ -150,7 +181,8 @@ static int run_case(const char *rule, const char *dir, const char *name, int *fi
         free(expect_path);
         return 0;
     }
-    if (strcmp(rule, "_all") != 0 && kh_config_only_rule(cfg, rule, &err) != KH_OK) {
+    if (!case_options(cfg, input) ||
+        (strcmp(rule, "_all") != 0 && kh_config_only_rule(cfg, rule, &err) != KH_OK)) {
         print_error("case %s: %s\n", input, err.message);
         kh_config_free(cfg);
         free(expect);

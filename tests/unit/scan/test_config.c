@@ -62,12 +62,14 @@ static void scan(const kh_config *cfg, const char *yaml, size_t out[5])
     kh_scanner_free(s);
 }
 
-/* Hardened but for its untagged image (image.tag-not-pinned, medium). */
+/* Hardened (restricted PSS too) but for its untagged image: image.tag-not-pinned
+ * (medium) and image.digest-not-pinned (low). */
 static const char *pod =
     "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
     "spec:\n  automountServiceAccountToken: false\n  hostUsers: false\n"
     "  containers:\n  - name: app\n    image: nginx\n"
-    "    securityContext: {readOnlyRootFilesystem: true}\n"
+    "    securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,\n"
+    "      runAsNonRoot: true, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}\n"
     "    livenessProbe: {tcpSocket: {port: 80}}\n    readinessProbe: {tcpSocket: {port: 80}}\n"
     "    resources: {limits: {cpu: 1, memory: 1Gi}, requests: {cpu: 1, memory: 1Gi}}\n";
 

@@ -203,6 +203,23 @@ static void test_scan_evidence__report_errors(void **state)
                "critical)");
 }
 
+static void test_scan_evidence__configured_severity_wins(void **state)
+{
+    (void)state;
+    kh_config *cfg = NULL;
+    kh_error err = {0};
+    seen s;
+    char *path = write_temp("rules:\n  severity: {image.vulnerable: low}\n");
+    assert_int_equal(kh_config_load(&cfg, path, &err), KH_OK);
+    assert_int_equal(kh_config_add_vuln_report(cfg, fixture("trivy-shop-app.json"), &err), KH_OK);
+    scan_image(cfg, "image.vulnerable", "registry.example/shop/app:1.4.2", &s);
+    assert_int_equal(s.count, 1);
+    assert_int_equal(s.severity[0], KH_SEVERITY_LOW);
+    kh_config_free(cfg);
+    unlink(path);
+    free(path);
+}
+
 static void test_scan_evidence__bad_report_leaves_config_unchanged(void **state)
 {
     (void)state;
@@ -332,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_scan_evidence__grype_report),
         cmocka_unit_test(test_scan_evidence__two_reports_merge),
         cmocka_unit_test(test_scan_evidence__report_errors),
+        cmocka_unit_test(test_scan_evidence__configured_severity_wins),
         cmocka_unit_test(test_scan_evidence__bad_report_leaves_config_unchanged),
         cmocka_unit_test(test_scan_evidence__cosign_keyless),
         cmocka_unit_test(test_scan_evidence__cosign_key_envelope_and_old_format),
