@@ -46,6 +46,47 @@ bool kh_pss__present(const kh_node *n)
     return n && n->type != KH_NODE_NULL;
 }
 
+/* Every check starts from the same pod spec, containers and security
+ * contexts; finding them once per object (instead of once per check) keeps
+ * the 19 checks cheap. The context is fresh for each object, and the cache
+ * is keyed by the object besides. */
+const kh_pss_pod *kh_pss__pod(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    kh_pss_pod *pod = ctx->pss_pod;
+    if (pod && pod->obj == obj)
+        return pod->ps.spec ? pod : NULL;
+    pod = kh_arena_alloc(ctx->arena, sizeof(*pod));
+    if (!pod)
+        return NULL;
+    memset(pod, 0, sizeof(*pod));
+    pod->obj = obj;
+    ctx->pss_pod = pod;
+    if (!kh_object_podspec(obj, &pod->ps)) {
+        pod->ps.spec = NULL;
+        return NULL;
+    }
+    pod->psc = kh_node_get(pod->ps.spec, "securityContext");
+    size_t max = 0;
+    static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
+    for (size_t i = 0; i < 3; i++) {
+        const kh_node *seq = kh_node_get(pod->ps.spec, lists[i]);
+        max += kh_node_is_seq(seq) ? seq->len : 0;
+    }
+    pod->c = kh_arena_alloc(ctx->arena, (max ? max : 1) * sizeof(*pod->c));
+    pod->sc = kh_arena_alloc(ctx->arena, (max ? max : 1) * sizeof(*pod->sc));
+    if (!pod->c || !pod->sc) {
+        pod->ps.spec = NULL;
+        return NULL;
+    }
+    kh_container_iter it;
+    kh_container_iter_init(&it, &pod->ps);
+    while (pod->n < max && kh_container_next(&it, &pod->c[pod->n])) {
+        pod->sc[pod->n] = kh_node_get(pod->c[pod->n].node, "securityContext");
+        pod->n++;
+    }
+    return pod;
+}
+
 bool kh_pss__int(const kh_node *n, int64_t *out)
 {
     if (kh_node_int(n, out))
@@ -106,20 +147,17 @@ bool kh_pss__seccomp_type_ok(const char *type)
 
 /* procMount: anything set other than "Default" (even "") is forbidden.
  * The baseline check stops here for user-namespace pods from v1.35. */
-void kh_pss__proc_mount(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps)
+void kh_pss__proc_mount(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod)
 {
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *sc = kh_node_get(c.node, "securityContext");
-        const kh_node *pm = kh_node_get(sc, "procMount");
+    for (size_t i = 0; i < pod->n; i++) {
+        const kh_node *pm = kh_node_get(pod->sc[i], "procMount");
         if (!kh_pss__present(pm) || strcmp(kh_pss__str(pm), "Default") == 0)
             continue;
-        kh_rule__report(ctx, obj, kh_rule__key(sc, "procMount"),
-                        kh_rule__container_path(ctx, ps, &c, "securityContext.procMount"),
+        kh_rule__report(ctx, obj, kh_rule__key(pod->sc[i], "procMount"),
+                        kh_rule__container_path(ctx, &pod->ps, &pod->c[i],
+                                                "securityContext.procMount"),
                         "procMount (container \"%s\" must not set securityContext.procMount "
-                        "to \"%s\")", c.name, kh_pss__str(pm));
+                        "to \"%s\")", pod->c[i].name, kh_pss__str(pm));
     }
 }
 
@@ -148,6 +186,15 @@ static bool starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* The path of a securityContext field of the pod (c == NULL) or of a
+ * container. */
+static const char *sc_path(kh_rule_ctx *ctx, const kh_pss_pod *pod, const kh_container *c,
+                           const char *suffix)
+{
+    return c ? kh_rule__container_path(ctx, &pod->ps, c, suffix)
+             : kh_pss__pod_path(ctx, &pod->ps, suffix);
+}
+
 /* ------------------------------------------------------------------------
  * Host namespaces, privileged, hostPath, host ports (check_hostNamespaces,
  * check_privileged, check_hostPathVolumes, check_hostPorts: v1.0)
@@ -155,82 +202,69 @@ static bool starts_with(const char *s, const char *prefix)
 
 void kh_pss__privileged(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *sc = kh_node_get(c.node, "securityContext");
-        if (!kh_node_is_true(kh_node_get(sc, "privileged")))
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    for (size_t i = 0; pod && i < pod->n; i++) {
+        if (!kh_node_is_true(kh_node_get(pod->sc[i], "privileged")))
             continue;
-        kh_rule__report(ctx, obj, kh_rule__key(sc, "privileged"),
-                        kh_rule__container_path(ctx, &ps, &c, "securityContext.privileged"),
+        kh_rule__report(ctx, obj, kh_rule__key(pod->sc[i], "privileged"),
+                        sc_path(ctx, pod, &pod->c[i], "securityContext.privileged"),
                         "privileged (container \"%s\" must not set "
-                        "securityContext.privileged=true)", c.name);
+                        "securityContext.privileged=true)", pod->c[i].name);
     }
 }
 
 void kh_pss__host_namespaces(kh_rule_ctx *ctx, const kh_object *obj)
 {
     static const char *const fields[] = {"hostNetwork", "hostPID", "hostIPC"};
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        if (!kh_node_is_true(kh_node_get(ps.spec, fields[i])))
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    for (size_t i = 0; pod && i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (!kh_node_is_true(kh_node_get(pod->ps.spec, fields[i])))
             continue;
-        kh_rule__report(ctx, obj, kh_rule__key(ps.spec, fields[i]),
-                        kh_pss__pod_path(ctx, &ps, fields[i]),
+        kh_rule__report(ctx, obj, kh_rule__key(pod->ps.spec, fields[i]),
+                        kh_pss__pod_path(ctx, &pod->ps, fields[i]),
                         "host namespaces (%s=true)", fields[i]);
     }
 }
 
 void kh_pss__host_path_volumes(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    const kh_node *volumes = kh_node_get(ps.spec, "volumes");
-    if (!kh_node_is_seq(volumes))
-        return;
-    for (size_t i = 0; i < volumes->len; i++) {
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    const kh_node *volumes = pod ? kh_node_get(pod->ps.spec, "volumes") : NULL;
+    for (size_t i = 0; kh_node_is_seq(volumes) && i < volumes->len; i++) {
         const kh_node *vol = kh_node_at(volumes, i);
         /* `hostPath: null` is no volume source at all; anything else,
          * even an empty mapping, is a hostPath volume to the API server. */
         if (!kh_pss__present(kh_node_get(vol, "hostPath")))
             continue;
         kh_rule__report(ctx, obj, kh_rule__key(vol, "hostPath"),
-                        kh_arena_printf(ctx->arena, "%s.volumes[%zu].hostPath", ps.path, i),
+                        kh_arena_printf(ctx->arena, "%s.volumes[%zu].hostPath", pod->ps.path, i),
                         "hostPath volumes (volume \"%s\")",
                         kh_pss__str(kh_node_get(vol, "name")));
     }
 }
 
+static void host_ports_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
+                           const kh_container *c)
+{
+    const kh_node *ports = kh_node_get(c->node, "ports");
+    for (size_t i = 0; kh_node_is_seq(ports) && i < ports->len; i++) {
+        const kh_node *port = kh_node_at(ports, i);
+        int64_t hp;
+        if (!kh_pss__int(kh_node_get(port, "hostPort"), &hp) || hp == 0)
+            continue;
+        char suffix[64];
+        snprintf(suffix, sizeof(suffix), "ports[%zu].hostPort", i);
+        kh_rule__report(ctx, obj, kh_rule__key(port, "hostPort"),
+                        kh_rule__container_path(ctx, &pod->ps, c, suffix),
+                        "hostPort (container \"%s\" uses hostPort %" PRId64 ")", c->name, hp);
+    }
+}
+
 void kh_pss__host_ports(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *ports = kh_node_get(c.node, "ports");
-        for (size_t i = 0; kh_node_is_seq(ports) && i < ports->len; i++) {
-            const kh_node *port = kh_node_at(ports, i);
-            int64_t hp;
-            if (!kh_pss__int(kh_node_get(port, "hostPort"), &hp) || hp == 0)
-                continue;
-            char suffix[64];
-            snprintf(suffix, sizeof(suffix), "ports[%zu].hostPort", i);
-            kh_rule__report(ctx, obj, kh_rule__key(port, "hostPort"),
-                            kh_rule__container_path(ctx, &ps, &c, suffix),
-                            "hostPort (container \"%s\" uses hostPort %" PRId64 ")",
-                            c.name, hp);
-        }
-    }
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    for (size_t i = 0; pod && i < pod->n; i++)
+        host_ports_one(ctx, obj, pod, &pod->c[i]);
 }
 
 /* ------------------------------------------------------------------------
@@ -245,24 +279,19 @@ static const char *const baseline_capabilities[] = {
 
 void kh_pss__capabilities(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *add = kh_node_path(c.node, "securityContext.capabilities.add");
-        for (size_t i = 0; kh_node_is_seq(add) && i < add->len; i++) {
-            const kh_node *cap = kh_node_at(add, i);
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    for (size_t i = 0; pod && i < pod->n; i++) {
+        const kh_node *add = kh_node_get(kh_node_get(pod->sc[i], "capabilities"), "add");
+        for (size_t k = 0; kh_node_is_seq(add) && k < add->len; k++) {
+            const kh_node *cap = kh_node_at(add, k);
             if (IN_LIST(kh_pss__str(cap), baseline_capabilities))
                 continue;
             char suffix[64];
-            snprintf(suffix, sizeof(suffix), "securityContext.capabilities.add[%zu]", i);
-            kh_rule__report(ctx, obj, cap, kh_rule__container_path(ctx, &ps, &c, suffix),
+            snprintf(suffix, sizeof(suffix), "securityContext.capabilities.add[%zu]", k);
+            kh_rule__report(ctx, obj, cap, sc_path(ctx, pod, &pod->c[i], suffix),
                             "non-default capabilities (container \"%s\" must not include "
                             "\"%s\" in securityContext.capabilities.add)",
-                            c.name, kh_pss__str(cap));
+                            pod->c[i].name, kh_pss__str(cap));
         }
     }
 }
@@ -274,7 +303,7 @@ void kh_pss__capabilities(kh_rule_ctx *ctx, const kh_object *obj)
 
 #define APPARMOR_PREFIX "container.apparmor.security.beta.kubernetes.io/"
 
-static void apparmor_field(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
+static void apparmor_field(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
                            const kh_node *sc, const kh_container *c)
 {
     const kh_node *profile = kh_node_get(sc, "appArmorProfile");
@@ -283,10 +312,8 @@ static void apparmor_field(kh_rule_ctx *ctx, const kh_object *obj, const kh_pods
     const char *type = kh_pss__str(kh_node_get(profile, "type"));
     if (strcmp(type, "RuntimeDefault") == 0 || strcmp(type, "Localhost") == 0)
         return;
-    const char *suffix = "securityContext.appArmorProfile.type";
     kh_rule__report(ctx, obj, kh_pss__deepest_key(sc, "appArmorProfile.type", NULL),
-                    c ? kh_rule__container_path(ctx, ps, c, suffix)
-                      : kh_pss__pod_path(ctx, ps, suffix),
+                    sc_path(ctx, pod, c, "securityContext.appArmorProfile.type"),
                     "forbidden AppArmor profile (%s must not set AppArmor profile type "
                     "to \"%s\")", kh_pss__who(ctx, c), type);
 }
@@ -310,16 +337,13 @@ static void apparmor_annotations(kh_rule_ctx *ctx, const kh_object *obj,
 
 void kh_pss__apparmor(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    if (!pod)
         return;
-    apparmor_field(ctx, obj, &ps, kh_node_get(ps.spec, "securityContext"), NULL);
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c))
-        apparmor_field(ctx, obj, &ps, kh_node_get(c.node, "securityContext"), &c);
-    apparmor_annotations(ctx, obj, &ps);
+    apparmor_field(ctx, obj, pod, pod->psc, NULL);
+    for (size_t i = 0; i < pod->n; i++)
+        apparmor_field(ctx, obj, pod, pod->sc[i], &pod->c[i]);
+    apparmor_annotations(ctx, obj, &pod->ps);
 }
 
 /* ------------------------------------------------------------------------
@@ -333,7 +357,7 @@ static bool selinux_type_ok(const char *type, int minor)
     return IN_LIST(type, types) || (minor >= 31 && strcmp(type, "container_engine_t") == 0);
 }
 
-static void selinux_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
+static void selinux_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
                         const kh_node *sc, const kh_container *c)
 {
     static const char *const fields[] = {"type", "user", "role"};
@@ -349,12 +373,11 @@ static void selinux_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec
             detail = kh_arena_printf(ctx->arena, "%s may not be set", fields[i]);
         else
             continue;
-        const char *suffix = kh_arena_printf(ctx->arena, "securityContext.seLinuxOptions.%s",
-                                             fields[i]);
+        char suffix[64];
+        snprintf(suffix, sizeof(suffix), "securityContext.seLinuxOptions.%s", fields[i]);
         const kh_node *at = kh_rule__key(opts, fields[i]);
         kh_rule__report(ctx, obj, at ? at : kh_rule__key(sc, "seLinuxOptions"),
-                        c ? kh_rule__container_path(ctx, ps, c, suffix)
-                          : kh_pss__pod_path(ctx, ps, suffix),
+                        sc_path(ctx, pod, c, suffix),
                         "seLinuxOptions (%s set forbidden securityContext.seLinuxOptions: %s)",
                         kh_pss__who(ctx, c), detail);
     }
@@ -362,15 +385,12 @@ static void selinux_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec
 
 void kh_pss__selinux(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    if (!pod)
         return;
-    selinux_one(ctx, obj, &ps, kh_node_get(ps.spec, "securityContext"), NULL);
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c))
-        selinux_one(ctx, obj, &ps, kh_node_get(c.node, "securityContext"), &c);
+    selinux_one(ctx, obj, pod, pod->psc, NULL);
+    for (size_t i = 0; i < pod->n; i++)
+        selinux_one(ctx, obj, pod, pod->sc[i], &pod->c[i]);
 }
 
 /* ------------------------------------------------------------------------
@@ -380,12 +400,10 @@ void kh_pss__selinux(kh_rule_ctx *ctx, const kh_object *obj)
 
 void kh_pss__proc_mount_baseline(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    if (!pod || (ctx->pss_minor >= 35 && kh_pss__user_namespace(&pod->ps)))
         return;
-    if (ctx->pss_minor >= 35 && kh_pss__user_namespace(&ps))
-        return;
-    kh_pss__proc_mount(ctx, obj, &ps);
+    kh_pss__proc_mount(ctx, obj, pod);
 }
 
 /* ------------------------------------------------------------------------
@@ -396,13 +414,10 @@ void kh_pss__proc_mount_baseline(kh_rule_ctx *ctx, const kh_object *obj)
 #define SECCOMP_POD_KEY "seccomp.security.alpha.kubernetes.io/pod"
 #define SECCOMP_CONTAINER_PREFIX "container.seccomp.security.alpha.kubernetes.io/"
 
-static bool has_container(const kh_podspec *ps, const char *name)
+static bool has_container(const kh_pss_pod *pod, const char *name)
 {
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, ps);
-    while (kh_container_next(&it, &c))
-        if (strcmp(c.name, name) == 0)
+    for (size_t i = 0; i < pod->n; i++)
+        if (strcmp(pod->c[i].name, name) == 0)
             return true;
     return false;
 }
@@ -410,29 +425,29 @@ static bool has_container(const kh_podspec *ps, const char *name)
 /* Before v1.19: the pod annotation and the annotation of each container
  * the pod has; a key that is present with an empty value is forbidden. */
 static void seccomp_annotations(kh_rule_ctx *ctx, const kh_object *obj,
-                                const kh_podspec *ps)
+                                const kh_pss_pod *pod)
 {
-    const kh_node *anns = kh_node_get(ps->meta, "annotations");
+    const kh_node *anns = kh_node_get(pod->ps.meta, "annotations");
     for (size_t i = 0; kh_node_is_map(anns) && i < anns->len; i++) {
         const char *key = kh_node_str(anns->u.pairs[i].key);
         const char *value = kh_pss__str(anns->u.pairs[i].value);
         if (!key)
             continue;
-        bool pod = strcmp(key, SECCOMP_POD_KEY) == 0;
-        if (!pod && !(starts_with(key, SECCOMP_CONTAINER_PREFIX) &&
-                      has_container(ps, key + strlen(SECCOMP_CONTAINER_PREFIX))))
+        bool pod_key = strcmp(key, SECCOMP_POD_KEY) == 0;
+        if (!pod_key && !(starts_with(key, SECCOMP_CONTAINER_PREFIX) &&
+                          has_container(pod, key + strlen(SECCOMP_CONTAINER_PREFIX))))
             continue;
         if (strcmp(value, "runtime/default") == 0 || strcmp(value, "docker/default") == 0 ||
             starts_with(value, "localhost/"))
             continue;
         kh_rule__report(ctx, obj, anns->u.pairs[i].key,
                         kh_arena_printf(ctx->arena, "%s.annotations[%s]",
-                                        meta_path(ctx, obj, ps), key),
+                                        meta_path(ctx, obj, &pod->ps), key),
                         "seccompProfile (forbidden annotation %s=\"%s\")", key, value);
     }
 }
 
-static void seccomp_field(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
+static void seccomp_field(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
                           const kh_node *sc, const kh_container *c)
 {
     const kh_node *profile = kh_node_get(sc, "seccompProfile");
@@ -441,29 +456,24 @@ static void seccomp_field(kh_rule_ctx *ctx, const kh_object *obj, const kh_podsp
     const char *type = kh_pss__str(kh_node_get(profile, "type"));
     if (kh_pss__seccomp_type_ok(type))
         return;
-    const char *suffix = "securityContext.seccompProfile.type";
     kh_rule__report(ctx, obj, kh_pss__deepest_key(sc, "seccompProfile.type", NULL),
-                    c ? kh_rule__container_path(ctx, ps, c, suffix)
-                      : kh_pss__pod_path(ctx, ps, suffix),
+                    sc_path(ctx, pod, c, "securityContext.seccompProfile.type"),
                     "seccompProfile (%s must not set securityContext.seccompProfile.type "
                     "to \"%s\")", kh_pss__who(ctx, c), type);
 }
 
 void kh_pss__seccomp_baseline(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    if (!pod)
         return;
     if (ctx->pss_minor < 19) {
-        seccomp_annotations(ctx, obj, &ps);
+        seccomp_annotations(ctx, obj, pod);
         return;
     }
-    seccomp_field(ctx, obj, &ps, kh_node_get(ps.spec, "securityContext"), NULL);
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c))
-        seccomp_field(ctx, obj, &ps, kh_node_get(c.node, "securityContext"), &c);
+    seccomp_field(ctx, obj, pod, pod->psc, NULL);
+    for (size_t i = 0; i < pod->n; i++)
+        seccomp_field(ctx, obj, pod, pod->sc[i], &pod->c[i]);
 }
 
 /* ------------------------------------------------------------------------
@@ -501,10 +511,8 @@ static bool sysctl_safe(const char *name, int minor)
 
 void kh_pss__sysctls(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    const kh_node *sysctls = kh_node_path(ps.spec, "securityContext.sysctls");
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    const kh_node *sysctls = pod ? kh_node_get(pod->psc, "sysctls") : NULL;
     for (size_t i = 0; kh_node_is_seq(sysctls) && i < sysctls->len; i++) {
         const kh_node *item = kh_node_at(sysctls, i);
         const char *name = kh_pss__str(kh_node_get(item, "name"));
@@ -513,7 +521,7 @@ void kh_pss__sysctls(kh_rule_ctx *ctx, const kh_object *obj)
         const kh_node *at = kh_rule__key(item, "name");
         kh_rule__report(ctx, obj, at ? at : item,
                         kh_arena_printf(ctx->arena, "%s.securityContext.sysctls[%zu].name",
-                                        ps.path, i),
+                                        pod->ps.path, i),
                         "forbidden sysctls (%s)", name);
     }
 }
@@ -522,52 +530,45 @@ void kh_pss__sysctls(kh_rule_ctx *ctx, const kh_object *obj)
  * Windows HostProcess (check_windowsHostProcess: v1.0)
  * ---------------------------------------------------------------------- */
 
-static void host_process_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
+static void host_process_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
                              const kh_node *sc, const kh_container *c)
 {
     const kh_node *wo = kh_node_get(sc, "windowsOptions");
     if (!kh_node_is_true(kh_node_get(wo, "hostProcess")))
         return;
-    const char *suffix = "securityContext.windowsOptions.hostProcess";
     kh_rule__report(ctx, obj, kh_rule__key(wo, "hostProcess"),
-                    c ? kh_rule__container_path(ctx, ps, c, suffix)
-                      : kh_pss__pod_path(ctx, ps, suffix),
+                    sc_path(ctx, pod, c, "securityContext.windowsOptions.hostProcess"),
                     "hostProcess (%s must not set "
                     "securityContext.windowsOptions.hostProcess=true)", kh_pss__who(ctx, c));
 }
 
 void kh_pss__windows_host_process(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    if (!pod)
         return;
-    host_process_one(ctx, obj, &ps, kh_node_get(ps.spec, "securityContext"), NULL);
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c))
-        host_process_one(ctx, obj, &ps, kh_node_get(c.node, "securityContext"), &c);
+    host_process_one(ctx, obj, pod, pod->psc, NULL);
+    for (size_t i = 0; i < pod->n; i++)
+        host_process_one(ctx, obj, pod, pod->sc[i], &pod->c[i]);
 }
 
 /* ------------------------------------------------------------------------
  * Probe and lifecycle hosts (check_hostProbesAndhostLifecycle: v1.34)
  * ---------------------------------------------------------------------- */
 
-static void probe_hosts(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
-                        const kh_container *c, const char *handler_path)
+static void handler_hosts(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
+                          const kh_container *c, const kh_node *handler, const char *name)
 {
     static const char *const actions[] = {"httpGet", "tcpSocket"};
-    const kh_node *handler = kh_node_path(c->node, handler_path);
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         const kh_node *action = kh_node_get(handler, actions[i]);
         const char *host = kh_pss__str(kh_node_get(action, "host"));
         if (!*host)
             continue;
+        char suffix[64];
+        snprintf(suffix, sizeof(suffix), "%s.%s.host", name, actions[i]);
         kh_rule__report(ctx, obj, kh_rule__key(action, "host"),
-                        kh_rule__container_path(
-                            ctx, ps, c,
-                            kh_arena_printf(ctx->arena, "%s.%s.host", handler_path,
-                                            actions[i])),
+                        kh_rule__container_path(ctx, &pod->ps, c, suffix),
                         "probe or lifecycle host (container \"%s\" uses probe or lifecycle "
                         "host \"%s\")", c->name, host);
     }
@@ -575,16 +576,17 @@ static void probe_hosts(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec
 
 void kh_pss__host_probes(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    static const char *const handlers[] = {"livenessProbe", "readinessProbe",
-                                           "startupProbe", "lifecycle.postStart",
-                                           "lifecycle.preStop"};
-    kh_podspec ps;
-    if (ctx->pss_minor < 34 || !kh_object_podspec(obj, &ps))
-        return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c))
-        for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-            probe_hosts(ctx, obj, &ps, &c, handlers[i]);
+    static const char *const probes[] = {"livenessProbe", "readinessProbe", "startupProbe"};
+    const kh_pss_pod *pod = ctx->pss_minor >= 34 ? kh_pss__pod(ctx, obj) : NULL;
+    for (size_t i = 0; pod && i < pod->n; i++) {
+        const kh_container *c = &pod->c[i];
+        for (size_t k = 0; k < sizeof(probes) / sizeof(probes[0]); k++)
+            handler_hosts(ctx, obj, pod, c, kh_node_get(c->node, probes[k]), probes[k]);
+        const kh_node *lifecycle = kh_node_get(c->node, "lifecycle");
+        if (!lifecycle)
+            continue;
+        handler_hosts(ctx, obj, pod, c, kh_node_get(lifecycle, "postStart"),
+                      "lifecycle.postStart");
+        handler_hosts(ctx, obj, pod, c, kh_node_get(lifecycle, "preStop"), "lifecycle.preStop");
+    }
 }

@@ -19,6 +19,33 @@
 #include "rules/rules.h"
 
 /* ------------------------------------------------------------------------
+ * Which pods a check applies to
+ * ---------------------------------------------------------------------- */
+
+/* The pod, when the restricted check that first applies at policy version
+ * v1.@p since runs for it: NULL before that version, and for Windows pods
+ * from v1.25 when @p windows_exempt. */
+static const kh_pss_pod *checked_pod(kh_rule_ctx *ctx, const kh_object *obj, int since,
+                                     bool windows_exempt)
+{
+    if (ctx->pss_minor < since)
+        return NULL;
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    if (pod && windows_exempt && ctx->pss_minor >= 25 && kh_pss__windows(&pod->ps))
+        return NULL;
+    return pod;
+}
+
+/* The same, and not for pods with hostUsers: false from v1.35. */
+static const kh_pss_pod *host_users_pod(kh_rule_ctx *ctx, const kh_object *obj, int since)
+{
+    const kh_pss_pod *pod = checked_pod(ctx, obj, since, false);
+    if (pod && ctx->pss_minor >= 35 && kh_pss__user_namespace(&pod->ps))
+        return NULL;
+    return pod;
+}
+
+/* ------------------------------------------------------------------------
  * Volume types (check_restrictedVolumes: v1.0)
  * ---------------------------------------------------------------------- */
 
@@ -30,7 +57,8 @@ static const char *const allowed_volumes[] = {
     "image", "persistentVolumeClaim", "projected", "secret",
 };
 
-/* The sources upstream names, in the order it tests them. */
+/* The sources upstream forbids, in the order it tests them: every other
+ * source of the current Volume API. */
 static const char *const restricted_volumes[] = {
     "hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "nfs", "iscsi",
     "glusterfs", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "fc", "azureFile",
@@ -50,24 +78,21 @@ static const char *first_source(const kh_node *vol, const char *const *keys, siz
 
 void kh_pss__volume_types(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    const kh_node *volumes = kh_node_get(ps.spec, "volumes");
+    const kh_pss_pod *pod = kh_pss__pod(ctx, obj);
+    const kh_node *volumes = pod ? kh_node_get(pod->ps.spec, "volumes") : NULL;
     for (size_t i = 0; kh_node_is_seq(volumes) && i < volumes->len; i++) {
         const kh_node *vol = kh_node_at(volumes, i);
-        if (FIRST_SOURCE(vol, allowed_volumes))
-            continue;
-        /* No known source at all (an unknown key, a typo, nothing) is
-         * "unknown" to upstream, reported at the volume itself. */
+        /* A volume with no source the API knows (only a name, null sources,
+         * a misspelt key the decoder drops) is defaulted to emptyDir by the
+         * API server before Pod Security sees it (SetDefaults_Volume), so
+         * upstream's "unknown" type cannot occur. */
         const char *type = FIRST_SOURCE(vol, restricted_volumes);
-        const char *path =
-            type ? kh_arena_printf(ctx->arena, "%s.volumes[%zu].%s", ps.path, i, type)
-                 : kh_arena_printf(ctx->arena, "%s.volumes[%zu]", ps.path, i);
-        kh_rule__report(ctx, obj, type ? kh_rule__key(vol, type) : vol, path,
+        if (!type || FIRST_SOURCE(vol, allowed_volumes))
+            continue;
+        kh_rule__report(ctx, obj, kh_rule__key(vol, type),
+                        kh_arena_printf(ctx->arena, "%s.volumes[%zu].%s", pod->ps.path, i, type),
                         "restricted volume types (volume \"%s\" uses restricted volume "
-                        "type \"%s\")", kh_pss__str(kh_node_get(vol, "name")),
-                        type ? type : "unknown");
+                        "type \"%s\")", kh_pss__str(kh_node_get(vol, "name")), type);
     }
 }
 
@@ -78,24 +103,18 @@ void kh_pss__volume_types(kh_rule_ctx *ctx, const kh_object *obj)
 
 void kh_pss__privilege_escalation(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (ctx->pss_minor < 8 || !kh_object_podspec(obj, &ps))
-        return;
-    if (ctx->pss_minor >= 25 && kh_pss__windows(&ps))
-        return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
-        if (kh_node_is_false(kh_node_path(c.node, "securityContext.allowPrivilegeEscalation")))
+    const kh_pss_pod *pod = checked_pod(ctx, obj, 8, true);
+    for (size_t i = 0; pod && i < pod->n; i++) {
+        const kh_container *c = &pod->c[i];
+        if (kh_node_is_false(kh_node_get(pod->sc[i], "allowPrivilegeEscalation")))
             continue;
         kh_rule__report(ctx, obj,
-                        kh_pss__deepest_key(c.node, "securityContext.allowPrivilegeEscalation",
-                                            c.node),
-                        kh_rule__container_path(ctx, &ps, &c,
+                        kh_pss__deepest_key(c->node, "securityContext.allowPrivilegeEscalation",
+                                            c->node),
+                        kh_rule__container_path(ctx, &pod->ps, c,
                                                 "securityContext.allowPrivilegeEscalation"),
                         "allowPrivilegeEscalation != false (container \"%s\" must set "
-                        "securityContext.allowPrivilegeEscalation=false)", c.name);
+                        "securityContext.allowPrivilegeEscalation=false)", c->name);
     }
 }
 
@@ -106,35 +125,31 @@ void kh_pss__privilege_escalation(kh_rule_ctx *ctx, const kh_object *obj)
 
 void kh_pss__run_as_non_root(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
+    const kh_pss_pod *pod = host_users_pod(ctx, obj, 0);
+    if (!pod)
         return;
-    if (ctx->pss_minor >= 35 && kh_pss__user_namespace(&ps))
-        return;
-    const kh_node *psc = kh_node_get(ps.spec, "securityContext");
-    const kh_node *pod = kh_node_get(psc, "runAsNonRoot");
-    if (kh_node_is_false(pod))
-        kh_rule__report(ctx, obj, kh_rule__key(psc, "runAsNonRoot"),
-                        kh_pss__pod_path(ctx, &ps, "securityContext.runAsNonRoot"),
+    const kh_node *pod_value = kh_node_get(pod->psc, "runAsNonRoot");
+    bool pod_set = kh_node_is_true(pod_value) || kh_node_is_false(pod_value);
+    if (kh_node_is_false(pod_value))
+        kh_rule__report(ctx, obj, kh_rule__key(pod->psc, "runAsNonRoot"),
+                        kh_pss__pod_path(ctx, &pod->ps, "securityContext.runAsNonRoot"),
                         "runAsNonRoot != true (pod must not set "
                         "securityContext.runAsNonRoot=false)");
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *sc = kh_node_get(c.node, "securityContext");
-        const kh_node *v = kh_node_get(sc, "runAsNonRoot");
-        const char *path = kh_rule__container_path(ctx, &ps, &c, "securityContext.runAsNonRoot");
+    for (size_t i = 0; i < pod->n; i++) {
+        const kh_container *c = &pod->c[i];
+        const kh_node *v = kh_node_get(pod->sc[i], "runAsNonRoot");
+        const char *path = kh_rule__container_path(ctx, &pod->ps, c,
+                                                   "securityContext.runAsNonRoot");
         if (kh_node_is_false(v))
-            kh_rule__report(ctx, obj, kh_rule__key(sc, "runAsNonRoot"), path,
+            kh_rule__report(ctx, obj, kh_rule__key(pod->sc[i], "runAsNonRoot"), path,
                             "runAsNonRoot != true (container \"%s\" must not set "
-                            "securityContext.runAsNonRoot=false)", c.name);
-        else if (!kh_node_is_true(v) && !kh_node_is_true(pod) && !kh_node_is_false(pod))
+                            "securityContext.runAsNonRoot=false)", c->name);
+        else if (!kh_node_is_true(v) && !pod_set)
             kh_rule__report(ctx, obj,
-                            kh_pss__deepest_key(c.node, "securityContext.runAsNonRoot", c.node),
+                            kh_pss__deepest_key(c->node, "securityContext.runAsNonRoot", c->node),
                             path,
                             "runAsNonRoot != true (pod or container \"%s\" must set "
-                            "securityContext.runAsNonRoot=true)", c.name);
+                            "securityContext.runAsNonRoot=true)", c->name);
     }
 }
 
@@ -144,31 +159,26 @@ void kh_pss__run_as_non_root(kh_rule_ctx *ctx, const kh_object *obj)
  * sets another user.
  * ---------------------------------------------------------------------- */
 
-static void run_as_user_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
+static void run_as_user_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
                             const kh_node *sc, const kh_container *c)
 {
     int64_t uid;
     if (!kh_pss__int(kh_node_get(sc, "runAsUser"), &uid) || uid != 0)
         return;
     kh_rule__report(ctx, obj, kh_rule__key(sc, "runAsUser"),
-                    c ? kh_rule__container_path(ctx, ps, c, "securityContext.runAsUser")
-                      : kh_pss__pod_path(ctx, ps, "securityContext.runAsUser"),
+                    c ? kh_rule__container_path(ctx, &pod->ps, c, "securityContext.runAsUser")
+                      : kh_pss__pod_path(ctx, &pod->ps, "securityContext.runAsUser"),
                     "runAsUser=0 (%s must not set runAsUser=0)", kh_pss__who(ctx, c));
 }
 
 void kh_pss__run_as_user(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (ctx->pss_minor < 23 || !kh_object_podspec(obj, &ps))
+    const kh_pss_pod *pod = host_users_pod(ctx, obj, 23);
+    if (!pod)
         return;
-    if (ctx->pss_minor >= 35 && kh_pss__user_namespace(&ps))
-        return;
-    run_as_user_one(ctx, obj, &ps, kh_node_get(ps.spec, "securityContext"), NULL);
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c))
-        run_as_user_one(ctx, obj, &ps, kh_node_get(c.node, "securityContext"), &c);
+    run_as_user_one(ctx, obj, pod, pod->psc, NULL);
+    for (size_t i = 0; i < pod->n; i++)
+        run_as_user_one(ctx, obj, pod, pod->sc[i], &pod->c[i]);
 }
 
 /* ------------------------------------------------------------------------
@@ -185,45 +195,39 @@ static int seccomp_state(const kh_node *sc)
     return kh_pss__seccomp_type_ok(kh_pss__str(kh_node_get(profile, "type"))) ? 1 : -1;
 }
 
-static void seccomp_bad(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
+static void seccomp_bad(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
                         const kh_node *sc, const kh_container *c)
 {
     const char *suffix = "securityContext.seccompProfile.type";
     kh_rule__report(ctx, obj, kh_pss__deepest_key(sc, "seccompProfile.type", NULL),
-                    c ? kh_rule__container_path(ctx, ps, c, suffix)
-                      : kh_pss__pod_path(ctx, ps, suffix),
+                    c ? kh_rule__container_path(ctx, &pod->ps, c, suffix)
+                      : kh_pss__pod_path(ctx, &pod->ps, suffix),
                     "seccompProfile (%s must not set securityContext.seccompProfile.type "
                     "to \"%s\")", kh_pss__who(ctx, c),
-                    kh_pss__str(kh_node_path(sc, "seccompProfile.type")));
+                    kh_pss__str(kh_node_get(kh_node_get(sc, "seccompProfile"), "type")));
 }
 
 void kh_pss__seccomp_restricted(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (ctx->pss_minor < 19 || !kh_object_podspec(obj, &ps))
+    const kh_pss_pod *pod = checked_pod(ctx, obj, 19, true);
+    if (!pod)
         return;
-    if (ctx->pss_minor >= 25 && kh_pss__windows(&ps))
-        return;
-    const kh_node *psc = kh_node_get(ps.spec, "securityContext");
-    int pod = seccomp_state(psc);
-    if (pod < 0)
-        seccomp_bad(ctx, obj, &ps, psc, NULL);
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *sc = kh_node_get(c.node, "securityContext");
-        int own = seccomp_state(sc);
+    int pod_state = seccomp_state(pod->psc);
+    if (pod_state < 0)
+        seccomp_bad(ctx, obj, pod, pod->psc, NULL);
+    for (size_t i = 0; i < pod->n; i++) {
+        const kh_container *c = &pod->c[i];
+        int own = seccomp_state(pod->sc[i]);
         if (own < 0)
-            seccomp_bad(ctx, obj, &ps, sc, &c);
-        else if (own == 0 && pod == 0)
+            seccomp_bad(ctx, obj, pod, pod->sc[i], c);
+        else if (own == 0 && pod_state == 0)
             kh_rule__report(
-                ctx, obj, kh_pss__deepest_key(c.node, "securityContext.seccompProfile.type",
-                                              c.node),
-                kh_rule__container_path(ctx, &ps, &c, "securityContext.seccompProfile.type"),
+                ctx, obj,
+                kh_pss__deepest_key(c->node, "securityContext.seccompProfile.type", c->node),
+                kh_rule__container_path(ctx, &pod->ps, c, "securityContext.seccompProfile.type"),
                 "seccompProfile (pod or container \"%s\" must set "
                 "securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")",
-                c.name);
+                c->name);
     }
 }
 
@@ -242,15 +246,16 @@ static bool drops_all(const kh_node *caps)
     return false;
 }
 
-static void capabilities_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
-                             const kh_container *c)
+static void capabilities_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
+                             const kh_node *sc, const kh_container *c)
 {
-    const kh_node *caps = kh_node_path(c->node, "securityContext.capabilities");
+    const kh_node *caps = kh_node_get(sc, "capabilities");
     if (!drops_all(caps))
         kh_rule__report(ctx, obj,
                         kh_pss__deepest_key(c->node, "securityContext.capabilities.drop",
                                             c->node),
-                        kh_rule__container_path(ctx, ps, c, "securityContext.capabilities.drop"),
+                        kh_rule__container_path(ctx, &pod->ps, c,
+                                                "securityContext.capabilities.drop"),
                         "unrestricted capabilities (container \"%s\" must set "
                         "securityContext.capabilities.drop=[\"ALL\"])", c->name);
     const kh_node *add = kh_node_get(caps, "add");
@@ -260,7 +265,7 @@ static void capabilities_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_po
             continue;
         char suffix[64];
         snprintf(suffix, sizeof(suffix), "securityContext.capabilities.add[%zu]", i);
-        kh_rule__report(ctx, obj, cap, kh_rule__container_path(ctx, ps, c, suffix),
+        kh_rule__report(ctx, obj, cap, kh_rule__container_path(ctx, &pod->ps, c, suffix),
                         "unrestricted capabilities (container \"%s\" must not include \"%s\" "
                         "in securityContext.capabilities.add)", c->name, kh_pss__str(cap));
     }
@@ -268,16 +273,9 @@ static void capabilities_one(kh_rule_ctx *ctx, const kh_object *obj, const kh_po
 
 void kh_pss__capabilities_restricted(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (ctx->pss_minor < 22 || !kh_object_podspec(obj, &ps))
-        return;
-    if (ctx->pss_minor >= 25 && kh_pss__windows(&ps))
-        return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c))
-        capabilities_one(ctx, obj, &ps, &c);
+    const kh_pss_pod *pod = checked_pod(ctx, obj, 22, true);
+    for (size_t i = 0; pod && i < pod->n; i++)
+        capabilities_one(ctx, obj, pod, pod->sc[i], &pod->c[i]);
 }
 
 /* ------------------------------------------------------------------------
@@ -287,8 +285,7 @@ void kh_pss__capabilities_restricted(kh_rule_ctx *ctx, const kh_object *obj)
 
 void kh_pss__proc_mount_restricted(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (ctx->pss_minor < 35 || !kh_object_podspec(obj, &ps))
-        return;
-    kh_pss__proc_mount(ctx, obj, &ps);
+    const kh_pss_pod *pod = checked_pod(ctx, obj, 35, false);
+    if (pod)
+        kh_pss__proc_mount(ctx, obj, pod);
 }

@@ -364,8 +364,9 @@ static const kh_rule_def kh_rules[] = {
             .area = KH_AREA_PSS,
             .severity = KH_SEVERITY_MEDIUM,
             .title = "container does not drop ALL capabilities or adds one",
-            .why = "even the default capability set (CHOWN, DAC_OVERRIDE, SETUID, NET_RAW "
-                   "with some runtimes...) is more than most processes need",
+            .why = "the runtime's default capability set (CHOWN, DAC_OVERRIDE, SETUID and, on "
+                   "some runtimes, NET_RAW) is more than most processes need, and each one is "
+                   "a step towards root if the container is compromised",
             .fix = "set securityContext.capabilities.drop: [\"ALL\"] (upper case) and add "
                    "nothing but NET_BIND_SERVICE",
             .refs = "Pod Security Standards, restricted: Capabilities (v1.22+, upstream check "

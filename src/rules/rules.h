@@ -44,6 +44,10 @@ struct kh_rule_ctx {
     int pss_minor;               /* Kubernetes 1.N whose PSS semantics apply */
     const struct kh_policy *policy; /* registries, signers, evidence (rules/policy.h);
                                   * NULL means none configured */
+    struct kh_pss_pod *pss_pod;  /* the pod the Pod Security checks share for the
+                                  * object being checked (pss.c): NULL until the
+                                  * first; a caller that reuses a context for
+                                  * another object sets it back to NULL */
 };
 
 /* Report a finding at node @p at (position) with field path @p path (the
@@ -92,7 +96,22 @@ void kh_pss__capabilities_restricted(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_pss__proc_mount_restricted(kh_rule_ctx *ctx, const kh_object *obj);
 
 /* Pod Security helpers shared by pss.c and pss_restricted.c. Values are
- * read as the API server's Go types decode them (see pss.c). */
+ * read as the API server's Go types decode them (see pss.c).
+ *
+ * kh_pss_pod is what every Pod Security check reads first, found once per
+ * object and kept in the context (in its arena) for the object's other
+ * checks. */
+typedef struct kh_pss_pod {
+    const kh_object *obj;        /* the object it was built for */
+    kh_podspec ps;
+    const kh_node *psc;          /* spec.securityContext, or NULL */
+    size_t n;                    /* containers: init, regular, ephemeral */
+    kh_container *c;
+    const kh_node **sc;          /* c[i]'s securityContext, or NULL */
+} kh_pss_pod;
+
+/* The object's pod, or NULL when it has no pod spec (or out of memory). */
+const kh_pss_pod *kh_pss__pod(kh_rule_ctx *ctx, const kh_object *obj);
 bool kh_pss__windows(const kh_podspec *ps);          /* spec.os.name is "windows" */
 bool kh_pss__user_namespace(const kh_podspec *ps);   /* spec.hostUsers is false */
 const char *kh_pss__str(const kh_node *n);           /* a Go string: "" for null */
@@ -105,7 +124,7 @@ const kh_node *kh_pss__deepest_key(const kh_node *map, const char *dotted,
 const char *kh_pss__pod_path(kh_rule_ctx *ctx, const kh_podspec *ps, const char *suffix);
 const char *kh_pss__who(kh_rule_ctx *ctx, const kh_container *c); /* "pod" when NULL */
 bool kh_pss__seccomp_type_ok(const char *type);      /* RuntimeDefault or Localhost */
-void kh_pss__proc_mount(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps);
+void kh_pss__proc_mount(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod);
 void kh_workload__default_namespace(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_workload__no_resource_limits(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_workload__no_resource_requests(kh_rule_ctx *ctx, const kh_object *obj);
