@@ -80,10 +80,15 @@ static void list_json(void)
 
 static void list_text(void)
 {
-    printf("%-34s %-9s %-9s %s\n", "ID", "AREA", "SEVERITY", "TITLE");
+    int width = 2;
+    for (size_t i = 0; i < kh_rule_count(); i++) {
+        int n = (int)strlen(kh_rule_at(i)->id);
+        width = n > width ? n : width;
+    }
+    printf("%-*s  %-9s %-9s %s\n", width, "ID", "AREA", "SEVERITY", "TITLE");
     for (size_t i = 0; i < kh_rule_count(); i++) {
         const kh_rule_info *r = kh_rule_at(i);
-        printf("%-34s %-9s %-9s %s\n", r->id, kh_area_name(r->area),
+        printf("%-*s  %-9s %-9s %s\n", width, r->id, kh_area_name(r->area),
                kh_severity_name(r->severity), r->title);
     }
 }

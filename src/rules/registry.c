@@ -27,7 +27,7 @@ static const kh_rule_def kh_rules[] = {
                    "inspect print it",
             .refs = "Kubernetes documentation: Images, image names; OCI Distribution "
                     "Specification: pulling manifests by digest",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_image__digest_not_pinned,
     },
@@ -47,7 +47,7 @@ static const kh_rule_def kh_rules[] = {
                    "hex>] with a lower-case path; the message says which part is wrong",
             .refs = "distribution/reference grammar (reference.go, normalize.go); Kubernetes "
                     "documentation: Images, image names",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_image__invalid_reference,
     },
@@ -67,7 +67,7 @@ static const kh_rule_def kh_rules[] = {
             .fix = "pin the image by digest, after which the policy no longer matters, or set "
                    "imagePullPolicy: Always so that every start resolves the tag",
             .refs = "Kubernetes documentation: Images, image pull policy",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_image__pull_policy_drift,
     },
@@ -88,7 +88,7 @@ static const kh_rule_def kh_rules[] = {
                    "--output json with --signatures",
             .refs = "Sigstore cosign: signing and verifying containers; SLSA: build provenance; "
                     "docs/supply-chain.md",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_image__signature_missing,
     },
@@ -125,7 +125,7 @@ static const kh_rule_def kh_rules[] = {
                    "(or a path under it) to images.trustedRegistries",
             .refs = "CIS Kubernetes Benchmark 5.5.1 (image provenance); NIST SP 800-190 4.1.5 "
                     "(use of untrusted images)",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_image__untrusted_registry,
     },
@@ -147,7 +147,7 @@ static const kh_rule_def kh_rules[] = {
                    "again; the message lists the vulnerability ids, worst first",
             .refs = "Trivy JSON report; Grype JSON report; NIST SP 800-190 4.1.1 (image "
                     "vulnerabilities); docs/supply-chain.md",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_image__vulnerable,
     },
@@ -490,7 +490,7 @@ static const kh_rule_def kh_rules[] = {
             .refs = "Kubernetes documentation: Good practices for Kubernetes Secrets; CIS "
                     "Kubernetes Benchmark 5.4.1 (prefer Secrets as files over environment "
                     "variables)",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__credential_in_env,
     },
@@ -521,7 +521,7 @@ static const kh_rule_def kh_rules[] = {
                    "Service or a DNS record)",
             .refs = "Kubernetes documentation: Adding entries to Pod /etc/hosts with "
                     "HostAliases",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__host_aliases,
     },
@@ -540,7 +540,7 @@ static const kh_rule_def kh_rules[] = {
                    "and on by default since 1.33; nodes need a recent kernel and a runtime "
                    "that supports them)",
             .refs = "Kubernetes documentation: User Namespaces (KEP-127)",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__host_user_namespace,
     },
@@ -557,7 +557,7 @@ static const kh_rule_def kh_rules[] = {
             .fix = "add a livenessProbe (httpGet, tcpSocket, grpc or exec) that fails only "
                    "when a restart would help",
             .refs = "Kubernetes documentation: Configure Liveness, Readiness and Startup Probes",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__no_liveness_probe,
     },
@@ -574,7 +574,7 @@ static const kh_rule_def kh_rules[] = {
             .fix = "add a readinessProbe that succeeds only when the container can serve "
                    "requests",
             .refs = "Kubernetes documentation: Configure Liveness, Readiness and Startup Probes",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__no_readiness_probe,
     },
@@ -626,7 +626,7 @@ static const kh_rule_def kh_rules[] = {
                    "account with only the permissions it needs",
             .refs = "CIS Kubernetes Benchmark 5.1.6 (service account tokens only where "
                     "necessary); Kubernetes documentation: Configure Service Accounts for Pods",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__service_account_token_mounted,
     },
@@ -643,7 +643,7 @@ static const kh_rule_def kh_rules[] = {
                    "the field cluster-wide with the DenyServiceExternalIPs admission plugin",
             .refs = "CVE-2020-8554; Kubernetes documentation: Service external IPs, "
                     "DenyServiceExternalIPs admission controller",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__service_external_ips,
     },
@@ -661,7 +661,7 @@ static const kh_rule_def kh_rules[] = {
                    "spec.loadBalancerSourceRanges",
             .refs = "Kubernetes documentation: Service type LoadBalancer, internal load "
                     "balancer",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__service_load_balancer,
     },
@@ -678,7 +678,7 @@ static const kh_rule_def kh_rules[] = {
                    "where a node port is unavoidable, restrict access to the nodes with "
                    "firewall rules",
             .refs = "Kubernetes documentation: Service type NodePort",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__service_node_port,
     },
@@ -696,7 +696,7 @@ static const kh_rule_def kh_rules[] = {
                    "attach an ephemeral debug container instead",
             .refs = "Kubernetes documentation: Share Process Namespace between Containers in a "
                     "Pod",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__shared_process_namespace,
     },
@@ -713,7 +713,7 @@ static const kh_rule_def kh_rules[] = {
                    "volumes where the application must write (/tmp, caches)",
             .refs = "CIS Kubernetes Benchmark 5.7.3 (apply security context); NSA/CISA "
                     "Kubernetes Hardening Guidance: immutable container file systems",
-            .since = "0.2.0",
+            .since = "0.1.0",
         },
         .check = kh_workload__writable_root_filesystem,
     },
