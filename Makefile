@@ -10,4 +10,4 @@ test:
 docs: all
 	./build/kubeharden rules --doc --cases tests/cases > docs/rules.md
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz build-bench

@@ -230,6 +230,17 @@ int kh_scan_buffer(kh_scanner *s, const char *buf, size_t len,
 /** Run cluster-wide rules over everything scanned so far and flush. */
 int kh_scanner_finish(kh_scanner *s, kh_error *err);
 
+/**
+ * How many threads a scan may use: 1 checks every document on the calling
+ * thread; 2 (the default on a machine with more than one CPU) loads
+ * documents on the calling thread while a second thread runs the rules and
+ * the callback, for inputs of 4 MiB or more. Either way the callback is
+ * never called concurrently, findings arrive in the same order, and all of
+ * an input's findings have been delivered when kh_scan_* returns.
+ * @return 0, or KH_EUSAGE for a count other than 1 or 2.
+ */
+int kh_scanner_set_threads(kh_scanner *s, int threads);
+
 /** Counters of what the scanner has seen. */
 typedef struct kh_scan_stats {
     size_t files, documents, objects, errors;

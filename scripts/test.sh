@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh -- build and run every test: gcc build, then clang with
-# AddressSanitizer + UndefinedBehaviorSanitizer, then a short fuzz run.
+# AddressSanitizer + UndefinedBehaviorSanitizer, the threaded scan under
+# ThreadSanitizer, then a short fuzz run.
 # KH_FUZZ_SECONDS (default 20; 0 skips) sets the fuzzing time per target
 # (three targets: the loader, the image reference parser, the whole scan).
 set -euo pipefail
@@ -19,6 +20,13 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
 cmake --build build-asan -j"$jobs" >/dev/null
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j"$jobs")
+
+echo "== clang build with ThreadSanitizer: the two-thread scan pipeline"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+      -DCMAKE_C_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" \
+      -DBUILD_TESTING=ON >/dev/null
+cmake --build build-tsan -j"$jobs" --target kubeharden kh-bench-gen >/dev/null
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R 'e2e/(pipeline|cli)')
 
 if [ "${KH_FUZZ_SECONDS:-20}" != 0 ]; then
     for target in fuzz_doc fuzz_imageref fuzz_scan; do

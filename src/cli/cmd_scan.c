@@ -15,7 +15,7 @@
 
 enum {
     OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_NO_COLOR,
-    OPT_NO_CONFIG, OPT_OUTPUT, OPT_PSS_LEVEL, OPT_PSS_VERSION, OPT_RULE,
+    OPT_NO_CONFIG, OPT_OUTPUT, OPT_PSS_LEVEL, OPT_PSS_VERSION, OPT_RULE, OPT_THREADS,
     OPT_SIGNATURES, OPT_VULN_REPORT
 };
 
@@ -31,6 +31,7 @@ static const struct cli_option options[] = {
     {"pss-level", ' ', "LEVEL", "Pod Security level: baseline or restricted (default)", OPT_PSS_LEVEL},
     {"pss-version", ' ', "VERSION", "Pod Security version: latest (default) or v1.N", OPT_PSS_VERSION},
     {"rule", ' ', "ID", "run only this rule; repeatable", OPT_RULE},
+    {"threads", ' ', "N", "1: one thread; 2 (default with 2+ CPUs): parse and check in parallel", OPT_THREADS},
     {"signatures", ' ', "FILE", "cosign verification result (cosign verify --output json); repeatable", OPT_SIGNATURES},
     {"vuln-report", ' ', "FILE", "Trivy or Grype JSON report of an image; repeatable", OPT_VULN_REPORT},
 };
@@ -47,7 +48,7 @@ struct scan_args {
     size_t nreports;
     const char *config;
     const char *pss_level, *pss_version;
-    int no_config, no_color, help;
+    int no_config, no_color, help, threads;
     kh_format format;
     kh_severity fail_on;
 };
@@ -116,6 +117,13 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     case OPT_PSS_LEVEL: a->pss_level = value; break;
     case OPT_PSS_VERSION: a->pss_version = value; break;
     case OPT_RULE: return push(&a->rules, &a->nrules, value);
+    case OPT_THREADS:
+        if (strcmp(value, "1") != 0 && strcmp(value, "2") != 0) {
+            fprintf(stderr, "kubeharden scan: --threads must be 1 or 2, not '%s'\n", value);
+            return CLI_EXIT_ERROR;
+        }
+        a->threads = value[0] - '0';
+        break;
     case OPT_SIGNATURES: return push(&a->signatures, &a->nsignatures, value);
     case OPT_VULN_REPORT: return push(&a->reports, &a->nreports, value);
     }
@@ -184,6 +192,8 @@ static int run(const struct scan_args *a, kh_config *cfg)
         print_error(&err);
         goto cleanup;
     }
+    if (a->threads)
+        kh_scanner_set_threads(scanner, a->threads);
     /* Unreadable paths are reported as error findings; go on with the rest. */
     for (size_t i = 0; i < a->npaths; i++)
         kh_scan_path(scanner, a->paths[i], NULL);

@@ -12,12 +12,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "doc/node.h"
 #include "k8s/k8s.h"
 #include "rules/rules.h"
 #include "scan/config.h"
+#include "scan/pipeline.h"
 
 #define SUPPRESS_PREFIX "ignore.kubeharden.io/"
 
@@ -36,10 +39,13 @@ struct kh_scanner {
     kh_config *own_cfg;          /* the default config when none was given */
     kh_finding_cb cb;
     void *ud;
-    kh_arena arena;              /* per document */
+    kh_arena arena;              /* per document, when not pipelined */
+    kh_arena *cur;               /* the arena of the document being checked */
+    int threads;                 /* 2: load and check on two threads (pipeline.c) */
+    kh_pipeline *pipe;           /* started on first use */
     pending *found;              /* findings of the current document */
     size_t nfound, capfound;
-    int stopped;                 /* the callback asked to stop */
+    _Atomic int stopped;         /* the callback asked to stop */
     kh_scan_stats stats;
 };
 
@@ -61,6 +67,8 @@ int kh_scanner_new(kh_scanner **out, const kh_config *cfg, kh_finding_cb cb,
     s->cb = cb;
     s->ud = ud;
     kh_arena_init(&s->arena, 256 * 1024);
+    s->cur = &s->arena;
+    s->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     *out = s;
     return KH_OK;
 }
@@ -69,10 +77,19 @@ void kh_scanner_free(kh_scanner *s)
 {
     if (!s)
         return;
+    kh_pipeline__free(s->pipe);
     kh_arena_free(&s->arena);
     kh_config_free(s->own_cfg);
     free(s->found);
     free(s);
+}
+
+int kh_scanner_set_threads(kh_scanner *s, int threads)
+{
+    if (threads != 1 && threads != 2)
+        return KH_EUSAGE;
+    s->threads = threads;
+    return KH_OK;
 }
 
 void kh_scanner_stats(const kh_scanner *s, kh_scan_stats *out)
@@ -211,7 +228,7 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
     p->line = at->line;
     p->col = at->col;
     p->path = *obj->path_prefix
-                  ? kh_arena_printf(&s->arena, "%s%s", obj->path_prefix, path)
+                  ? kh_arena_printf(s->cur, "%s%s", obj->path_prefix, path)
                   : path;
     p->message = message;
     p->severity = severity >= 0 && !kh_config__severity_overridden(s->cfg, index)
@@ -220,7 +237,7 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
     p->suppressed = suppression_reason(obj, rule->info.id);
     if (p->suppressed && !*p->suppressed) {
         p->suppressed = NULL;
-        p->message = kh_arena_printf(&s->arena,
+        p->message = kh_arena_printf(s->cur,
                                      "%s (suppression ignored: annotation '" SUPPRESS_PREFIX
                                      "%s' must give a reason)",
                                      message, rule->info.id);
@@ -233,7 +250,7 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
 
 static kh_rule_ctx rule_context(kh_scanner *s)
 {
-    kh_rule_ctx ctx = {.arena = &s->arena, .sink = collect, .sink_ud = s,
+    kh_rule_ctx ctx = {.arena = s->cur, .sink = collect, .sink_ud = s,
                        .pss_minor = s->cfg->pss_minor, .policy = &s->cfg->policy};
     return ctx;
 }
@@ -262,13 +279,13 @@ static void scan_node(kh_scanner *s, const kh_doc *doc, const kh_node *node,
                       const char *prefix)
 {
     const char *file = doc->file;
-    kh_object *obj = kh_arena_alloc(&s->arena, sizeof(*obj));
+    kh_object *obj = kh_arena_alloc(s->cur, sizeof(*obj));
     kh_error err = {0};
     if (!obj) {
         deliver_error(s, file, node->line, node->col, "out of memory");
         return;
     }
-    if (kh_object_from_node(obj, node, file, prefix, &s->arena, &err) != KH_OK) {
+    if (kh_object_from_node(obj, node, file, prefix, s->cur, &err) != KH_OK) {
         deliver_error(s, file, err.line, err.col, err.message);
         return;
     }
@@ -277,7 +294,7 @@ static void scan_node(kh_scanner *s, const kh_doc *doc, const kh_node *node,
     obj->npod_templates = s->cfg->policy.ntemplates;
     obj->duplicate_keys = doc->duplicate_keys;
     obj->nduplicate_keys = doc->nduplicate_keys;
-    kh_object_cache_podspec(obj, &s->arena);
+    kh_object_cache_podspec(obj, s->cur);
     check_object(s, obj);
 }
 
@@ -288,9 +305,9 @@ static void check_list_wrapper(kh_scanner *s, const kh_doc *doc)
 {
     size_t n;
     const kh_rule_def *rule = kh_rules__find("manifest.duplicate-key");
-    kh_object *wrapper = kh_arena_alloc(&s->arena, sizeof(*wrapper));
+    kh_object *wrapper = kh_arena_alloc(s->cur, sizeof(*wrapper));
     if (!rule || !wrapper || !kh_config__enabled(s->cfg, (size_t)(rule - kh_rules__table(&n))) ||
-        kh_object_from_node(wrapper, doc->root, doc->file, "", &s->arena, NULL) != KH_OK)
+        kh_object_from_node(wrapper, doc->root, doc->file, "", s->cur, NULL) != KH_OK)
         return;
     wrapper->duplicate_keys = doc->duplicate_keys;
     wrapper->nduplicate_keys = doc->nduplicate_keys;
@@ -307,7 +324,7 @@ static void scan_document(kh_scanner *s, const kh_doc *doc)
         const kh_node *items = kh_node_get(root, "items");
         size_t n = kh_node_is_seq(items) ? items->len : 0;
         for (size_t i = 0; i < n; i++) {
-            const char *prefix = kh_arena_printf(&s->arena, "items[%zu].", i);
+            const char *prefix = kh_arena_printf(s->cur, "items[%zu].", i);
             scan_node(s, doc, kh_node_at(items, i), prefix ? prefix : "");
         }
         if (doc->nduplicate_keys)
@@ -318,27 +335,55 @@ static void scan_document(kh_scanner *s, const kh_doc *doc)
     flush_document(s, doc->file);
 }
 
-static int scan_reader(kh_scanner *s, kh_doc_reader *r, const char *name)
+/* Check one loaded document (or report its load error) and deliver its
+ * findings: the second stage, run inline or on the pipeline's thread. */
+static void check_loaded(void *ud, kh_arena *arena, const kh_doc *doc, const kh_error *err)
+{
+    kh_scanner *s = ud;
+    if (s->stopped)
+        return;
+    if (err) {
+        deliver_error(s, err->file, err->line, err->col, err->message);
+        return;
+    }
+    s->cur = arena;
+    scan_document(s, doc);
+}
+
+/* Inputs smaller than this are checked inline: handing documents to
+ * another thread only pays off when there are many of them. */
+#define PIPELINE_MIN_BYTES (4u << 20)
+
+static int scan_reader(kh_scanner *s, kh_doc_reader *r, const char *name, size_t size)
 {
     s->stats.files++;
+    if (s->threads > 1 && size >= PIPELINE_MIN_BYTES && !s->pipe &&
+        kh_pipeline__new(&s->pipe, check_loaded, s) != KH_OK)
+        s->threads = 1; /* no thread: check inline */
+    kh_pipeline *pipe = s->threads > 1 && size >= PIPELINE_MIN_BYTES ? s->pipe : NULL;
     for (;;) {
         if (s->stopped)
             break;
+        int rc = pipe ? kh_pipeline__load(pipe, r, name) : KH_OK;
+        if (pipe && rc <= 0)
+            break;
+        if (pipe)
+            continue;
         kh_arena_reset(&s->arena);
         kh_doc doc;
         kh_error err = {0};
-        int rc = kh_doc_reader_next(r, &s->arena, &doc, &err);
+        rc = kh_doc_reader_next(r, &s->arena, &doc, &err);
         if (rc == 0)
             break;
-        if (rc < 0) {
-            deliver_error(s, name, err.line, err.col, err.message);
-            continue;
-        }
-        if (doc.root)
-            scan_document(s, &doc);
+        err.file = name;
+        check_loaded(s, &s->arena, &doc, rc < 0 ? &err : NULL);
     }
+    /* Every finding of this input is delivered before we return. */
+    if (pipe)
+        kh_pipeline__drain(pipe);
     s->stats.bytes += kh_doc_reader_offset(r);
     kh_arena_reset(&s->arena);
+    s->cur = &s->arena;
     return KH_OK;
 }
 
@@ -348,7 +393,10 @@ int kh_scan_stream(kh_scanner *s, FILE *in, const char *name, kh_error *err)
     int rc = kh_doc_reader_new_stream(&r, in, name, err);
     if (rc)
         return rc;
-    rc = scan_reader(s, r, name);
+    struct stat st;
+    size_t size = fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size
+                                                                     : SIZE_MAX;
+    rc = scan_reader(s, r, name, size);
     kh_doc_reader_free(r);
     return rc;
 }
@@ -360,7 +408,7 @@ int kh_scan_buffer(kh_scanner *s, const char *buf, size_t len, const char *name,
     int rc = kh_doc_reader_new_buffer(&r, buf, len, name, err);
     if (rc)
         return rc;
-    rc = scan_reader(s, r, name);
+    rc = scan_reader(s, r, name, len);
     kh_doc_reader_free(r);
     return rc;
 }
