@@ -52,6 +52,8 @@ struct kh_doc_reader {
     yaml_parser_t parser;
     const char *file;
     const char *buf;            /* buffer input, for reader error positions */
+    FILE *in;                   /* stream input, re-read for reader error positions */
+    long in_start;              /* where the stream started, or -1 if not seekable */
     size_t buf_len;
     int state;
     unsigned doc_count;
@@ -276,6 +278,27 @@ static void buffer_position(const kh_doc_reader *r, size_t off, unsigned *line,
     *col = (unsigned)(off - start) + 1;
 }
 
+/* Line and column of byte @p off of a seekable stream, read again from its
+ * start: a reader error ends the stream, so its position can be spent. */
+static void stream_position(const kh_doc_reader *r, size_t off, unsigned *line,
+                            unsigned *col)
+{
+    if (!r->in || r->in_start < 0 || fseek(r->in, r->in_start, SEEK_SET) != 0)
+        return;
+    size_t l = 1, start = 0, i = 0;
+    int c, prev = 0;
+    for (; i < off && (c = getc(r->in)) != EOF; i++, prev = c) {
+        if (c == '\n' && prev == '\r')
+            start = i + 1; /* CRLF: the CR already counted the line */
+        else if (c == '\n' || c == '\r') {
+            l++;
+            start = i + 1;
+        }
+    }
+    *line = (unsigned)l;
+    *col = (unsigned)(i - start) + 1;
+}
+
 static int reader_error(kh_doc_reader *r, kh_error *err)
 {
     const yaml_parser_t *p = &r->parser;
@@ -283,6 +306,8 @@ static int reader_error(kh_doc_reader *r, kh_error *err)
     const char *problem = p->problem ? p->problem : "unreadable input";
     if (r->buf)
         buffer_position(r, p->problem_offset, &line, &col);
+    else
+        stream_position(r, p->problem_offset, &line, &col);
     if (p->problem_value != -1)
         return kh_error_set(err, KH_EPARSE, r->file, line, col,
                             "%s (byte 0x%02x at offset %zu)", problem,
@@ -898,8 +923,11 @@ int kh_doc_reader_new_stream(kh_doc_reader **out, FILE *in, const char *file,
     if (!out || !in)
         return kh_error_set(err, KH_EUSAGE, file, 0, 0, "missing argument");
     int rc = reader_new(out, file, err);
-    if (!rc)
+    if (!rc) {
         yaml_parser_set_input_file(&(*out)->parser, in);
+        (*out)->in = in;
+        (*out)->in_start = ftell(in); /* -1 for pipes: no position then */
+    }
     return rc;
 }
 

@@ -266,6 +266,26 @@ static void test_doc_load__invalid_utf8(void **state)
                         "invalid leading UTF-8 octet (byte 0xff at offset 8)");
 }
 
+/* A file stream is decoded ahead of the parser, so the reader finds the
+ * position of a bad byte by reading the file again. */
+static void test_doc_load__invalid_utf8_in_a_file_has_a_position(void **state)
+{
+    (void)state;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    fputs("a: b\r\nc: d\r\ne: \xff\n", f);
+    rewind(f);
+    kh_doc_reader *r;
+    kh_doc doc;
+    kh_error err;
+    assert_int_equal(kh_doc_reader_new_stream(&r, f, "f.yaml", &err), 0);
+    assert_int_equal(kh_doc_reader_next(r, &test_arena, &doc, &err), KH_EPARSE);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.col, 4);
+    kh_doc_reader_free(r);
+    fclose(f);
+}
+
 static void test_doc_load__load_buffer(void **state)
 {
     (void)state;
@@ -354,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_doc_load__crlf_input),
         cmocka_unit_test(test_doc_load__malformed_yaml_stops_the_stream),
         cmocka_unit_test(test_doc_load__invalid_utf8),
+        cmocka_unit_test(test_doc_load__invalid_utf8_in_a_file_has_a_position),
         cmocka_unit_test(test_doc_load__load_buffer),
         cmocka_unit_test(test_doc_load__empty_collections),
         cmocka_unit_test(test_doc_load__offset_reaches_the_end),
