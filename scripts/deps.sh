@@ -3,7 +3,7 @@
 # only those that are missing. Used by scripts/demo.sh, scripts/test.sh and .ci/run.
 set -euo pipefail
 
-packages=(gcc make cmake pkg-config libyaml-dev libcmocka-dev python3
+packages=(gcc libc6-dev make cmake pkg-config libyaml-dev libcmocka-dev python3
           python3-jsonschema clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
