@@ -288,6 +288,12 @@ int kh_report_end(kh_report *r, const kh_scan_stats *stats, kh_error *err);
 void kh_report_free(kh_report *r);
 
 /**
+ * Write the registry as a JSON array, one object per rule with id, area,
+ * severity, title, why, fix, refs and since. @return 0, or KH_EIO.
+ */
+int kh_rules_write_json(FILE *dst, kh_error *err);
+
+/**
  * Write the rule reference (docs/rules.md: Markdown generated from the
  * registry) to @p dst. When @p cases_dir is not NULL, each rule's EXAMPLE is
  * its first firing test case, cases_dir/<rule-id>/NNN-*.yaml whose .expect

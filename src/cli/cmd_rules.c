@@ -46,38 +46,6 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     return 0;
 }
 
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
-}
-
-static void list_json(void)
-{
-    fputs("[\n", stdout);
-    for (size_t i = 0; i < kh_rule_count(); i++) {
-        const kh_rule_info *r = kh_rule_at(i);
-        const char *keys[] = {"id", "area", "severity", "title", "why", "fix", "refs", "since"};
-        const char *vals[] = {r->id,  kh_area_name(r->area), kh_severity_name(r->severity),
-                              r->title, r->why, r->fix, r->refs, r->since};
-        fputs("  {", stdout);
-        for (size_t k = 0; k < 8; k++) {
-            printf("%s\"%s\": ", k ? ", " : "", keys[k]);
-            json_string(vals[k]);
-        }
-        printf("}%s\n", i + 1 < kh_rule_count() ? "," : "");
-    }
-    fputs("]\n", stdout);
-}
-
 static void list_text(void)
 {
     int width = 2;
@@ -117,9 +85,14 @@ int cmd_rules(int argc, char **argv)
         }
         return CLI_EXIT_OK;
     }
-    if (a.json)
-        list_json();
-    else
-        list_text();
+    if (a.json) {
+        kh_error err = {0};
+        if (kh_rules_write_json(stdout, &err)) {
+            fprintf(stderr, "kubeharden rules: %s\n", err.message);
+            return CLI_EXIT_ERROR;
+        }
+        return CLI_EXIT_OK;
+    }
+    list_text();
     return CLI_EXIT_OK;
 }

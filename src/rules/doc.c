@@ -1,6 +1,8 @@
 /*
  * doc.c -- docs/rules.md, generated from the registry.
  *
+ * `kubeharden rules -o json` is written here too, with the reports' escaper.
+ *
  * Every rule gets the same sections (curl's one-page-per-option habit):
  * front matter, DESCRIPTION, EXAMPLE (its first firing test case, so the
  * example is known to fire), FIX and REFERENCES. CI regenerates the file
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "report/report.h"
 #include "rules/rules.h"
 
 static int name_cmp(const void *a, const void *b)
@@ -111,5 +114,28 @@ int kh_rules_write_doc(FILE *dst, const char *cases_dir, kh_error *err)
     }
     if (ferror(dst))
         return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot write the rule documentation");
+    return KH_OK;
+}
+
+int kh_rules_write_json(FILE *dst, kh_error *err)
+{
+    size_t n;
+    const kh_rule_def *t = kh_rules__table(&n);
+    fputs("[\n", dst);
+    for (size_t i = 0; i < n; i++) {
+        const kh_rule_info *r = &t[i].info;
+        const char *keys[] = {"id", "area", "severity", "title", "why", "fix", "refs", "since"};
+        const char *vals[] = {r->id,    kh_area_name(r->area), kh_severity_name(r->severity),
+                              r->title, r->why, r->fix, r->refs, r->since};
+        fputs("  {", dst);
+        for (size_t k = 0; k < 8; k++) {
+            fprintf(dst, "%s\"%s\": ", k ? ", " : "", keys[k]);
+            kh_report__json_str(dst, vals[k]);
+        }
+        fprintf(dst, "}%s\n", i + 1 < n ? "," : "");
+    }
+    fputs("]\n", dst);
+    if (ferror(dst))
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot write the rule list");
     return KH_OK;
 }
