@@ -2,24 +2,7 @@
 # cli.sh -- the kubeharden binary driven as a user would: exit codes, stdin,
 # unreadable and malformed input, formats, --fail-on, --help, config.
 set -u
-bin=${KH_BIN:?}
-src=${KH_SOURCE_DIR:?}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp"   # no .kubeharden.yaml above a temp dir
-fails=0
-
-check() { # description expected-status actual-status
-    if [ "$2" != "$3" ]; then
-        echo "FAIL: $1: exit $3, expected $2"; fails=$((fails + 1))
-    else
-        echo "ok: $1"
-    fi
-}
-contains() { # description file needle
-    if grep -qF -- "$3" "$2"; then echo "ok: $1"; else
-        echo "FAIL: $1: no '$3' in:"; cat "$2"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/lib/check.bash"
 
 cat > clean.yaml <<'Y'
 apiVersion: v1

@@ -4,29 +4,7 @@
 # results, the config file's pss: section does the same, and bad values are
 # usage errors.
 set -u
-bin=${KH_BIN:?}
-src=${KH_SOURCE_DIR:?}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cd "$tmp"   # no .kubeharden.yaml above a temp dir
-fails=0
-
-check() { # description expected-status actual-status
-    if [ "$2" != "$3" ]; then
-        echo "FAIL: $1: exit $3, expected $2"; fails=$((fails + 1))
-    else
-        echo "ok: $1"
-    fi
-}
-has() { # description file needle
-    if grep -qF -- "$3" "$2"; then echo "ok: $1"; else
-        echo "FAIL: $1: no '$3' in:"; cat "$2"; fails=$((fails + 1)); fi
-}
-lacks() { # description file needle
-    if grep -qF -- "$3" "$2"; then
-        echo "FAIL: $1: unexpected '$3' in:"; cat "$2"; fails=$((fails + 1))
-    else echo "ok: $1"; fi
-}
+. "$(dirname "$0")/lib/check.bash"
 
 # Baseline-clean, restricted-dirty, and an init container that adds CHOWN
 # (allowed by baseline, not by restricted v1.22+).
@@ -50,12 +28,12 @@ Y
 
 "$bin" scan --no-config --rule pss.restricted.privilege-escalation pod.yaml > out 2>&1
 check "restricted is the default level" 1 $?
-has "message reads like the API server" out \
+contains "message reads like the API server" out \
     'allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false)'
 
 "$bin" scan --no-config -o json pod.yaml > all.json 2>&1
-has "restricted capabilities reported at latest" all.json '"ruleId": "pss.restricted.capabilities"'
-has "the add entry is named by path" all.json 'spec.initContainers[0].securityContext.capabilities.add[0]'
+contains "restricted capabilities reported at latest" all.json '"ruleId": "pss.restricted.capabilities"'
+contains "the add entry is named by path" all.json 'spec.initContainers[0].securityContext.capabilities.add[0]'
 
 "$bin" scan --no-config -o json --pss-level baseline pod.yaml > base.json 2>&1
 lacks "--pss-level baseline skips restricted findings" base.json '"ruleId": "pss.restricted.'
@@ -66,7 +44,7 @@ check "--pss-level baseline: a baseline-clean pod exits 0" 0 $?
 "$bin" scan --no-config -o json --pss-version v1.21 pod.yaml > v121.json 2>&1
 lacks "--pss-version v1.21: no restricted capabilities check yet" v121.json \
     '"ruleId": "pss.restricted.capabilities"'
-has "--pss-version v1.21: other restricted checks still run" v121.json \
+contains "--pss-version v1.21: other restricted checks still run" v121.json \
     '"ruleId": "pss.restricted.run-as-non-root"'
 
 # runAsUser: 0 is a restricted finding from v1.23 only.
@@ -96,7 +74,7 @@ check "--pss-level wins over the config file" 1 $?
 
 "$bin" scan --no-config --pss-version 1.22 root.yaml > out 2>&1
 check "a version without v is a usage error" 2 $?
-has "the bad version is named" out "'1.22'"
+contains "the bad version is named" out "'1.22'"
 "$bin" scan --no-config --pss-level strict root.yaml > out 2>&1
 check "an unknown level is a usage error" 2 $?
 
