@@ -3,7 +3,7 @@
  * pull policy, valid references, trusted registries, signature evidence and
  * the vulnerability gate.
  *
- * Every image is parsed once per rule with the exact reference parser
+ * Every image is parsed once per object with the exact reference parser
  * (imageref.c), so "registry:5000/app" is never read as tag 5000 and
  * "nginx" is docker.io/library/nginx:latest. An invalid reference is
  * reported once, by image.invalid-reference; the pinning rules skip it,
@@ -24,10 +24,65 @@ typedef struct image {
     const kh_imageref *ref;
     const char *why;
     const kh_node *at;           /* the "image" key */
-    const char *path;            /* field path of the image */
 } image;
 
+/* Field path of the image, built only when a finding needs it. */
+static const char *image_path(kh_rule_ctx *ctx, const image *img)
+{
+    return kh_rule__container_path(ctx, img->ps, img->c, "image");
+}
+
 typedef void (*image_fn)(kh_rule_ctx *ctx, const kh_object *obj, const image *img);
+
+/* The parse of each image of the object, shared by the seven image rules
+ * (they run one after another on the same context), keyed by the node. */
+#define CACHED_IMAGES 16
+
+struct kh_image_cache {
+    size_t n;
+    struct {
+        const kh_node *node;
+        kh_imageref ref;
+        const char *why;
+        int rc;
+    } e[CACHED_IMAGES];
+};
+
+/* Parse @p node's image once per object; NULL only when out of memory. */
+static const kh_imageref *parse_image(kh_rule_ctx *ctx, const kh_node *node,
+                                      const char *text, const char **why)
+{
+    struct kh_image_cache *cache = ctx->images;
+    if (!cache && (cache = kh_arena_calloc(ctx->arena, 1, sizeof(*cache))) != NULL)
+        ctx->images = cache;
+    for (size_t i = 0; cache && i < cache->n; i++)
+        if (cache->e[i].node == node) {
+            *why = cache->e[i].why;
+            return cache->e[i].rc == KH_OK ? &cache->e[i].ref : NULL;
+        }
+    kh_imageref local, *ref = &local;
+    int slot = cache && cache->n < CACHED_IMAGES;
+    if (slot)
+        ref = &cache->e[cache->n].ref;
+    *why = NULL;
+    int rc = kh_imageref_parse(ref, text, ctx->arena, why);
+    if (rc == KH_ENOMEM)
+        return NULL;
+    if (slot) {
+        cache->e[cache->n].node = node;
+        cache->e[cache->n].why = *why;
+        cache->e[cache->n].rc = rc;
+        cache->n++;
+    } else if (rc == KH_OK) {
+        /* more images than slots: keep this parse in the arena instead */
+        kh_imageref *copy = kh_arena_alloc(ctx->arena, sizeof(*copy));
+        if (!copy)
+            return NULL;
+        *copy = local;
+        ref = copy;
+    }
+    return rc == KH_OK ? ref : NULL;
+}
 
 /* Call @p fn for the image of every container (init, regular, ephemeral:
  * all of them run code) that names one. */
@@ -44,14 +99,10 @@ static void each_image(kh_rule_ctx *ctx, const kh_object *obj, image_fn fn)
         const char *text = kh_node_is_scalar(node) ? kh_node_str(node) : NULL;
         if (!text || !*text)
             continue;
-        kh_imageref ref;
-        image img = {&ps, &c, text, &ref, NULL, kh_rule__key(c.node, "image"),
-                     kh_rule__container_path(ctx, &ps, &c, "image")};
-        int rc = kh_imageref_parse(&ref, text, ctx->arena, &img.why);
-        if (rc == KH_ENOMEM)
-            continue;
-        if (rc != KH_OK)
-            img.ref = NULL;
+        image img = {&ps, &c, text, NULL, NULL, kh_rule__key(c.node, "image")};
+        img.ref = parse_image(ctx, node, text, &img.why);
+        if (!img.ref && !img.why)
+            continue; /* out of memory */
         fn(ctx, obj, &img);
     }
 }
@@ -71,11 +122,11 @@ static void tag_not_pinned(kh_rule_ctx *ctx, const kh_object *obj, const image *
     if (!img->ref || img->ref->digest)
         return;
     if (!img->ref->tag)
-        kh_rule__report(ctx, obj, img->at, img->path,
+        kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                         "container \"%s\" image '%s' has no tag, so it runs :latest",
                         img->c->name, img->text);
     else if (strcmp(img->ref->tag, "latest") == 0)
-        kh_rule__report(ctx, obj, img->at, img->path,
+        kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                         "container \"%s\" image '%s' uses the mutable tag 'latest'",
                         img->c->name, img->text);
 }
@@ -89,7 +140,7 @@ static void digest_not_pinned(kh_rule_ctx *ctx, const kh_object *obj, const imag
 {
     if (!img->ref || img->ref->digest)
         return;
-    kh_rule__report(ctx, obj, img->at, img->path,
+    kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                     "container \"%s\" image '%s' is not pinned by digest (@sha256:...)",
                     img->c->name, img->text);
 }
@@ -103,7 +154,7 @@ static void invalid_reference(kh_rule_ctx *ctx, const kh_object *obj, const imag
 {
     if (img->ref)
         return;
-    kh_rule__report(ctx, obj, img->at, img->path,
+    kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                     "container \"%s\" image '%s' is not a valid image reference: %s",
                     img->c->name, img->text, img->why);
 }
@@ -149,7 +200,7 @@ void kh_image__pull_policy_drift(kh_rule_ctx *ctx, const kh_object *obj)
 static void untrusted_registry(kh_rule_ctx *ctx, const kh_object *obj, const image *img)
 {
     if (!img->ref) {
-        kh_rule__report(ctx, obj, img->at, img->path,
+        kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                         "container \"%s\" image '%s' cannot be parsed, so its registry "
                         "cannot be trusted",
                         img->c->name, img->text);
@@ -157,7 +208,7 @@ static void untrusted_registry(kh_rule_ctx *ctx, const kh_object *obj, const ima
     }
     if (kh_policy__trusted_registry(ctx->policy, img->ref->name))
         return;
-    kh_rule__report(ctx, obj, img->at, img->path,
+    kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                     "container \"%s\" image '%s' (%s) is not from a trusted registry",
                     img->c->name, img->text, img->ref->name);
 }
@@ -176,21 +227,21 @@ static void signature_missing(kh_rule_ctx *ctx, const kh_object *obj, const imag
     if (st == KH_SIGNED)
         return;
     if (!img->ref)
-        kh_rule__report(ctx, obj, img->at, img->path,
+        kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                         "container \"%s\" image '%s' cannot be parsed, so it cannot be "
                         "shown to be signed",
                         name, img->text);
     else if (st == KH_SIGNATURE_NO_DIGEST)
-        kh_rule__report(ctx, obj, img->at, img->path,
+        kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                         "container \"%s\" image '%s' is not pinned by digest, so no "
                         "signature can be tied to it",
                         name, img->text);
     else if (st == KH_SIGNATURE_NONE)
-        kh_rule__report(ctx, obj, img->at, img->path,
+        kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                         "container \"%s\" image '%s' has no signature evidence for %s",
                         name, img->text, short_digest(ctx, img->ref->digest));
     else
-        kh_rule__report(ctx, obj, img->at, img->path,
+        kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                         "container \"%s\" image '%s' is signed only by '%s', not by a "
                         "trusted signer",
                         name, img->text, who);
@@ -270,7 +321,7 @@ static void vulnerable(kh_rule_ctx *ctx, const kh_object *obj, const image *img)
                             : 0;
     if (nimgs == 0) {
         if (ctx->policy->vuln_require_report)
-            kh_rule__report(ctx, obj, img->at, img->path,
+            kh_rule__report(ctx, obj, img->at, image_path(ctx, img),
                             "container \"%s\" image '%s' is not covered by any "
                             "vulnerability report",
                             img->c->name, img->text);
@@ -282,7 +333,7 @@ static void vulnerable(kh_rule_ctx *ctx, const kh_object *obj, const image *img)
         return;
     char list[300];
     list_vulns(list, sizeof(list), v, n);
-    kh_rule__report_severity(ctx, v[0].severity, obj, img->at, img->path,
+    kh_rule__report_severity(ctx, v[0].severity, obj, img->at, image_path(ctx, img),
                              "container \"%s\" image '%s' has %zu %s at or above %s: %s",
                              img->c->name, img->text, n,
                              n == 1 ? "vulnerability" : "vulnerabilities",

@@ -44,6 +44,8 @@ struct kh_rule_ctx {
     int pss_minor;               /* Kubernetes 1.N whose PSS semantics apply */
     const struct kh_policy *policy; /* registries, signers, evidence (rules/policy.h);
                                   * NULL means none configured */
+    struct kh_image_cache *images; /* image references the image rules parsed for
+                                  * this object (image.c): NULL until the first */
     struct kh_pss_pod *pss_pod;  /* the pod the Pod Security checks share for the
                                   * object being checked (pss.c): NULL until the
                                   * first; a caller that reuses a context for
