@@ -21,10 +21,23 @@
  * finding was stdio taking its lock on every small write: use glibc's
  * unlocked variants (fprintf, rarer, keeps the lock). */
 #if defined(__GLIBC__)
-#define fwrite fwrite_unlocked
+/* Copy straight into the stream's buffer when it has room, as glibc's own
+ * putc_unlocked does; otherwise (full, unbuffered or line-buffered) let
+ * stdio take the slow path. Report output is mostly short tokens, and the
+ * call into fwrite was most of their cost. */
+static inline void kh_report__fwrite(const void *p, size_t n, FILE *f)
+{
+    if (f->_IO_write_ptr && (size_t)(f->_IO_write_end - f->_IO_write_ptr) > n) {
+        memcpy(f->_IO_write_ptr, p, n);
+        f->_IO_write_ptr += n;
+    } else {
+        fwrite_unlocked(p, 1, n, f);
+    }
+}
+#define fwrite(p, size, n, f) kh_report__fwrite((p), (size) * (n), (f))
 #define putc putc_unlocked
 #undef fputs
-#define fputs(s, f) ((void)fwrite_unlocked((s), 1, strlen(s), (f)))
+#define fputs(s, f) kh_report__fwrite((s), strlen(s), (f))
 #endif
 
 /* A small growable string, reused for the life of the report. */
