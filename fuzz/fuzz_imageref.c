@@ -28,10 +28,9 @@ static int same(const char *a, const char *b)
 
 static void check_parsed(const kh_imageref *r, kh_arena *arena)
 {
-    char name[1024];
     check(r->domain && r->path && r->name);
-    snprintf(name, sizeof(name), "%s/%s", r->domain, r->path);
-    check(strcmp(name, r->name) == 0);
+    const char *name = kh_arena_printf(arena, "%s/%s", r->domain, r->path);
+    check(name && strcmp(name, r->name) == 0);
     check(!r->digest || kh_imageref_digest_valid(r->digest));
     check(kh_imageref_name_has_prefix(r->name, r->name));
     /* The normalised reference parses back to itself. */

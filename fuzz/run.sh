@@ -30,6 +30,10 @@ if [ -d "$shared" ]; then
             cp "$f" "$seeds/$(basename "$f" | tr -c 'A-Za-z0-9._-' _)"
         done
 fi
+# inputs that once failed, kept as regressions: fuzz/regressions/<target without fuzz_>-*
+for f in "$root/fuzz/regressions/${target#fuzz_}"-*; do
+    [ -e "$f" ] && cp "$f" "$seeds/"
+done
 printf 'a: &a [x, x]\nb: &b [*a, *a]\nc: {<<: {k: v}, j: yes}\n' >"$seeds/anchors.yaml"
 printf '{"a":1,"b":[true,null,"\\u00e9"],"c":{}}' >"$seeds/inline.json"
 printf 'k: 1\r\nk: 2\r\n---\r\nv: !!binary aGk=\r\n' >"$seeds/dup-crlf.yaml"

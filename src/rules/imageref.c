@@ -18,7 +18,7 @@
 
 #include "kubeharden.h"
 
-#define MAX_PATH_LEN 255
+#define MAX_PATH_LEN 255   /* RepositoryNameTotalLengthMax: the path, not the domain */
 #define MAX_TAG_LEN 128
 
 static bool is_lower_alnum(char c)
