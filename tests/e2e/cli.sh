@@ -42,6 +42,9 @@ contains "missing file is named" out "missing.yaml"
 contains "unknown option is named" out "unknown option '--bogus'"
 "$bin" scan -o yaml pod.yaml > out 2>&1;      check "unknown format" 2 $?
 "$bin" scan --fail-on severe pod.yaml > out 2>&1; check "unknown severity" 2 $?
+"$bin" scan --threads 3 pod.yaml > out 2>&1; check "--threads takes 1 or 2" 2 $?
+contains "bad --threads is named" out "--threads must be 1 or 2, not '3'"
+"$bin" scan --threads 1 pod.yaml > /dev/null 2>&1; check "--threads 1 scans" 1 $?
 "$bin" scan --help > out 2>&1;                check "scan --help" 0 $?
 contains "help has an example" out "Examples:"
 contains "help documents exit codes" out "Exit status:"
