@@ -9,5 +9,6 @@ test:
 	bash scripts/test.sh
 docs: all
 	./build/kubeharden rules --doc --cases tests/cases > docs/rules.md
+	bash scripts/cli-doc.sh build/kubeharden > docs/cli.md
 clean:
 	rm -rf build build-asan build-tsan build-fuzz build-bench

@@ -37,8 +37,9 @@ int cli_parse(const char *command, const struct cli_option *opts, size_t nopts,
 /* Print the option list in the table's order. */
 void cli_print_options(FILE *out, const struct cli_option *opts, size_t nopts);
 
-/* The exit-code paragraph every --help ends with. */
-void cli_print_exit_codes(FILE *out);
+/* The exit-code paragraph every --help ends with; @p scans for commands
+ * whose status reports findings. */
+void cli_print_exit_codes(FILE *out, int scans);
 
 int cmd_rules(int argc, char **argv);
 int cmd_scan(int argc, char **argv);

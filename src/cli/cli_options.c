@@ -94,11 +94,15 @@ void cli_print_options(FILE *out, const struct cli_option *opts, size_t nopts)
     }
 }
 
-void cli_print_exit_codes(FILE *out)
+void cli_print_exit_codes(FILE *out, int scans)
 {
-    fputs("\nExit status:\n"
-          "  0  no finding at or above --fail-on\n"
-          "  1  findings at or above --fail-on\n"
-          "  2  usage error, or input that could not be read or parsed\n",
-          out);
+    if (scans)
+        fputs("\nExit status:\n"
+              "  0  no finding at or above --fail-on\n"
+              "  1  findings at or above --fail-on\n"
+              "  2  usage error, or input that could not be read or parsed\n",
+              out);
+    else
+        fputs("\nExit status:\n  0  success\n  2  usage error, or output that could not be written\n",
+              out);
 }

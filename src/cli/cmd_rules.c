@@ -74,7 +74,7 @@ int cmd_rules(int argc, char **argv)
         fputs("\nExamples:\n  kubeharden rules\n"
               "  kubeharden rules --doc --cases tests/cases > docs/rules.md\n",
               stdout);
-        cli_print_exit_codes(stdout);
+        cli_print_exit_codes(stdout, 0);
         return CLI_EXIT_OK;
     }
     if (a.doc) {

@@ -76,7 +76,7 @@ static void help(void)
           "  trivy image -f json -o app.json registry.example/app:1.4.2\n"
           "  kubeharden scan --vuln-report app.json --fail-on high deploy/\n",
           stdout);
-    cli_print_exit_codes(stdout);
+    cli_print_exit_codes(stdout, 1);
 }
 
 static int push(const char ***list, size_t *n, const char *value)
