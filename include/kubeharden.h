@@ -109,6 +109,21 @@ const kh_rule_info *kh_rule_find(const char *id);
 /* --------------------------------------------------------------- findings */
 
 /**
+ * A place that explains a finding besides its own: the binding and the role
+ * behind a grant, both ends of a reachability path, each step of an
+ * escalation path. Strings are borrowed like the finding's.
+ */
+typedef struct kh_location {
+    const char *file;            /**< input label; NULL when not from an input */
+    unsigned line, col;          /**< 1-based; 0 when unknown */
+    const char *kind;            /**< the object there, NULL when none */
+    const char *namespace_;      /**< "" for cluster-scoped or unset */
+    const char *name;
+    const char *path;            /**< field path within that object, "" for the object */
+    const char *message;         /**< what this place contributes, e.g. "grants 'get secrets'" */
+} kh_location;
+
+/**
  * One finding. Every string is borrowed and valid only during the
  * callback that receives it (copy what you keep). A parse error or other
  * input error is delivered as a finding with is_error set, rule_id
@@ -127,6 +142,9 @@ typedef struct kh_finding {
     const char *path;            /**< field path, e.g. spec.containers[0].securityContext.privileged */
     const char *message;
     const char *suppressed;      /**< the suppression reason, or NULL when active */
+    const kh_location *related;  /**< related locations, in a meaningful order (a path's
+                                  *   steps in sequence); NULL when nrelated is 0 */
+    size_t nrelated;
 } kh_finding;
 
 /* ----------------------------------------------------------------- config */

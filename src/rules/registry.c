@@ -165,6 +165,7 @@ static const kh_rule_def kh_rules[] = {
             .refs = "YAML 1.2 section 3.2.1.1 (keys are unique); kubectl --validate=strict",
             .since = "0.1.0",
         },
+        .flags = KH_RULE_SEES_ENVELOPE,
         .check = kh_manifest__duplicate_key,
     },
     {
@@ -182,6 +183,7 @@ static const kh_rule_def kh_rules[] = {
                     "appArmorProfile); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__apparmor,
     },
     {
@@ -199,6 +201,7 @@ static const kh_rule_def kh_rules[] = {
                     "capabilities_baseline); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__capabilities,
     },
     {
@@ -213,6 +216,7 @@ static const kh_rule_def kh_rules[] = {
             .refs = "Pod Security Standards, baseline: Host Namespaces",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__host_namespaces,
     },
     {
@@ -227,6 +231,7 @@ static const kh_rule_def kh_rules[] = {
             .refs = "Pod Security Standards, baseline: HostPath Volumes",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__host_path_volumes,
     },
     {
@@ -243,6 +248,7 @@ static const kh_rule_def kh_rules[] = {
                     "docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__host_ports,
     },
     {
@@ -260,6 +266,7 @@ static const kh_rule_def kh_rules[] = {
                     "upstream check hostProbesAndHostLifecycle, KEP-4940); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__host_probes,
     },
     {
@@ -275,6 +282,7 @@ static const kh_rule_def kh_rules[] = {
             .refs = "Pod Security Standards, baseline: Privileged Containers",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__privileged,
     },
     {
@@ -291,6 +299,7 @@ static const kh_rule_def kh_rules[] = {
                     "procMount); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__proc_mount_baseline,
     },
     {
@@ -308,6 +317,7 @@ static const kh_rule_def kh_rules[] = {
                     "seccompProfile_baseline); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__seccomp_baseline,
     },
     {
@@ -324,6 +334,7 @@ static const kh_rule_def kh_rules[] = {
                     "docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__selinux,
     },
     {
@@ -340,6 +351,7 @@ static const kh_rule_def kh_rules[] = {
                     "docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__sysctls,
     },
     {
@@ -356,6 +368,7 @@ static const kh_rule_def kh_rules[] = {
                     "windowsHostProcess); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_BASELINE,
         .check = kh_pss__windows_host_process,
     },
     {
@@ -373,6 +386,7 @@ static const kh_rule_def kh_rules[] = {
                     "capabilities_restricted); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_RESTRICTED,
         .check = kh_pss__capabilities_restricted,
     },
     {
@@ -389,6 +403,7 @@ static const kh_rule_def kh_rules[] = {
                     "check allowPrivilegeEscalation); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_RESTRICTED,
         .check = kh_pss__privilege_escalation,
     },
     {
@@ -404,6 +419,7 @@ static const kh_rule_def kh_rules[] = {
                     "check procMount_restricted); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_RESTRICTED,
         .check = kh_pss__proc_mount_restricted,
     },
     {
@@ -420,6 +436,7 @@ static const kh_rule_def kh_rules[] = {
                     "runAsNonRoot); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_RESTRICTED,
         .check = kh_pss__run_as_non_root,
     },
     {
@@ -435,6 +452,7 @@ static const kh_rule_def kh_rules[] = {
                     "upstream check runAsUser); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_RESTRICTED,
         .check = kh_pss__run_as_user,
     },
     {
@@ -451,6 +469,7 @@ static const kh_rule_def kh_rules[] = {
                     "seccompProfile_restricted); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_RESTRICTED,
         .check = kh_pss__seccomp_restricted,
     },
     {
@@ -467,6 +486,7 @@ static const kh_rule_def kh_rules[] = {
                     "restrictedVolumes); docs/pss.md",
             .since = "0.1.0",
         },
+        .pss_level = KH_PSS_RESTRICTED,
         .check = kh_pss__volume_types,
     },
     {

@@ -14,10 +14,38 @@
 
 typedef struct kh_rule_ctx kh_rule_ctx;
 typedef void (*kh_rule_check_fn)(kh_rule_ctx *ctx, const kh_object *obj);
+typedef void (*kh_rule_set_fn)(kh_rule_ctx *ctx, const kh_objset *set);
 
+/* The Pod Security level a check belongs to (KH_PSS_NONE for other rules). */
+typedef enum kh_pss_level {
+    KH_PSS_NONE = 0,
+    KH_PSS_BASELINE,
+    KH_PSS_RESTRICTED
+} kh_pss_level;
+
+/* Flags of a registry row. */
+#define KH_RULE_SEES_ENVELOPE 1u /* also checks an envelope's own mapping (a List's
+                                  * keys), not only the objects it carries */
+
+/*
+ * A registry row. A rule is per object (check: called for every object as
+ * the input streams by) or over the object set (check_set: called once by
+ * kh_scanner_finish with the objects of the kinds it names, which the
+ * scanner keeps for it; no other objects are kept).
+ */
 typedef struct kh_rule_def {
-    kh_rule_info info;       /* first member: kh_rule_at returns &def->info */
-    kh_rule_check_fn check;  /* per-object check */
+    kh_rule_info info;          /* first member: kh_rule_at returns &def->info */
+    kh_rule_check_fn check;     /* per-object rules */
+    kh_rule_set_fn check_set;   /* set rules */
+    const char *const *kinds;   /* set rules: the kinds kept for it, NULL-terminated */
+    kh_pss_level pss_level;
+    /* A restricted check that upstream runs *instead of* a baseline check
+     * (OverrideCheckIDs in k8s.io/pod-security-admission/policy): at the
+     * restricted level, from policy version 1.<overrides_since>, the
+     * baseline rule named here is not evaluated. */
+    const char *overrides;
+    int overrides_since;
+    unsigned flags;             /* KH_RULE_* */
 } kh_rule_def;
 
 /* The whole table, sorted by id. */
