@@ -4,9 +4,11 @@
  * tests/cases/<rule-id>/NNN-<slug>.yaml is scanned with only that rule
  * enabled (tests/cases/_all/ with every rule), through the public API, and
  * the findings, one per line
- *     <line>:<col> <rule-id> <severity> <kind>/<namespace>/<name> <path>
- * (suffixed " suppressed: <reason>" when suppressed; input errors as
- * "error <line>:<col> <message>") must equal NNN-<slug>.expect exactly.
+ *     <line>:<col> <rule-id> <severity> <kind>/<namespace>/<name> <path> -- <message>
+ * (" suppressed: <reason>" before " -- " when suppressed; input errors as
+ * "error <line>:<col> <message>"), each followed by its related locations as
+ *       related <line>:<col> <kind>/<namespace>/<name> <path> -- <message>
+ * (indented two spaces; "-" for no kind), must equal NNN-<slug>.expect exactly.
  * A case may have a sibling NNN-<slug>.config.yaml: it is loaded with
  * kh_config_load (its evidence paths are relative to it) before the rule
  * filter is applied, for rules that need trusted registries, signers or
@@ -38,18 +40,31 @@ typedef struct buf {
     FILE *f;
 } buf;
 
+/* A NULL text field prints as "" (kinds as "-"), so a case can hold it. */
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
 static int collect_line(const kh_finding *f, void *ud)
 {
     FILE *out = ud;
     if (f->is_error) {
-        fprintf(out, "error %u:%u %s\n", f->line, f->col, f->message);
+        fprintf(out, "error %u:%u %s\n", f->line, f->col, or_empty(f->message));
         return 0;
     }
     fprintf(out, "%u:%u %s %s %s/%s/%s %s", f->line, f->col, f->rule_id,
-            kh_severity_name(f->severity), f->kind, f->namespace_, f->name, f->path);
+            kh_severity_name(f->severity), f->kind ? f->kind : "-", or_empty(f->namespace_),
+            or_empty(f->name), or_empty(f->path));
     if (f->suppressed)
         fprintf(out, " suppressed: %s", f->suppressed);
-    fputc('\n', out);
+    fprintf(out, " -- %s\n", or_empty(f->message));
+    for (size_t i = 0; i < f->nrelated; i++) {
+        const kh_location *r = &f->related[i];
+        fprintf(out, "  related %u:%u %s/%s/%s %s -- %s\n", r->line, r->col,
+                r->kind ? r->kind : "-", or_empty(r->namespace_), or_empty(r->name),
+                or_empty(r->path), or_empty(r->message));
+    }
     return 0;
 }
 
