@@ -15,7 +15,9 @@
  * vulnerability reports.
  * A line "# options: --pss-level LEVEL --pss-version VERSION" in the case
  * (either option or both) applies those scan options via kh_config_set_pss.
- * It also checks that every registered rule has a firing and a silent case.
+ * One run covers one directory ("test_cases <rule-id>", registered as the
+ * CTest "case/<rule-id>"); "test_cases --coverage" checks that every
+ * registered rule has a firing and a silent case.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <dirent.h>
@@ -231,35 +233,29 @@ static int run_case(const char *rule, const char *dir, const char *name, int *fi
     return ok;
 }
 
-static void test_cases__all_cases_give_their_expected_findings(void **state)
+/* The cases of one directory (its name is the test's state). */
+static void test_cases__directory_cases_give_their_expected_findings(void **state)
 {
-    (void)state;
-    char **rules;
-    size_t nrules = list_sorted(cases_dir, &rules);
+    const char *rule = *state;
+    char dir[8192];
+    snprintf(dir, sizeof(dir), "%.4000s/%.4000s", cases_dir, rule);
+    if (strcmp(rule, "_all") != 0 && !kh_rule_find(rule))
+        fail_msg("tests/cases/%s: no rule has this id", rule);
+    char **names;
+    size_t n = list_sorted(dir, &names);
     int failed = 0, total = 0;
-    assert_true(nrules > 0);
-    for (size_t r = 0; r < nrules; r++) {
-        char dir[8192];
-        snprintf(dir, sizeof(dir), "%.4000s/%.4000s", cases_dir, rules[r]);
-        if (strcmp(rules[r], "_all") != 0 && !kh_rule_find(rules[r])) {
-            print_error("tests/cases/%s: no rule has this id\n", rules[r]);
-            failed++;
+    for (size_t i = 0; i < n; i++) {
+        int fires;
+        if (!is_input(names[i]))
             continue;
-        }
-        char **names;
-        size_t n = list_sorted(dir, &names);
-        for (size_t i = 0; i < n; i++) {
-            int fires;
-            if (!is_input(names[i]))
-                continue;
-            total++;
-            if (!run_case(rules[r], dir, names[i], &fires))
-                failed++;
-        }
-        free_list(names, n);
+        total++;
+        if (!run_case(rule, dir, names[i], &fires))
+            failed++;
     }
-    free_list(rules, nrules);
-    print_message("%d cases, %d failed\n", total, failed);
+    free_list(names, n);
+    print_message("%s: %d cases, %d failed\n", rule, total, failed);
+    if (total == 0)
+        fail_msg("tests/cases/%s: no cases", rule);
     assert_int_equal(failed, 0);
 }
 
@@ -296,13 +292,25 @@ static void test_cases__every_rule_has_a_firing_and_a_silent_case(void **state)
     assert_int_equal(missing, 0);
 }
 
-int main(void)
+/* "test_cases DIR" runs the cases in tests/cases/DIR (one CTest each);
+ * "test_cases --coverage" checks that every rule has its cases. */
+int main(int argc, char **argv)
 {
     const char *src = getenv("KH_SOURCE_DIR");
     snprintf(cases_dir, sizeof(cases_dir), "%s/tests/cases", src ? src : ".");
+    if (argc == 2 && strcmp(argv[1], "--coverage") == 0) {
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_cases__every_rule_has_a_firing_and_a_silent_case),
+        };
+        return cmocka_run_group_tests_name("cases/coverage", tests, NULL, NULL);
+    }
+    if (argc != 2 || argv[1][0] == '-' || strchr(argv[1], '/')) {
+        fprintf(stderr, "usage: %s RULE-ID|_all|--coverage\n", argv[0]);
+        return 2;
+    }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases__all_cases_give_their_expected_findings),
-        cmocka_unit_test(test_cases__every_rule_has_a_firing_and_a_silent_case),
+        cmocka_unit_test_prestate(test_cases__directory_cases_give_their_expected_findings,
+                                  argv[1]),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests_name(argv[1], tests, NULL, NULL);
 }
