@@ -387,6 +387,8 @@ static const kh_rule_def kh_rules[] = {
             .since = "0.1.0",
         },
         .pss_level = KH_PSS_RESTRICTED,
+        .overrides = "pss.baseline.capabilities",
+        .overrides_since = 22,
         .check = kh_pss__capabilities_restricted,
     },
     {
@@ -420,6 +422,8 @@ static const kh_rule_def kh_rules[] = {
             .since = "0.1.0",
         },
         .pss_level = KH_PSS_RESTRICTED,
+        .overrides = "pss.baseline.proc-mount",
+        .overrides_since = 35,
         .check = kh_pss__proc_mount_restricted,
     },
     {
@@ -470,6 +474,8 @@ static const kh_rule_def kh_rules[] = {
             .since = "0.1.0",
         },
         .pss_level = KH_PSS_RESTRICTED,
+        .overrides = "pss.baseline.seccomp",
+        .overrides_since = 19,
         .check = kh_pss__seccomp_restricted,
     },
     {
@@ -487,6 +493,8 @@ static const kh_rule_def kh_rules[] = {
             .since = "0.1.0",
         },
         .pss_level = KH_PSS_RESTRICTED,
+        .overrides = "pss.baseline.host-path-volumes",
+        .overrides_since = 0,
         .check = kh_pss__volume_types,
     },
     {
