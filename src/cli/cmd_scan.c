@@ -31,8 +31,8 @@ static const struct cli_option options[] = {
     {"pss-level", ' ', "LEVEL", "Pod Security level: baseline or restricted (default)", OPT_PSS_LEVEL},
     {"pss-version", ' ', "VERSION", "Pod Security version: latest (default) or v1.N", OPT_PSS_VERSION},
     {"rule", ' ', "ID", "run only this rule; repeatable", OPT_RULE},
-    {"threads", ' ', "N", "1: one thread; 2 (default with 2+ CPUs): parse and check in parallel", OPT_THREADS},
     {"signatures", ' ', "FILE", "cosign verification result (cosign verify --output json); repeatable", OPT_SIGNATURES},
+    {"threads", ' ', "N", "1: one thread; 2 (default with 2+ CPUs): parse and check in parallel", OPT_THREADS},
     {"vuln-report", ' ', "FILE", "Trivy or Grype JSON report of an image; repeatable", OPT_VULN_REPORT},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
