@@ -87,6 +87,13 @@ typedef enum kh_area {
 
 const char *kh_area_name(kh_area a);
 
+/** Pod Security Standards levels, as the Pod Security admission names them. */
+typedef enum kh_pss_level {
+    KH_PSS_PRIVILEGED = 0,       /**< no restrictions (and: a rule outside the standards) */
+    KH_PSS_BASELINE = 1,
+    KH_PSS_RESTRICTED = 2
+} kh_pss_level;
+
 /** A rule's registry row, read-only, valid for the life of the program. */
 typedef struct kh_rule_info {
     const char *id;
@@ -182,6 +189,28 @@ int kh_config_discover(char **out, const char *start_dir);
 int kh_config_set_pss(kh_config *cfg, const char *level, const char *version,
                       kh_error *err);
 
+/**
+ * The Kubernetes version of the API server the objects are meant for, as
+ * `--kube-version` sets it: "latest" (the default) or "v1.N". Some of what
+ * the API server does to an object before Pod Security admission sees it
+ * depends on its version: from 1.19 to 1.26 it copies a Pod's seccomp
+ * annotations into securityContext.seccompProfile, and from 1.19 to 1.24
+ * the fields into the annotations (docs/pss.md); the findings follow. The
+ * Pod Security version also follows it unless kh_config_set_pss (or the
+ * configuration's pss.version) gave one, as a namespace without an
+ * enforce-version label gets the API server's own version.
+ * @return 0 or KH_EUSAGE with a message naming the bad value.
+ */
+int kh_config_set_kube_version(kh_config *cfg, const char *version, kh_error *err);
+
+/**
+ * Run only the rules of one area (`kubeharden rbac` runs KH_AREA_RBAC):
+ * rules of other areas are disabled, the area's rules keep their state.
+ * Input errors are still reported. @return 0, or KH_ENOTFOUND when no rule
+ * of the area is enabled.
+ */
+int kh_config_only_area(kh_config *cfg, kh_area area, kh_error *err);
+
 /** Enable only this rule (used by per-rule tests); may be called repeatedly. */
 int kh_config_only_rule(kh_config *cfg, const char *rule_id, kh_error *err);
 
@@ -245,7 +274,13 @@ int kh_scan_stream(kh_scanner *s, FILE *in, const char *name, kh_error *err);
 int kh_scan_buffer(kh_scanner *s, const char *buf, size_t len,
                    const char *name, kh_error *err);
 
-/** Run cluster-wide rules over everything scanned so far and flush. */
+/**
+ * Run the cluster-wide (set) rules over the objects kept since the last
+ * call, deliver their findings, and start a new set. Per-object findings
+ * have all been delivered by then. Set-rule findings come after them,
+ * ordered by rule id, then by the object's input (in the order given),
+ * line, column, field path and message. @return 0 or KH_ENOMEM.
+ */
 int kh_scanner_finish(kh_scanner *s, kh_error *err);
 
 /**
@@ -258,6 +293,44 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err);
  * @return 0, or KH_EUSAGE for a count other than 1 or 2.
  */
 int kh_scanner_set_threads(kh_scanner *s, int threads);
+
+/** The outcome of kh_evaluate. */
+typedef struct kh_verdict {
+    int allowed;                 /**< 1 when no Pod Security check of the level failed
+                                  *   and the input was read without error */
+    size_t violations;           /**< findings of Pod Security rules at the level */
+    size_t findings;             /**< every finding delivered (suppressed ones too) */
+    size_t errors;               /**< input errors */
+    size_t objects;              /**< objects checked */
+} kh_verdict;
+
+/**
+ * Judge objects already in memory, the way the API server's Pod Security
+ * admission would at @p level, and run every other enabled per-object rule
+ * as a scan would. @p buf holds JSON or YAML: one object, or an envelope
+ * (an AdmissionReview is judged by its request.object, a List by its
+ * items); @p name labels findings ("<request>" when NULL).
+ *
+ * Made for servers: it never touches the file system, allocates only for
+ * the call, and only reads @p cfg, so any number of threads may call it at
+ * once with one configuration (which must not be changed or freed
+ * meanwhile). @p cb runs on the calling thread, in the scanner's order.
+ *
+ * @p level: KH_PSS_PRIVILEGED runs no Pod Security rule. @p pss_version
+ * is "latest" or "v1.N", or NULL for the configuration's. Rules disabled
+ * and objects excluded by the configuration do not count against the
+ * verdict; `ignore.kubeharden.io/` annotations do not change it (they are
+ * written by the object's author, not the cluster's): their findings are
+ * delivered as suppressed and still count as violations. Cluster-wide
+ * (set) rules do not run.
+ *
+ * @return 0; KH_EPARSE or KH_EINVALID when the input (or an object in it)
+ * could not be read, with @p err naming name:line:col (the verdict then
+ * denies); KH_EUSAGE for a bad level or version. @p out may be NULL.
+ */
+int kh_evaluate(const kh_config *cfg, kh_pss_level level, const char *pss_version,
+                const char *buf, size_t len, const char *name, kh_finding_cb cb,
+                void *ud, kh_verdict *out, kh_error *err);
 
 /** Counters of what the scanner has seen. */
 typedef struct kh_scan_stats {
@@ -310,14 +383,6 @@ void kh_report_free(kh_report *r);
  * severity, title, why, fix, refs and since. @return 0, or KH_EIO.
  */
 int kh_rules_write_json(FILE *dst, kh_error *err);
-
-/**
- * Write the rule reference (docs/rules.md: Markdown generated from the
- * registry) to @p dst. When @p cases_dir is not NULL, each rule's EXAMPLE is
- * its first firing test case, cases_dir/<rule-id>/NNN-*.yaml whose .expect
- * is not empty. @return 0, or KH_EIO when writing fails.
- */
-int kh_rules_write_doc(FILE *dst, const char *cases_dir, kh_error *err);
 
 #ifdef __cplusplus
 }

@@ -46,10 +46,8 @@ typedef struct kh_object {
     const kh_node *labels;       /* metadata.labels map or NULL */
     const kh_node *annotations;  /* metadata.annotations map or NULL */
     const char *path_prefix;     /* "" for a top-level object, "items[3]." inside a List */
-    /* The document's repeated keys (kh_doc.duplicate_keys), set by the
-     * scanner; the manifest.duplicate-key rule reports those inside root. */
-    const kh_node *const *duplicate_keys;
-    size_t nduplicate_keys;
+    unsigned input;              /* 0-based number of the input it came from (kept
+                                  * objects are ordered by input, line, column) */
     /* The pod spec, found once by kh_object_cache_podspec so that the
      * many rules asking for it do not each search the tree again. */
     int podspec_cached;          /* 0: not cached, 1: cached */
@@ -73,10 +71,55 @@ typedef struct kh_object {
 int kh_object_from_node(kh_object *obj, const kh_node *root, const char *file,
                         const char *path_prefix, kh_arena *arena, kh_error *err);
 
-/* true for `kind: List` and every kind ending in "List" (ConfigMapList,
- * RoleList...) whose `items` is a sequence (what kubectl get -o yaml|json
- * prints) or is null/absent (an empty list). */
-bool kh_object_is_list(const kh_node *root);
+/* The same for an item whose envelope supplies a default apiVersion and
+ * kind (API list items carry neither): a default is used only when the
+ * item has no such key at all. */
+int kh_object_from_item(kh_object *obj, const kh_node *root, const char *file,
+                        const char *path_prefix, const char *default_api_version,
+                        const char *default_kind, kh_arena *arena, kh_error *err);
+
+/* Copy @p src, with its whole tree, into @p arena so that it outlives its
+ * document (the scanner keeps the objects that set rules need). @p file is
+ * the label the copy carries, which must live as long as the arena. */
+int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
+                    kh_arena *arena, kh_error *err);
+
+/* ------------------------------------------------------------- envelopes */
+
+/*
+ * Envelopes (envelope.c): documents that carry objects instead of being
+ * one. `kind: List` and every `*List` kind with an `items` key (an API list
+ * response: items without kind take the list's kind minus "List" and its
+ * apiVersion), admission.k8s.io AdmissionReview (request.object, and
+ * request.oldObject as KH_ENVELOPE_OLD), audit.k8s.io Event and EventList
+ * (requestObject and responseObject when they are objects).
+ */
+typedef enum kh_envelope_role {
+    KH_ENVELOPE_CURRENT = 0,     /* an object to check */
+    KH_ENVELOPE_OLD              /* the previous state (an update's oldObject) */
+} kh_envelope_role;
+
+typedef struct kh_envelope_item {
+    const kh_node *node;         /* the object's mapping (or whatever the item is) */
+    const char *path_prefix;     /* "items[3].", "request.object." */
+    const char *api_version;     /* default when the item has none, or NULL */
+    const char *kind;            /* default kind, or NULL */
+    kh_envelope_role role;
+} kh_envelope_item;
+
+typedef int (*kh_envelope_fn)(const kh_envelope_item *item, void *ud);
+
+/* The envelope @p root is ("List", "AdmissionReview", "audit Event",
+ * "audit EventList"), or NULL when it is a plain object. */
+const char *kh_envelope_name(const kh_node *root);
+
+/* Call @p fn for every object @p root carries, in document order, nested
+ * envelopes unwrapped; a plain object is its own single item (prefix "").
+ * Stops when fn returns non-zero and returns that. @return 0, fn's value,
+ * or KH_EINVALID / KH_ELIMIT with @p err at the malformed envelope (`items`
+ * that is not a sequence); items before it have been delivered. */
+int kh_envelope_unwrap(const kh_node *root, const char *file, kh_arena *arena,
+                       kh_envelope_fn fn, void *ud, kh_error *err);
 
 /* ------------------------------------------------------------ pod specs */
 

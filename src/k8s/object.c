@@ -30,11 +30,16 @@ static const kh_node *map_or_null(const kh_node *n)
     return kh_node_is_map(n) ? n : NULL;
 }
 
-/* The string value of a required type field (apiVersion, kind). */
+/* The string value of a required type field (apiVersion, kind), or the
+ * envelope's default when the key is absent. */
 static int type_field(const char **out, const kh_node *root, const char *key,
-                      const char *file, kh_error *err)
+                      const char *fallback, const char *file, kh_error *err)
 {
     const kh_node *v = kh_node_get(root, key);
+    if (!v && fallback) {
+        *out = fallback;
+        return 0;
+    }
     if (!v || v->type == KH_NODE_NULL ||
         (v->type == KH_NODE_STRING && v->u.text && !v->u.text[0]))
         return kh_error_set(err, KH_EINVALID, file, root->line, root->col,
@@ -60,6 +65,8 @@ static int split_api_version(kh_object *obj, const kh_node *root,
         return 0;
     }
     const kh_node *v = kh_node_get(root, "apiVersion");
+    if (!v)
+        v = root; /* the envelope's apiVersion */
     if (strchr(slash + 1, '/'))
         return kh_error_set(err, KH_EINVALID, obj->file, v->line, v->col,
                             "invalid apiVersion '%s'", av);
@@ -73,6 +80,13 @@ static int split_api_version(kh_object *obj, const kh_node *root,
 int kh_object_from_node(kh_object *obj, const kh_node *root, const char *file,
                         const char *path_prefix, kh_arena *arena, kh_error *err)
 {
+    return kh_object_from_item(obj, root, file, path_prefix, NULL, NULL, arena, err);
+}
+
+int kh_object_from_item(kh_object *obj, const kh_node *root, const char *file,
+                        const char *path_prefix, const char *default_api_version,
+                        const char *default_kind, kh_arena *arena, kh_error *err)
+{
     memset(obj, 0, sizeof(*obj));
     obj->root = root;
     obj->file = file;
@@ -81,9 +95,9 @@ int kh_object_from_node(kh_object *obj, const kh_node *root, const char *file,
         return kh_error_set(err, KH_EINVALID, file, root ? root->line : 0,
                             root ? root->col : 0,
                             "document is not a Kubernetes object: not a mapping");
-    int rc = type_field(&obj->kind, root, "kind", file, err);
+    int rc = type_field(&obj->kind, root, "kind", default_kind, file, err);
     if (rc == 0)
-        rc = type_field(&obj->api_version, root, "apiVersion", file, err);
+        rc = type_field(&obj->api_version, root, "apiVersion", default_api_version, file, err);
     if (rc == 0)
         rc = split_api_version(obj, root, arena, err);
     if (rc != 0) {
@@ -98,25 +112,6 @@ int kh_object_from_node(kh_object *obj, const kh_node *root, const char *file,
     obj->labels = map_or_null(kh_node_get(obj->metadata, "labels"));
     obj->annotations = map_or_null(kh_node_get(obj->metadata, "annotations"));
     return 0;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && memcmp(s + n - m, suffix, m) == 0;
-}
-
-bool kh_object_is_list(const kh_node *root)
-{
-    if (!kh_node_is_map(root))
-        return false;
-    const kh_node *kind = kh_node_get(root, "kind");
-    if (!kind || kind->type != KH_NODE_STRING || !kind->u.text ||
-        !ends_with(kind->u.text, "List"))
-        return false;
-    const kh_node *items = kh_node_get(root, "items");
-    return !items || items->type == KH_NODE_NULL ||
-           items->type == KH_NODE_SEQ;
 }
 
 /* -------------------------------------------------------------- pod specs */
@@ -253,4 +248,61 @@ char *kh_container_path(const kh_object *obj, const kh_podspec *ps,
     return kh_arena_printf(arena, "%s%s.%s[%zu]",
                            obj && obj->path_prefix ? obj->path_prefix : "",
                            ps->path, c->list, c->index);
+}
+
+/* ------------------------------------------------------------ keeping */
+
+/* Copy a subtree into @p arena. An alias's shared subtree is copied once
+ * per reference: the loader already capped what aliases expand to. */
+static const kh_node *clone_node(const kh_node *n, kh_arena *arena, unsigned depth)
+{
+    if (!n || depth > KH_DOC_MAX_DEPTH + 1)
+        return NULL;
+    kh_node *c = kh_arena_alloc(arena, sizeof(*c));
+    if (!c)
+        return NULL;
+    *c = *n;
+    if (n->type == KH_NODE_MAP) {
+        kh_pair *pairs = kh_arena_alloc(arena, (n->len ? n->len : 1) * sizeof(*pairs));
+        if (!pairs)
+            return NULL;
+        for (size_t i = 0; i < n->len; i++) {
+            pairs[i].key = clone_node(n->u.pairs[i].key, arena, depth + 1);
+            pairs[i].value = clone_node(n->u.pairs[i].value, arena, depth + 1);
+            if (!pairs[i].key || !pairs[i].value)
+                return NULL;
+        }
+        c->u.pairs = pairs;
+    } else if (n->type == KH_NODE_SEQ) {
+        const kh_node **items = kh_arena_alloc(arena, (n->len ? n->len : 1) * sizeof(*items));
+        if (!items)
+            return NULL;
+        for (size_t i = 0; i < n->len; i++)
+            if (!(items[i] = clone_node(n->u.items[i], arena, depth + 1)))
+                return NULL;
+        c->u.items = items;
+    } else if (n->u.text) {
+        if (!(c->u.text = kh_arena_strndup(arena, n->u.text, n->len)))
+            return NULL;
+    }
+    return c;
+}
+
+int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
+                    kh_arena *arena, kh_error *err)
+{
+    const kh_node *root = clone_node(src->root, arena, 0);
+    const char *prefix = kh_arena_strdup(arena, src->path_prefix);
+    const char *kind = src->kind ? kh_arena_strdup(arena, src->kind) : NULL;
+    const char *av = src->api_version ? kh_arena_strdup(arena, src->api_version) : NULL;
+    if (!root || !prefix || (src->kind && !kind) || (src->api_version && !av))
+        return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
+    int rc = kh_object_from_item(dst, root, file, prefix, av, kind, arena, err);
+    if (rc)
+        return rc;
+    dst->input = src->input;
+    dst->pod_templates = src->pod_templates;
+    dst->npod_templates = src->npod_templates;
+    kh_object_cache_podspec(dst, arena);
+    return 0;
 }

@@ -9,9 +9,10 @@
 
 #include "rules/rules.h"
 
-__attribute__((format(printf, 6, 0)))
+__attribute__((format(printf, 8, 0)))
 static void report(kh_rule_ctx *ctx, int severity, const kh_object *obj,
-                   const kh_node *at, const char *path, const char *fmt, va_list ap)
+                   const kh_node *at, const char *path, const kh_location *related,
+                   size_t nrelated, const char *fmt, va_list ap)
 {
     /* Format straight into the arena; messages are short, so the rare long
      * one is simply cut at 512 bytes. */
@@ -21,8 +22,11 @@ static void report(kh_rule_ctx *ctx, int severity, const kh_object *obj,
         if (n < 0)
             msg[0] = '\0';
     }
+    kh_location *copy = NULL;
+    if (nrelated && (copy = kh_arena_alloc(ctx->arena, nrelated * sizeof(*copy))))
+        memcpy(copy, related, nrelated * sizeof(*copy));
     ctx->sink(ctx->sink_ud, ctx->rule, obj, at ? at : obj->root, path,
-              msg ? msg : "out of memory", severity);
+              msg ? msg : "out of memory", severity, copy, copy ? nrelated : 0);
 }
 
 void kh_rule__report(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
@@ -30,7 +34,7 @@ void kh_rule__report(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
 {
     va_list ap;
     va_start(ap, fmt);
-    report(ctx, -1, obj, at, path, fmt, ap);
+    report(ctx, -1, obj, at, path, NULL, 0, fmt, ap);
     va_end(ap);
 }
 
@@ -40,7 +44,17 @@ void kh_rule__report_severity(kh_rule_ctx *ctx, kh_severity severity,
 {
     va_list ap;
     va_start(ap, fmt);
-    report(ctx, (int)severity, obj, at, path, fmt, ap);
+    report(ctx, (int)severity, obj, at, path, NULL, 0, fmt, ap);
+    va_end(ap);
+}
+
+void kh_rule__report_related(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
+                             const char *path, const kh_location *related,
+                             size_t nrelated, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(ctx, -1, obj, at, path, related, nrelated, fmt, ap);
     va_end(ap);
 }
 

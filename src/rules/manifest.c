@@ -5,7 +5,9 @@
  * value wins) and lists the winning keys on the document; this rule turns
  * each one inside the object into a finding with its field path, found by
  * one depth-first walk of the object (duplicates are rare, so the walk only
- * happens when there is something to report).
+ * happens when there is something to report). The rule also sees each
+ * envelope's own mapping (a List's keys), skipping the objects it carries,
+ * which are checked on their own.
  */
 #include <string.h>
 
@@ -16,13 +18,20 @@ typedef struct walk {
     const kh_object *obj;
     char path[1024];
     size_t len;
-    int skip_items;      /* a List wrapper: its items are objects of their own */
 } walk;
 
-static int is_duplicate(const kh_object *obj, const kh_node *key)
+static int is_duplicate(const kh_doc *doc, const kh_node *key)
 {
-    for (size_t i = 0; i < obj->nduplicate_keys; i++)
-        if (obj->duplicate_keys[i] == key)
+    for (size_t i = 0; i < doc->nduplicate_keys; i++)
+        if (doc->duplicate_keys[i] == key)
+            return 1;
+    return 0;
+}
+
+static int is_inner_object(const kh_rule_ctx *ctx, const kh_node *n)
+{
+    for (size_t i = 0; i < ctx->ninner; i++)
+        if (ctx->inner[i] == n)
             return 1;
     return 0;
 }
@@ -46,7 +55,7 @@ static void visit_child(walk *w, const kh_node *child, const char *fmt,
 
 static void visit(walk *w, const kh_node *n, unsigned depth)
 {
-    if (!n || depth > KH_DOC_MAX_DEPTH)
+    if (!n || depth > KH_DOC_MAX_DEPTH || (depth && is_inner_object(w->ctx, n)))
         return;
     if (n->type == KH_NODE_SEQ) {
         for (size_t i = 0; i < n->len; i++)
@@ -60,9 +69,7 @@ static void visit(walk *w, const kh_node *n, unsigned depth)
         const char *name = kh_node_str(key);
         if (!name)
             continue;
-        if (depth == 0 && w->skip_items && strcmp(name, "items") == 0)
-            continue;
-        if (is_duplicate(w->obj, key)) {
+        if (is_duplicate(w->ctx->doc, key)) {
             const char *path = kh_arena_printf(w->ctx->arena, "%s%s%s", w->path,
                                                w->len ? "." : "", name);
             kh_rule__report(w->ctx, w->obj, key, path ? path : name,
@@ -76,9 +83,9 @@ static void visit(walk *w, const kh_node *n, unsigned depth)
 
 void kh_manifest__duplicate_key(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    if (!obj->nduplicate_keys)
+    if (!ctx->doc || !ctx->doc->nduplicate_keys)
         return;
-    walk w = {.ctx = ctx, .obj = obj, .skip_items = kh_object_is_list(obj->root)};
+    walk w = {.ctx = ctx, .obj = obj};
     w.path[0] = '\0';
     visit(&w, obj->root, 0);
 }

@@ -16,13 +16,6 @@ typedef struct kh_rule_ctx kh_rule_ctx;
 typedef void (*kh_rule_check_fn)(kh_rule_ctx *ctx, const kh_object *obj);
 typedef void (*kh_rule_set_fn)(kh_rule_ctx *ctx, const kh_objset *set);
 
-/* The Pod Security level a check belongs to (KH_PSS_NONE for other rules). */
-typedef enum kh_pss_level {
-    KH_PSS_NONE = 0,
-    KH_PSS_BASELINE,
-    KH_PSS_RESTRICTED
-} kh_pss_level;
-
 /* Flags of a registry row. */
 #define KH_RULE_SEES_ENVELOPE 1u /* also checks an envelope's own mapping (a List's
                                   * keys), not only the objects it carries */
@@ -38,7 +31,8 @@ typedef struct kh_rule_def {
     kh_rule_check_fn check;     /* per-object rules */
     kh_rule_set_fn check_set;   /* set rules */
     const char *const *kinds;   /* set rules: the kinds kept for it, NULL-terminated */
-    kh_pss_level pss_level;
+    kh_pss_level pss_level;     /* the Pod Security level the check belongs to;
+                                 * KH_PSS_PRIVILEGED (no level) for other rules */
     /* A restricted check that upstream runs *instead of* a baseline check
      * (OverrideCheckIDs in k8s.io/pod-security-admission/policy): at the
      * restricted level, from policy version 1.<overrides_since>, the
@@ -60,7 +54,8 @@ const kh_rule_def *kh_rules__find(const char *id);
 typedef void (*kh_rule_sink_fn)(void *sink, const kh_rule_def *rule,
                                 const kh_object *obj, const kh_node *at,
                                 const char *path, const char *message,
-                                int severity);
+                                int severity, const kh_location *related,
+                                size_t nrelated);
 
 struct kh_policy;
 
@@ -70,6 +65,13 @@ struct kh_rule_ctx {
     kh_rule_sink_fn sink;
     void *sink_ud;
     int pss_minor;               /* Kubernetes 1.N whose PSS semantics apply */
+    int kube_minor;              /* the API server's Kubernetes 1.N (what it does to
+                                  * an object before admission) */
+    const kh_doc *doc;           /* the object's document (its repeated keys);
+                                  * NULL for set rules */
+    const kh_node *const *inner; /* checking an envelope's own mapping (a List's
+                                  * keys): the objects it carries, which are */
+    size_t ninner;               /* checked on their own; else NULL and 0 */
     const struct kh_policy *policy; /* registries, signers, evidence (rules/policy.h);
                                   * NULL means none configured */
     struct kh_image_cache *images; /* image references the image rules parsed for
@@ -94,6 +96,13 @@ void kh_rule__report_severity(kh_rule_ctx *ctx, kh_severity severity,
                               const kh_object *obj, const kh_node *at,
                               const char *path, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+
+/* The same with related locations (copied: the caller's array may be on
+ * its stack); their strings must live as long as the context's arena. */
+void kh_rule__report_related(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
+                             const char *path, const kh_location *related,
+                             size_t nrelated, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /* The key node of @p key in @p map (findings point at the field's key, as
  * an editor would), or NULL when absent. */
@@ -154,6 +163,20 @@ const kh_node *kh_pss__deepest_key(const kh_node *map, const char *dotted,
 const char *kh_pss__pod_path(kh_rule_ctx *ctx, const kh_podspec *ps, const char *suffix);
 const char *kh_pss__who(kh_rule_ctx *ctx, const kh_container *c); /* "pod" when NULL */
 bool kh_pss__seccomp_type_ok(const char *type);      /* RuntimeDefault or Localhost */
+/* A seccomp profile as Pod Security admission sees it: the field as
+ * written or, on a Pod created through a v1.19-v1.26 API server, the one
+ * the server copied from the seccomp annotation (pss.c). */
+typedef struct kh_pss_seccomp {
+    const char *type;            /* the profile's type; NULL when none is set */
+    const kh_node *at;           /* where a finding about it points */
+    const char *path;            /* the field (or annotation) path */
+    const char *synced_from;     /* "; a v1.N API server sets it from annotation
+                                  * k=\"v\"" for a copied profile, else NULL */
+} kh_pss_seccomp;
+/* The profile of the pod (c == NULL, @p sc its securityContext) or of
+ * container @p c. */
+kh_pss_seccomp kh_pss__seccomp(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
+                               const kh_node *sc, const kh_container *c);
 void kh_pss__proc_mount(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod);
 void kh_workload__default_namespace(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_workload__no_resource_limits(kh_rule_ctx *ctx, const kh_object *obj);

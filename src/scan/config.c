@@ -23,14 +23,19 @@
  * file:line:col rather than a silently ignored setting. Evidence files named
  * in it are relative to the file's directory.
  */
-#include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/array.h"
+#include "core/file.h"
 #include "rules/imageref.h"
 #include "rules/rules.h"
 #include "scan/config.h"
@@ -52,6 +57,7 @@ int kh_config_new(kh_config **out, kh_error *err)
     memset(cfg->severity, -1, n);
     cfg->pss_restricted = 1;
     cfg->pss_minor = KH_PSS_LATEST;
+    cfg->kube_minor = KH_PSS_LATEST;
     cfg->policy.vuln_fail_on = KH_SEVERITY_HIGH;
     *out = cfg;
     return KH_OK;
@@ -84,8 +90,7 @@ int kh_config_only_rule(kh_config *cfg, const char *rule_id, kh_error *err)
     return KH_OK;
 }
 
-/* "v1.N" into N; -1 when malformed. */
-static int parse_pss_version(const char *v)
+int kh_config__pss_minor(const char *v)
 {
     if (strcmp(v, "latest") == 0)
         return KH_PSS_LATEST;
@@ -98,6 +103,20 @@ static int parse_pss_version(const char *v)
         minor = minor * 10 + (*p - '0');
     }
     return minor > KH_PSS_LATEST ? KH_PSS_LATEST : minor;
+}
+
+int kh_config_only_area(kh_config *cfg, kh_area area, kh_error *err)
+{
+    size_t n = kh_rule_count(), kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kh_rule_at(i)->area != area)
+            cfg->enabled[i] = 0;
+        kept += cfg->enabled[i];
+    }
+    if (!kept)
+        return kh_error_set(err, KH_ENOTFOUND, NULL, 0, 0,
+                            "no enabled rule in area '%s'", kh_area_name(area));
+    return KH_OK;
 }
 
 int kh_config_set_pss(kh_config *cfg, const char *level, const char *version,
@@ -114,13 +133,29 @@ int kh_config_set_pss(kh_config *cfg, const char *level, const char *version,
                                 level);
     }
     if (version) {
-        int minor = parse_pss_version(version);
+        int minor = kh_config__pss_minor(version);
         if (minor < 0)
             return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
                                 "bad Pod Security version '%s' (use latest or v1.N, e.g. v1.30)",
                                 version);
         cfg->pss_minor = minor;
+        cfg->pss_minor_set = 1;
     }
+    return KH_OK;
+}
+
+int kh_config_set_kube_version(kh_config *cfg, const char *version, kh_error *err)
+{
+    int minor = kh_config__pss_minor(version);
+    if (minor < 0)
+        return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                            "bad Kubernetes version '%s' (use latest or v1.N, e.g. v1.30)",
+                            version);
+    cfg->kube_minor = minor;
+    /* Namespaces without an enforce-version label get the API server's
+     * own Pod Security version. */
+    if (!cfg->pss_minor_set)
+        cfg->pss_minor = minor;
     return KH_OK;
 }
 
@@ -157,7 +192,17 @@ int kh_config__excluded(const kh_config *cfg, const kh_object *obj)
     return 0;
 }
 
-/* ------------------------------------------------------------- loading */
+/* ------------------------------------------------------------- schema */
+
+/*
+ * The schema is data. A section is a mapping whose keys are the rows of a
+ * table; a row says what its value must be (its type, the values allowed)
+ * and where it goes (an offset into the section's target, or a handler).
+ * load_section does every type check and writes every "unknown key" and
+ * "must be" message with the offending node's position, so a new section
+ * (webhook, rbac, watch...) is a table of a few rows and the handlers of
+ * whatever its values mean.
+ */
 
 typedef struct loader {
     kh_config *cfg;
@@ -166,10 +211,60 @@ typedef struct loader {
     kh_error *err;
 } loader;
 
-static int fail(loader *l, const kh_node *at, const char *fmt, const char *arg)
+typedef struct section section;
+
+typedef enum value_type {
+    V_SECTION,      /* a mapping: .section's rows, into the same target */
+    V_ENTRIES,      /* a list of mappings: .section's rows, each into a new entry */
+    V_LIST,         /* a list of scalars: .item for each */
+    V_MAP,          /* a mapping from free-form keys: .pair for each */
+    V_STRING,       /* a string: .item when given, else stored at .offset (const char *) */
+    V_BOOL,         /* true or false, stored at .offset (a bool) */
+    V_SEVERITY      /* a severity name, stored at .offset (a kh_severity) */
+} value_type;
+
+typedef struct field {
+    const char *key;
+    value_type type;
+    size_t offset;                  /* V_STRING, V_BOOL, V_SEVERITY: into the target */
+    const section *section;         /* V_SECTION, V_ENTRIES */
+    const char *what;               /* the "must be ..." text; NULL: from the type */
+    const char *const *allowed;     /* V_STRING: the values accepted (NULL-ended), NULL: any */
+    bool nonempty;                  /* V_STRING: "" is refused */
+    size_t given;                   /* a bool in the config set when the key is present;
+                                     * 0: none (offset 0 is the arena, never a flag) */
+    int (*item)(loader *l, const kh_node *n, void *target);  /* V_LIST, V_STRING */
+    int (*pair)(loader *l, const kh_pair *p, void *target);  /* V_MAP */
+} field;
+
+struct section {
+    const char *name;               /* key prefix in messages ("" at the root) */
+    const char *label;              /* names the mapping in "must be" errors */
+    const char *shape;              /* what it must be: "a mapping with ..." */
+    const field *fields;
+    size_t nfields;
+    bool nonempty;                  /* an empty mapping is refused too (shape error) */
+    size_t entry_size;              /* V_ENTRIES: a zeroed scratch entry of this size... */
+    int (*done)(loader *l, const kh_node *map, void *target); /* ...checked and kept here */
+};
+
+static int failf(loader *l, const kh_node *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int failf(loader *l, const kh_node *at, const char *fmt, ...)
 {
-    return kh_error_set(l->err, KH_ECONFIG, l->file, at ? at->line : 0,
-                        at ? at->col : 0, fmt, arg);
+    char msg[sizeof(l->err->message)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return kh_error_set(l->err, KH_ECONFIG, l->file, at ? at->line : 0, at ? at->col : 0,
+                        "%s", msg);
+}
+
+static int oom(loader *l)
+{
+    return kh_error_set(l->err, KH_ENOMEM, l->file, 0, 0, "out of memory");
 }
 
 static int is_text(const kh_node *n)
@@ -177,359 +272,374 @@ static int is_text(const kh_node *n)
     return n && kh_node_is_scalar(n) && n->type != KH_NODE_NULL;
 }
 
+/* "a, b or c" from a list of @p n words, into @p buf. */
+static const char *word_list(char *buf, size_t size, const char *const *words, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        int k = snprintf(buf + used, size - used, "%s%s", sep, words[i]);
+        used += k > 0 ? (size_t)k : 0;
+    }
+    return buf;
+}
+
+static const char *field_keys(char *buf, size_t size, const section *sec)
+{
+    const char *keys[16];
+    size_t n = sec->nfields < 16 ? sec->nfields : 16;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = sec->fields[i].key;
+    return word_list(buf, size, keys, n);
+}
+
+static void *at_offset(void *target, size_t offset)
+{
+    return (char *)target + offset;
+}
+
+static int load_section(loader *l, const section *sec, const kh_node *map, void *target);
+
+static int load_string(loader *l, const field *f, const char *path, const kh_node *v,
+                       void *target)
+{
+    if (!is_text(v) || (f->nonempty && !*kh_node_str(v)))
+        return failf(l, v, "%s must be %s", path,
+                     f->what ? f->what : f->nonempty ? "a non-empty string" : "a string");
+    const char *s = kh_node_str(v);
+    if (f->allowed) {
+        size_t n = 0;
+        while (f->allowed[n] && strcmp(f->allowed[n], s) != 0)
+            n++;
+        if (!f->allowed[n]) {
+            char words[128];
+            while (f->allowed[n])
+                n++;
+            return failf(l, v, "unknown %s '%s' (use %s)", path, s,
+                         word_list(words, sizeof(words), f->allowed, n));
+        }
+    }
+    if (f->item)
+        return f->item(l, v, target);
+    memcpy(at_offset(target, f->offset), &s, sizeof(s));
+    return KH_OK;
+}
+
+static int load_entries(loader *l, const field *f, const char *path, const kh_node *seq)
+{
+    if (!kh_node_is_seq(seq))
+        return failf(l, seq, "%s must be %s", path, f->what ? f->what : "a list");
+    for (size_t i = 0; i < seq->len; i++) {
+        void *entry = kh_arena_calloc(&l->cfg->arena, 1, f->section->entry_size);
+        if (!entry)
+            return oom(l);
+        const kh_node *map = kh_node_at(seq, i);
+        int rc = load_section(l, f->section, map, entry);
+        if (!rc)
+            rc = f->section->done(l, map, entry);
+        if (rc)
+            return rc;
+    }
+    return KH_OK;
+}
+
+static int load_value(loader *l, const field *f, const char *path, const kh_node *v,
+                      void *target)
+{
+    kh_severity sev;
+    bool b;
+    if (f->given)
+        *(bool *)at_offset(l->cfg, f->given) = true;
+    switch (f->type) {
+    case V_SECTION:
+        return load_section(l, f->section, v, target);
+    case V_ENTRIES:
+        return load_entries(l, f, path, v);
+    case V_LIST:
+        if (!kh_node_is_seq(v))
+            return failf(l, v, "%s must be %s", path, f->what ? f->what : "a list");
+        for (size_t i = 0; i < v->len; i++) {
+            int rc = f->item(l, kh_node_at(v, i), target);
+            if (rc)
+                return rc;
+        }
+        return KH_OK;
+    case V_MAP:
+        if (!kh_node_is_map(v))
+            return failf(l, v, "%s must be %s", path, f->what ? f->what : "a mapping");
+        for (size_t i = 0; i < v->len; i++) {
+            int rc = f->pair(l, &v->u.pairs[i], target);
+            if (rc)
+                return rc;
+        }
+        return KH_OK;
+    case V_STRING:
+        return load_string(l, f, path, v, target);
+    case V_BOOL:
+        if (v->type != KH_NODE_BOOL)
+            return failf(l, v, "%s must be true or false", path);
+        b = kh_node_is_true(v);
+        memcpy(at_offset(target, f->offset), &b, sizeof(b));
+        return KH_OK;
+    case V_SEVERITY:
+        if (!is_text(v) || kh_severity_parse(&sev, kh_node_str(v)) != KH_OK)
+            return failf(l, v, "unknown severity '%s' (use info, low, medium, high or critical)",
+                         is_text(v) ? kh_node_str(v) : "");
+        memcpy(at_offset(target, f->offset), &sev, sizeof(sev));
+        return KH_OK;
+    }
+    return KH_OK;
+}
+
+static int load_section(loader *l, const section *sec, const kh_node *map, void *target)
+{
+    if (!kh_node_is_map(map) || (sec->nonempty && map->len == 0))
+        return failf(l, map, "%s must be %s", sec->label, sec->shape);
+    for (size_t i = 0; i < map->len; i++) {
+        const kh_pair *p = &map->u.pairs[i];
+        const char *key = kh_node_str(p->key);
+        const field *f = NULL;
+        for (size_t k = 0; key && k < sec->nfields && !f; k++)
+            if (strcmp(key, sec->fields[k].key) == 0)
+                f = &sec->fields[k];
+        char path[128];
+        snprintf(path, sizeof(path), "%s%s%s", sec->name, *sec->name ? "." : "",
+                 key ? key : "?");
+        if (!f) {
+            char keys[192];
+            return failf(l, p->key, "unknown key '%s' (expected %s)", path,
+                         field_keys(keys, sizeof(keys), sec));
+        }
+        int rc = load_value(l, f, path, p->value, target);
+        if (rc)
+            return rc;
+    }
+    return KH_OK;
+}
+
+/* --------------------------------------------------------------- rules: */
+
 static int lookup_rule(loader *l, const kh_node *n, size_t *index)
 {
     if (!is_text(n))
-        return fail(l, n, "%s must be a string", "a rule id");
+        return failf(l, n, "a rule id must be a string");
     const kh_rule_def *def = kh_rules__find(kh_node_str(n));
     if (!def)
-        return fail(l, n, "unknown rule '%s'", kh_node_str(n));
+        return failf(l, n, "unknown rule '%s'", kh_node_str(n));
     *index = rule_index(def);
     return KH_OK;
 }
 
-static int load_disable(loader *l, const kh_node *seq)
+static int disable_rule(loader *l, const kh_node *n, void *target)
 {
-    if (!kh_node_is_seq(seq))
-        return fail(l, seq, "%s must be a list of rule ids", "rules.disable");
-    for (size_t i = 0; i < seq->len; i++) {
-        size_t idx;
-        int rc = lookup_rule(l, kh_node_at(seq, i), &idx);
-        if (rc)
-            return rc;
-        l->cfg->enabled[idx] = 0;
-    }
+    kh_config *cfg = target;
+    size_t idx;
+    int rc = lookup_rule(l, n, &idx);
+    if (!rc)
+        cfg->enabled[idx] = 0;
+    return rc;
+}
+
+static int rule_severity(loader *l, const kh_pair *p, void *target)
+{
+    kh_config *cfg = target;
+    kh_severity sev;
+    size_t idx;
+    int rc = lookup_rule(l, p->key, &idx);
+    if (rc)
+        return rc;
+    if (!is_text(p->value))
+        return failf(l, p->value,
+                     "a severity must be one of info, low, medium, high, critical");
+    if (kh_severity_parse(&sev, kh_node_str(p->value)) != KH_OK)
+        return failf(l, p->value, "unknown severity '%s' (use info, low, medium, high or critical)",
+                     kh_node_str(p->value));
+    cfg->severity[idx] = (signed char)sev;
     return KH_OK;
 }
 
-static int load_severity(loader *l, const kh_node *map)
+static const field rules_fields[] = {
+    {"disable", V_LIST, .what = "a list of rule ids", .item = disable_rule},
+    {"severity", V_MAP, .what = "a mapping of rule id to severity", .pair = rule_severity},
+};
+static const section rules_section = {
+    "rules", "rules", "a mapping", rules_fields, sizeof(rules_fields) / sizeof(field),
+};
+
+/* ------------------------------------------------------------- exclude: */
+
+static int keep_exclude(loader *l, const kh_node *map, void *target)
 {
-    if (!kh_node_is_map(map))
-        return fail(l, map, "%s must be a mapping of rule id to severity", "rules.severity");
-    for (size_t i = 0; i < map->len; i++) {
-        size_t idx;
-        int rc = lookup_rule(l, map->u.pairs[i].key, &idx);
-        if (rc)
-            return rc;
-        const kh_node *v = map->u.pairs[i].value;
-        kh_severity sev;
-        if (!is_text(v))
-            return fail(l, v, "%s must be one of info, low, medium, high, critical", "a severity");
-        if (kh_severity_parse(&sev, kh_node_str(v)) != KH_OK)
-            return fail(l, v, "unknown severity '%s' (use info, low, medium, high or critical)",
-                        kh_node_str(v));
-        l->cfg->severity[idx] = (signed char)sev;
-    }
+    (void)map;
+    kh_exclude *e = kh_array__push(&l->cfg->arena, &l->cfg->excludes, &l->cfg->nexcludes,
+                                   sizeof(*e));
+    if (!e)
+        return oom(l);
+    *e = *(kh_exclude *)target;
     return KH_OK;
 }
 
-static int load_rules(loader *l, const kh_node *map)
+static const field exclude_fields[] = {
+    {"namespace", V_STRING, offsetof(kh_exclude, namespace_), .what = "a string (a glob)"},
+    {"kind", V_STRING, offsetof(kh_exclude, kind), .what = "a string (a glob)"},
+    {"name", V_STRING, offsetof(kh_exclude, name), .what = "a string (a glob)"},
+};
+static const section exclude_section = {
+    "exclude", "each exclude entry", "a mapping with namespace, kind and/or name",
+    exclude_fields, sizeof(exclude_fields) / sizeof(field), .nonempty = true,
+    .entry_size = sizeof(kh_exclude), .done = keep_exclude,
+};
+
+/* ----------------------------------------------------------------- pss: */
+
+static const char *const pss_levels[] = {"baseline", "restricted", NULL};
+
+static int pss_level(loader *l, const kh_node *n, void *target)
 {
-    if (!kh_node_is_map(map))
-        return fail(l, map, "%s must be a mapping", "rules");
-    for (size_t i = 0; i < map->len; i++) {
-        const kh_pair *p = &map->u.pairs[i];
-        const char *key = kh_node_str(p->key);
-        int rc;
-        if (key && strcmp(key, "disable") == 0)
-            rc = load_disable(l, p->value);
-        else if (key && strcmp(key, "severity") == 0)
-            rc = load_severity(l, p->value);
-        else
-            rc = fail(l, p->key, "unknown key 'rules.%s' (expected disable or severity)",
-                      key ? key : "?");
-        if (rc)
-            return rc;
-    }
+    (void)l;
+    return kh_config_set_pss(target, kh_node_str(n), NULL, NULL);
+}
+
+static int pss_version(loader *l, const kh_node *n, void *target)
+{
+    kh_error e = {0};
+    if (kh_config_set_pss(target, NULL, kh_node_str(n), &e))
+        return failf(l, n, "%s", e.message);
     return KH_OK;
 }
 
-static int load_exclude_entry(loader *l, const kh_node *map, kh_exclude *e)
-{
-    if (!kh_node_is_map(map) || map->len == 0)
-        return fail(l, map, "%s must be a mapping with namespace, kind and/or name",
-                    "each exclude entry");
-    for (size_t i = 0; i < map->len; i++) {
-        const kh_pair *p = &map->u.pairs[i];
-        const char *key = kh_node_str(p->key);
-        const char **slot = NULL;
-        if (key && strcmp(key, "namespace") == 0)
-            slot = &e->namespace_;
-        else if (key && strcmp(key, "kind") == 0)
-            slot = &e->kind;
-        else if (key && strcmp(key, "name") == 0)
-            slot = &e->name;
-        else
-            return fail(l, p->key, "unknown key 'exclude.%s' (expected namespace, kind or name)",
-                        key ? key : "?");
-        if (!is_text(p->value))
-            return fail(l, p->value, "exclude.%s must be a string (a glob)", key);
-        *slot = kh_node_str(p->value);
-    }
-    return KH_OK;
-}
+static const field pss_fields[] = {
+    {"level", V_STRING, .allowed = pss_levels, .item = pss_level},
+    {"version", V_STRING, .item = pss_version},
+};
+static const section pss_section = {
+    "pss", "pss", "a mapping with level and/or version", pss_fields,
+    sizeof(pss_fields) / sizeof(field),
+};
 
-static int load_excludes(loader *l, const kh_node *seq)
-{
-    if (!kh_node_is_seq(seq))
-        return fail(l, seq, "%s must be a list", "exclude");
-    l->cfg->excludes = kh_arena_calloc(&l->cfg->arena, seq->len + 1, sizeof(kh_exclude));
-    if (!l->cfg->excludes)
-        return kh_error_set(l->err, KH_ENOMEM, l->file, 0, 0, "out of memory");
-    for (size_t i = 0; i < seq->len; i++) {
-        int rc = load_exclude_entry(l, kh_node_at(seq, i), &l->cfg->excludes[i]);
-        if (rc)
-            return rc;
-    }
-    l->cfg->nexcludes = seq->len;
-    return KH_OK;
-}
-
-static int load_pss(loader *l, const kh_node *map)
-{
-    if (!kh_node_is_map(map))
-        return fail(l, map, "%s must be a mapping with level and/or version", "pss");
-    for (size_t i = 0; i < map->len; i++) {
-        const kh_pair *p = &map->u.pairs[i];
-        const char *key = kh_node_str(p->key);
-        int is_level = key && strcmp(key, "level") == 0;
-        if (!is_level && !(key && strcmp(key, "version") == 0))
-            return fail(l, p->key, "unknown key 'pss.%s' (expected level or version)",
-                        key ? key : "?");
-        if (!is_text(p->value))
-            return fail(l, p->value, "pss.%s must be a string", key);
-        kh_error e = {0};
-        if (kh_config_set_pss(l->cfg, is_level ? kh_node_str(p->value) : NULL,
-                              is_level ? NULL : kh_node_str(p->value), &e))
-            return fail(l, p->value, "%s", e.message);
-    }
-    return KH_OK;
-}
-
-/* ------------------------------------------------------------- images: */
-
-static int oom(loader *l)
-{
-    return kh_error_set(l->err, KH_ENOMEM, l->file, 0, 0, "out of memory");
-}
-
-void *kh_config__push(kh_arena *arena, void *items_ptr, size_t *n, size_t size)
-{
-    char *items; /* items_ptr is a T **; copied, not cast, to keep aliasing rules */
-    memcpy(&items, items_ptr, sizeof(items));
-    size_t count = *n;
-    /* Capacity is implied by the count: 4, then each power of two. */
-    if (count == 0 || (count >= 4 && (count & (count - 1)) == 0)) {
-        size_t cap = count < 4 ? 4 : count * 2;
-        char *bigger = kh_arena_calloc(arena, cap, size);
-        if (!bigger)
-            return NULL;
-        if (count)
-            memcpy(bigger, items, count * size);
-        items = bigger;
-        memcpy(items_ptr, &items, sizeof(items));
-    }
-    char *slot = items + count * size;
-    memset(slot, 0, size);
-    (*n)++;
-    return slot;
-}
+/* -------------------------------------------------------------- images: */
 
 /* "host[:port][/path]" with an optional "*." before the host: the host
  * must be recognisable as one (see kh_imageref_parse) so that "nginx" is
  * refused rather than trusting nothing. */
-static int registry_entry(loader *l, const kh_node *n, const char **out)
+static int trust_registry(loader *l, const kh_node *n, void *target)
 {
+    kh_policy *p = &((kh_config *)target)->policy;
     if (!is_text(n))
-        return fail(l, n, "%s must be a string", "images.trustedRegistries entry");
+        return failf(l, n, "images.trustedRegistries entry must be a string");
     const char *entry = kh_node_str(n);
     if (!kh_imageref_prefix_valid(entry))
-        return fail(l, n,
-                    "trusted registry '%s' must be a registry host with an optional "
-                    "path (registry.example/team; Docker Hub is docker.io)",
-                    entry);
+        return failf(l, n,
+                     "trusted registry '%s' must be a registry host with an optional "
+                     "path (registry.example/team; Docker Hub is docker.io)",
+                     entry);
     if (strncmp(entry, "index.docker.io", 15) == 0 && (!entry[15] || entry[15] == '/'))
         entry = kh_arena_printf(&l->cfg->arena, "docker.io%s", entry + 15);
-    *out = entry;
-    return *out ? KH_OK : oom(l);
+    const char **slot = kh_array__push(&l->cfg->arena, &p->registries, &p->nregistries,
+                                       sizeof(char *));
+    if (!entry || !slot)
+        return oom(l);
+    *slot = entry;
+    return KH_OK;
 }
 
-static int load_registries(loader *l, const kh_node *seq)
+static int keep_signer(loader *l, const kh_node *map, void *target)
 {
     kh_policy *p = &l->cfg->policy;
-    if (!kh_node_is_seq(seq))
-        return fail(l, seq, "%s must be a list of registries", "images.trustedRegistries");
-    p->registries_set = true;
-    for (size_t i = 0; i < seq->len; i++) {
-        const char **slot = kh_config__push(&l->cfg->arena, &p->registries,
-                                            &p->nregistries, sizeof(char *));
-        if (!slot)
-            return oom(l);
-        int rc = registry_entry(l, kh_node_at(seq, i), slot);
-        if (rc)
-            return rc;
-    }
-    return KH_OK;
-}
-
-static int signer_field(loader *l, const kh_pair *pair, kh_signer *s)
-{
-    const char *key = kh_node_str(pair->key);
-    const char **slot = NULL;
-    if (key && strcmp(key, "issuer") == 0)
-        slot = &s->issuer;
-    else if (key && strcmp(key, "subject") == 0)
-        slot = &s->subject;
-    else if (key && strcmp(key, "key") == 0)
-        slot = &s->key;
-    else
-        return fail(l, pair->key,
-                    "unknown key 'images.trustedSigners.%s' (expected issuer, subject or key)",
-                    key ? key : "?");
-    if (!is_text(pair->value) || !*kh_node_str(pair->value))
-        return fail(l, pair->value, "images.trustedSigners.%s must be a non-empty string",
-                    key);
-    *slot = kh_node_str(pair->value);
-    return KH_OK;
-}
-
-static int load_signer(loader *l, const kh_node *map, kh_signer *s)
-{
-    if (!kh_node_is_map(map) || map->len == 0)
-        return fail(l, map, "%s must be a mapping with issuer and subject, or key",
-                    "each images.trustedSigners entry");
-    for (size_t i = 0; i < map->len; i++) {
-        int rc = signer_field(l, &map->u.pairs[i], s);
-        if (rc)
-            return rc;
-    }
+    const kh_signer *s = target;
     if (s->key && (s->issuer || s->subject))
-        return fail(l, map, "%s gives either key, or issuer and subject, not both",
-                    "an images.trustedSigners entry");
+        return failf(l, map, "an images.trustedSigners entry gives either key, or issuer "
+                             "and subject, not both");
     if (!s->key && (!s->issuer || !s->subject))
-        return fail(l, map, "an images.trustedSigners entry needs both issuer and %s",
-                    s->issuer ? "subject" : "issuer");
-    return KH_OK;
-}
-
-static int load_signers(loader *l, const kh_node *seq)
-{
-    kh_policy *p = &l->cfg->policy;
-    if (!kh_node_is_seq(seq))
-        return fail(l, seq, "%s must be a list", "images.trustedSigners");
-    p->signers_set = true;
-    for (size_t i = 0; i < seq->len; i++) {
-        kh_signer *s = kh_config__push(&l->cfg->arena, &p->signers, &p->nsigners,
-                                       sizeof(kh_signer));
-        if (!s)
-            return oom(l);
-        int rc = load_signer(l, kh_node_at(seq, i), s);
-        if (rc)
-            return rc;
-    }
+        return failf(l, map, "an images.trustedSigners entry needs both issuer and %s",
+                     s->issuer ? "subject" : "issuer");
+    kh_signer *kept = kh_array__push(&l->cfg->arena, &p->signers, &p->nsigners, sizeof(*kept));
+    if (!kept)
+        return oom(l);
+    *kept = *s;
     return KH_OK;
 }
 
 typedef int (*evidence_fn)(kh_config *cfg, const char *path, const char *label,
                            kh_error *err);
 
-/* Load each file of a list of evidence paths, relative to the config's
- * directory; a bad file is an error at its entry, quoting the file's own
- * position. */
-static int load_evidence_files(loader *l, const kh_node *seq, const char *what,
-                               evidence_fn load)
+/* Load one evidence file named in the configuration, relative to its
+ * directory. A bad file is an error at its entry quoting the file's own
+ * position. The file must be a regular one: a repository's configuration
+ * naming /dev/stdin or a FIFO would otherwise hang the scan. */
+static int evidence_file(loader *l, const kh_node *n, evidence_fn load)
 {
-    if (!kh_node_is_seq(seq))
-        return fail(l, seq, "%s must be a list of files", what);
-    for (size_t i = 0; i < seq->len; i++) {
-        const kh_node *n = kh_node_at(seq, i);
-        if (!is_text(n) || !*kh_node_str(n))
-            return fail(l, n, "%s must be a file name", "each entry");
-        const char *name = kh_node_str(n);
-        const char *path = name[0] == '/' || !l->dir
-                               ? name
-                               : kh_arena_printf(&l->cfg->arena, "%s/%s", l->dir, name);
-        if (!path)
-            return oom(l);
-        kh_error e = {0};
-        if (load(l->cfg, path, name, &e) == KH_OK)
-            continue;
-        if (e.line)
-            return kh_error_set(l->err, KH_ECONFIG, l->file, n->line, n->col,
-                                "in '%s' at %u:%u: %s", name, e.line, e.col, e.message);
-        return kh_error_set(l->err, KH_ECONFIG, l->file, n->line, n->col, "%s", e.message);
-    }
-    return KH_OK;
-}
-
-static int vuln_field(loader *l, const kh_pair *pair)
-{
-    const char *key = kh_node_str(pair->key);
-    kh_policy *p = &l->cfg->policy;
-    const kh_node *v = pair->value;
-    if (key && strcmp(key, "failOn") == 0) {
-        if (!is_text(v) || kh_severity_parse(&p->vuln_fail_on, kh_node_str(v)) != KH_OK)
-            return fail(l, v, "unknown severity '%s' (use info, low, medium, high or critical)",
-                        kh_node_str(v) ? kh_node_str(v) : "");
+    if (!is_text(n) || !*kh_node_str(n))
+        return failf(l, n, "each entry must be a file name");
+    const char *name = kh_node_str(n);
+    const char *path = name[0] == '/' || !l->dir
+                           ? name
+                           : kh_arena_printf(&l->cfg->arena, "%s/%s", l->dir, name);
+    if (!path)
+        return oom(l);
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return failf(l, n, "'%s' is not a regular file", name);
+    kh_error e = {0};
+    if (load(l->cfg, path, name, &e) == KH_OK)
         return KH_OK;
-    }
-    if (key && strcmp(key, "requireReport") == 0) {
-        if (v->type != KH_NODE_BOOL)
-            return fail(l, v, "%s must be true or false",
-                        "images.vulnerabilities.requireReport");
-        p->vuln_require_report = kh_node_is_true(v);
-        return KH_OK;
-    }
-    if (key && strcmp(key, "reports") == 0)
-        return load_evidence_files(l, v, "images.vulnerabilities.reports",
-                                   kh_config__load_vuln_report);
-    return fail(l, pair->key,
-                "unknown key 'images.vulnerabilities.%s' (expected failOn, reports or "
-                "requireReport)",
-                key ? key : "?");
+    if (e.line)
+        return failf(l, n, "in '%s' at %u:%u: %s", name, e.line, e.col, e.message);
+    return failf(l, n, "%s", e.message);
 }
 
-static int load_vulnerabilities(loader *l, const kh_node *map)
+static int signature_file(loader *l, const kh_node *n, void *target)
 {
-    if (!kh_node_is_map(map))
-        return fail(l, map, "%s must be a mapping", "images.vulnerabilities");
-    for (size_t i = 0; i < map->len; i++) {
-        int rc = vuln_field(l, &map->u.pairs[i]);
-        if (rc)
-            return rc;
-    }
-    return KH_OK;
+    (void)target;
+    return evidence_file(l, n, kh_config__load_signatures);
 }
 
-static int load_images(loader *l, const kh_node *map)
+static int vuln_report_file(loader *l, const kh_node *n, void *target)
 {
-    if (!kh_node_is_map(map))
-        return fail(l, map, "%s must be a mapping", "images");
-    for (size_t i = 0; i < map->len; i++) {
-        const kh_pair *p = &map->u.pairs[i];
-        const char *key = kh_node_str(p->key);
-        int rc;
-        if (key && strcmp(key, "trustedRegistries") == 0)
-            rc = load_registries(l, p->value);
-        else if (key && strcmp(key, "trustedSigners") == 0)
-            rc = load_signers(l, p->value);
-        else if (key && strcmp(key, "signatures") == 0)
-            rc = load_evidence_files(l, p->value, "images.signatures",
-                                     kh_config__load_signatures);
-        else if (key && strcmp(key, "vulnerabilities") == 0)
-            rc = load_vulnerabilities(l, p->value);
-        else
-            rc = fail(l, p->key,
-                      "unknown key 'images.%s' (expected trustedRegistries, trustedSigners, "
-                      "signatures or vulnerabilities)",
-                      key ? key : "?");
-        if (rc)
-            return rc;
-    }
-    return KH_OK;
+    (void)target;
+    return evidence_file(l, n, kh_config__load_vuln_report);
 }
 
-/* ---------------------------------------------------------- workloads: */
+static const field signer_fields[] = {
+    {"issuer", V_STRING, offsetof(kh_signer, issuer), .nonempty = true},
+    {"subject", V_STRING, offsetof(kh_signer, subject), .nonempty = true},
+    {"key", V_STRING, offsetof(kh_signer, key), .nonempty = true},
+};
+static const section signer_section = {
+    "images.trustedSigners", "each images.trustedSigners entry",
+    "a mapping with issuer and subject, or key", signer_fields,
+    sizeof(signer_fields) / sizeof(field), .nonempty = true,
+    .entry_size = sizeof(kh_signer), .done = keep_signer,
+};
+
+static const field vuln_fields[] = {
+    {"failOn", V_SEVERITY, offsetof(kh_config, policy.vuln_fail_on)},
+    {"reports", V_LIST, .what = "a list of files", .item = vuln_report_file},
+    {"requireReport", V_BOOL, offsetof(kh_config, policy.vuln_require_report)},
+};
+static const section vuln_section = {
+    "images.vulnerabilities", "images.vulnerabilities", "a mapping", vuln_fields,
+    sizeof(vuln_fields) / sizeof(field),
+};
+
+static const field images_fields[] = {
+    {"trustedRegistries", V_LIST, .what = "a list of registries", .item = trust_registry,
+     .given = offsetof(kh_config, policy.registries_set)},
+    {"trustedSigners", V_ENTRIES, .section = &signer_section,
+     .given = offsetof(kh_config, policy.signers_set)},
+    {"signatures", V_LIST, .what = "a list of files", .item = signature_file},
+    {"vulnerabilities", V_SECTION, .section = &vuln_section},
+};
+static const section images_section = {
+    "images", "images", "a mapping", images_fields, sizeof(images_fields) / sizeof(field),
+};
+
+/* ----------------------------------------------------------- workloads: */
+
+typedef struct template_entry {
+    const char *group, *kind, *path, *spec_path;
+} template_entry;
 
 /* A dotted path of field names, as kh_node_path reads it. */
 static int dotted_path_valid(const char *s)
@@ -550,140 +660,82 @@ static int dotted_path_valid(const char *s)
     return part > 0;
 }
 
-static int template_field(loader *l, const kh_pair *pair, const char **vals)
+static int dotted_path(loader *l, const kh_node *n, const char **out)
 {
-    static const char *const keys[] = {"apiGroup", "kind", "path", "specPath"};
-    const char *key = kh_node_str(pair->key);
-    for (size_t k = 0; k < 4; k++) {
-        if (!key || strcmp(key, keys[k]) != 0)
-            continue;
-        if (!is_text(pair->value))
-            return fail(l, pair->value, "workloads.podTemplates.%s must be a string", key);
-        vals[k] = kh_node_str(pair->value);
-        if (k >= 2 && !dotted_path_valid(vals[k]))
-            return fail(l, pair->value,
-                        "bad field path '%s' (use field names joined by '.', "
-                        "e.g. spec.template)",
-                        vals[k]);
-        return KH_OK;
-    }
-    return fail(l, pair->key,
-                "unknown key 'workloads.podTemplates.%s' (expected apiGroup, kind, path or "
-                "specPath)",
-                key ? key : "?");
-}
-
-static int load_template(loader *l, const kh_node *map, kh_pod_template_loc *t)
-{
-    const char *vals[4] = {NULL, NULL, NULL, NULL}; /* apiGroup kind path specPath */
-    if (!kh_node_is_map(map))
-        return fail(l, map, "%s must be a mapping with apiGroup, kind and path",
-                    "each workloads.podTemplates entry");
-    for (size_t i = 0; i < map->len; i++) {
-        int rc = template_field(l, &map->u.pairs[i], vals);
-        if (rc)
-            return rc;
-    }
-    if (!vals[0] || !vals[1])
-        return fail(l, map, "a workloads.podTemplates entry needs %s",
-                    !vals[0] ? "apiGroup" : "kind");
-    if (!vals[2] == !vals[3])
-        return fail(l, map, "a workloads.podTemplates entry needs %s",
-                    "exactly one of path (a pod template) and specPath (a pod spec)");
-    t->group = vals[0];
-    t->kind = vals[1];
-    t->spec = vals[3] ? vals[3] : kh_arena_printf(&l->cfg->arena, "%s.spec", vals[2]);
-    t->meta = vals[3] ? NULL : kh_arena_printf(&l->cfg->arena, "%s.metadata", vals[2]);
-    return t->spec && (vals[3] || t->meta) ? KH_OK : oom(l);
-}
-
-static int load_workloads(loader *l, const kh_node *map)
-{
-    kh_policy *p = &l->cfg->policy;
-    if (!kh_node_is_map(map))
-        return fail(l, map, "%s must be a mapping", "workloads");
-    for (size_t i = 0; i < map->len; i++) {
-        const kh_pair *pair = &map->u.pairs[i];
-        const char *key = kh_node_str(pair->key);
-        if (!key || strcmp(key, "podTemplates") != 0)
-            return fail(l, pair->key, "unknown key 'workloads.%s' (expected podTemplates)",
-                        key ? key : "?");
-        if (!kh_node_is_seq(pair->value))
-            return fail(l, pair->value, "%s must be a list", "workloads.podTemplates");
-        for (size_t k = 0; k < pair->value->len; k++) {
-            kh_pod_template_loc *t = kh_config__push(&l->cfg->arena, &p->templates,
-                                                     &p->ntemplates, sizeof(*t));
-            if (!t)
-                return oom(l);
-            int rc = load_template(l, kh_node_at(pair->value, k), t);
-            if (rc)
-                return rc;
-        }
-    }
+    const char *s = kh_node_str(n);
+    if (!dotted_path_valid(s))
+        return failf(l, n, "bad field path '%s' (use field names joined by '.', e.g. "
+                           "spec.template)",
+                     s);
+    *out = s;
     return KH_OK;
 }
+
+static int template_path(loader *l, const kh_node *n, void *target)
+{
+    return dotted_path(l, n, &((template_entry *)target)->path);
+}
+
+static int template_spec_path(loader *l, const kh_node *n, void *target)
+{
+    return dotted_path(l, n, &((template_entry *)target)->spec_path);
+}
+
+static int keep_template(loader *l, const kh_node *map, void *target)
+{
+    kh_policy *p = &l->cfg->policy;
+    const template_entry *e = target;
+    if (!e->group || !e->kind)
+        return failf(l, map, "a workloads.podTemplates entry needs %s",
+                     !e->group ? "apiGroup" : "kind");
+    if (!e->path == !e->spec_path)
+        return failf(l, map, "a workloads.podTemplates entry needs exactly one of path (a "
+                             "pod template) and specPath (a pod spec)");
+    kh_pod_template_loc *t = kh_array__push(&l->cfg->arena, &p->templates, &p->ntemplates,
+                                            sizeof(*t));
+    if (!t)
+        return oom(l);
+    t->group = e->group;
+    t->kind = e->kind;
+    t->spec = e->spec_path ? e->spec_path
+                           : kh_arena_printf(&l->cfg->arena, "%s.spec", e->path);
+    t->meta = e->spec_path ? NULL : kh_arena_printf(&l->cfg->arena, "%s.metadata", e->path);
+    return t->spec && (e->spec_path || t->meta) ? KH_OK : oom(l);
+}
+
+static const field template_fields[] = {
+    {"apiGroup", V_STRING, offsetof(template_entry, group)},
+    {"kind", V_STRING, offsetof(template_entry, kind)},
+    {"path", V_STRING, .item = template_path},
+    {"specPath", V_STRING, .item = template_spec_path},
+};
+static const section template_section = {
+    "workloads.podTemplates", "each workloads.podTemplates entry",
+    "a mapping with apiGroup, kind and path", template_fields,
+    sizeof(template_fields) / sizeof(field),
+    .entry_size = sizeof(template_entry), .done = keep_template,
+};
+
+static const field workloads_fields[] = {
+    {"podTemplates", V_ENTRIES, .section = &template_section},
+};
+static const section workloads_section = {
+    "workloads", "workloads", "a mapping", workloads_fields,
+    sizeof(workloads_fields) / sizeof(field),
+};
 
 /* ----------------------------------------------------------------- root */
 
-static int load_root(loader *l, const kh_node *root)
-{
-    if (!root || kh_node_is_null(root))
-        return KH_OK; /* an empty file is a valid, empty configuration */
-    if (!kh_node_is_map(root))
-        return fail(l, root, "%s must be a mapping", "the configuration");
-    for (size_t i = 0; i < root->len; i++) {
-        const kh_pair *p = &root->u.pairs[i];
-        const char *key = kh_node_str(p->key);
-        int rc;
-        if (key && strcmp(key, "rules") == 0)
-            rc = load_rules(l, p->value);
-        else if (key && strcmp(key, "exclude") == 0)
-            rc = load_excludes(l, p->value);
-        else if (key && strcmp(key, "pss") == 0)
-            rc = load_pss(l, p->value);
-        else if (key && strcmp(key, "images") == 0)
-            rc = load_images(l, p->value);
-        else if (key && strcmp(key, "workloads") == 0)
-            rc = load_workloads(l, p->value);
-        else
-            rc = fail(l, p->key,
-                      "unknown key '%s' (expected rules, exclude, pss, images or workloads)",
-                      key ? key : "?");
-        if (rc)
-            return rc;
-    }
-    return KH_OK;
-}
-
-int kh_config__read_file(const char *path, const char *what, char **buf, size_t *len,
-                         kh_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return kh_error_set(err, KH_EIO, path, 0, 0, "cannot open %s: %s", what,
-                            strerror(errno));
-    size_t cap = 4096, n = 0, got;
-    char *data = malloc(cap);
-    while (data && (got = fread(data + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *bigger = realloc(data, cap * 2);
-            if (!bigger)
-                free(data);
-            data = bigger;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!data || bad) {
-        free(data);
-        return kh_error_set(err, KH_EIO, path, 0, 0, "cannot read %s", what);
-    }
-    *buf = data;
-    *len = n;
-    return KH_OK;
-}
+static const field root_fields[] = {
+    {"rules", V_SECTION, .section = &rules_section},
+    {"exclude", V_ENTRIES, .section = &exclude_section},
+    {"pss", V_SECTION, .section = &pss_section},
+    {"images", V_SECTION, .section = &images_section},
+    {"workloads", V_SECTION, .section = &workloads_section},
+};
+static const section root_section = {
+    "", "the configuration", "a mapping", root_fields, sizeof(root_fields) / sizeof(field),
+};
 
 /* The directory part of @p path ("." when there is none), in @p arena. */
 static const char *dir_of(kh_arena *arena, const char *path)
@@ -703,7 +755,7 @@ int kh_config_load(kh_config **out, const char *path, kh_error *err)
     int rc = kh_config_new(&cfg, err);
     if (rc)
         goto cleanup;
-    rc = kh_config__read_file(path, "config", &buf, &len, err);
+    rc = kh_file__read(path, "config", KH_FILE_MAX_BYTES, &buf, &len, err);
     if (rc)
         goto cleanup;
     /* The tree stays in the config's arena: the globs point into it. */
@@ -718,7 +770,8 @@ int kh_config_load(kh_config **out, const char *path, kh_error *err)
         goto cleanup;
     }
     loader l = {cfg, label, dir_of(&cfg->arena, path), err};
-    rc = load_root(&l, root);
+    /* An empty file is a valid, empty configuration. */
+    rc = !root || kh_node_is_null(root) ? KH_OK : load_section(&l, &root_section, root, cfg);
     if (rc && err)
         err->file = path; /* the label lives in the arena freed below */
 

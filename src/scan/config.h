@@ -25,12 +25,18 @@ struct kh_config {
     int only_rules;           /* kh_config_only_rule has been called */
     int pss_restricted;       /* 1: restricted (default), 0: baseline only */
     int pss_minor;            /* Kubernetes 1.N whose PSS checks apply; KH_PSS_LATEST */
+    int pss_minor_set;        /* the PSS version was given (else it follows kube_minor) */
+    int kube_minor;           /* the API server's Kubernetes 1.N; KH_PSS_LATEST */
     kh_policy policy;         /* images: and workloads: sections, evidence files */
 };
 
 /* The newest Kubernetes minor version whose Pod Security checks we model;
  * "latest" and any newer version mean this one. */
 #define KH_PSS_LATEST 1000
+
+/* "latest" or "v1.N" into N (KH_PSS_LATEST for latest and anything newer);
+ * -1 when malformed. */
+int kh_config__pss_minor(const char *version);
 
 /* Is rule #i enabled, and with which severity? */
 int kh_config__enabled(const kh_config *cfg, size_t rule_index);
@@ -39,15 +45,6 @@ kh_severity kh_config__severity(const kh_config *cfg, size_t rule_index);
 int kh_config__severity_overridden(const kh_config *cfg, size_t rule_index);
 /* Does an exclusion match this object? */
 int kh_config__excluded(const kh_config *cfg, const kh_object *obj);
-
-/* Read a whole file into a malloc'd buffer (caller frees); @p what names
- * it in errors ("cannot open config: ..."). */
-int kh_config__read_file(const char *path, const char *what, char **buf, size_t *len,
-                         kh_error *err);
-
-/* Append one zeroed element to an arena-backed array that grows by
- * doubling; NULL when out of memory (the array is then unchanged). */
-void *kh_config__push(kh_arena *arena, void *items_ptr, size_t *n, size_t size);
 
 /*
  * Evidence loaders (evidence.c). Each reads one file with the manifest

@@ -2,13 +2,15 @@
  * scanner.c -- the engine: inputs in, ordered findings out.
  *
  * Streaming by construction: one document at a time is loaded into a
- * per-document arena, unwrapped (List kinds) into objects, run through every
- * enabled rule, and its findings are sorted and delivered before the arena
- * is reset for the next document. Memory stays flat for any input size.
- * Inputs are delivered in the order given; directories are walked in byte
- * order of entry names so that output is the same on every machine.
+ * per-document arena, its envelope unwrapped (k8s/envelope.c) into objects,
+ * each object run through the plan's per-object rules (plan.c), and its
+ * findings sorted and delivered before the arena is reset for the next
+ * document. Objects of the kinds an enabled set rule needs are copied into
+ * a scan-lifetime arena and object set; kh_scanner_finish runs the set
+ * rules over them. Nothing else outlives its document, so memory stays
+ * flat when no set rule keeps anything. kh_evaluate judges one in-memory
+ * object with the same code, on the caller's thread.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "rules/rules.h"
 #include "scan/config.h"
 #include "scan/pipeline.h"
+#include "scan/plan.h"
 #include "scan/scanner.h"
 
 #define SUPPRESS_PREFIX "ignore.kubeharden.io/"
@@ -33,6 +36,8 @@ typedef struct pending {
     const char *message;
     const char *suppressed;
     kh_severity severity;
+    const kh_location *related;
+    size_t nrelated;
 } pending;
 
 struct kh_scanner {
@@ -40,6 +45,7 @@ struct kh_scanner {
     kh_config *own_cfg;          /* the default config when none was given */
     kh_finding_cb cb;
     void *ud;
+    kh_rule_plan plan;
     kh_arena arena;              /* per document, when not pipelined */
     kh_arena *cur;               /* the arena of the document being checked */
     int threads;                 /* 2: load and check on two threads (pipeline.c) */
@@ -48,7 +54,39 @@ struct kh_scanner {
     size_t nfound, capfound;
     _Atomic int stopped;         /* the callback asked to stop */
     kh_scan_stats stats;
+    /* Set rules: the objects they need, kept for the whole scan. */
+    kh_arena keep;
+    kh_objset *set;              /* NULL when no enabled set rule keeps anything */
+    unsigned input;              /* number of the current input */
+    const char *kept_label;      /* the current input's label, copied into keep */
+    unsigned kept_label_input;
+    /* kh_evaluate: Pod Security findings that decide the verdict, and the
+     * first input error, which is also returned. */
+    size_t violations;
+    kh_error *first_error;
 };
+
+static void scanner_init_defaults(kh_scanner *s, const kh_config *cfg, kh_finding_cb cb,
+                                  void *ud, size_t arena_block)
+{
+    s->cfg = cfg;
+    s->cb = cb;
+    s->ud = ud;
+    kh_arena_init(&s->arena, arena_block);
+    kh_arena_init(&s->keep, 256 * 1024);
+    s->cur = &s->arena;
+    s->threads = 1;
+}
+
+static void scanner_release(kh_scanner *s)
+{
+    kh_pipeline__free(s->pipe);
+    kh_arena_free(&s->arena);
+    kh_arena_free(&s->keep);
+    kh_objset_free(s->set);
+    kh_plan__free(&s->plan);
+    free(s->found);
+}
 
 int kh_scanner_new(kh_scanner **out, const kh_config *cfg, kh_finding_cb cb,
                    void *ud, kh_error *err)
@@ -64,12 +102,16 @@ int kh_scanner_new(kh_scanner **out, const kh_config *cfg, kh_finding_cb cb,
         }
         cfg = s->own_cfg;
     }
-    s->cfg = cfg;
-    s->cb = cb;
-    s->ud = ud;
-    kh_arena_init(&s->arena, 256 * 1024);
-    s->cur = &s->arena;
+    scanner_init_defaults(s, cfg, cb, ud, 256 * 1024);
     s->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+    kh_pss_level level = cfg->pss_restricted ? KH_PSS_RESTRICTED : KH_PSS_BASELINE;
+    int rc = kh_plan__build(&s->plan, cfg, level, cfg->pss_minor);
+    if (rc == KH_OK && s->plan.nkinds)
+        rc = kh_objset_new(&s->set, err);
+    if (rc) {
+        kh_scanner_free(s);
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     *out = s;
     return KH_OK;
 }
@@ -78,10 +120,8 @@ void kh_scanner_free(kh_scanner *s)
 {
     if (!s)
         return;
-    kh_pipeline__free(s->pipe);
-    kh_arena_free(&s->arena);
+    scanner_release(s);
     kh_config_free(s->own_cfg);
-    free(s->found);
     free(s);
 }
 
@@ -98,14 +138,6 @@ void kh_scanner_stats(const kh_scanner *s, kh_scan_stats *out)
     *out = s->stats;
 }
 
-int kh_scanner_finish(kh_scanner *s, kh_error *err)
-{
-    (void)err;
-    (void)s;
-    /* Cluster-wide analyses (RBAC, NetworkPolicy, HA) will run here over
-     * the object set; per-object findings have all been delivered. */
-    return KH_OK;
-}
 
 /* ------------------------------------------------------------ delivery */
 
@@ -140,9 +172,12 @@ void kh_scanner__error(kh_scanner *s, const char *file, unsigned line, unsigned 
         .path = "",
         .message = message,
     };
+    if (s->first_error && !s->first_error->code)
+        kh_error_set(s->first_error, KH_EPARSE, file, line, col, "%s", message);
     deliver(s, &f);
 }
 
+/* Within a document: position, then rule id, path and message. */
 static int pending_cmp(const void *pa, const void *pb)
 {
     const pending *a = pa, *b = pb;
@@ -157,16 +192,36 @@ static int pending_cmp(const void *pa, const void *pb)
     return c ? c : strcmp(a->message, b->message);
 }
 
-static void flush_document(kh_scanner *s, const char *file)
+/* Set-rule findings: by rule id, then the object's input, position, path
+ * and message (docs/output.md promises this order). */
+static int set_pending_cmp(const void *pa, const void *pb)
+{
+    const pending *a = pa, *b = pb;
+    int c = strcmp(a->rule->info.id, b->rule->info.id);
+    if (c)
+        return c;
+    if (a->obj->input != b->obj->input)
+        return a->obj->input < b->obj->input ? -1 : 1;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    c = strcmp(a->path, b->path);
+    return c ? c : strcmp(a->message, b->message);
+}
+
+static void flush(kh_scanner *s, int (*cmp)(const void *, const void *))
 {
     if (s->nfound > 1)
-        qsort(s->found, s->nfound, sizeof(pending), pending_cmp);
+        qsort(s->found, s->nfound, sizeof(pending), cmp);
     for (size_t i = 0; i < s->nfound; i++) {
         const pending *p = &s->found[i];
+        if (p->rule->pss_level != KH_PSS_PRIVILEGED)
+            s->violations++;
         kh_finding f = {
             .rule_id = p->rule->info.id,
             .severity = p->severity,
-            .file = file,
+            .file = p->obj->file,
             .line = p->line,
             .col = p->col,
             .api_version = p->obj->api_version,
@@ -176,6 +231,8 @@ static void flush_document(kh_scanner *s, const char *file)
             .path = p->path,
             .message = p->message,
             .suppressed = p->suppressed,
+            .related = p->nrelated ? p->related : NULL,
+            .nrelated = p->nrelated,
         };
         deliver(s, &f);
     }
@@ -210,9 +267,14 @@ static const char *suppression_reason(const kh_object *obj, const char *rule_id)
 
 static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
                     const kh_node *at, const char *path, const char *message,
-                    int severity)
+                    int severity, const kh_location *related, size_t nrelated)
 {
     kh_scanner *s = ud;
+    /* An excluded object is not checked, but a set rule may still see it
+     * (a Role in an excluded namespace still grants); only its own
+     * findings are dropped. */
+    if (rule->check_set && kh_config__excluded(s->cfg, obj))
+        return;
     if (s->nfound == s->capfound) {
         size_t cap = s->capfound ? s->capfound * 2 : 64;
         pending *bigger = realloc(s->found, cap * sizeof(pending));
@@ -232,6 +294,8 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
                   ? kh_arena_printf(s->cur, "%s%s", obj->path_prefix, path)
                   : path;
     p->message = message;
+    p->related = related;
+    p->nrelated = nrelated;
     p->severity = severity >= 0 && !kh_config__severity_overridden(s->cfg, index)
                       ? (kh_severity)severity
                       : kh_config__severity(s->cfg, index);
@@ -249,91 +313,127 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
         p->message = message;
 }
 
-static kh_rule_ctx rule_context(kh_scanner *s)
+static kh_rule_ctx rule_context(kh_scanner *s, const kh_doc *doc)
 {
     kh_rule_ctx ctx = {.arena = s->cur, .sink = collect, .sink_ud = s,
-                       .pss_minor = s->cfg->pss_minor, .policy = &s->cfg->policy};
+                       .pss_minor = s->plan.minor, .kube_minor = s->cfg->kube_minor,
+                       .policy = &s->cfg->policy,
+                       .doc = doc};
     return ctx;
 }
 
-static void check_object(kh_scanner *s, const kh_object *obj)
+/* The label of the current input, copied once into the keep arena. */
+static const char *kept_label(kh_scanner *s, const char *file)
 {
-    s->stats.objects++;
-    if (kh_config__excluded(s->cfg, obj))
-        return;
-    size_t n;
-    const kh_rule_def *table = kh_rules__table(&n);
-    kh_rule_ctx ctx = rule_context(s);
-    for (size_t i = 0; i < n; i++) {
-        if (!kh_config__enabled(s->cfg, i))
-            continue;
-        if (!s->cfg->pss_restricted && strncmp(table[i].info.id, "pss.restricted.", 15) == 0)
-            continue;
-        ctx.rule = &table[i];
-        table[i].check(&ctx, obj);
+    if (!s->kept_label || s->kept_label_input != s->input) {
+        s->kept_label = kh_arena_strdup(&s->keep, file ? file : "");
+        s->kept_label_input = s->input;
     }
+    return s->kept_label;
 }
 
-/* Turn a node into an object and check it; a node that is not an object
- * is an input error. */
-static void scan_node(kh_scanner *s, const kh_doc *doc, const kh_node *node,
-                      const char *prefix)
+/* Copy an object a set rule needs out of its document. */
+static void keep_object(kh_scanner *s, const kh_object *obj)
 {
-    const char *file = doc->file;
-    kh_object *obj = kh_arena_alloc(s->cur, sizeof(*obj));
+    kh_object copy;
     kh_error err = {0};
-    if (!obj) {
-        kh_scanner__error(s, file, node->line, node->col, "out of memory");
-        return;
-    }
-    if (kh_object_from_node(obj, node, file, prefix, s->cur, &err) != KH_OK) {
-        kh_scanner__error(s, file, err.line, err.col, err.message);
-        return;
-    }
+    const char *label = kept_label(s, obj->file);
+    if (!label || kh_object_clone(&copy, obj, label, &s->keep, &err) != KH_OK ||
+        kh_objset_add(s->set, &copy) != KH_OK)
+        kh_scanner__error(s, obj->file, obj->root->line, obj->root->col,
+                          "out of memory keeping this object for cluster-wide rules");
+}
+
+static void check_object(kh_scanner *s, const kh_doc *doc, kh_object *obj)
+{
+    s->stats.objects++;
+    obj->input = s->input;
     /* CRD pod templates from the configuration, for every rule. */
     obj->pod_templates = s->cfg->policy.templates;
     obj->npod_templates = s->cfg->policy.ntemplates;
-    obj->duplicate_keys = doc->duplicate_keys;
-    obj->nduplicate_keys = doc->nduplicate_keys;
     kh_object_cache_podspec(obj, s->cur);
-    check_object(s, obj);
+    if (s->set && kh_plan__keeps(&s->plan, obj->kind))
+        keep_object(s, obj);
+    if (kh_config__excluded(s->cfg, obj))
+        return;
+    kh_rule_ctx ctx = rule_context(s, doc);
+    for (size_t i = 0; i < s->plan.nobject; i++) {
+        ctx.rule = s->plan.object_rules[i];
+        ctx.rule->check(&ctx, obj);
+    }
 }
 
-/* A List's own keys are not an object's, but a key repeated there (say a
- * second `items:`) must still be reported: run the duplicate-key rule on
- * the wrapper, which skips the items. */
-static void check_list_wrapper(kh_scanner *s, const kh_doc *doc)
+/* What unwrapping one document collects: the nodes of the objects it
+ * carried (an envelope's own rules skip them). */
+typedef struct doc_walk {
+    kh_scanner *s;
+    const kh_doc *doc;
+    const kh_node **inner;
+    size_t ninner, capinner;
+} doc_walk;
+
+static int on_item(const kh_envelope_item *item, void *ud)
 {
-    size_t n;
-    const kh_rule_def *rule = kh_rules__find("manifest.duplicate-key");
+    doc_walk *w = ud;
+    kh_scanner *s = w->s;
+    if (w->ninner == w->capinner) {
+        size_t cap = w->capinner ? w->capinner * 2 : 16;
+        const kh_node **bigger = kh_arena_alloc(s->cur, cap * sizeof(*bigger));
+        if (bigger) {
+            if (w->ninner)
+                memcpy(bigger, w->inner, w->ninner * sizeof(*bigger));
+            w->inner = bigger;
+            w->capinner = cap;
+        }
+    }
+    if (w->ninner < w->capinner)
+        w->inner[w->ninner++] = item->node;
+    if (item->role != KH_ENVELOPE_CURRENT)
+        return 0; /* the previous state of an update is not what is admitted */
+    const char *file = w->doc->file;
+    kh_object *obj = kh_arena_alloc(s->cur, sizeof(*obj));
+    kh_error err = {0};
+    if (!obj) {
+        kh_scanner__error(s, file, item->node->line, item->node->col, "out of memory");
+        return 0;
+    }
+    if (kh_object_from_item(obj, item->node, file, item->path_prefix, item->api_version,
+                            item->kind, s->cur, &err) != KH_OK) {
+        kh_scanner__error(s, file, err.line, err.col, err.message);
+        return 0;
+    }
+    check_object(s, w->doc, obj);
+    return 0;
+}
+
+/* An envelope's own mapping is checked by the rules that ask for it (a key
+ * repeated in a List's own keys, a second `items:`, is still reported). */
+static void check_envelope(kh_scanner *s, const doc_walk *w)
+{
     kh_object *wrapper = kh_arena_alloc(s->cur, sizeof(*wrapper));
-    if (!rule || !wrapper || !kh_config__enabled(s->cfg, (size_t)(rule - kh_rules__table(&n))) ||
-        kh_object_from_node(wrapper, doc->root, doc->file, "", s->cur, NULL) != KH_OK)
+    if (!wrapper || kh_object_from_node(wrapper, w->doc->root, w->doc->file, "", s->cur,
+                                        NULL) != KH_OK)
         return;
-    wrapper->duplicate_keys = doc->duplicate_keys;
-    wrapper->nduplicate_keys = doc->nduplicate_keys;
-    kh_rule_ctx ctx = rule_context(s);
-    ctx.rule = rule;
-    rule->check(&ctx, wrapper);
+    wrapper->input = s->input;
+    kh_rule_ctx ctx = rule_context(s, w->doc);
+    ctx.inner = w->inner;
+    ctx.ninner = w->ninner;
+    for (size_t i = 0; i < s->plan.nenvelope; i++) {
+        ctx.rule = s->plan.envelope_rules[i];
+        ctx.rule->check(&ctx, wrapper);
+    }
 }
 
 static void scan_document(kh_scanner *s, const kh_doc *doc)
 {
-    const kh_node *root = doc->root;
     s->stats.documents++;
-    if (kh_node_is_map(root) && kh_object_is_list(root)) {
-        const kh_node *items = kh_node_get(root, "items");
-        size_t n = kh_node_is_seq(items) ? items->len : 0;
-        for (size_t i = 0; i < n; i++) {
-            const char *prefix = kh_arena_printf(s->cur, "items[%zu].", i);
-            scan_node(s, doc, kh_node_at(items, i), prefix ? prefix : "");
-        }
-        if (doc->nduplicate_keys)
-            check_list_wrapper(s, doc);
-    } else {
-        scan_node(s, doc, root, "");
-    }
-    flush_document(s, doc->file);
+    doc_walk w = {.s = s, .doc = doc};
+    kh_error err = {0};
+    if (kh_envelope_unwrap(doc->root, doc->file, s->cur, on_item, &w, &err) < 0)
+        kh_scanner__error(s, doc->file, err.line, err.col, err.message);
+    if (s->plan.nenvelope && kh_envelope_name(doc->root))
+        check_envelope(s, &w);
+    flush(s, pending_cmp);
 }
 
 /* Check one loaded document (or report its load error) and deliver its
@@ -351,6 +451,33 @@ static void check_loaded(void *ud, kh_arena *arena, const kh_doc *doc, const kh_
     scan_document(s, doc);
 }
 
+/* ------------------------------------------------------------ set rules */
+
+int kh_scanner_finish(kh_scanner *s, kh_error *err)
+{
+    (void)err;
+    if (s->pipe)
+        kh_pipeline__drain(s->pipe);
+    if (!s->set)
+        return KH_OK;
+    s->cur = &s->keep;
+    kh_rule_ctx ctx = rule_context(s, NULL);
+    for (size_t i = 0; i < s->plan.nset && !s->stopped; i++) {
+        ctx.rule = s->plan.set_rules[i];
+        ctx.rule->check_set(&ctx, s->set);
+    }
+    flush(s, set_pending_cmp);
+    s->cur = &s->arena;
+    /* The next finish judges what is scanned after this one. */
+    kh_objset_free(s->set);
+    s->set = NULL;
+    kh_arena_reset(&s->keep);
+    s->kept_label = NULL;
+    if (kh_objset_new(&s->set, err) != KH_OK)
+        return KH_ENOMEM;
+    return KH_OK;
+}
+
 /* Inputs smaller than this are checked inline: handing documents to
  * another thread only pays off when there are many of them. */
 #define PIPELINE_MIN_BYTES (4u << 20)
@@ -358,6 +485,7 @@ static void check_loaded(void *ud, kh_arena *arena, const kh_doc *doc, const kh_
 static int scan_reader(kh_scanner *s, kh_doc_reader *r, const char *name, size_t size)
 {
     s->stats.files++;
+    s->input = (unsigned)s->stats.files - 1;
     if (s->threads > 1 && size >= PIPELINE_MIN_BYTES && !s->pipe &&
         kh_pipeline__new(&s->pipe, check_loaded, s) != KH_OK)
         s->threads = 1; /* no thread: check inline */
@@ -417,4 +545,100 @@ int kh_scan_buffer(kh_scanner *s, const char *buf, size_t len, const char *name,
 int kh_scanner__stopped(const kh_scanner *s)
 {
     return s->stopped;
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+/* A scanner on the caller's stack: nothing shared, nothing kept, so many
+ * threads may evaluate at once with the same (read-only) configuration. */
+static int evaluate_begin(kh_scanner *s, const kh_config *cfg, kh_pss_level level,
+                          const char *pss_version, kh_finding_cb cb, void *ud,
+                          kh_error *err)
+{
+    memset(s, 0, sizeof(*s));
+    if (!cfg)
+        return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "no configuration given");
+    if (level > KH_PSS_RESTRICTED)
+        return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "unknown Pod Security level %d",
+                            (int)level);
+    int minor = cfg->pss_minor;
+    if (pss_version && (minor = kh_config__pss_minor(pss_version)) < 0)
+        return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                            "bad Pod Security version '%s' (use latest or v1.N, e.g. v1.30)",
+                            pss_version);
+    /* Objects under admission are small: start with a small arena. */
+    scanner_init_defaults(s, cfg, cb, ud, 16 * 1024);
+    if (kh_plan__build(&s->plan, cfg, level, minor) != KH_OK) {
+        scanner_release(s);
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (err)
+        err->code = KH_OK;
+    s->first_error = err;
+    return KH_OK;
+}
+
+static int evaluate_end(kh_scanner *s, kh_verdict *out)
+{
+    kh_verdict v = {
+        .allowed = !s->violations && !s->stats.errors,
+        .violations = s->violations,
+        .findings = s->stats.findings + s->stats.suppressed,
+        .errors = s->stats.errors,
+        .objects = s->stats.objects,
+    };
+    int rc = s->first_error && s->first_error->code ? s->first_error->code
+             : s->stats.errors                      ? KH_EPARSE
+                                                    : KH_OK;
+    scanner_release(s);
+    if (out)
+        *out = v;
+    return rc;
+}
+
+int kh_evaluate(const kh_config *cfg, kh_pss_level level, const char *pss_version,
+                const char *buf, size_t len, const char *name, kh_finding_cb cb,
+                void *ud, kh_verdict *out, kh_error *err)
+{
+    kh_scanner s;
+    if (out)
+        memset(out, 0, sizeof(*out));
+    int rc = evaluate_begin(&s, cfg, level, pss_version, cb, ud, err);
+    if (rc)
+        return rc;
+    name = name ? name : "<request>";
+    kh_doc_reader *r = NULL;
+    rc = kh_doc_reader_new_buffer(&r, buf, len, name, err);
+    if (rc) {
+        scanner_release(&s);
+        return rc;
+    }
+    for (;;) {
+        kh_arena_reset(&s.arena);
+        kh_doc doc;
+        kh_error derr = {0};
+        int got = kh_doc_reader_next(r, &s.arena, &doc, &derr);
+        if (got == 0)
+            break;
+        derr.file = name;
+        check_loaded(&s, &s.arena, &doc, got < 0 ? &derr : NULL);
+    }
+    kh_doc_reader_free(r);
+    return evaluate_end(&s, out);
+}
+
+int kh_evaluate__node(const kh_config *cfg, kh_pss_level level, const char *pss_version,
+                      const kh_node *root, const char *name, kh_finding_cb cb, void *ud,
+                      kh_verdict *out, kh_error *err)
+{
+    kh_scanner s;
+    if (out)
+        memset(out, 0, sizeof(*out));
+    int rc = evaluate_begin(&s, cfg, level, pss_version, cb, ud, err);
+    if (rc)
+        return rc;
+    kh_doc doc = {.root = root, .file = name ? name : "<request>"};
+    if (root)
+        check_loaded(&s, &s.arena, &doc, NULL);
+    return evaluate_end(&s, out);
 }

@@ -4,6 +4,7 @@
 #ifndef KH_SCAN_SCANNER_H
 #define KH_SCAN_SCANNER_H
 
+#include "doc/node.h"
 #include "kubeharden.h"
 
 /* Deliver an input error (not tied to an object) as an error finding. */
@@ -11,5 +12,11 @@ void kh_scanner__error(kh_scanner *s, const char *file, unsigned line, unsigned 
                        const char *message);
 /* Has the callback asked to stop? */
 int kh_scanner__stopped(const kh_scanner *s);
+
+/* kh_evaluate for a tree already in memory (the audit watcher decodes an
+ * Event and judges its requestObject): @p root's nodes are borrowed. */
+int kh_evaluate__node(const kh_config *cfg, kh_pss_level level, const char *pss_version,
+                      const kh_node *root, const char *name, kh_finding_cb cb, void *ud,
+                      kh_verdict *out, kh_error *err);
 
 #endif

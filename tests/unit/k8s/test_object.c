@@ -1,5 +1,5 @@
 /*
- * test_object.c -- kh_object_from_node, List detection, pod-spec locations
+ * test_object.c -- kh_object_from_node, pod-spec locations
  * of every workload kind and container iteration.
  */
 #include <setjmp.h>
@@ -140,32 +140,6 @@ static void test_k8s_object__null_root_is_an_error(void **state)
     assert_int_equal(kh_object_from_node(&obj, NULL, NULL, NULL, t_arena(),
                                          NULL),
                      KH_EINVALID);
-}
-
-/* ------------------------------------------------------------------ lists */
-
-static void test_k8s_object__list_detection(void **state)
-{
-    (void)state;
-    assert_true(kh_object_is_list(yaml_load(
-        "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod}\n")));
-    assert_true(kh_object_is_list(yaml_load(
-        "apiVersion: v1\nkind: ConfigMapList\nitems: []\n")));
-    assert_true(kh_object_is_list(yaml_load(
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleList\n"
-        "items:\n- kind: Role\n")));
-    /* null or absent items: an empty list */
-    assert_true(kh_object_is_list(yaml_load("apiVersion: v1\nkind: List\n")));
-    assert_true(kh_object_is_list(yaml_load("kind: PodList\nitems: ~\n")));
-    /* not lists */
-    assert_false(kh_object_is_list(yaml_load("kind: List\nitems: {a: b}\n")));
-    assert_false(kh_object_is_list(yaml_load("kind: List\nitems: x\n")));
-    assert_false(kh_object_is_list(yaml_load("kind: Pod\nitems: []\n")));
-    assert_false(kh_object_is_list(yaml_load("kind: Listing\nitems: []\n")));
-    assert_false(kh_object_is_list(yaml_load("kind: 'list'\nitems: []\n")));
-    assert_false(kh_object_is_list(yaml_load("items: []\n")));
-    assert_false(kh_object_is_list(yaml_load("- kind: List\n")));
-    assert_false(kh_object_is_list(NULL));
 }
 
 /* -------------------------------------------------------------- pod specs */
@@ -444,7 +418,6 @@ int main(void)
                                   teardown),
         cmocka_unit_test_teardown(test_k8s_object__null_root_is_an_error,
                                   teardown),
-        cmocka_unit_test_teardown(test_k8s_object__list_detection, teardown),
         cmocka_unit_test_teardown(test_k8s_podspec__every_workload_kind,
                                   teardown),
         cmocka_unit_test_teardown(test_k8s_podspec__pod_uses_its_own_metadata,

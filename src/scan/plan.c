@@ -1,0 +1,83 @@
+/*
+ * plan.c -- which rules a scan or an evaluation runs, decided once.
+ *
+ * The registry says what each rule is (per object, over the object set, a
+ * Pod Security level, which baseline check a restricted check replaces);
+ * the configuration says which rules are enabled; the level and policy
+ * version come from the configuration or the caller. The plan turns these
+ * into three short lists (object rules, envelope rules, set rules) and the
+ * kinds the set rules need kept, so the engine loops over lists and never
+ * names a rule.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan/plan.h"
+
+/* Does an enabled restricted rule replace @p def at this level and version?
+ * Upstream evaluates the restricted check *instead of* the baseline one
+ * (OverrideCheckIDs), so the baseline finding must not appear. */
+static bool overridden(const kh_config *cfg, const kh_rule_def *def, kh_pss_level level,
+                       int minor)
+{
+    if (level != KH_PSS_RESTRICTED || def->pss_level != KH_PSS_BASELINE)
+        return false;
+    size_t n;
+    const kh_rule_def *table = kh_rules__table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (table[i].overrides && strcmp(table[i].overrides, def->info.id) == 0 &&
+            minor >= table[i].overrides_since && kh_config__enabled(cfg, i))
+            return true;
+    return false;
+}
+
+static bool has_kind(const kh_rule_plan *p, const char *kind)
+{
+    for (size_t i = 0; i < p->nkinds; i++)
+        if (strcmp(p->kinds[i], kind) == 0)
+            return true;
+    return false;
+}
+
+int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, int minor)
+{
+    size_t n;
+    const kh_rule_def *table = kh_rules__table(&n);
+    memset(p, 0, sizeof(*p));
+    p->level = level;
+    p->minor = minor;
+    /* One allocation for the three lists; each holds at most n rules. */
+    p->object_rules = calloc(3 * n + 1, sizeof(*p->object_rules));
+    if (!p->object_rules)
+        return KH_ENOMEM;
+    p->envelope_rules = p->object_rules + n;
+    p->set_rules = p->object_rules + 2 * n;
+    for (size_t i = 0; i < n; i++) {
+        const kh_rule_def *def = &table[i];
+        if (!kh_config__enabled(cfg, i) || def->pss_level > level ||
+            overridden(cfg, def, level, minor))
+            continue;
+        if (def->check_set) {
+            p->set_rules[p->nset++] = def;
+            for (const char *const *k = def->kinds; k && *k; k++)
+                if (!has_kind(p, *k) && p->nkinds < KH_PLAN_MAX_KINDS)
+                    p->kinds[p->nkinds++] = *k;
+            continue;
+        }
+        p->object_rules[p->nobject++] = def;
+        if (def->flags & KH_RULE_SEES_ENVELOPE)
+            p->envelope_rules[p->nenvelope++] = def;
+    }
+    return KH_OK;
+}
+
+bool kh_plan__keeps(const kh_rule_plan *p, const char *kind)
+{
+    return kind && has_kind(p, kind);
+}
+
+void kh_plan__free(kh_rule_plan *p)
+{
+    free(p->object_rules);
+    memset(p, 0, sizeof(*p));
+}

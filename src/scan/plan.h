@@ -1,0 +1,33 @@
+/*
+ * plan.h -- the rules a scan runs, decided once per scanner or evaluation.
+ */
+#ifndef KH_SCAN_PLAN_H
+#define KH_SCAN_PLAN_H
+
+#include <stdbool.h>
+
+#include "rules/rules.h"
+#include "scan/config.h"
+
+/* More kinds than any set of analyses needs (RBAC, NetworkPolicy and HA
+ * together name about twenty). */
+#define KH_PLAN_MAX_KINDS 64
+
+typedef struct kh_rule_plan {
+    kh_pss_level level;          /* Pod Security rules above it do not run */
+    int minor;                   /* policy version 1.N */
+    const kh_rule_def **object_rules, **envelope_rules, **set_rules; /* registry order */
+    size_t nobject, nenvelope, nset;
+    const char *kinds[KH_PLAN_MAX_KINDS]; /* what the set rules need kept */
+    size_t nkinds;
+} kh_rule_plan;
+
+/* A rule runs when the configuration enables it, its Pod Security level is
+ * at most @p level, and no enabled restricted rule replaces it at @p minor.
+ * @return 0 or KH_ENOMEM. */
+int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, int minor);
+/* Must objects of @p kind be kept for the set rules? */
+bool kh_plan__keeps(const kh_rule_plan *p, const char *kind);
+void kh_plan__free(kh_rule_plan *p);
+
+#endif
