@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/array.h"
+#include "core/file.h"
 #include "doc/node.h"
 #include "rules/imageref.h"
 #include "scan/config.h"
@@ -68,7 +70,7 @@ static int load_tree(ev *e, const char *path, const char *what, const kh_node **
 {
     char *buf = NULL;
     size_t len = 0;
-    int rc = kh_config__read_file(path, what, &buf, &len, e->err);
+    int rc = kh_file__read(path, what, KH_FILE_MAX_BYTES, &buf, &len, e->err);
     if (rc) {
         if (e->err)
             e->err->file = e->label;
@@ -89,7 +91,7 @@ static int load_tree(ev *e, const char *path, const char *what, const kh_node **
 
 static int push_str(ev *e, const char ***items, size_t *n, const char *s)
 {
-    const char **slot = kh_config__push(&e->cfg->arena, items, n, sizeof(char *));
+    const char **slot = kh_array__push(&e->cfg->arena, items, n, sizeof(char *));
     if (!slot || !(*slot = kh_arena_strdup(&e->cfg->arena, s)))
         return oom(e);
     return KH_OK;
@@ -140,7 +142,7 @@ static int add_vuln(ev *e, kh_vuln_image *img, const kh_node *id, const kh_node 
                    "unknown severity '%s' (expected unknown, negligible, low, medium, high "
                    "or critical)",
                    text(sev));
-    kh_vuln *v = kh_config__push(&e->cfg->arena, &img->vulns, &img->nvulns, sizeof(*v));
+    kh_vuln *v = kh_array__push(&e->cfg->arena, &img->vulns, &img->nvulns, sizeof(*v));
     if (!v || !(v->id = kh_arena_strdup(&e->cfg->arena, text(id))))
         return oom(e);
     v->severity = severity;
@@ -284,7 +286,7 @@ int kh_config__load_vuln_report(kh_config *cfg, const char *path, const char *la
     int rc = load_tree(&e, path, "vulnerability report", &root);
     kh_vuln_image *img = NULL;
     if (!rc) {
-        img = kh_config__push(&cfg->arena, &p->vuln_images, &p->nvuln_images, sizeof(*img));
+        img = kh_array__push(&cfg->arena, &p->vuln_images, &p->nvuln_images, sizeof(*img));
         rc = img ? KH_OK : oom(&e);
     }
     if (!rc && !(img->source = kh_arena_strdup(&cfg->arena, e.label)))
@@ -361,7 +363,7 @@ static int load_signature(ev *e, const kh_node *entry, const char *key)
         return bad(e, digest ? digest : critical, "bad docker-manifest-digest '%s'",
                    text(digest) ? text(digest) : "");
     kh_policy *p = &e->cfg->policy;
-    kh_signature *sig = kh_config__push(&e->cfg->arena, &p->signatures, &p->nsignatures,
+    kh_signature *sig = kh_array__push(&e->cfg->arena, &p->signatures, &p->nsignatures,
                                         sizeof(*sig));
     if (!sig || !(sig->digest = kh_arena_strdup(&e->cfg->arena, text(digest))))
         return oom(e);
