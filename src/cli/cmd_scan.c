@@ -14,7 +14,7 @@
 #include "cli.h"
 
 enum {
-    OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_NO_COLOR,
+    OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_KUBE_VERSION, OPT_NO_COLOR,
     OPT_NO_CONFIG, OPT_OUTPUT, OPT_PSS_LEVEL, OPT_PSS_VERSION, OPT_RULE, OPT_THREADS,
     OPT_SIGNATURES, OPT_VULN_REPORT
 };
@@ -25,6 +25,7 @@ static const struct cli_option options[] = {
     {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default info)", OPT_FAIL_ON},
     {"filename", 'f', "PATH", "file, directory or - (stdin) to scan; repeatable", OPT_FILENAME},
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    {"kube-version", ' ', "VERSION", "the API server's version: latest (default) or v1.N; --pss-version defaults to it", OPT_KUBE_VERSION},
     {"no-color", ' ', NULL, "never colour the text output", OPT_NO_COLOR},
     {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
     {"output", 'o', "FORMAT", "text (default), json, sarif or junit", OPT_OUTPUT},
@@ -47,7 +48,7 @@ struct scan_args {
     const char **reports;
     size_t nreports;
     const char *config;
-    const char *pss_level, *pss_version;
+    const char *pss_level, *pss_version, *kube_version;
     int no_config, no_color, help, threads;
     kh_format format;
     kh_severity fail_on;
@@ -105,6 +106,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         break;
     case OPT_FILENAME: return push(&a->paths, &a->npaths, value);
     case OPT_HELP: a->help = 1; break;
+    case OPT_KUBE_VERSION: a->kube_version = value; break;
     case OPT_NO_COLOR: a->no_color = 1; break;
     case OPT_NO_CONFIG: a->no_config = 1; break;
     case OPT_OUTPUT:
@@ -152,6 +154,8 @@ static kh_config *load_config(const struct scan_args *a)
         rc = kh_config_new(&cfg, &err);
     if (rc == KH_OK)
         rc = kh_config_set_pss(cfg, a->pss_level, a->pss_version, &err);
+    if (rc == KH_OK && a->kube_version)
+        rc = kh_config_set_kube_version(cfg, a->kube_version, &err);
     for (size_t i = 0; rc == KH_OK && i < a->nreports; i++)
         rc = kh_config_add_vuln_report(cfg, a->reports[i], &err);
     for (size_t i = 0; rc == KH_OK && i < a->nsignatures; i++)

@@ -422,6 +422,104 @@ static bool has_container(const kh_pss_pod *pod, const char *name)
     return false;
 }
 
+/* Does the API server sync a Pod's seccomp annotations and fields when it
+ * is created (applySeccompVersionSkew in the pod strategy's
+ * PrepareForCreate, before admission)? Annotation to field from 1.19 to
+ * 1.26 (kubernetes/kubernetes#91408, removed by #114947 for 1.27), field
+ * to annotation from 1.19 to 1.24 (removed by #109819 for 1.25). Only a
+ * Pod is synced: a workload's template is stored as written, and its
+ * pods are created by a controller (a later Pod create, not this one). */
+static bool syncs_annotation_to_field(const kh_rule_ctx *ctx, const kh_object *obj)
+{
+    return ctx->kube_minor >= 19 && ctx->kube_minor <= 26 && obj->kind &&
+           strcmp(obj->kind, "Pod") == 0 && obj->group && !*obj->group;
+}
+
+static bool syncs_field_to_annotation(const kh_rule_ctx *ctx, const kh_object *obj)
+{
+    return ctx->kube_minor <= 24 && syncs_annotation_to_field(ctx, obj);
+}
+
+/* The seccomp annotation key of the pod (c == NULL) or of a container. */
+static const char *seccomp_key(kh_rule_ctx *ctx, const kh_container *c)
+{
+    return c ? kh_arena_printf(ctx->arena, SECCOMP_CONTAINER_PREFIX "%s", c->name)
+             : SECCOMP_POD_KEY;
+}
+
+/* podutil.SeccompFieldForAnnotation: the profile type an annotation value
+ * becomes, or NULL for a value it does not convert ("", "localhost/"). */
+static const char *seccomp_type_for_annotation(const char *value)
+{
+    if (strcmp(value, "unconfined") == 0)
+        return "Unconfined";
+    if (strcmp(value, "runtime/default") == 0 || strcmp(value, "docker/default") == 0)
+        return "RuntimeDefault";
+    if (starts_with(value, "localhost/") && value[10])
+        return "Localhost";
+    return NULL;
+}
+
+kh_pss_seccomp kh_pss__seccomp(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
+                               const kh_node *sc, const kh_container *c)
+{
+    kh_pss_seccomp out = {0};
+    const kh_node *profile = kh_node_get(sc, "seccompProfile");
+    if (kh_pss__present(profile)) {
+        out.type = kh_pss__str(kh_node_get(profile, "type"));
+        out.at = kh_pss__deepest_key(sc, "seccompProfile.type", NULL);
+        out.path = sc_path(ctx, pod, c, "securityContext.seccompProfile.type");
+        return out;
+    }
+    if (!syncs_annotation_to_field(ctx, obj))
+        return out;
+    const kh_node *anns = kh_node_get(pod->ps.meta, "annotations");
+    const char *key = seccomp_key(ctx, c);
+    const kh_node *at = kh_rule__key(anns, key);
+    if (!at)
+        return out;
+    const char *value = kh_pss__str(kh_node_get(anns, key));
+    out.type = seccomp_type_for_annotation(value);
+    if (!out.type)
+        return out;
+    out.at = at;
+    out.path = kh_arena_printf(ctx->arena, "%s.annotations[%s]",
+                               meta_path(ctx, obj, &pod->ps), key);
+    out.synced_from = kh_arena_printf(ctx->arena, "; a v1.%d API server sets it from "
+                                      "annotation %s=\"%s\"", ctx->kube_minor, key, value);
+    return out;
+}
+
+static void seccomp_bad_annotation(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
+                                   const char *path, const char *key, const char *value,
+                                   const char *why)
+{
+    kh_rule__report(ctx, obj, at, path, "seccompProfile (forbidden annotation %s=\"%s\"%s)",
+                    key, value, why);
+}
+
+/* The annotation a v1.19-v1.24 API server adds for a profile set only as
+ * a field (podutil.SeccompAnnotationForField). Only Unconfined becomes a
+ * forbidden one: RuntimeDefault is runtime/default, a Localhost profile
+ * localhost/<name>, anything else adds nothing. */
+static void seccomp_synced_annotation(kh_rule_ctx *ctx, const kh_object *obj,
+                                      const kh_pss_pod *pod, const kh_node *sc,
+                                      const kh_container *c)
+{
+    const kh_node *profile = kh_node_get(sc, "seccompProfile");
+    const char *key = seccomp_key(ctx, c);
+    if (!kh_pss__present(profile) ||
+        kh_rule__key(kh_node_get(pod->ps.meta, "annotations"), key) ||
+        strcmp(kh_pss__str(kh_node_get(profile, "type")), "Unconfined") != 0)
+        return;
+    seccomp_bad_annotation(ctx, obj, kh_pss__deepest_key(sc, "seccompProfile.type", NULL),
+                           sc_path(ctx, pod, c, "securityContext.seccompProfile.type"), key,
+                           "unconfined",
+                           kh_arena_printf(ctx->arena, "; a v1.%d API server sets it from "
+                                           "securityContext.seccompProfile.type",
+                                           ctx->kube_minor));
+}
+
 /* Before v1.19: the pod annotation and the annotation of each container
  * the pod has; a key that is present with an empty value is forbidden. */
 static void seccomp_annotations(kh_rule_ctx *ctx, const kh_object *obj,
@@ -440,26 +538,28 @@ static void seccomp_annotations(kh_rule_ctx *ctx, const kh_object *obj,
         if (strcmp(value, "runtime/default") == 0 || strcmp(value, "docker/default") == 0 ||
             starts_with(value, "localhost/"))
             continue;
-        kh_rule__report(ctx, obj, anns->u.pairs[i].key,
-                        kh_arena_printf(ctx->arena, "%s.annotations[%s]",
-                                        meta_path(ctx, obj, &pod->ps), key),
-                        "seccompProfile (forbidden annotation %s=\"%s\")", key, value);
+        seccomp_bad_annotation(ctx, obj, anns->u.pairs[i].key,
+                               kh_arena_printf(ctx->arena, "%s.annotations[%s]",
+                                               meta_path(ctx, obj, &pod->ps), key),
+                               key, value, "");
     }
+    if (!syncs_field_to_annotation(ctx, obj))
+        return;
+    seccomp_synced_annotation(ctx, obj, pod, pod->psc, NULL);
+    for (size_t i = 0; i < pod->n; i++)
+        seccomp_synced_annotation(ctx, obj, pod, pod->sc[i], &pod->c[i]);
 }
 
 static void seccomp_field(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
                           const kh_node *sc, const kh_container *c)
 {
-    const kh_node *profile = kh_node_get(sc, "seccompProfile");
-    if (!kh_pss__present(profile))
+    kh_pss_seccomp sp = kh_pss__seccomp(ctx, obj, pod, sc, c);
+    if (!sp.type || kh_pss__seccomp_type_ok(sp.type))
         return;
-    const char *type = kh_pss__str(kh_node_get(profile, "type"));
-    if (kh_pss__seccomp_type_ok(type))
-        return;
-    kh_rule__report(ctx, obj, kh_pss__deepest_key(sc, "seccompProfile.type", NULL),
-                    sc_path(ctx, pod, c, "securityContext.seccompProfile.type"),
+    kh_rule__report(ctx, obj, sp.at, sp.path,
                     "seccompProfile (%s must not set securityContext.seccompProfile.type "
-                    "to \"%s\")", kh_pss__who(ctx, c), type);
+                    "to \"%s\"%s)", kh_pss__who(ctx, c), sp.type,
+                    sp.synced_from ? sp.synced_from : "");
 }
 
 void kh_pss__seccomp_baseline(kh_rule_ctx *ctx, const kh_object *obj)

@@ -187,39 +187,39 @@ void kh_pss__run_as_user(kh_rule_ctx *ctx, const kh_object *obj)
  * ---------------------------------------------------------------------- */
 
 /* 1: a valid profile, -1: a profile with a forbidden type, 0: none. */
-static int seccomp_state(const kh_node *sc)
+static int seccomp_state(const kh_pss_seccomp *sp)
 {
-    const kh_node *profile = kh_node_get(sc, "seccompProfile");
-    if (!kh_pss__present(profile))
+    if (!sp->type)
         return 0;
-    return kh_pss__seccomp_type_ok(kh_pss__str(kh_node_get(profile, "type"))) ? 1 : -1;
+    return kh_pss__seccomp_type_ok(sp->type) ? 1 : -1;
 }
 
-static void seccomp_bad(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod *pod,
-                        const kh_node *sc, const kh_container *c)
+static void seccomp_bad(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_seccomp *sp,
+                        const kh_container *c)
 {
-    const char *suffix = "securityContext.seccompProfile.type";
-    kh_rule__report(ctx, obj, kh_pss__deepest_key(sc, "seccompProfile.type", NULL),
-                    c ? kh_rule__container_path(ctx, &pod->ps, c, suffix)
-                      : kh_pss__pod_path(ctx, &pod->ps, suffix),
+    kh_rule__report(ctx, obj, sp->at, sp->path,
                     "seccompProfile (%s must not set securityContext.seccompProfile.type "
-                    "to \"%s\")", kh_pss__who(ctx, c),
-                    kh_pss__str(kh_node_get(kh_node_get(sc, "seccompProfile"), "type")));
+                    "to \"%s\"%s)", kh_pss__who(ctx, c), sp->type,
+                    sp->synced_from ? sp->synced_from : "");
 }
 
+/* Profiles are read through kh_pss__seccomp, so on a v1.19-v1.26 API
+ * server a Pod's seccomp annotation counts as the field it becomes. */
 void kh_pss__seccomp_restricted(kh_rule_ctx *ctx, const kh_object *obj)
 {
     const kh_pss_pod *pod = checked_pod(ctx, obj, 19, true);
     if (!pod)
         return;
-    int pod_state = seccomp_state(pod->psc);
+    kh_pss_seccomp pod_sp = kh_pss__seccomp(ctx, obj, pod, pod->psc, NULL);
+    int pod_state = seccomp_state(&pod_sp);
     if (pod_state < 0)
-        seccomp_bad(ctx, obj, pod, pod->psc, NULL);
+        seccomp_bad(ctx, obj, &pod_sp, NULL);
     for (size_t i = 0; i < pod->n; i++) {
         const kh_container *c = &pod->c[i];
-        int own = seccomp_state(pod->sc[i]);
+        kh_pss_seccomp sp = kh_pss__seccomp(ctx, obj, pod, pod->sc[i], c);
+        int own = seccomp_state(&sp);
         if (own < 0)
-            seccomp_bad(ctx, obj, pod, pod->sc[i], c);
+            seccomp_bad(ctx, obj, &sp, c);
         else if (own == 0 && pod_state == 0)
             kh_rule__report(
                 ctx, obj,

@@ -170,6 +170,52 @@ static const kh_rule_def kh_rules[] = {
     },
     {
         .info = {
+            .id = "manifest.invalid-pod-os-fields",
+            .area = KH_AREA_MANIFEST,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pod spec sets fields its OS does not allow",
+            .why = "the API server's validation rejects a pod or pod template whose "
+                   "spec.os.name is windows and that sets a Linux-only field (spec.hostPID, "
+                   "hostIPC, hostUsers, shareProcessNamespace; securityContext seLinuxOptions, "
+                   "seccompProfile, appArmorProfile, runAsUser, runAsGroup, fsGroup, "
+                   "fsGroupChangePolicy, sysctls, supplementalGroups, supplementalGroupsPolicy, "
+                   "seLinuxChangePolicy; container capabilities, privileged, "
+                   "allowPrivilegeEscalation, procMount, readOnlyRootFilesystem), whose "
+                   "spec.os.name is linux and that sets windowsOptions, or whose spec.os.name "
+                   "is empty or neither linux nor windows. Validation runs before admission, "
+                   "so Pod Security never judges such an object: from v1.25 the restricted "
+                   "level skips its Linux checks for Windows pods and would allow, for "
+                   "example, an Unconfined seccomp profile that the API server refuses",
+            .fix = "remove the fields the pod's OS cannot use, or correct spec.os.name "
+                   "(linux or windows, in lower case)",
+            .refs = "Kubernetes API validation (pkg/apis/core/validation: validateOS, "
+                    "validateWindows, validateLinux); KEP-2802 (Identify Pod's OS during API "
+                    "server admission); docs/pss.md",
+            .since = "0.2.0",
+        },
+        .check = kh_manifest__invalid_pod_os_fields,
+    },
+    {
+        .info = {
+            .id = "manifest.volume-multiple-sources",
+            .area = KH_AREA_MANIFEST,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "volume sets more than one source",
+            .why = "the API server's validation rejects a volume that sets more than one "
+                   "source (emptyDir and hostPath, say), before admission runs; Pod Security "
+                   "admission never sees it, and its restricted level would pass such a "
+                   "volume for its emptyDir without looking at the hostPath. A source set "
+                   "to null does not count",
+            .fix = "keep one source per volume; use a second volume for the other",
+            .refs = "Kubernetes API validation (pkg/apis/core/validation: "
+                    "validateVolumeSource, \"may not specify more than 1 volume type\"); "
+                    "docs/pss.md",
+            .since = "0.2.0",
+        },
+        .check = kh_manifest__volume_multiple_sources,
+    },
+    {
+        .info = {
             .id = "pss.baseline.apparmor",
             .area = KH_AREA_PSS,
             .severity = KH_SEVERITY_MEDIUM,

@@ -114,6 +114,8 @@ const char *kh_rule__container_path(kh_rule_ctx *ctx, const kh_podspec *ps,
 
 /* Checks, one group per area file. */
 void kh_manifest__duplicate_key(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_manifest__invalid_pod_os_fields(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_manifest__volume_multiple_sources(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_pss__privileged(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_pss__host_namespaces(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_pss__host_path_volumes(kh_rule_ctx *ctx, const kh_object *obj);
