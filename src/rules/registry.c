@@ -15,6 +15,25 @@
 static const kh_rule_def kh_rules[] = {
     {
         .info = {
+            .id = "ha.pod-in-several-disruption-budgets",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "pods are selected by more than one PodDisruptionBudget",
+            .why = "the eviction API refuses to evict a pod that more than one "
+                   "PodDisruptionBudget selects, so `kubectl drain`, cluster upgrades and the "
+                   "cluster autoscaler stall on it and the node cannot be emptied for "
+                   "maintenance",
+            .fix = "make the budgets' selectors disjoint so each pod has exactly one budget "
+                   "(the related locations name the budgets that overlap)",
+            .refs = "Kubernetes documentation: Specifying a Disruption Budget for your "
+                    "Application; API-initiated eviction (pods/eviction)",
+            .since = "0.2.0",
+        },
+        .check_set = kh_ha__pod_in_several_disruption_budgets,
+        .kinds = kh_ha__disruption_budget_kinds,
+    },
+    {
+        .info = {
             .id = "image.digest-not-pinned",
             .area = KH_AREA_IMAGE,
             .severity = KH_SEVERITY_LOW,
@@ -558,7 +577,12 @@ static const kh_rule_def kh_rules[] = {
                    "$(VAR) reference, not a flag such as true or 1, not an absolute file "
                    "path) or comes from a ConfigMap; names ending in a word such as FILE, "
                    "PATH, URL, NAME or ID are about a secret, not the secret, and are "
-                   "skipped. The value is never printed",
+                   "skipped. Whatever the name, a literal value that holds a well-known "
+                   "secret format is reported too: a PEM private key, an AWS access key id "
+                   "(AKIA...), a GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), GitLab "
+                   "(glpat-), Slack (xoxb- and the like), npm or Stripe live token, a Google "
+                   "API key (AIza...), a JSON Web Token, or a password written in a URL "
+                   "(scheme://user:password@host). The value is never printed",
             .fix = "keep the value in a Secret and use env[].valueFrom.secretKeyRef (or mount "
                    "the Secret as a file); rotate any credential that was committed",
             .refs = "Kubernetes documentation: Good practices for Kubernetes Secrets; CIS "

@@ -183,6 +183,8 @@ void kh_pss__proc_mount(kh_rule_ctx *ctx, const kh_object *obj, const kh_pss_pod
 void kh_workload__default_namespace(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_workload__no_resource_limits(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_workload__no_resource_requests(kh_rule_ctx *ctx, const kh_object *obj);
+void kh_ha__pod_in_several_disruption_budgets(kh_rule_ctx *ctx, const kh_objset *set);
+extern const char *const kh_ha__disruption_budget_kinds[];
 void kh_image__tag_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_image__digest_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_image__invalid_reference(kh_rule_ctx *ctx, const kh_object *obj);

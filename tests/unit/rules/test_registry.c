@@ -30,7 +30,25 @@ static void test_rules_registry__every_field_filled(void **state)
     const kh_rule_def *t = kh_rules__table(&n);
     for (size_t i = 0; i < n; i++) {
         const kh_rule_info *r = &t[i].info;
-        assert_non_null(t[i].check);
+        /* Exactly one kind of check; a set rule names the kinds it keeps. */
+        assert_true(!t[i].check != !t[i].check_set);
+        if (t[i].check_set)
+            assert_true(t[i].kinds && t[i].kinds[0]);
+        assert_true(t[i].check_set ? !(t[i].flags & KH_RULE_SEES_ENVELOPE) : 1);
+        /* Pod Security rules are named for their level, and only a
+         * restricted rule replaces a baseline rule that exists. */
+        if (t[i].pss_level == KH_PSS_BASELINE)
+            assert_memory_equal(r->id, "pss.baseline.", 13);
+        else if (t[i].pss_level == KH_PSS_RESTRICTED)
+            assert_memory_equal(r->id, "pss.restricted.", 15);
+        else
+            assert_true(strncmp(r->id, "pss.", 4) != 0);
+        if (t[i].overrides) {
+            const kh_rule_def *base = kh_rules__find(t[i].overrides);
+            assert_int_equal(t[i].pss_level, KH_PSS_RESTRICTED);
+            assert_non_null(base);
+            assert_int_equal(base->pss_level, KH_PSS_BASELINE);
+        }
         assert_true(r->title && *r->title);
         assert_true(r->why && *r->why);
         assert_true(r->fix && *r->fix);
