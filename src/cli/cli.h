@@ -41,6 +41,13 @@ void cli_print_options(FILE *out, const struct cli_option *opts, size_t nopts);
  * whose status reports findings. */
 void cli_print_exit_codes(FILE *out, int scans);
 
+/* Flush standard output and check that it took everything: a full disk or
+ * a closed stdout makes any command fail (exit 2, with a message unless
+ * @p status already is CLI_EXIT_ERROR). @p command names the subcommand in
+ * the message (NULL: the tool). main calls it after every command.
+ * @return @p status, or CLI_EXIT_ERROR. */
+int cli_finish(const char *command, int status);
+
 int cmd_rules(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -2,8 +2,11 @@
  * cli_options.c -- the option parser and help printer shared by every
  * subcommand. Each command declares a sorted static table of options
  * (curl's habit); the same table drives parsing and --help, so the help
- * text cannot disagree with what is accepted.
+ * text cannot disagree with what is accepted. Also the check, made once
+ * for every command in main, that standard output really took what was
+ * written to it.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "cli.h"
@@ -105,4 +108,22 @@ void cli_print_exit_codes(FILE *out, int scans)
     else
         fputs("\nExit status:\n  0  success\n  2  usage error, or output that could not be written\n",
               out);
+}
+
+int cli_finish(const char *command, int status)
+{
+    errno = 0;
+    int flush_failed = fflush(stdout) != 0;
+    int errnum = errno;
+    if (!flush_failed && !ferror(stdout))
+        return status;
+    /* A command that failed has said why (scan: "cannot write the report"). */
+    if (status != CLI_EXIT_ERROR) {
+        fprintf(stderr, "kubeharden%s%s: cannot write to standard output", command ? " " : "",
+                command ? command : "");
+        if (flush_failed && errnum)
+            fprintf(stderr, ": %s", strerror(errnum));
+        fputc('\n', stderr);
+    }
+    return CLI_EXIT_ERROR;
 }

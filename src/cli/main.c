@@ -2,10 +2,15 @@
  * main.c -- the kubeharden tool: dispatch to a subcommand.
  *
  * The command table is sorted by name; each command lives in its own
- * cmd_<name>.c and sees the library only through kubeharden.h.
+ * cmd_<name>.c and sees the library only through kubeharden.h. Whatever
+ * the command, main then checks that standard output took what was
+ * written (cli_finish), so no command exits 0 after losing its output.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -34,7 +39,22 @@ static void usage(FILE *out)
           out);
 }
 
-int main(int argc, char **argv)
+/* A closed descriptor 0, 1 or 2 is taken by /dev/null opened the wrong way
+ * (stdin write-only, stdout and stderr read-only), as gnulib's stdopen
+ * does: a file the tool opens can then never become its standard output,
+ * and using the closed stream still fails, with a message that says why. */
+static void hold_standard_fds(void)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+        if (got >= 0 && got != fd)
+            close(got); /* not the lowest free descriptor: leave fd closed */
+    }
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -53,4 +73,15 @@ int main(int argc, char **argv)
     fprintf(stderr, "kubeharden: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return CLI_EXIT_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+    hold_standard_fds();
+    int status = run(argc, argv);
+    const char *command = NULL;
+    for (size_t i = 0; argc > 1 && i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            command = commands[i].name;
+    return cli_finish(command, status);
 }

@@ -105,6 +105,55 @@ spec:
 Y
 check "--signatures: a signed digest passes" 0 $?
 
+# Files kubeharden reads whole are bounded: /dev/zero is refused, not read forever.
+"$bin" scan --config /dev/zero clean.yaml > out 2>&1; check "--config /dev/zero exits 2" 2 $?
+contains "--config /dev/zero: the limit is named" out "config '/dev/zero' is larger than 64 MiB"
+"$bin" scan --vuln-report /dev/zero clean.yaml > out 2>&1; check "--vuln-report /dev/zero exits 2" 2 $?
+contains "--vuln-report /dev/zero: the limit is named" out "vulnerability report '/dev/zero' is larger than 64 MiB"
+"$bin" scan --signatures /dev/zero clean.yaml > out 2>&1; check "--signatures /dev/zero exits 2" 2 $?
+contains "--signatures /dev/zero: the limit is named" out "signature file '/dev/zero' is larger than 64 MiB"
+mkdir -p zero && printf 'images:\n  signatures: [/dev/zero]\n' > zero/.kubeharden.yaml
+(cd zero && "$bin" scan ../clean.yaml > ../out 2>&1); check "a repository's config naming /dev/zero exits 2" 2 $?
+contains "a config's evidence must be a regular file" out ".kubeharden.yaml:2:16: error: '/dev/zero' is not a regular file"
+
+# What a directory walk finds is read only when it is a regular file: a FIFO
+# or a device named *.yaml would hang the scan. Named as an argument, a FIFO
+# is a stream like stdin.
+mkdir -p special && cp pod.yaml special/a.yaml && mkfifo special/fifo.yaml && ln -s /dev/zero special/zero.yaml
+timeout 20 "$bin" scan special > out 2>&1;    check "a FIFO in a walked directory: skipped, exit 2" 2 $?
+contains "the FIFO is named" out "special/fifo.yaml: error: not scanned: a FIFO, not a regular file"
+contains "a symlink to a device is named" out "special/zero.yaml: error: not scanned: a character device"
+contains "the regular file beside them is scanned" out "pss.baseline.privileged"
+mkfifo named.yaml
+timeout 20 sh -c 'cat pod.yaml > named.yaml' &
+timeout 20 "$bin" scan named.yaml > out 2>&1; check "a FIFO named as an argument is read as a stream" 1 $?
+contains "the streamed FIFO's findings" out "pss.baseline.privileged"
+wait
+
+# Trees too deep, paths too long: said, and exit 2 (never a silent 0).
+mkdir deep && (cd deep && for i in $(seq 300); do mkdir d && cd d || exit 1; done && cp "$tmp/pod.yaml" .)
+"$bin" scan deep > out 2>&1;                  check "a tree deeper than 256 levels exits 2" 2 $?
+contains "the depth is named" out "error: not scanned: the directory is nested more than 256 levels deep"
+grep -o '^  deep[/d]*: error' out | grep -o '/d' | wc -l | grep -qx 257 \
+    && echo "ok: the error names the 257th level" || { echo "FAIL: depth error path"; fails=$((fails + 1)); }
+long=$(printf 'n%.0s' $(seq 250))
+mkdir longpath && (cd longpath && for i in $(seq 18); do mkdir $long && cd $long || exit 1; done && cp "$tmp/pod.yaml" .)
+"$bin" scan longpath > out 2>&1;              check "a path over PATH_MAX exits 2" 2 $?
+contains "PATH_MAX is named" out "error: not scanned: the path is longer than PATH_MAX (4096 bytes)"
+
+# Output that cannot be written is an error for every command, not exit 0.
+for cmd in "version" "--version" "--help" "rules" "rules -o json" "rules --doc" "scan --help" \
+           "rules --help" "version --help" "scan pod.yaml"; do
+    "$bin" $cmd > /dev/full 2> out;           check "$cmd > /dev/full exits 2" 2 $?
+    contains "$cmd > /dev/full says so" out "cannot write"
+done
+"$bin" version >&- 2> out;                    check "version with stdout closed exits 2" 2 $?
+contains "closed stdout says so" out "kubeharden version: cannot write to standard output: Bad file descriptor"
+"$bin" scan - <&- > out 2>&1;                 check "closed stdin exits 2" 2 $?
+contains "closed stdin says why" out "<stdin>: error: cannot read standard input: it is closed"
+"$bin" scan - < . > out 2>&1;                 check "a directory as stdin exits 2" 2 $?
+contains "a directory as stdin says why" out "cannot read standard input: it is a directory"
+
 # Determinism: the same input gives the same bytes.
 "$bin" scan -o json "$src/tests/cases" > a.json 2>/dev/null
 "$bin" scan -o json "$src/tests/cases" > b.json 2>/dev/null
