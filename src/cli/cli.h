@@ -41,6 +41,10 @@ void cli_print_options(FILE *out, const struct cli_option *opts, size_t nopts);
  * whose status reports findings. */
 void cli_print_exit_codes(FILE *out, int scans);
 
+/* docs/rules.md (doc.c): each rule's EXAMPLE is its first firing case in
+ * @p cases_dir (NULL: no examples). Returns 0, or -1 when writing failed. */
+int cli_rules_doc(FILE *dst, const char *cases_dir);
+
 /* Flush standard output and check that it took everything: a full disk or
  * a closed stdout makes any command fail (exit 2, with a message unless
  * @p status already is CLI_EXIT_ERROR). @p command names the subcommand in

@@ -1,6 +1,6 @@
 /*
  * cmd_rules.c -- `kubeharden rules`: list the registry, or write
- * docs/rules.md from it (--doc).
+ * docs/rules.md from it (--doc, in doc.c).
  */
 #include <string.h>
 
@@ -61,6 +61,8 @@ static void list_text(void)
     }
 }
 
+/* A full disk or a closed stdout is caught by main (cli_finish) for every
+ * command; --doc also says which output failed. */
 int cmd_rules(int argc, char **argv)
 {
     struct rules_args a = {0};
@@ -78,9 +80,8 @@ int cmd_rules(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     if (a.doc) {
-        kh_error err = {0};
-        if (kh_rules_write_doc(stdout, a.cases, &err)) {
-            fprintf(stderr, "kubeharden rules: %s\n", err.message);
+        if (cli_rules_doc(stdout, a.cases) != 0) {
+            fputs("kubeharden rules: cannot write the rule documentation\n", stderr);
             return CLI_EXIT_ERROR;
         }
         return CLI_EXIT_OK;
