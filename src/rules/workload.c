@@ -369,15 +369,209 @@ static bool literal_secret(const char *v)
     return true;
 }
 
+/* --- Secrets recognised by their value, whatever the variable's name ---
+ *
+ * Each detector looks for one well-known, self-identifying format: a
+ * fixed prefix followed by enough characters of the format's alphabet, at
+ * a word boundary. Nothing is guessed from randomness alone, so URLs,
+ * hostnames, numbers, flags, hashes and base64 of ordinary data are left
+ * alone. Only the kind of secret is ever printed, never the value. */
+
+typedef bool (*char_class)(char c);
+
+static bool alnum(char c)
+{
+    return isalnum((unsigned char)c);
+}
+
+static bool upper_digit(char c)
+{
+    return isupper((unsigned char)c) || isdigit((unsigned char)c);
+}
+
+static bool alnum_under(char c)
+{
+    return alnum(c) || c == '_';
+}
+
+static bool base64url(char c) /* also Slack's and GitLab's alphabets */
+{
+    return alnum(c) || c == '_' || c == '-';
+}
+
+static size_t run(const char *p, char_class in)
+{
+    size_t n = 0;
+    while (p[n] && in(p[n]))
+        n++;
+    return n;
+}
+
+/* A token: @p prefix at a word start, then at least @p min (and, when
+ * @p exact, exactly @p min) characters of class @p in, then a word end. */
+static bool token(const char *v, const char *prefix, char_class in, size_t min, bool exact)
+{
+    size_t plen = strlen(prefix);
+    for (const char *p = v; (p = strstr(p, prefix)) != NULL; p++) {
+        if (p > v && base64url(p[-1]))
+            continue;
+        size_t n = run(p + plen, in);
+        if (n >= min && (!exact || n == min) && !alnum(p[plen + n]))
+            return true;
+    }
+    return false;
+}
+
+static bool pem_private_key(const char *v)
+{
+    for (const char *p = v; (p = strstr(p, "-----BEGIN ")) != NULL; p++) {
+        const char *end = strstr(p + 11, "-----");
+        const char *key = strstr(p + 11, "PRIVATE KEY");
+        const char *nl = strchr(p, '\n');
+        if (end && key && key < end && (!nl || end < nl))
+            return true;
+    }
+    return false;
+}
+
+static bool aws_access_key(const char *v)
+{
+    static const char *const prefixes[] = {"AKIA", "ASIA", "ABIA", "ACCA"};
+    for (size_t i = 0; i < COUNT(prefixes); i++)
+        if (token(v, prefixes[i], upper_digit, 16, true))
+            return true;
+    return false;
+}
+
+static bool github_token(const char *v)
+{
+    static const char *const prefixes[] = {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"};
+    for (size_t i = 0; i < COUNT(prefixes); i++)
+        if (token(v, prefixes[i], alnum, 36, false))
+            return true;
+    return token(v, "github_pat_", alnum_under, 40, false);
+}
+
+static bool gitlab_token(const char *v)
+{
+    return token(v, "glpat-", base64url, 20, false);
+}
+
+/* xoxb-, xoxp-, xoxa-, xoxs-, xoxr-, xoxo-: numbered parts joined by '-' */
+static bool slack_token(const char *v)
+{
+    static const char *const prefixes[] = {"xoxb-", "xoxp-", "xoxa-", "xoxs-", "xoxr-",
+                                           "xoxo-"};
+    for (size_t i = 0; i < COUNT(prefixes); i++) {
+        for (const char *p = v; (p = strstr(p, prefixes[i])) != NULL; p++) {
+            size_t n = run(p + 5, base64url), digits = 0;
+            for (size_t k = 0; k < n; k++)
+                digits += isdigit((unsigned char)p[5 + k]) != 0;
+            if ((p == v || !base64url(p[-1])) && n >= 10 && digits >= 8)
+                return true;
+        }
+    }
+    return false;
+}
+
+static bool google_api_key(const char *v)
+{
+    return token(v, "AIza", base64url, 35, true);
+}
+
+static bool stripe_key(const char *v)
+{
+    return token(v, "sk_live_", alnum, 20, false) || token(v, "rk_live_", alnum, 20, false);
+}
+
+static bool npm_token(const char *v)
+{
+    return token(v, "npm_", alnum, 36, true);
+}
+
+/* header.payload.signature, both JSON objects in base64url ("eyJ" is
+ * '{"'); the signature may be empty (alg none). */
+static bool jwt(const char *v)
+{
+    for (const char *p = v; (p = strstr(p, "eyJ")) != NULL; p++) {
+        if (p > v && base64url(p[-1]))
+            continue;
+        size_t h = run(p, base64url);
+        if (h < 10 || p[h] != '.' || strncmp(p + h + 1, "eyJ", 3) != 0)
+            continue;
+        size_t b = run(p + h + 1, base64url);
+        if (b >= 10 && p[h + 1 + b] == '.')
+            return true;
+    }
+    return false;
+}
+
+/* scheme://user:password@host, the password written out (not empty, not a
+ * $(VAR), ${VAR} or {{ template }} placeholder). */
+static bool url_password(const char *v)
+{
+    for (const char *p = v; (p = strstr(p, "://")) != NULL; p += 3) {
+        if (p == v || !isalpha((unsigned char)p[-1]))
+            continue;
+        const char *user = p + 3;
+        size_t len = strcspn(user, "/?#@ \t\r\n");
+        if (user[len] != '@')
+            continue;
+        const char *colon = memchr(user, ':', len);
+        if (!colon || colon == user || colon + 1 == user + len)
+            continue;
+        const char *pass = colon + 1;
+        if (*pass == '$' || strstr(pass, "{{") || strstr(pass, "$(") || strstr(pass, "${"))
+            continue;
+        return true;
+    }
+    return false;
+}
+
+static const struct {
+    bool (*found)(const char *value);
+    const char *what;
+} secret_formats[] = {
+    {pem_private_key, "a PEM private key"},
+    {aws_access_key, "an AWS access key id"},
+    {github_token, "a GitHub token"},
+    {gitlab_token, "a GitLab personal access token"},
+    {slack_token, "a Slack token"},
+    {google_api_key, "a Google API key"},
+    {stripe_key, "a Stripe live secret key"},
+    {npm_token, "an npm access token"},
+    {jwt, "a JSON Web Token"},
+    {url_password, "a password in a URL"},
+};
+
+/* What kind of secret @p v holds, or NULL. */
+static const char *secret_format(const char *v)
+{
+    for (size_t i = 0; v && i < COUNT(secret_formats); i++)
+        if (secret_formats[i].found(v))
+            return secret_formats[i].what;
+    return NULL;
+}
+
 static void check_env_var(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps,
                           const kh_container *c, const kh_node *var, size_t i)
 {
     const char *name = kh_node_str(kh_node_get(var, "name"));
-    if (!name || !credential_name(name))
-        return;
     const kh_node *value = kh_node_get(var, "value");
-    const kh_node *from = kh_node_get(var, "valueFrom");
     char suffix[64];
+    if (!name || !credential_name(name)) {
+        const char *what = kh_node_is_scalar(value) ? secret_format(kh_node_str(value)) : NULL;
+        if (!what)
+            return;
+        snprintf(suffix, sizeof(suffix), "env[%zu].value", i);
+        kh_rule__report(ctx, obj, kh_rule__key(var, "value"),
+                        kh_rule__container_path(ctx, ps, c, suffix),
+                        "container \"%s\" sets variable \"%s\" to a literal value that holds "
+                        "%s; take it from a Secret (valueFrom.secretKeyRef)",
+                        c->name, name ? name : "", what);
+        return;
+    }
+    const kh_node *from = kh_node_get(var, "valueFrom");
     if (kh_node_is_scalar(value) && literal_secret(kh_node_str(value))) {
         snprintf(suffix, sizeof(suffix), "env[%zu].value", i);
         kh_rule__report(ctx, obj, kh_rule__key(var, "value"),

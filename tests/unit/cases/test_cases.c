@@ -14,7 +14,8 @@
  * filter is applied, for rules that need trusted registries, signers or
  * vulnerability reports.
  * A line "# options: --pss-level LEVEL --pss-version VERSION" in the case
- * (either option or both) applies those scan options via kh_config_set_pss.
+ * (either option or both) applies those scan options via kh_config_set_pss;
+ * "--kube-version VERSION" and "--rule ID" (run that rule too) may follow.
  * One run covers one directory ("test_cases <rule-id>", registered as the
  * CTest "case/<rule-id>"); "test_cases --coverage" checks that every
  * registered rule has a firing and a silent case.
@@ -148,7 +149,9 @@ static int case_config(kh_config **cfg, const char *dir, const char *name)
     return rc == KH_OK;
 }
 
-/* Apply the case's "# options:" line (--pss-level, --pss-version), if any.
+/* Apply the case's "# options:" line (--pss-level, --pss-version,
+ * --kube-version, and --rule for another rule to run besides the
+ * directory's, as a rule that overrides it), if any.
  * Returns 0 and prints why on an unknown option or a bad value. */
 static int case_options(kh_config *cfg, const char *input)
 {
@@ -163,9 +166,16 @@ static int case_options(kh_config *cfg, const char *input)
              opt = strtok_r(NULL, " \t", &save)) {
             char *value = strtok_r(NULL, " \t", &save);
             int level = strcmp(opt, "--pss-level") == 0;
+            int version = strcmp(opt, "--pss-version") == 0;
             kh_error err = {0};
-            if ((!level && strcmp(opt, "--pss-version") != 0) || !value ||
-                kh_config_set_pss(cfg, level ? value : NULL, level ? NULL : value, &err)) {
+            int rc = -1;
+            if (value && (level || version))
+                rc = kh_config_set_pss(cfg, level ? value : NULL, level ? NULL : value, &err);
+            else if (value && strcmp(opt, "--kube-version") == 0)
+                rc = kh_config_set_kube_version(cfg, value, &err);
+            else if (value && strcmp(opt, "--rule") == 0)
+                rc = kh_config_only_rule(cfg, value, &err);
+            if (rc != KH_OK) {
                 print_error("case %s: bad options '%s %s' %s\n", input, opt,
                             value ? value : "", err.message);
                 ok = 0;
