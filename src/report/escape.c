@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "report/fastio.h" /* last: it redefines stdio names */
+
 #define REPLACEMENT "\xEF\xBF\xBD"   /* U+FFFD in UTF-8 */
 
 long kh_report__utf8(const unsigned char *s, size_t *n)

@@ -1,26 +1,44 @@
 /*
- * json.c -- the machine-readable report, schemaVersion 1 (docs/output.md).
+ * json.c -- the machine-readable report, schemaVersion 2 (docs/output.md).
  *
  * One JSON document. Findings and input errors share the "findings" array
  * (each element says "type": "finding" or "error"), because a stream
  * cannot go back to fill a second array; the summary comes last, written
- * by kh_report_end. The layout is Python's json.dumps(indent=2), so the
+ * by kh_report_end. Every element ends with its related locations (an
+ * empty array when there are none). The layout is Python's json.dumps(indent=2), so the
  * output is byte-for-byte deterministic and easy to diff.
  */
 #include "report/report.h"
+
+#include "report/fastio.h" /* last: it redefines stdio names */
 
 static int json_begin(kh_report *r)
 {
     kh_jw *w = &r->jw;
     kh_jw__init(w, r->dst, 0);
     kh_jw__open(w, NULL, '{');
-    kh_jw__uint(w, "schemaVersion", 1);
+    kh_jw__uint(w, "schemaVersion", 2);
     kh_jw__open(w, "tool", '{');
     kh_jw__str(w, "name", "kubeharden");
     kh_jw__str(w, "version", r->version);
     kh_jw__close(w, '}');
     kh_jw__open(w, "findings", '[');
     return KH_OK;
+}
+
+/* The keys of a finding that a location has, in the same order. */
+static void related(kh_jw *w, const kh_location *l)
+{
+    kh_jw__open(w, NULL, '{');
+    kh_jw__str(w, "file", l->file);
+    kh_jw__uint(w, "line", l->line);
+    kh_jw__uint(w, "column", l->col);
+    kh_jw__str(w, "kind", l->kind);
+    kh_jw__str(w, "namespace", l->kind || l->name ? (l->namespace_ ? l->namespace_ : "") : NULL);
+    kh_jw__str(w, "name", l->name);
+    kh_jw__str(w, "path", l->path ? l->path : "");
+    kh_jw__str(w, "message", l->message ? l->message : "");
+    kh_jw__close(w, '}');
 }
 
 static int json_add(kh_report *r, const kh_finding *f)
@@ -46,6 +64,10 @@ static int json_add(kh_report *r, const kh_finding *f)
     } else {
         kh_jw__null(w, "suppressed");
     }
+    kh_jw__open(w, "related", '[');
+    for (size_t i = 0; f->related && i < f->nrelated; i++)
+        related(w, &f->related[i]);
+    kh_jw__close(w, ']');
     kh_jw__close(w, '}');
     return KH_OK;
 }

@@ -10,6 +10,8 @@
  */
 #include "report/report.h"
 
+#include "report/fastio.h" /* last: it redefines stdio names */
+
 void kh_jw__init(kh_jw *w, FILE *out, int depth)
 {
     w->out = out;

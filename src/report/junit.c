@@ -3,7 +3,8 @@
  *
  * One <testsuite> per input file, opened when the file changes and closed
  * when the next one starts or at the end; one <testcase> per finding
- * (<failure>), suppressed finding (<skipped>) or input error (<error>).
+ * (<failure>, whose text ends with the related locations), suppressed
+ * finding (<skipped>) or input error (<error>).
  * The counts are not known while a suite is open and attributes must
  * come before children, so suites carry no tests/failures attributes (CI
  * readers count the testcases); the totals close the document as a
@@ -11,6 +12,8 @@
  * replaced by U+FFFD.
  */
 #include "report/report.h"
+
+#include "report/fastio.h" /* last: it redefines stdio names */
 
 static int junit_begin(kh_report *r)
 {
@@ -68,6 +71,19 @@ static void failure(kh_report *r, const kh_finding *f)
     if (f->path && *f->path) {
         fputs("\npath: ", r->dst);
         kh_report__xml_text(r->dst, f->path);
+    }
+    for (size_t i = 0; f->related && i < f->nrelated; i++) {
+        const kh_location *l = &f->related[i];
+        int has_message = l->message && *l->message;
+        fputs("\nrelated:", r->dst);
+        if (has_message) {
+            putc(' ', r->dst);
+            kh_report__xml_text(r->dst, l->message);
+        }
+        if (kh_report__related_has_where(l)) {
+            fputs(has_message ? "\n  " : " ", r->dst);
+            kh_report__related_where(r->dst, l, kh_report__xml_text);
+        }
     }
     fputs("</failure>\n", r->dst);
 }

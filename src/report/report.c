@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/fastio.h" /* last: it redefines stdio names */
+
 /* ------------------------------------------------------------ formats */
 
 static const struct {
@@ -92,19 +94,113 @@ void kh_report__buf_free(kh_report_buf *b)
     b->len = b->cap = 0;
 }
 
-int kh_report__label(kh_report_buf *b, const kh_finding *f)
+int kh_report__label(kh_report_buf *b, const char *kind, const char *ns, const char *name)
 {
-    int rc = kh_report__buf_set(b, f->kind ? f->kind : "");
-    if (!rc && f->namespace_ && *f->namespace_) {
+    int rc = kh_report__buf_set(b, kind ? kind : "");
+    if (!rc && ns && *ns) {
         rc = buf_append(b, "/");
         if (!rc)
-            rc = buf_append(b, f->namespace_);
+            rc = buf_append(b, ns);
     }
     if (!rc)
         rc = buf_append(b, "/");
     if (!rc)
-        rc = buf_append(b, f->name ? f->name : "");
+        rc = buf_append(b, name ? name : "");
     return rc;
+}
+
+/* ------------------------------------------------------------ related */
+
+void kh_report__related_where(FILE *out, const kh_location *l,
+                              void (*esc)(FILE *out, const char *s))
+{
+    const char *sep = "";
+    if (l->kind || l->name) {
+        esc(out, l->kind ? l->kind : "");
+        if (l->namespace_ && *l->namespace_) {
+            putc('/', out);
+            esc(out, l->namespace_);
+        }
+        putc('/', out);
+        esc(out, l->name ? l->name : "");
+        sep = "  ";
+    }
+    if (l->file && *l->file) {
+        fputs(sep, out);
+        esc(out, l->file);
+        if (l->line)
+            fprintf(out, ":%u", l->line);
+        if (l->line && l->col)
+            fprintf(out, ":%u", l->col);
+        sep = "  ";
+    }
+    if (l->path && *l->path) {
+        fputs(sep, out);
+        fputs("at ", out);
+        esc(out, l->path);
+    }
+}
+
+int kh_report__related_has_where(const kh_location *l)
+{
+    return l->kind || l->name || (l->file && *l->file) || (l->path && *l->path);
+}
+
+void kh_report__related_lines(FILE *out, const kh_finding *f, const char *indent,
+                              void (*esc)(FILE *out, const char *s))
+{
+    for (size_t i = 0; f->related && i < f->nrelated; i++) {
+        const kh_location *l = &f->related[i];
+        int has_message = l->message && *l->message;
+        fputs(indent, out);
+        fputs("related:", out);
+        if (has_message) {
+            putc(' ', out);
+            esc(out, l->message);
+        }
+        if (kh_report__related_has_where(l)) {
+            if (has_message) {
+                putc('\n', out);
+                fputs(indent, out);
+                fputs("  ", out);
+            } else {
+                putc(' ', out);
+            }
+            kh_report__related_where(out, l, esc);
+        }
+        putc('\n', out);
+    }
+}
+
+/* ------------------------------------------------------------ fingerprints */
+
+/* FNV-1a, 64 bits: simple, stable everywhere, and good enough to tell
+ * findings apart (this is an identity, not a security check). */
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static uint64_t fnv_add(uint64_t h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        h ^= *p;
+        h *= FNV_PRIME;
+    }
+    /* Hash the NUL that ends each field too (XOR with 0 leaves h as it
+     * is), so that ("ab", "c") and ("a", "bc") differ. */
+    h *= FNV_PRIME;
+    return h;
+}
+
+uint64_t kh_report__fingerprint(const kh_finding *f)
+{
+    uint64_t h = FNV_OFFSET;
+    h = fnv_add(h, f->rule_id);
+    h = fnv_add(h, f->file);
+    h = fnv_add(h, f->kind);
+    h = fnv_add(h, f->namespace_);
+    h = fnv_add(h, f->name);
+    h = fnv_add(h, f->path);
+    return h;
 }
 
 /* ------------------------------------------------------------ grouping */
@@ -130,7 +226,7 @@ static int track_object(kh_report *r, const kh_finding *f, int *changed)
         r->in_object = 0;
         return KH_OK;
     }
-    int rc = kh_report__label(&r->label, f);
+    int rc = kh_report__label(&r->label, f->kind, f->namespace_, f->name);
     if (rc)
         return rc;
     if (r->in_object && strcmp(r->object.data, r->label.data) == 0)

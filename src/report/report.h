@@ -14,31 +14,8 @@
 #include "kubeharden.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <string.h>
-
-/* A report is written by one thread, and most of the cost of writing a
- * finding was stdio taking its lock on every small write: use glibc's
- * unlocked variants (fprintf, rarer, keeps the lock). */
-#if defined(__GLIBC__)
-/* Copy straight into the stream's buffer when it has room, as glibc's own
- * putc_unlocked does; otherwise (full, unbuffered or line-buffered) let
- * stdio take the slow path. Report output is mostly short tokens, and the
- * call into fwrite was most of their cost. */
-static inline void kh_report__fwrite(const void *p, size_t n, FILE *f)
-{
-    if (f->_IO_write_ptr && (size_t)(f->_IO_write_end - f->_IO_write_ptr) > n) {
-        memcpy(f->_IO_write_ptr, p, n);
-        f->_IO_write_ptr += n;
-    } else {
-        fwrite_unlocked(p, 1, n, f);
-    }
-}
-#define fwrite(p, size, n, f) kh_report__fwrite((p), (size) * (n), (f))
-#define putc putc_unlocked
-#undef fputs
-#define fputs(s, f) kh_report__fwrite((s), strlen(s), (f))
-#endif
 
 /* A small growable string, reused for the life of the report. */
 typedef struct kh_report_buf {
@@ -100,10 +77,39 @@ int kh_report__buf_set(kh_report_buf *b, const char *s);
 void kh_report__buf_free(kh_report_buf *b);
 
 /**
- * Build the object label of @p f into @p b: "Kind/namespace/name", or
- * "Kind/name" when the namespace is empty. @return 0 or KH_ENOMEM.
+ * Build an object label into @p b: "Kind/namespace/name", or "Kind/name"
+ * when the namespace is empty. @return 0 or KH_ENOMEM.
  */
-int kh_report__label(kh_report_buf *b, const kh_finding *f);
+int kh_report__label(kh_report_buf *b, const char *kind, const char *ns, const char *name);
+
+/* ------------------------------------------------------------ related */
+
+/**
+ * Where a related location is, for people: "Kind/ns/name  file:line:col
+ * at path", each part left out when unknown, every string through @p esc
+ * (the format's escaper).
+ */
+void kh_report__related_where(FILE *out, const kh_location *l,
+                              void (*esc)(FILE *out, const char *s));
+
+/** Does @p l name an object, a file or a path (anything for _where)? */
+int kh_report__related_has_where(const kh_location *l);
+
+/**
+ * The related locations of @p f for the text report, two lines each
+ * ("related: message", then the place 2 further in; one line when either
+ * is missing), each line starting with @p indent.
+ */
+void kh_report__related_lines(FILE *out, const kh_finding *f, const char *indent,
+                              void (*esc)(FILE *out, const char *s));
+
+/**
+ * A finding's identity across runs: a 64-bit FNV-1a hash of its rule id,
+ * file, kind, namespace, name and field path (each followed by a NUL).
+ * Neither the line nor the message takes part, so it survives lines moving
+ * and values changing (docs/output.md, SARIF partialFingerprints).
+ */
+uint64_t kh_report__fingerprint(const kh_finding *f);
 
 /* ------------------------------------------------------------ json writer */
 

@@ -1,19 +1,29 @@
 /*
  * sarif.c -- SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, IDEs).
  *
- * One run. The rule metadata is known up front (the registry), so
- * kh_report_new writes tool.driver.rules in full; results then stream one
- * per finding. Input errors belong in invocations[0].toolExecutionNotifications,
- * which can only come after "results" is closed: they are written to a
- * spool (a temporary file, or memory if none can be made) as they arrive
- * and copied in at the end. Memory stays flat; only errors are spooled.
+ * One run: tool.driver.rules in full (the registry is known up front), then
+ * one result per finding, streamed, with what code scanning needs to track
+ * it (related locations, a line-independent fingerprint, %SRCROOT%-relative
+ * paths). Input errors become invocations[0].toolExecutionNotifications,
+ * which must follow "results": they are spooled (a temporary file, or
+ * memory) and copied in at the end. Only errors are spooled.
  */
 #include "report/report.h"
 
 #include <string.h>
 
+#include "report/fastio.h" /* last: it redefines stdio names */
+
 /* Depth of the items of runs[0].invocations[0].toolExecutionNotifications. */
 #define NOTE_DEPTH 6
+
+/* The base of relative paths: the directory kubeharden ran in, which in CI
+ * is the checkout. GitHub code scanning resolves %SRCROOT% to it. */
+#define SRCROOT "%SRCROOT%"
+
+/* The name of kubeharden's partialFingerprints entry; the version changes
+ * if the way it is computed ever does (SARIF 3.27.17). */
+#define FINGERPRINT "kubeharden/v1"
 
 static const char *level(kh_severity s)
 {
@@ -123,13 +133,32 @@ static int sarif_begin(kh_report *r)
     kh_jw__close(w, ']');
     kh_jw__close(w, '}');
     kh_jw__close(w, '}');
+    /* The loader's columns count Unicode code points (libyaml's marks). */
+    kh_jw__str(w, "columnKind", "unicodeCodePoints");
+    /* No absolute URI: the report stays the same wherever it is written,
+     * and the consumer knows where its checkout is (SARIF 3.14.14). */
+    kh_jw__open(w, "originalUriBaseIds", '{');
+    kh_jw__open(w, SRCROOT, '{');
+    text_message(w, "description",
+                 "the directory kubeharden ran in: relative paths are as given on its "
+                 "command line");
+    kh_jw__close(w, '}');
+    kh_jw__close(w, '}');
     kh_jw__open(w, "results", '[');
     return KH_OK;
 }
 
 /* ------------------------------------------------------------ results */
 
-static void physical_location(kh_jw *w, const kh_finding *f)
+/* A relative path is relative to where kubeharden ran: say so with the
+ * run's base id, as code scanning expects of a checkout-relative path.
+ * Standard input has no path. */
+static int relative_path(const char *file)
+{
+    return file && *file && file[0] != '/' && strcmp(file, "<stdin>") != 0;
+}
+
+static void physical_location(kh_jw *w, const char *file, unsigned line, unsigned col)
 {
     kh_jw__open(w, "physicalLocation", '{');
     kh_jw__open(w, "artifactLocation", '{');
@@ -137,41 +166,91 @@ static void physical_location(kh_jw *w, const kh_finding *f)
     putc('"', w->out);
     /* An absolute path is a file: URI; a relative one stays relative, for
      * the consumer to resolve against the checkout. */
-    if (f->file && f->file[0] == '/')
+    if (file && file[0] == '/')
         fputs("file://", w->out);
-    kh_report__uri(w->out, f->file);   /* percent-encoded: plain ASCII */
+    kh_report__uri(w->out, file);   /* percent-encoded: plain ASCII */
     putc('"', w->out);
+    if (relative_path(file))
+        kh_jw__str(w, "uriBaseId", SRCROOT);
     kh_jw__close(w, '}');
-    if (f->line) {
+    if (line) {
         kh_jw__open(w, "region", '{');
-        kh_jw__uint(w, "startLine", f->line);
-        if (f->col)
-            kh_jw__uint(w, "startColumn", f->col);
+        kh_jw__uint(w, "startLine", line);
+        if (col)
+            kh_jw__uint(w, "startColumn", col);
         kh_jw__close(w, '}');
     }
     kh_jw__close(w, '}');
+}
+
+static void logical_location(kh_jw *w, const char *name, const char *label)
+{
+    kh_jw__open(w, "logicalLocations", '[');
+    kh_jw__open(w, NULL, '{');
+    if (name)
+        kh_jw__str(w, "name", name);
+    kh_jw__str(w, "fullyQualifiedName", label);
+    kh_jw__str(w, "kind", "resource");
+    kh_jw__close(w, '}');
+    kh_jw__close(w, ']');
 }
 
 static void location(kh_jw *w, const kh_finding *f, const char *label)
 {
     kh_jw__open(w, "locations", '[');
     kh_jw__open(w, NULL, '{');
-    physical_location(w, f);
-    if (label) {
-        kh_jw__open(w, "logicalLocations", '[');
-        kh_jw__open(w, NULL, '{');
-        if (f->name)
-            kh_jw__str(w, "name", f->name);
-        kh_jw__str(w, "fullyQualifiedName", label);
-        kh_jw__str(w, "kind", "resource");
-        kh_jw__close(w, '}');
-        kh_jw__close(w, ']');
-    }
+    physical_location(w, f->file, f->line, f->col);
+    if (label)
+        logical_location(w, f->name, label);
     kh_jw__close(w, '}');
     kh_jw__close(w, ']');
 }
 
-static void result(kh_report *r, const kh_finding *f)
+/* relatedLocations (SARIF 3.27.22): each with an id unique in its result
+ * (3.28.2), the file and region when it is in an input, the object as a
+ * logical location, and what it contributes as its message. */
+static int related_locations(kh_report *r, const kh_finding *f)
+{
+    kh_jw *w = &r->jw;
+    kh_jw__open(w, "relatedLocations", '[');
+    for (size_t i = 0; i < f->nrelated; i++) {
+        const kh_location *l = &f->related[i];
+        kh_jw__open(w, NULL, '{');
+        kh_jw__uint(w, "id", i);
+        if (l->file && *l->file)
+            physical_location(w, l->file, l->line, l->col);
+        if (l->kind || l->name) {
+            int rc = kh_report__label(&r->label, l->kind, l->namespace_, l->name);
+            if (rc)
+                return rc;
+            logical_location(w, l->name, r->label.data);
+        }
+        if (l->message && *l->message)
+            text_message(w, "message", l->message);
+        kh_jw__close(w, '}');
+    }
+    kh_jw__close(w, ']');
+    return KH_OK;
+}
+
+/* The finding's identity for code scanning, which matches results across
+ * runs by it rather than by line: see kh_report__fingerprint. */
+static void fingerprints(kh_jw *w, const kh_finding *f)
+{
+    static const char hex[] = "0123456789abcdef";
+    char digits[16];
+    uint64_t h = kh_report__fingerprint(f);
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        digits[i] = hex[h & 0xf];
+    kh_jw__open(w, "partialFingerprints", '{');
+    kh_jw__key(w, FINGERPRINT);
+    putc('"', w->out);
+    fwrite(digits, 1, sizeof(digits), w->out);
+    putc('"', w->out);
+    kh_jw__close(w, '}');
+}
+
+static int result(kh_report *r, const kh_finding *f)
 {
     kh_jw *w = &r->jw;
     long index = rule_index(f->rule_id);
@@ -182,6 +261,12 @@ static void result(kh_report *r, const kh_finding *f)
     kh_jw__str(w, "level", level(f->severity));
     text_message(w, "message", f->message);
     location(w, f, f->kind || f->name ? r->object.data : NULL);
+    if (f->related && f->nrelated) {
+        int rc = related_locations(r, f);
+        if (rc)
+            return rc;
+    }
+    fingerprints(w, f);
     if (f->suppressed) {
         kh_jw__open(w, "suppressions", '[');
         kh_jw__open(w, NULL, '{');
@@ -195,6 +280,7 @@ static void result(kh_report *r, const kh_finding *f)
     kh_jw__str(w, "severity", kh_report__severity(f->severity));
     kh_jw__close(w, '}');
     kh_jw__close(w, '}');
+    return KH_OK;
 }
 
 /* ------------------------------------------------------------ errors */
@@ -224,7 +310,7 @@ static int notification(kh_report *r, const kh_finding *f)
     if (f->file && *f->file) {
         kh_jw__open(w, "locations", '[');
         kh_jw__open(w, NULL, '{');
-        physical_location(w, f);
+        physical_location(w, f->file, f->line, f->col);
         kh_jw__close(w, '}');
         kh_jw__close(w, ']');
     }
@@ -237,8 +323,7 @@ static int sarif_add(kh_report *r, const kh_finding *f)
 {
     if (f->is_error)
         return notification(r, f);
-    result(r, f);
-    return KH_OK;
+    return result(r, f);
 }
 
 static int copy_spool(kh_report *r)

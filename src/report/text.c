@@ -5,16 +5,19 @@
  *     Deployment/shop/web
  *       12:9  critical  pss.baseline.privileged  container 'app' runs privileged
  *         at spec.template.spec.containers[0].securityContext.privileged
- *     deploy/web.yaml:30:1: error: duplicate key 'kind'
+ *     deploy/web.yaml:30:1: error: mapping values are not allowed here
  *
  *   1 finding (1 critical) in 1 object from 1 file; 1 error
  *
  * A header is printed when the file or object changes (findings arrive
- * sorted), so nothing is buffered. Strings from the input are escaped so
- * that a manifest cannot send control sequences to the terminal. Colour
- * (ANSI) only when asked for.
+ * sorted), so nothing is buffered. A finding's related locations follow
+ * it: "related: message", and the place on the next line. Strings from
+ * the input are escaped so that a manifest cannot send control sequences
+ * to the terminal. Colour (ANSI) only when asked for.
  */
 #include "report/report.h"
+
+#include "report/fastio.h" /* last: it redefines stdio names */
 
 #define BOLD "\033[1m"
 #define DIM "\033[2m"
@@ -101,6 +104,7 @@ static void finding_line(kh_report *r, const kh_finding *f)
         kh_report__text_str(r->dst, f->path);
         putc('\n', r->dst);
     }
+    kh_report__related_lines(r->dst, f, "      ", kh_report__text_str);
 }
 
 static int text_add(kh_report *r, const kh_finding *f)

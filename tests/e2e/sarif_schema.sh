@@ -6,10 +6,15 @@
 # manifest full of awkward strings (spaces and quotes in names, non-ASCII,
 # a suppressed finding, a malformed document, stdin), then checks that:
 #   - -o sarif validates against tests/schema/sarif-schema-2.1.0.json, has
-#     consistent rule indexes, valid URIs and regions;
-#   - -o json parses, validates against tests/schema/kubeharden-report-1.schema.json
+#     consistent rule indexes, valid URIs and regions, %SRCROOT% on relative
+#     paths, a fingerprint per result, and columns in code points as it says;
+#   - -o json parses, validates against tests/schema/kubeharden-report-2.schema.json
 #     (docs/output.md), keeps its key order and its summary agrees with its
 #     findings;
+#   - related locations, which no rule reports yet, pass the same checks in
+#     the samples the report unit test writes (unit_report_test_sarif with
+#     KH_REPORT_SAMPLES set; KH_REPORT_SAMPLER names it, else it is looked
+#     for in the build tree beside KH_BIN);
 #   - both are laid out exactly as json.dumps(indent=2) would (determinism);
 #   - -o junit is well-formed XML.
 # Needs KH_BIN (the binary) and KH_SOURCE_DIR (the source tree), set by CTest.
@@ -44,6 +49,14 @@ spec:
     securityContext: {privileged: true}
 ---
 kind: [this document is not valid
+EOF
+
+# Non-ASCII before a finding on the same line: columns count code points.
+cat > "$tmp/odd dir/wide.yaml" <<'EOF'
+apiVersion: v1
+kind: Pod
+metadata: {name: "çà-üñï", namespace: "é"}
+spec: {containers: [{name: "ünï", image: "busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000", securityContext: {privileged: true}}]}
 EOF
 
 inputs=("$tmp/odd dir")
@@ -84,6 +97,14 @@ for format in sarif json; do
 done
 scan junit "$tmp/all.xml" "${inputs[@]}"
 scan text "$tmp/all.txt" "${inputs[@]}"
+
+sampler=${KH_REPORT_SAMPLER:-$(dirname "$KH_BIN")/tests/unit_report_test_sarif}
+mkdir -p "$tmp/samples"
+if [ -x "$sampler" ]; then
+    KH_REPORT_SAMPLES="$tmp/samples" "$sampler"
+else
+    echo "note: no $sampler: related locations not checked against the schemas" >&2
+fi
 
 python3 - "$schemas" "$tmp" <<'EOF'
 import glob
@@ -126,6 +147,9 @@ def walk(node, path=""):
             yield from walk(v, f"{path}/{i}")
 
 
+FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
+
+
 def check_sarif(path, validator):
     doc = load(path)
     validate(path, doc, validator)
@@ -134,19 +158,36 @@ def check_sarif(path, validator):
     ids = [r["id"] for r in rules]
     if ids != sorted(ids) or len(set(ids)) != len(ids):
         fail(f"{path}: rule ids not sorted and unique")
+    if run.get("columnKind") != "unicodeCodePoints":
+        fail(f"{path}: columnKind is {run.get('columnKind')!r}")
+    bases = run.get("originalUriBaseIds", {})
     for i, res in enumerate(run["results"]):
         if "ruleIndex" in res and ids[res["ruleIndex"]] != res["ruleId"]:
             fail(f"{path}: results/{i}: ruleIndex does not point at {res['ruleId']}")
+        if not FINGERPRINT.match(res.get("partialFingerprints", {}).get("kubeharden/v1", "")):
+            fail(f"{path}: results/{i}: no kubeharden/v1 partial fingerprint")
+        related = [loc.get("id") for loc in res.get("relatedLocations", [])]
+        if related != list(range(len(related))):
+            fail(f"{path}: results/{i}: relatedLocations ids {related}")
     for where, obj in walk(doc):
-        if where.endswith("/artifactLocation") and not URI.match(obj.get("uri", "")):
-            fail(f"{path}: {where}: not a percent-encoded URI reference: {obj.get('uri')!r}")
+        if where.endswith("/artifactLocation"):
+            uri = obj.get("uri", "")
+            if not URI.match(uri):
+                fail(f"{path}: {where}: not a percent-encoded URI reference: {uri!r}")
+            # SARIF 3.4.4: a base id goes with a relative reference, and is defined.
+            relative = not uri.startswith("file:") and uri != "%3Cstdin%3E"
+            if relative != ("uriBaseId" in obj):
+                fail(f"{path}: {where}: uriBaseId {obj.get('uriBaseId')!r} on {uri!r}")
+            if "uriBaseId" in obj and obj["uriBaseId"] not in bases:
+                fail(f"{path}: {where}: uriBaseId {obj['uriBaseId']!r} not in originalUriBaseIds")
         if where.endswith("/region") and obj.get("startLine", 0) < 1:
             fail(f"{path}: {where}: region without startLine")
     return doc
 
 
 FINDING_KEYS = ["type", "ruleId", "severity", "file", "line", "column", "apiVersion",
-                "kind", "namespace", "name", "path", "message", "suppressed"]
+                "kind", "namespace", "name", "path", "message", "suppressed", "related"]
+LOCATION_KEYS = ["file", "line", "column", "kind", "namespace", "name", "path", "message"]
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
 
 
@@ -159,8 +200,8 @@ def validate(path, doc, validator):
 def check_json(path, validator):
     doc = load(path)
     validate(path, doc, validator)
-    if doc.get("schemaVersion") != 1:
-        fail(f"{path}: schemaVersion is not 1")
+    if doc.get("schemaVersion") != 2:
+        fail(f"{path}: schemaVersion is not 2")
     if list(doc) != ["schemaVersion", "tool", "findings", "summary"]:
         fail(f"{path}: top-level keys {list(doc)}")
     counts = {"finding": 0, "suppressed": 0, "error": 0}
@@ -168,6 +209,9 @@ def check_json(path, validator):
         if list(f) != FINDING_KEYS:
             fail(f"{path}: findings/{i}: keys {list(f)}")
             continue
+        for j, loc in enumerate(f["related"]):
+            if list(loc) != LOCATION_KEYS:
+                fail(f"{path}: findings/{i}/related/{j}: keys {list(loc)}")
         if f["type"] == "error":
             counts["error"] += 1
         elif f["suppressed"] is not None:
@@ -199,7 +243,7 @@ def validator_for(name):
 
 
 sarif_validator = validator_for("sarif-schema-2.1.0.json")
-json_validator = validator_for("kubeharden-report-1.schema.json")
+json_validator = validator_for("kubeharden-report-2.schema.json")
 
 for path in sorted(glob.glob(f"{tmp}/input*.sarif")):
     check_sarif(path, sarif_validator)
@@ -215,6 +259,29 @@ stdin_sarif = check_sarif(f"{tmp}/stdin.sarif", sarif_validator)
 check_json(f"{tmp}/all.json", json_validator)
 stdin_json = check_json(f"{tmp}/stdin.json", json_validator)
 xml.dom.minidom.parse(f"{tmp}/all.xml")
+
+# Related locations, from the unit test's samples when it could be run.
+samples = f"{tmp}/samples"
+if glob.glob(f"{samples}/*"):
+    related_sarif = check_sarif(f"{samples}/related.sarif", sarif_validator)
+    related_json = check_json(f"{samples}/related.json", json_validator)
+    if not any(r.get("relatedLocations") for r in related_sarif["runs"][0]["results"]):
+        fail("related.sarif: no relatedLocations")
+    if not any(f["related"] for f in related_json["findings"]):
+        fail("related.json: no related locations")
+
+# Columns are what the SARIF says: Unicode code points, 1-based.
+wide = [r for r in sarif["runs"][0]["results"]
+        if r["ruleId"] == "pss.baseline.privileged"
+        and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("/wide.yaml")]
+line4 = ("spec: {containers: [{name: \"\u00fcn\u00ef\", image: \"busybox@sha256:" + "0" * 64
+         + "\", securityContext: {privileged: true}}]}")
+want = {"startLine": 4, "startColumn": line4.index("privileged") + 1}
+if len(wide) != 1:
+    fail(f"all.sarif: {len(wide)} privileged results for wide.yaml, expected 1")
+elif wide[0]["locations"][0]["physicalLocation"]["region"] != want:
+    fail(f"all.sarif: wide.yaml region {wide[0]['locations'][0]['physicalLocation']['region']}, "
+         f"expected {want} (code points)")
 
 # The awkward manifest must have produced what the writers must cope with.
 run = stdin_sarif["runs"][0]

@@ -7,7 +7,8 @@
  * then stay the same when rules are added. The findings cover two files,
  * several objects, a cluster-scoped one, a suppressed finding, an input
  * error, and strings with quotes, control characters, non-ASCII text and
- * bytes that are not UTF-8.
+ * bytes that are not UTF-8. A second sequence has findings with 0, 1 and
+ * several related locations (one outside any input, one hostile).
  */
 #ifndef KH_TEST_REPORT_FIXTURE_H
 #define KH_TEST_REPORT_FIXTURE_H
@@ -32,6 +33,8 @@ static const kh_rule_info fixture_rules[] = {
      "pin the image to a digest", "refs", "0.1.0"},
     {"pss.baseline.privileged", KH_AREA_PSS, KH_SEVERITY_CRITICAL, "container runs privileged",
      "a privileged container is \"root\" on the node", "set privileged: false", "refs", "0.1.0"},
+    {"rbac.secret-readers", KH_AREA_RBAC, KH_SEVERITY_HIGH, "subject can read secrets", "why",
+     "fix", "refs", "0.1.0"},
     {"workload.default-namespace", KH_AREA_WORKLOAD, KH_SEVERITY_LOW,
      "workload runs in the default namespace", "why", "fix", "refs", "0.1.0"},
     {"workload.no-resource-limits", KH_AREA_WORKLOAD, KH_SEVERITY_MEDIUM,
@@ -88,7 +91,7 @@ static const kh_finding fixture_findings[] = {
      .name = "debug", .path = "spec.containers[0].image",
      .message = "image 'busybox' has no tag", .suppressed = "pinned by the release pipeline"},
     {.rule_id = "error", .is_error = 1, .file = FILE_A, .line = 41, .col = 1,
-     .message = "duplicate key 'kind'"},
+     .message = "mapping values are not allowed in this context"},
     {.rule_id = "workload.default-namespace", .severity = KH_SEVERITY_LOW, .file = FILE_B,
      .line = 3, .col = 1, .api_version = "v1", .kind = "Namespace", .namespace_ = "",
      .name = "caf\xc3\xa9", .path = "",
@@ -102,6 +105,50 @@ static const kh_scan_stats fixture_stats = {
     .files = 3, .documents = 5, .objects = 4, .errors = 1,
     .findings = 3, .suppressed = 1, .by_severity = {0, 1, 1, 0, 1}, .bytes = 1234,
 };
+
+/* ------------------------------------------------------------ related */
+
+#define FILE_RBAC "rbac/grants.yaml"
+
+/* One related location: the binding behind a grant. */
+static const kh_location related_one[] = {
+    {.file = FILE_RBAC, .line = 7, .col = 3, .kind = "RoleBinding", .namespace_ = "shop",
+     .name = "ci-read", .path = "roleRef",
+     .message = "binds the role 'reader' to ServiceAccount 'ci'"},
+};
+
+/* Several: the binding and the cluster-scoped role, a place in no input
+ * and no object, one whose every string is hostile, and one with neither
+ * a message, a column nor a path. */
+static const kh_location related_many[] = {
+    {.file = FILE_RBAC, .line = 7, .col = 3, .kind = "RoleBinding", .namespace_ = "shop",
+     .name = "ci-read", .path = "roleRef",
+     .message = "binds the role 'reader' to ServiceAccount 'ci'"},
+    {.file = FILE_RBAC, .line = 20, .col = 1, .kind = "ClusterRole", .namespace_ = "",
+     .name = "reader", .path = "rules[0]", .message = "allows get on secrets"},
+    {.message = "the API server's default authorizer"},
+    {.file = "odd dir/ro\"le\x01.yaml", .line = 4, .col = 5, .kind = "Role",
+     .namespace_ = "sh\nop", .name = "r\xff<&>", .path = "rules[\"*\"]",
+     .message = "grants \"*\" \x1b[2J & <all> \xe2\x80\xae end"},
+    {.file = FILE_RBAC, .line = 30, .kind = "Role", .namespace_ = "shop", .name = "empty",
+     .path = ""},
+};
+
+static const kh_finding related_findings[] = {
+    {.rule_id = "rbac.secret-readers", .severity = KH_SEVERITY_HIGH, .file = FILE_RBAC,
+     .line = 2, .col = 1, .api_version = "v1", .kind = "ServiceAccount", .namespace_ = "shop",
+     .name = "builder", .path = "", .message = "ServiceAccount 'builder' can read secrets"},
+    {.rule_id = "rbac.secret-readers", .severity = KH_SEVERITY_HIGH, .file = FILE_RBAC,
+     .line = 12, .col = 5, .api_version = "v1", .kind = "ServiceAccount", .namespace_ = "shop",
+     .name = "ci", .path = "metadata.name", .message = "ServiceAccount 'ci' can read secrets",
+     .related = related_one, .nrelated = 1},
+    {.rule_id = "rbac.secret-readers", .severity = KH_SEVERITY_HIGH, .file = FILE_RBAC,
+     .line = 40, .col = 5, .api_version = "v1", .kind = "ServiceAccount", .namespace_ = "shop",
+     .name = "deployer", .path = "", .message = "ServiceAccount 'deployer' can read secrets",
+     .related = related_many, .nrelated = sizeof(related_many) / sizeof(related_many[0])},
+};
+
+#define NRELATED_FIXTURE (sizeof(related_findings) / sizeof(related_findings[0]))
 
 /* ------------------------------------------------------------ running */
 
@@ -131,6 +178,11 @@ __attribute__((noinline)) static char *run_report(kh_format fmt, const kh_report
 static inline char *run_fixture(kh_format fmt)
 {
     return run_report(fmt, NULL, fixture_findings, NFIXTURE, &fixture_stats);
+}
+
+static inline char *run_related(kh_format fmt)
+{
+    return run_report(fmt, NULL, related_findings, NRELATED_FIXTURE, NULL);
 }
 
 /* Count the occurrences of @p needle in @p hay. */

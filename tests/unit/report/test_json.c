@@ -1,13 +1,14 @@
 /*
- * test_json.c -- the JSON report (schemaVersion 1): exact layout of a small
- * report, every field of a finding and an error, escaping of hostile
- * strings, and a well-formed document when nothing was found.
+ * test_json.c -- the JSON report (schemaVersion 2): exact layout of a small
+ * report, every field of a finding and an error, related locations (none,
+ * one, several, hostile), escaping of hostile strings, and a well-formed
+ * document when nothing was found.
  */
 #include "report_fixture.h"
 
 static const char expected_one[] =
     "{\n"
-    "  \"schemaVersion\": 1,\n"
+    "  \"schemaVersion\": 2,\n"
     "  \"tool\": {\n"
     "    \"name\": \"kubeharden\",\n"
     "    \"version\": \"9.9.9\"\n"
@@ -28,7 +29,8 @@ static const char expected_one[] =
     "      \"message\": \"image 'busybox' has no tag\",\n"
     "      \"suppressed\": {\n"
     "        \"reason\": \"pinned by the release pipeline\"\n"
-    "      }\n"
+    "      },\n"
+    "      \"related\": []\n"
     "    }\n"
     "  ],\n"
     "  \"summary\": {\n"
@@ -75,8 +77,9 @@ static void test_report_json__findings_and_errors_share_one_array(void **state)
                                 "      \"namespace\": null,\n"
                                 "      \"name\": null,\n"
                                 "      \"path\": null,\n"
-                                "      \"message\": \"duplicate key 'kind'\",\n"
-                                "      \"suppressed\": null\n"));
+                                "      \"message\": \"mapping values are not allowed in this context\",\n"
+                                "      \"suppressed\": null,\n"
+                                "      \"related\": []\n"));
     free(out);
 }
 
@@ -133,6 +136,86 @@ static void test_report_json__backslash_and_all_controls(void **state)
     free(out);
 }
 
+static void test_report_json__one_related_location(void **state)
+{
+    (void)state;
+    char *out = run_report(KH_FORMAT_JSON, NULL, &related_findings[1], 1, NULL);
+    assert_non_null(strstr(out, "      \"message\": \"ServiceAccount 'ci' can read secrets\",\n"
+                                "      \"suppressed\": null,\n"
+                                "      \"related\": [\n"
+                                "        {\n"
+                                "          \"file\": \"rbac/grants.yaml\",\n"
+                                "          \"line\": 7,\n"
+                                "          \"column\": 3,\n"
+                                "          \"kind\": \"RoleBinding\",\n"
+                                "          \"namespace\": \"shop\",\n"
+                                "          \"name\": \"ci-read\",\n"
+                                "          \"path\": \"roleRef\",\n"
+                                "          \"message\": \"binds the role 'reader' to ServiceAccount 'ci'\"\n"
+                                "        }\n"
+                                "      ]\n"
+                                "    }\n"
+                                "  ],\n"));
+    free(out);
+}
+
+static void test_report_json__several_related_locations_in_order(void **state)
+{
+    (void)state;
+    char *out = run_related(KH_FORMAT_JSON);
+    assert_true(clean_utf8(out, 0));
+    /* 0 + 1 + 5 locations, each with every key. */
+    assert_int_equal(count_of(out, "\"related\": []"), 1);
+    assert_int_equal(count_of(out, "          \"file\": "), 6);
+    assert_int_equal(count_of(out, "          \"message\": "), 6);
+    const char *many = strstr(out, "can read secrets\",\n      \"suppressed\": null,\n"
+                                   "      \"related\": [\n        {\n"
+                                   "          \"file\": \"rbac/grants.yaml\",\n"
+                                   "          \"line\": 7,");
+    assert_non_null(many);
+    const char *role = strstr(many, "\"name\": \"reader\"");
+    const char *nowhere = strstr(many, "\"message\": \"the API server's default authorizer\"");
+    const char *empty = strstr(many, "\"name\": \"empty\"");
+    assert_true(role && nowhere && empty && role < nowhere && nowhere < empty);
+    /* A cluster-scoped object has namespace "", a place in no object has nulls. */
+    assert_non_null(strstr(out, "          \"kind\": \"ClusterRole\",\n"
+                                "          \"namespace\": \"\",\n"));
+    assert_non_null(strstr(out, "        {\n"
+                                "          \"file\": null,\n"
+                                "          \"line\": 0,\n"
+                                "          \"column\": 0,\n"
+                                "          \"kind\": null,\n"
+                                "          \"namespace\": null,\n"
+                                "          \"name\": null,\n"
+                                "          \"path\": \"\",\n"
+                                "          \"message\": \"the API server's default authorizer\"\n"
+                                "        },\n"));
+    /* No message and no column: "" and 0, never missing. */
+    assert_non_null(strstr(out, "          \"line\": 30,\n"
+                                "          \"column\": 0,\n"));
+    assert_non_null(strstr(out, "          \"path\": \"\",\n"
+                                "          \"message\": \"\"\n"
+                                "        }\n"
+                                "      ]\n"));
+    free(out);
+}
+
+static void test_report_json__related_hostile_strings_are_escaped(void **state)
+{
+    (void)state;
+    char *out = run_related(KH_FORMAT_JSON);
+    assert_non_null(strstr(out, "          \"file\": \"odd dir/ro\\\"le\\u0001.yaml\",\n"
+                                "          \"line\": 4,\n"
+                                "          \"column\": 5,\n"
+                                "          \"kind\": \"Role\",\n"
+                                "          \"namespace\": \"sh\\nop\",\n"
+                                "          \"name\": \"r\xef\xbf\xbd<&>\",\n"
+                                "          \"path\": \"rules[\\\"*\\\"]\",\n"
+                                "          \"message\": \"grants \\\"*\\\" \\u001b[2J & <all> "
+                                "\xe2\x80\xae end\"\n"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +225,9 @@ int main(void)
         cmocka_unit_test(test_report_json__summary_from_stats),
         cmocka_unit_test(test_report_json__empty_report),
         cmocka_unit_test(test_report_json__backslash_and_all_controls),
+        cmocka_unit_test(test_report_json__one_related_location),
+        cmocka_unit_test(test_report_json__several_related_locations_in_order),
+        cmocka_unit_test(test_report_json__related_hostile_strings_are_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

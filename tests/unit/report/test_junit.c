@@ -1,6 +1,7 @@
 /*
  * test_junit.c -- the JUnit XML report: one testsuite per file, a testcase
- * per finding, suppressed finding or error, and XML that stays
+ * per finding, suppressed finding or error, related locations at the end
+ * of the failure text, and XML that stays
  * well-formed whatever the manifest holds (entities, control characters
  * and bytes that are not UTF-8 replaced by U+FFFD).
  */
@@ -28,8 +29,8 @@ static const char expected_junit[] =
     "      <skipped message=\"pinned by the release pipeline\"/>\n"
     "    </testcase>\n"
     "    <testcase name=\"error\" classname=\"deploy/web.yaml\">\n"
-    "      <error message=\"duplicate key &apos;kind&apos;\" type=\"error\">"
-    "deploy/web.yaml:41:1: error: duplicate key 'kind'</error>\n"
+    "      <error message=\"mapping values are not allowed in this context\" type=\"error\">"
+    "deploy/web.yaml:41:1: error: mapping values are not allowed in this context</error>\n"
     "    </testcase>\n"
     "  </testsuite>\n"
     "  <testsuite name=\"other dir/bad\xef\xbf\xbd.yaml\">\n"
@@ -102,6 +103,32 @@ static void test_report_junit__illegal_xml_characters_replaced(void **state)
     free(out);
 }
 
+static void test_report_junit__related_locations_end_the_failure_text(void **state)
+{
+    (void)state;
+    char *out = run_related(KH_FORMAT_JUNIT);
+    assert_true(clean_utf8(out, 1));
+    /* None: the failure text ends with the object (no path either). */
+    assert_non_null(strstr(out, "object: ServiceAccount/shop/builder</failure>\n"));
+    /* One. */
+    assert_non_null(strstr(out, "object: ServiceAccount/shop/ci\n"
+                                "path: metadata.name\n"
+                                "related: binds the role 'reader' to ServiceAccount 'ci'\n"
+                                "  RoleBinding/shop/ci-read  rbac/grants.yaml:7:3  at roleRef</failure>\n"));
+    /* Several, in order, hostile strings escaped, controls replaced. */
+    assert_non_null(strstr(out, "object: ServiceAccount/shop/deployer\n"
+                                "related: binds the role 'reader' to ServiceAccount 'ci'\n"
+                                "  RoleBinding/shop/ci-read  rbac/grants.yaml:7:3  at roleRef\n"
+                                "related: allows get on secrets\n"
+                                "  ClusterRole/reader  rbac/grants.yaml:20:1  at rules[0]\n"
+                                "related: the API server's default authorizer\n"
+                                "related: grants \"*\" \xef\xbf\xbd[2J &amp; &lt;all&gt; \xe2\x80\xae end\n"
+                                "  Role/sh\nop/r\xef\xbf\xbd&lt;&amp;&gt;  odd dir/ro\"le\xef\xbf\xbd.yaml:4:5"
+                                "  at rules[\"*\"]\n"
+                                "related: Role/shop/empty  rbac/grants.yaml:30</failure>\n"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -110,6 +137,7 @@ int main(void)
         cmocka_unit_test(test_report_junit__escapes_markup_in_every_field),
         cmocka_unit_test(test_report_junit__empty_report_is_well_formed),
         cmocka_unit_test(test_report_junit__illegal_xml_characters_replaced),
+        cmocka_unit_test(test_report_junit__related_locations_end_the_failure_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * test_text.c -- the human report: exact layout, grouping, escaping of
- * terminal controls, colour only on request, and the summary sentence.
+ * terminal controls, colour only on request, the summary sentence, and
+ * related locations under their finding.
  */
 #include "report_fixture.h"
 
@@ -15,7 +16,7 @@ static const char expected_text[] =
     "    30:14  suppressed  image.tag-not-pinned  image 'busybox' has no tag"
     " (reason: pinned by the release pipeline)\n"
     "      at spec.containers[0].image\n"
-    "  deploy/web.yaml:41:1: error: duplicate key 'kind'\n"
+    "  deploy/web.yaml:41:1: error: mapping values are not allowed in this context\n"
     "\n"
     "other dir/bad\\x01.yaml\n"
     "  Namespace/caf\xc3\xa9\n"
@@ -96,6 +97,46 @@ static void test_report_text__error_without_position(void **state)
     free(out);
 }
 
+static const char expected_related[] =
+    "rbac/grants.yaml\n"
+    "  ServiceAccount/shop/builder\n"
+    "    2:1  high  rbac.secret-readers  ServiceAccount 'builder' can read secrets\n"
+    "  ServiceAccount/shop/ci\n"
+    "    12:5  high  rbac.secret-readers  ServiceAccount 'ci' can read secrets\n"
+    "      at metadata.name\n"
+    "      related: binds the role 'reader' to ServiceAccount 'ci'\n"
+    "        RoleBinding/shop/ci-read  rbac/grants.yaml:7:3  at roleRef\n"
+    "  ServiceAccount/shop/deployer\n"
+    "    40:5  high  rbac.secret-readers  ServiceAccount 'deployer' can read secrets\n"
+    "      related: binds the role 'reader' to ServiceAccount 'ci'\n"
+    "        RoleBinding/shop/ci-read  rbac/grants.yaml:7:3  at roleRef\n"
+    "      related: allows get on secrets\n"
+    "        ClusterRole/reader  rbac/grants.yaml:20:1  at rules[0]\n"
+    "      related: the API server's default authorizer\n"
+    "      related: grants \"*\" \\x1b[2J & <all> \\u202e end\n"
+    "        Role/sh\\nop/r\\xff<&>  odd dir/ro\"le\\x01.yaml:4:5  at rules[\"*\"]\n"
+    "      related: Role/shop/empty  rbac/grants.yaml:30\n"
+    "\n"
+    "3 findings (3 high) in 3 objects from 1 file\n";
+
+static void test_report_text__related_locations_under_their_finding(void **state)
+{
+    (void)state;
+    char *out = run_related(KH_FORMAT_TEXT);
+    assert_string_equal(out, expected_related);
+    free(out);
+}
+
+static void test_report_text__related_strings_cannot_reach_the_terminal(void **state)
+{
+    (void)state;
+    char *out = run_related(KH_FORMAT_TEXT);
+    assert_null(strchr(out, '\033'));
+    assert_null(strstr(out, "\xe2\x80\xae"));   /* the bidirectional override */
+    assert_true(clean_utf8(out, 0));            /* no tab, no raw control, valid UTF-8 */
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -106,6 +147,8 @@ int main(void)
         cmocka_unit_test(test_report_text__summary_without_findings),
         cmocka_unit_test(test_report_text__summary_counts_itself_without_stats),
         cmocka_unit_test(test_report_text__error_without_position),
+        cmocka_unit_test(test_report_text__related_locations_under_their_finding),
+        cmocka_unit_test(test_report_text__related_strings_cannot_reach_the_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
