@@ -78,11 +78,25 @@ int kh_object_from_item(kh_object *obj, const kh_node *root, const char *file,
                         const char *path_prefix, const char *default_api_version,
                         const char *default_kind, kh_arena *arena, kh_error *err);
 
-/* Copy @p src, with its whole tree, into @p arena so that it outlives its
- * document (the scanner keeps the objects that set rules need). @p file is
- * the label the copy carries, which must live as long as the arena. */
+/* In a field list of kh_object_clone: the pods' metadata, wherever the
+ * object's kind keeps it (a Pod's own, a template's). */
+#define KH_FIELD_POD_METADATA "@pod-metadata"
+
+/* Copy @p src into @p arena so that it outlives its document (the scanner
+ * keeps the objects that set rules need). With @p fields NULL the whole
+ * tree is copied; else only apiVersion, kind, metadata and the @p nfields
+ * dotted paths (each with everything under it), so that a rule that reads
+ * labels does not keep every container. @p file is the label the copy
+ * carries, which must live as long as the arena. */
 int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
-                    kh_arena *arena, kh_error *err);
+                    const char *const *fields, size_t nfields, kh_arena *arena,
+                    kh_error *err);
+
+/* The pods' metadata mapping: a Pod's own, a workload's template's (any
+ * kind kh_object_podspec knows), even when the template's spec is absent;
+ * *path is its dotted path. NULL when the kind has no pod template or the
+ * metadata is not a mapping (*path is still set for a known kind). */
+const kh_node *kh_object_pod_metadata(const kh_object *obj, const char **path);
 
 /* ------------------------------------------------------------- envelopes */
 

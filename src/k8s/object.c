@@ -167,19 +167,45 @@ static const kh_pod_template_loc *find_loc(const kh_object *obj,
     return NULL;
 }
 
-bool kh_object_podspec_ext(const kh_object *obj, const kh_pod_template_loc *extra,
-                           size_t nextra, kh_podspec *out)
+/* Where the object's kind keeps its pod spec and the pod's metadata
+ * (*meta NULL: the object's own); false when it has no pod template. */
+static bool template_paths(const kh_object *obj, const kh_pod_template_loc *extra,
+                           size_t nextra, const char **spec, const char **meta)
 {
     if (!obj || !obj->kind)
         return false;
     const kh_pod_template_loc *loc = find_loc(obj, extra, nextra);
-    if (loc)
-        return fill_podspec(obj, loc->spec, loc->meta, out);
-    for (size_t i = 0; i < sizeof(podspec_locs) / sizeof(podspec_locs[0]); i++)
-        if (strcmp(obj->kind, podspec_locs[i].kind) == 0)
-            return fill_podspec(obj, podspec_locs[i].spec, podspec_locs[i].meta, out);
-    loc = find_loc(obj, crd_locs, sizeof(crd_locs) / sizeof(crd_locs[0]));
-    return loc && fill_podspec(obj, loc->spec, loc->meta, out);
+    if (!loc)
+        for (size_t i = 0; i < sizeof(podspec_locs) / sizeof(podspec_locs[0]); i++)
+            if (strcmp(obj->kind, podspec_locs[i].kind) == 0) {
+                *spec = podspec_locs[i].spec;
+                *meta = podspec_locs[i].meta;
+                return true;
+            }
+    if (!loc)
+        loc = find_loc(obj, crd_locs, sizeof(crd_locs) / sizeof(crd_locs[0]));
+    if (!loc)
+        return false;
+    *spec = loc->spec;
+    *meta = loc->meta;
+    return true;
+}
+
+bool kh_object_podspec_ext(const kh_object *obj, const kh_pod_template_loc *extra,
+                           size_t nextra, kh_podspec *out)
+{
+    const char *spec, *meta;
+    return template_paths(obj, extra, nextra, &spec, &meta) &&
+           fill_podspec(obj, spec, meta, out);
+}
+
+const kh_node *kh_object_pod_metadata(const kh_object *obj, const char **path)
+{
+    const char *spec, *meta;
+    if (!template_paths(obj, obj->pod_templates, obj->npod_templates, &spec, &meta))
+        return NULL;
+    *path = meta ? meta : "metadata";
+    return map_or_null(meta ? kh_node_path(obj->root, meta) : obj->metadata);
 }
 
 bool kh_object_podspec(const kh_object *obj, kh_podspec *out)
@@ -288,10 +314,81 @@ static const kh_node *clone_node(const kh_node *n, kh_arena *arena, unsigned dep
     return c;
 }
 
-int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
-                    kh_arena *arena, kh_error *err)
+/* Does dotted path @p path start with key @p key (as a whole segment)?
+ * Then *rest is what follows ("" for the key itself). */
+static bool path_starts(const char *path, const char *key, size_t klen, const char **rest)
 {
-    const kh_node *root = clone_node(src->root, arena, 0);
+    if (strncmp(path, key, klen) != 0 || (path[klen] && path[klen] != '.'))
+        return false;
+    *rest = path[klen] ? path + klen + 1 : "";
+    return true;
+}
+
+/* Copy only the parts of a mapping on @p paths (dotted, relative to it);
+ * a path that ends at a key takes that key's whole value. */
+static const kh_node *clone_projected(const kh_node *n, const char *const *paths,
+                                      size_t npaths, kh_arena *arena, unsigned depth)
+{
+    if (!kh_node_is_map(n) || depth > KH_DOC_MAX_DEPTH)
+        return clone_node(n, arena, depth);
+    kh_node *c = kh_arena_alloc(arena, sizeof(*c));
+    kh_pair *pairs = kh_arena_alloc(arena, (n->len ? n->len : 1) * sizeof(*pairs));
+    const char **rest = kh_arena_alloc(arena, (npaths ? npaths : 1) * sizeof(*rest));
+    if (!c || !pairs || !rest)
+        return NULL;
+    *c = *n;
+    c->len = 0;
+    for (size_t i = 0; i < n->len; i++) {
+        const kh_node *key = n->u.pairs[i].key;
+        const char *name = kh_node_str(key);
+        if (!name)
+            continue;
+        size_t nrest = 0, klen = strlen(name);
+        bool whole = false;
+        for (size_t p = 0; p < npaths && !whole; p++)
+            if (path_starts(paths[p], name, klen, &rest[nrest]))
+                whole = !*rest[nrest++];
+        if (!nrest)
+            continue;
+        const kh_node *value = n->u.pairs[i].value;
+        pairs[c->len].key = clone_node(key, arena, depth + 1);
+        pairs[c->len].value = whole ? clone_node(value, arena, depth + 1)
+                                    : clone_projected(value, rest, nrest, arena, depth + 1);
+        if (!pairs[c->len].key || !pairs[c->len].value)
+            return NULL;
+        c->len++;
+    }
+    c->u.pairs = pairs;
+    return c;
+}
+
+int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
+                    const char *const *fields, size_t nfields, kh_arena *arena,
+                    kh_error *err)
+{
+    const kh_node *root = NULL;
+    if (!fields) {
+        root = clone_node(src->root, arena, 0);
+    } else {
+        /* Identity and metadata always; then the fields asked for, with
+         * KH_FIELD_POD_METADATA standing for wherever this kind keeps its
+         * pods' metadata. */
+        const char **paths = kh_arena_alloc(arena, (nfields + 3) * sizeof(*paths));
+        size_t n = 0;
+        if (paths) {
+            paths[n++] = "apiVersion";
+            paths[n++] = "kind";
+            paths[n++] = "metadata";
+            for (size_t i = 0; i < nfields; i++) {
+                const char *meta = NULL;
+                if (strcmp(fields[i], KH_FIELD_POD_METADATA) != 0)
+                    paths[n++] = fields[i];
+                else if (kh_object_pod_metadata(src, &meta) || meta)
+                    paths[n++] = meta;
+            }
+            root = clone_projected(src->root, paths, n, arena, 0);
+        }
+    }
     const char *prefix = kh_arena_strdup(arena, src->path_prefix);
     const char *kind = src->kind ? kh_arena_strdup(arena, src->kind) : NULL;
     const char *av = src->api_version ? kh_arena_strdup(arena, src->api_version) : NULL;

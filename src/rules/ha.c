@@ -21,6 +21,11 @@ const char *const kh_ha__disruption_budget_kinds[] = {
     "CloneSet", "DaemonSet", "Deployment", "Pod", "PodDisruptionBudget",
     "ReplicaSet", "ReplicationController", "Rollout", "StatefulSet", NULL,
 };
+/* All it reads: budgets' selectors and pods' labels (the scanner keeps
+ * nothing else of these objects, so containers cost no memory). */
+const char *const kh_ha__disruption_budget_fields[] = {
+    "spec.selector", KH_FIELD_POD_METADATA, NULL,
+};
 
 /* What a budget's selector matches, as the API server reads it: a null
  * selector matches nothing; an empty one everything in policy/v1 and
@@ -84,16 +89,12 @@ static void report_overlap(kh_rule_ctx *ctx, const kh_object *owner, size_t n,
                                  .message = "selects these pods"};
     }
     /* Point at the labels the budgets matched: a Pod's own, or the
-     * template's (spec.template.spec -> spec.template.metadata.labels). */
-    kh_podspec ps;
-    const kh_node *at = kh_rule__key(owner->metadata, "labels");
-    const char *path = "metadata.labels";
+     * template's (spec.template.metadata.labels). */
+    const char *meta_path = "metadata";
+    const kh_node *meta = kh_object_pod_metadata(owner, &meta_path);
+    const kh_node *at = kh_rule__key(meta, "labels");
+    const char *path = kh_arena_printf(ctx->arena, "%s.labels", meta_path);
     bool is_pod = strcmp(owner->kind, "Pod") == 0;
-    if (!is_pod && kh_object_podspec(owner, &ps) && strlen(ps.path) >= 4) {
-        path = kh_arena_printf(ctx->arena, "%.*smetadata.labels",
-                               (int)(strlen(ps.path) - 4), ps.path);
-        at = kh_rule__key(ps.meta, "labels");
-    }
     kh_rule__report_related(ctx, owner, at ? at : owner->root, path ? path : "", rel, n,
                             "%s selected by %zu PodDisruptionBudgets: the eviction API "
                             "refuses to evict a pod with more than one, so node drains stall",
@@ -103,12 +104,8 @@ static void report_overlap(kh_rule_ctx *ctx, const kh_object *owner, size_t n,
 /* The object's pods' labels: a Pod's own, a workload's template's. */
 static const kh_node *pod_labels(const kh_object *obj)
 {
-    if (strcmp(obj->kind, "Pod") == 0)
-        return obj->labels;
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return NULL;
-    const kh_node *labels = kh_node_get(ps.meta, "labels");
+    const char *path;
+    const kh_node *labels = kh_node_get(kh_object_pod_metadata(obj, &path), "labels");
     return kh_node_is_map(labels) ? labels : NULL;
 }
 

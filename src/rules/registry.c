@@ -31,6 +31,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__pod_in_several_disruption_budgets,
         .kinds = kh_ha__disruption_budget_kinds,
+        .fields = kh_ha__disruption_budget_fields,
     },
     {
         .info = {

@@ -31,6 +31,10 @@ typedef struct kh_rule_def {
     kh_rule_check_fn check;     /* per-object rules */
     kh_rule_set_fn check_set;   /* set rules */
     const char *const *kinds;   /* set rules: the kinds kept for it, NULL-terminated */
+    const char *const *fields;  /* set rules: the only fields they read besides
+                                 * apiVersion, kind and metadata (dotted paths or
+                                 * KH_FIELD_POD_METADATA), NULL-terminated; NULL
+                                 * keeps whole objects */
     kh_pss_level pss_level;     /* the Pod Security level the check belongs to;
                                  * KH_PSS_PRIVILEGED (no level) for other rules */
     /* A restricted check that upstream runs *instead of* a baseline check
@@ -185,6 +189,7 @@ void kh_workload__no_resource_limits(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_workload__no_resource_requests(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_ha__pod_in_several_disruption_budgets(kh_rule_ctx *ctx, const kh_objset *set);
 extern const char *const kh_ha__disruption_budget_kinds[];
+extern const char *const kh_ha__disruption_budget_fields[];
 void kh_image__tag_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_image__digest_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_image__invalid_reference(kh_rule_ctx *ctx, const kh_object *obj);

@@ -31,12 +31,41 @@ static bool overridden(const kh_config *cfg, const kh_rule_def *def, kh_pss_leve
     return false;
 }
 
-static bool has_kind(const kh_rule_plan *p, const char *kind)
+static kh_keep_kind *find_kind(kh_rule_plan *p, const char *kind)
 {
     for (size_t i = 0; i < p->nkinds; i++)
-        if (strcmp(p->kinds[i], kind) == 0)
-            return true;
-    return false;
+        if (strcmp(p->keep[i].kind, kind) == 0)
+            return &p->keep[i];
+    return NULL;
+}
+
+/* Add what @p def reads of @p kind to the plan: the union of the fields of
+ * every set rule that needs the kind, or the whole object when one of them
+ * reads it all (or the field table is full). */
+static void keep_kind(kh_rule_plan *p, const kh_rule_def *def, const char *kind)
+{
+    kh_keep_kind *k = find_kind(p, kind);
+    if (!k) {
+        if (p->nkinds == KH_PLAN_MAX_KINDS)
+            return;
+        k = &p->keep[p->nkinds++];
+        k->kind = kind;
+    }
+    if (!def->fields) {
+        k->whole = true;
+        return;
+    }
+    for (const char *const *f = def->fields; *f && !k->whole; f++) {
+        bool have = false;
+        for (size_t i = 0; i < k->nfields && !have; i++)
+            have = strcmp(k->fields[i], *f) == 0;
+        if (have)
+            continue;
+        if (k->nfields == KH_PLAN_MAX_FIELDS)
+            k->whole = true;
+        else
+            k->fields[k->nfields++] = *f;
+    }
 }
 
 int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, int minor)
@@ -60,8 +89,7 @@ int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, in
         if (def->check_set) {
             p->set_rules[p->nset++] = def;
             for (const char *const *k = def->kinds; k && *k; k++)
-                if (!has_kind(p, *k) && p->nkinds < KH_PLAN_MAX_KINDS)
-                    p->kinds[p->nkinds++] = *k;
+                keep_kind(p, def, *k);
             continue;
         }
         p->object_rules[p->nobject++] = def;
@@ -71,9 +99,9 @@ int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, in
     return KH_OK;
 }
 
-bool kh_plan__keeps(const kh_rule_plan *p, const char *kind)
+const kh_keep_kind *kh_plan__keeps(const kh_rule_plan *p, const char *kind)
 {
-    return kind && has_kind(p, kind);
+    return kind ? find_kind((kh_rule_plan *)p, kind) : NULL;
 }
 
 void kh_plan__free(kh_rule_plan *p)

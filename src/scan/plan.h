@@ -13,12 +13,23 @@
  * together name about twenty). */
 #define KH_PLAN_MAX_KINDS 64
 
+#define KH_PLAN_MAX_FIELDS 16
+
+/* What the set rules need of one kind: the whole object, or only these
+ * fields (besides identity and metadata; see kh_object_clone). */
+typedef struct kh_keep_kind {
+    const char *kind;
+    bool whole;
+    const char *fields[KH_PLAN_MAX_FIELDS];
+    size_t nfields;
+} kh_keep_kind;
+
 typedef struct kh_rule_plan {
     kh_pss_level level;          /* Pod Security rules above it do not run */
     int minor;                   /* policy version 1.N */
     const kh_rule_def **object_rules, **envelope_rules, **set_rules; /* registry order */
     size_t nobject, nenvelope, nset;
-    const char *kinds[KH_PLAN_MAX_KINDS]; /* what the set rules need kept */
+    kh_keep_kind keep[KH_PLAN_MAX_KINDS]; /* what the set rules need kept */
     size_t nkinds;
 } kh_rule_plan;
 
@@ -26,8 +37,8 @@ typedef struct kh_rule_plan {
  * at most @p level, and no enabled restricted rule replaces it at @p minor.
  * @return 0 or KH_ENOMEM. */
 int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, int minor);
-/* Must objects of @p kind be kept for the set rules? */
-bool kh_plan__keeps(const kh_rule_plan *p, const char *kind);
+/* What of an object of @p kind the set rules need kept; NULL: nothing. */
+const kh_keep_kind *kh_plan__keeps(const kh_rule_plan *p, const char *kind);
 void kh_plan__free(kh_rule_plan *p);
 
 #endif

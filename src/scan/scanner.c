@@ -332,13 +332,15 @@ static const char *kept_label(kh_scanner *s, const char *file)
     return s->kept_label;
 }
 
-/* Copy an object a set rule needs out of its document. */
-static void keep_object(kh_scanner *s, const kh_object *obj)
+/* Copy what the set rules need of an object out of its document. */
+static void keep_object(kh_scanner *s, const kh_object *obj, const kh_keep_kind *what)
 {
     kh_object copy;
     kh_error err = {0};
     const char *label = kept_label(s, obj->file);
-    if (!label || kh_object_clone(&copy, obj, label, &s->keep, &err) != KH_OK ||
+    if (!label ||
+        kh_object_clone(&copy, obj, label, what->whole ? NULL : what->fields, what->nfields,
+                        &s->keep, &err) != KH_OK ||
         kh_objset_add(s->set, &copy) != KH_OK)
         kh_scanner__error(s, obj->file, obj->root->line, obj->root->col,
                           "out of memory keeping this object for cluster-wide rules");
@@ -352,8 +354,9 @@ static void check_object(kh_scanner *s, const kh_doc *doc, kh_object *obj)
     obj->pod_templates = s->cfg->policy.templates;
     obj->npod_templates = s->cfg->policy.ntemplates;
     kh_object_cache_podspec(obj, s->cur);
-    if (s->set && kh_plan__keeps(&s->plan, obj->kind))
-        keep_object(s, obj);
+    const kh_keep_kind *keep = s->set ? kh_plan__keeps(&s->plan, obj->kind) : NULL;
+    if (keep)
+        keep_object(s, obj, keep);
     if (kh_config__excluded(s->cfg, obj))
         return;
     kh_rule_ctx ctx = rule_context(s, doc);
