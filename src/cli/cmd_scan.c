@@ -59,7 +59,10 @@ static void help(void)
     fputs("Usage: kubeharden scan [OPTIONS] PATH...\n\n"
           "Scan Kubernetes manifests (YAML or JSON, multi-document, List kinds,\n"
           "kubectl get -o yaml dumps) in files, directories (recursively: *.yaml,\n"
-          "*.yml, *.json) or stdin ('-').\n\n",
+          "*.yml, *.json) or stdin ('-'). A walk reads regular files only: a FIFO or\n"
+          "device found in a directory is reported, not read; named as an argument\n"
+          "it is read as a stream, like stdin. The configuration and evidence files\n"
+          "(--config, --signatures, --vuln-report) are read whole, up to 64 MiB each.\n\n",
           stdout);
     cli_print_options(stdout, options, NOPTIONS);
     fputs("\nA finding is suppressed for one object with an annotation naming the\n"

@@ -40,6 +40,8 @@ static void expect_error(const char *text, unsigned line, unsigned col, const ch
     kh_error err = {0};
     assert_int_equal(load(text, &cfg, &err), KH_ECONFIG);
     assert_null(cfg);
+    if (err.line != line || err.col != col || strcmp(err.message, msg) != 0)
+        print_message("got %u:%u %s\n", err.line, err.col, err.message);
     assert_int_equal(err.line, line);
     assert_int_equal(err.col, col);
     assert_string_equal(err.message, msg);
@@ -322,6 +324,136 @@ static void test_scan_config__pod_template_errors(void **state)
     expect_error("workloads: [a]\n", 1, 12, "workloads must be a mapping");
 }
 
+/* ------------------------------------------------------------ the schema */
+
+static void test_scan_config__unknown_keys_at_each_level(void **state)
+{
+    (void)state;
+    expect_error("rules:\n  enable: []\n", 2, 3,
+                 "unknown key 'rules.enable' (expected disable or severity)");
+    expect_error("pss:\n  profile: baseline\n", 2, 3,
+                 "unknown key 'pss.profile' (expected level or version)");
+    expect_error("images:\n  vulnerabilities:\n    reports: []\n    ignore: [CVE-1]\n", 4, 5,
+                 "unknown key 'images.vulnerabilities.ignore' (expected failOn, reports or "
+                 "requireReport)");
+    expect_error("workloads:\n  podTemplates:\n  - {apiGroup: a.b, kind: W, template: x}\n", 3,
+                 30,
+                 "unknown key 'workloads.podTemplates.template' (expected apiGroup, kind, path "
+                 "or specPath)");
+    /* A key that is not a string is named '?' rather than dropped. */
+    expect_error("? [a]\n: b\n", 1, 3,
+                 "unknown key '?' (expected rules, exclude, pss, images or workloads)");
+}
+
+static void test_scan_config__wrong_types_at_each_level(void **state)
+{
+    (void)state;
+    /* The root */
+    expect_error("- rules\n", 1, 1, "the configuration must be a mapping");
+    /* Sections that must be mappings */
+    expect_error("rules: [disable]\n", 1, 8, "rules must be a mapping");
+    expect_error("pss: restricted\n", 1, 6, "pss must be a mapping with level and/or version");
+    expect_error("images: []\n", 1, 9, "images must be a mapping");
+    expect_error("images:\n  vulnerabilities: high\n", 2, 20,
+                 "images.vulnerabilities must be a mapping");
+    /* Lists, and their entries */
+    expect_error("exclude: {namespace: a}\n", 1, 10, "exclude must be a list");
+    expect_error("exclude: [kube-system]\n", 1, 11,
+                 "each exclude entry must be a mapping with namespace, kind and/or name");
+    expect_error("exclude: [{}]\n", 1, 11,
+                 "each exclude entry must be a mapping with namespace, kind and/or name");
+    expect_error("images:\n  trustedSigners: {key: k}\n", 2, 19,
+                 "images.trustedSigners must be a list");
+    expect_error("images:\n  trustedSigners: [k]\n", 2, 20,
+                 "each images.trustedSigners entry must be a mapping with issuer and subject, "
+                 "or key");
+    expect_error("images:\n  signatures: cosign.json\n", 2, 15,
+                 "images.signatures must be a list of files");
+    expect_error("images:\n  vulnerabilities: {reports: [[a]]}\n", 2, 31,
+                 "each entry must be a file name");
+    expect_error("workloads:\n  podTemplates: {kind: W}\n", 2, 17,
+                 "workloads.podTemplates must be a list");
+    expect_error("workloads:\n  podTemplates: [W]\n", 2, 18,
+                 "each workloads.podTemplates entry must be a mapping with apiGroup, kind and "
+                 "path");
+    /* Free-form mappings */
+    expect_error("rules:\n  severity: [image.tag-not-pinned]\n", 2, 13,
+                 "rules.severity must be a mapping of rule id to severity");
+    expect_error("rules:\n  severity: {image.tag-not-pinned: [high]}\n", 2, 36,
+                 "a severity must be one of info, low, medium, high, critical");
+    /* Scalars */
+    expect_error("rules:\n  disable: [[image.tag-not-pinned]]\n", 2, 13,
+                 "a rule id must be a string");
+    expect_error("exclude:\n- {kind: [Pod]}\n", 2, 10, "exclude.kind must be a string (a glob)");
+    expect_error("exclude:\n- {name: ~}\n", 2, 10, "exclude.name must be a string (a glob)");
+    expect_error("pss:\n  level: [baseline]\n", 2, 10, "pss.level must be a string");
+    expect_error("images:\n  trustedRegistries: [[quay.io]]\n", 2, 23,
+                 "images.trustedRegistries entry must be a string");
+    expect_error("images:\n  trustedSigners:\n  - {key: ''}\n", 3, 11,
+                 "images.trustedSigners.key must be a non-empty string");
+    expect_error("images:\n  vulnerabilities: {failOn: [high]}\n", 2, 29,
+                 "unknown severity '' (use info, low, medium, high or critical)");
+    expect_error("workloads:\n  podTemplates:\n  - {apiGroup: {a: b}, kind: W, path: spec}\n", 3,
+                 16, "workloads.podTemplates.apiGroup must be a string");
+}
+
+static void test_scan_config__allowed_values(void **state)
+{
+    (void)state;
+    expect_error("pss:\n  level: strict\n", 2, 10,
+                 "unknown pss.level 'strict' (use baseline or restricted)");
+    expect_error("pss:\n  version: 1.30\n", 2, 12,
+                 "bad Pod Security version '1.30' (use latest or v1.N, e.g. v1.30)");
+    kh_config *cfg = NULL;
+    kh_error err = {0};
+    size_t n[5];
+    /* At baseline the restricted rules do not run: the pod has none of
+     * their findings either way, so count one that only restricted gives. */
+    const char *root_pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: b}\n"
+                           "spec:\n  containers: [{name: c, image: 'nginx:1'}]\n";
+    assert_int_equal(load("pss: {level: baseline}\n", &cfg, &err), KH_OK);
+    assert_int_equal(kh_config_only_rule(cfg, "pss.restricted.run-as-non-root", &err), KH_OK);
+    scan(cfg, root_pod, n);
+    assert_int_equal(n[KH_SEVERITY_MEDIUM] + n[KH_SEVERITY_HIGH], 0);
+    kh_config_free(cfg);
+    assert_int_equal(load("pss: {level: restricted}\n", &cfg, &err), KH_OK);
+    assert_int_equal(kh_config_only_rule(cfg, "pss.restricted.run-as-non-root", &err), KH_OK);
+    scan(cfg, root_pod, n);
+    assert_int_equal(n[KH_SEVERITY_MEDIUM] + n[KH_SEVERITY_HIGH], 1);
+    kh_config_free(cfg);
+}
+
+/* ------------------------------------------------------------ file limits */
+
+static void test_scan_config__dev_zero_is_refused_at_the_size_limit(void **state)
+{
+    (void)state;
+    kh_config *cfg = NULL;
+    kh_error err = {0};
+    assert_int_equal(kh_config_load(&cfg, "/dev/zero", &err), KH_ELIMIT);
+    assert_null(cfg);
+    assert_string_equal(err.file, "/dev/zero");
+    assert_string_equal(err.message, "config '/dev/zero' is larger than 64 MiB");
+    assert_int_equal(kh_config_new(&cfg, NULL), KH_OK);
+    assert_int_equal(kh_config_add_vuln_report(cfg, "/dev/zero", &err), KH_ELIMIT);
+    assert_string_equal(err.message, "vulnerability report '/dev/zero' is larger than 64 MiB");
+    assert_int_equal(kh_config_add_signatures(cfg, "/dev/zero", &err), KH_ELIMIT);
+    assert_string_equal(err.message, "signature file '/dev/zero' is larger than 64 MiB");
+    kh_config_free(cfg);
+}
+
+static void test_scan_config__evidence_named_in_a_config_must_be_a_regular_file(void **state)
+{
+    (void)state;
+    /* A repository's .kubeharden.yaml naming /dev/stdin or a FIFO would
+     * hang the scan; /dev/zero would be read to the limit for nothing. */
+    expect_error("images:\n  signatures: [/dev/zero]\n", 2, 16,
+                 "'/dev/zero' is not a regular file");
+    expect_error("images:\n  vulnerabilities: {reports: [/dev/stdin]}\n", 2, 31,
+                 "'/dev/stdin' is not a regular file");
+    expect_error("images:\n  signatures: [/tmp]\n", 2, 16, "'/tmp' is not a regular file");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +469,11 @@ int main(void)
         cmocka_unit_test(test_scan_config__evidence_files_are_relative_to_the_config),
         cmocka_unit_test(test_scan_config__pod_templates),
         cmocka_unit_test(test_scan_config__pod_template_errors),
+        cmocka_unit_test(test_scan_config__unknown_keys_at_each_level),
+        cmocka_unit_test(test_scan_config__wrong_types_at_each_level),
+        cmocka_unit_test(test_scan_config__allowed_values),
+        cmocka_unit_test(test_scan_config__dev_zero_is_refused_at_the_size_limit),
+        cmocka_unit_test(test_scan_config__evidence_named_in_a_config_must_be_a_regular_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
