@@ -1,13 +1,18 @@
 /*
- * load.c -- libyaml events into the arena tree of node.h, one document at
- * a time, for YAML and JSON alike.
+ * load.c -- libyaml events (or json.c's events of the same shape) into the
+ * arena tree of node.h, one document at a time.
  *
+ * A stream whose first byte past blanks is '{' is read as JSON values back
+ * to back, else as YAML cut into chunks at separator lines (input.c), each
+ * chunk parsed by a fresh libyaml parser: as kubectl reads a stream, and so
+ * that a bad document is reported and skipped, never the rest of the file.
  * An explicit stack of open collections (no recursion) gathers children on
  * a reader-owned scratch stack; each finished collection is copied into the
  * caller's arena. Aliases point at the anchored node (a DAG), and anchors
  * carry their expanded size, so alias bombs are refused by arithmetic.
  */
 #include "doc/node.h"
+#include "doc/input.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +23,9 @@
 #define SMALL_MAP 16        /* up to this many keys, duplicates by pairwise compare */
 #define QUOTE_MAX 100       /* longest value echoed in a message */
 
-enum { R_READY, R_SKIP, R_DONE };
+enum { R_READY, R_DONE };
+enum { M_START, M_YAML, M_JSON };
+#define JSON_GUESS 4096     /* bytes kubectl looks at to tell JSON from YAML */
 
 typedef struct anchor {
     size_t name_off, name_len;  /* into the reader's name buffer */
@@ -50,13 +57,26 @@ typedef struct slots {
 
 struct kh_doc_reader {
     yaml_parser_t parser;
+    bool live;                  /* the parser holds the current chunk */
     const char *file;
-    const char *buf;            /* buffer input, for reader error positions */
-    FILE *in;                   /* stream input, re-read for reader error positions */
-    long in_start;              /* where the stream started, or -1 if not seekable */
-    size_t buf_len;
+    kh_doc_input in;
+    kh_doc_chunk chunk;
+    unsigned mline, mcol;       /* added to libyaml's marks: where the chunk starts */
+    int mode;                   /* M_* */
     int state;
     unsigned doc_count;
+    bool begun;                 /* the chunk (or JSON value) started a document */
+    bool owned;                 /* the last event is libyaml's, to delete */
+
+    /* JSON streams: after a syntax error in the first or second value,
+     * kubectl starts over as YAML after the last good value, and reports
+     * the JSON error if the YAML fails too. */
+    kh_doc_json json;
+    unsigned json_docs;
+    size_t rewind;
+    kh_doc_lc rewind_lc;
+    kh_error json_err;
+    bool json_err_pending;
 
     /* the document being built */
     kh_arena *arena;
@@ -90,14 +110,15 @@ static int limit_len(size_t len)
     return len > QUOTE_MAX ? QUOTE_MAX : (int)len;
 }
 
-static unsigned mark_line(const yaml_mark_t *m)
+/* Marks of a chunk count from the chunk's start: make them the file's. */
+static unsigned mark_line(const kh_doc_reader *r, const yaml_mark_t *m)
 {
-    return (unsigned)m->line + 1;
+    return r->mline + (unsigned)m->line + 1;
 }
 
-static unsigned mark_col(const yaml_mark_t *m)
+static unsigned mark_col(const kh_doc_reader *r, const yaml_mark_t *m)
 {
-    return (unsigned)m->column + 1;
+    return (unsigned)m->column + 1 + (m->line ? 0 : r->mcol);
 }
 
 static int oom(kh_doc_reader *r, kh_error *err)
@@ -260,78 +281,53 @@ static keyent *keyset_put(kh_doc_reader *r, const kh_node *key, size_t pair,
 
 /* ----------------------------------------------------------------- errors */
 
-/* Line and column of byte @p off in the input buffer. */
-static void buffer_position(const kh_doc_reader *r, size_t off, unsigned *line,
-                            unsigned *col)
-{
-    size_t l = 1, start = 0;
-    if (off > r->buf_len)
-        off = r->buf_len;
-    for (size_t i = 0; i < off; i++) {
-        if (r->buf[i] == '\n' ||
-            (r->buf[i] == '\r' && (i + 1 >= r->buf_len || r->buf[i + 1] != '\n'))) {
-            l++;
-            start = i + 1;
-        }
-    }
-    *line = (unsigned)l;
-    *col = (unsigned)(off - start) + 1;
-}
-
-/* Line and column of byte @p off of a seekable stream, read again from its
- * start: a reader error ends the stream, so its position can be spent. */
-static void stream_position(const kh_doc_reader *r, size_t off, unsigned *line,
-                            unsigned *col)
-{
-    if (!r->in || r->in_start < 0 || fseek(r->in, r->in_start, SEEK_SET) != 0)
-        return;
-    size_t l = 1, start = 0, i = 0;
-    int c, prev = 0;
-    for (; i < off && (c = getc(r->in)) != EOF; i++, prev = c) {
-        if (c == '\n' && prev == '\r')
-            start = i + 1; /* CRLF: the CR already counted the line */
-        else if (c == '\n' || c == '\r') {
-            l++;
-            start = i + 1;
-        }
-    }
-    *line = (unsigned)l;
-    *col = (unsigned)(i - start) + 1;
-}
-
+/*
+ * A bad byte found by libyaml's reader, which decodes ahead of the
+ * scanner: its offset, counted from the start of the chunk, is placed by
+ * counting the window from the last position known (columns in code
+ * points, as libyaml's marks).
+ */
 static int reader_error(kh_doc_reader *r, kh_error *err)
 {
     const yaml_parser_t *p = &r->parser;
-    unsigned line = 0, col = 0; /* a stream is decoded ahead of the scanner */
+    const kh_doc_input *in = &r->in;
     const char *problem = p->problem ? p->problem : "unreadable input";
-    if (r->buf)
-        buffer_position(r, p->problem_offset, &line, &col);
-    else
-        stream_position(r, p->problem_offset, &line, &col);
+    size_t off = r->chunk.start + p->problem_offset;
+    unsigned line = 0, col = 0;
+    if (off >= in->keep && off <= in->base + in->len) {
+        kh_doc_lc lc = in->keep_lc;
+        size_t from = in->keep;
+        if (from == 0 && in->len >= 3 && !memcmp(in->data, "\xef\xbb\xbf", 3))
+            from = off >= 3 ? 3 : off; /* libyaml does not count a BOM */
+        kh_doc_input__count(in, from, off, &lc);
+        line = lc.line;
+        col = lc.col;
+    }
+    if (in->failed)
+        return kh_error_set(err, KH_EIO, r->file, line, col, "cannot read the input");
     if (p->problem_value != -1)
         return kh_error_set(err, KH_EPARSE, r->file, line, col,
                             "%s (byte 0x%02x at offset %zu)", problem,
-                            (unsigned)p->problem_value & 0xff, p->problem_offset);
+                            (unsigned)p->problem_value & 0xff, off);
     return kh_error_set(err, KH_EPARSE, r->file, line, col, "%s at offset %zu",
-                        problem, p->problem_offset);
+                        problem, off);
 }
 
-/* A libyaml error: the stream cannot be resynchronised after it. */
+/* A libyaml error: the rest of its chunk is skipped by the caller. */
 static int parser_error(kh_doc_reader *r, kh_error *err)
 {
     const yaml_parser_t *p = &r->parser;
-    r->state = R_DONE;
     if (p->error == YAML_MEMORY_ERROR)
         return oom(r, err);
     if (p->error == YAML_READER_ERROR)
         return reader_error(r, err);
     const char *problem = p->problem ? p->problem : "malformed yaml";
-    unsigned line = mark_line(&p->problem_mark), col = mark_col(&p->problem_mark);
+    unsigned line = mark_line(r, &p->problem_mark), col = mark_col(r, &p->problem_mark);
     if (!p->context)
         return kh_error_set(err, KH_EPARSE, r->file, line, col, "%s", problem);
     return kh_error_set(err, KH_EPARSE, r->file, line, col,
                         "%s (%s at line %u, column %u)", problem, p->context,
-                        mark_line(&p->context_mark), mark_col(&p->context_mark));
+                        mark_line(r, &p->context_mark), mark_col(r, &p->context_mark));
 }
 
 /* ------------------------------------------------------------ tree build */
@@ -359,8 +355,8 @@ static int attach(kh_doc_reader *r, const kh_node *n, uint64_t size,
     if (alias_at) {
         r->total += size;
         if (r->total > KH_DOC_MAX_EXPANDED_NODES)
-            return kh_error_set(err, KH_ELIMIT, r->file, mark_line(alias_at),
-                                mark_col(alias_at),
+            return kh_error_set(err, KH_ELIMIT, r->file, mark_line(r, alias_at),
+                                mark_col(r, alias_at),
                                 "alias expansion exceeds limit of %u nodes",
                                 (unsigned)KH_DOC_MAX_EXPANDED_NODES);
     }
@@ -498,8 +494,8 @@ static int on_scalar(kh_doc_reader *r, const yaml_event_t *ev, kh_error *err)
 {
     size_t len = ev->data.scalar.length;
     if (len > UINT32_MAX)
-        return kh_error_set(err, KH_ELIMIT, r->file, mark_line(&ev->start_mark),
-                            mark_col(&ev->start_mark), "scalar longer than 4 GiB");
+        return kh_error_set(err, KH_ELIMIT, r->file, mark_line(r, &ev->start_mark),
+                            mark_col(r, &ev->start_mark), "scalar longer than 4 GiB");
     kh_node *n = kh_arena_alloc(r->arena, sizeof(*n) + len + 1);
     if (!n)
         return oom(r, err);
@@ -508,8 +504,8 @@ static int on_scalar(kh_doc_reader *r, const yaml_event_t *ev, kh_error *err)
     text[len] = '\0';
     n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
     n->boolean = 0;
-    n->line = mark_line(&ev->start_mark);
-    n->col = mark_col(&ev->start_mark);
+    n->line = mark_line(r, &ev->start_mark);
+    n->col = mark_col(r, &ev->start_mark);
     n->len = (uint32_t)len;
     n->u.text = text;
     r->total++;
@@ -529,8 +525,8 @@ static int on_alias(kh_doc_reader *r, const yaml_event_t *ev, kh_error *err)
     const char *fmt = !a ? "unknown anchor '%.*s' referenced"
                          : !a->node ? "anchor '%.*s' value contains itself" : NULL;
     if (fmt)
-        return kh_error_set(err, KH_EPARSE, r->file, mark_line(&ev->start_mark),
-                            mark_col(&ev->start_mark), fmt,
+        return kh_error_set(err, KH_EPARSE, r->file, mark_line(r, &ev->start_mark),
+                            mark_col(r, &ev->start_mark), fmt,
                             limit_len(strlen(name)), name);
     return attach(r, a->node, a->size, &ev->start_mark, err);
 }
@@ -541,15 +537,15 @@ static int on_start(kh_doc_reader *r, const yaml_event_t *ev, kh_node_type type,
     const yaml_char_t *name = type == KH_NODE_MAP ? ev->data.mapping_start.anchor
                                                    : ev->data.sequence_start.anchor;
     if (r->depth == KH_DOC_MAX_DEPTH)
-        return kh_error_set(err, KH_ELIMIT, r->file, mark_line(&ev->start_mark),
-                            mark_col(&ev->start_mark),
+        return kh_error_set(err, KH_ELIMIT, r->file, mark_line(r, &ev->start_mark),
+                            mark_col(r, &ev->start_mark),
                             "nesting depth exceeds limit of %d", KH_DOC_MAX_DEPTH);
     kh_node *n = kh_arena_calloc(r->arena, 1, sizeof(*n));
     if (!n)
         return oom(r, err);
     n->type = (uint8_t)type;
-    n->line = mark_line(&ev->start_mark);
-    n->col = mark_col(&ev->start_mark);
+    n->line = mark_line(r, &ev->start_mark);
+    n->col = mark_col(r, &ev->start_mark);
     r->total++;
     frame *f = &r->frames[r->depth];
     *f = (frame){.node = n, .base = r->stack_len, .size = 1,
@@ -805,8 +801,9 @@ static int begin_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
     doc->nduplicate_keys = 0;
     doc->file = r->file;
     doc->index = r->doc_count++;
-    doc->line = mark_line(&ev->start_mark);
-    doc->col = mark_col(&ev->start_mark);
+    r->begun = true;
+    doc->line = mark_line(r, &ev->start_mark);
+    doc->col = mark_col(r, &ev->start_mark);
     return 0;
 }
 
@@ -825,52 +822,206 @@ static int publish_duplicates(kh_doc_reader *r, kh_doc *doc, kh_error *err)
     return 1;
 }
 
+/* ------------------------------------------------------------ event sources */
+
+/* Where the input starts, kubectl decides between JSON and YAML: JSON when
+ * the first byte past blanks in its first 4 KiB is '{' (GuessJSONStream). */
+static void choose_mode(kh_doc_reader *r)
+{
+    kh_doc_input *in = &r->in;
+    while (in->len < JSON_GUESS && kh_doc_input__more(in))
+        ;
+    size_t i = 0;
+    while (i < in->len && i < JSON_GUESS && strchr(" \t\r\n\v\f", in->data[i]) &&
+           in->data[i])
+        i++;
+    r->chunk.in = in;
+    r->chunk.lc = (kh_doc_lc){1, 1, 0, 0};
+    /* UTF-16 (libyaml reads it after a BOM) cannot be cut at byte level. */
+    r->chunk.whole = in->len >= 2 && (((unsigned char)in->data[0] == 0xff &&
+                                        (unsigned char)in->data[1] == 0xfe) ||
+                                       ((unsigned char)in->data[0] == 0xfe &&
+                                        (unsigned char)in->data[1] == 0xff));
+    if (i < in->len && in->data[i] == '{') {
+        r->mode = M_JSON;
+        r->json.lc = (kh_doc_lc){1, 1, 0, 0};
+        r->rewind_lc = r->json.lc;
+        in->keep = r->rewind = 0;
+        in->soft = false;
+    } else {
+        r->mode = M_YAML;
+    }
+}
+
+/* After a chunk: the next starts where libyaml's end-of-stream mark is. */
+static void end_chunk(kh_doc_reader *r, const yaml_mark_t *end)
+{
+    kh_doc_lc *lc = &r->chunk.lc;
+    if (end->line) {
+        lc->line += (unsigned)end->line;
+        lc->col = 1;
+        lc->p1 = '\n';
+        lc->p2 = 0;
+    }
+    yaml_parser_delete(&r->parser);
+    r->live = false;
+    r->json_err_pending = false; /* the YAML after a JSON failure read fine */
+}
+
+static int yaml_next(kh_doc_reader *r, yaml_event_t *ev, kh_error *err)
+{
+    for (;;) {
+        if (!r->live) {
+            if (!kh_doc_chunk__begin(&r->chunk))
+                return r->in.failed ? kh_error_set(err, KH_EIO, r->file, 0, 0,
+                                                   "cannot read the input")
+                                    : 0;
+            if (!yaml_parser_initialize(&r->parser))
+                return oom(r, err);
+            yaml_parser_set_input(&r->parser, kh_doc_chunk__read, &r->chunk);
+            r->live = true;
+            r->begun = false;
+            r->mline = r->chunk.lc.line - 1;
+            r->mcol = r->chunk.lc.col - 1;
+        }
+        if (!yaml_parser_parse(&r->parser, ev))
+            return parser_error(r, err);
+        r->owned = true;
+        if (ev->type == YAML_STREAM_END_EVENT) {
+            yaml_mark_t end = ev->start_mark;
+            yaml_event_delete(ev);
+            end_chunk(r, &end);
+            continue;
+        }
+        if (ev->type != YAML_STREAM_START_EVENT)
+            return 1;
+        yaml_event_delete(ev);
+    }
+}
+
+/* Go on as YAML at in->pos with position @p lc. */
+static void switch_to_yaml(kh_doc_reader *r, const kh_doc_lc *lc)
+{
+    r->mode = M_YAML;
+    r->chunk.lc = *lc;
+    r->in.keep = r->in.pos;
+    r->in.keep_lc = *lc;
+    r->in.soft = true;
+}
+
+/*
+ * A JSON syntax error in the first or second value: as kubectl's
+ * YAMLOrJSONDecoder, start over as YAML after the last good value (and its
+ * blanks up to the first line break); if that YAML fails too, the JSON
+ * error is the one reported.
+ */
+static int json_fallback(kh_doc_reader *r, yaml_event_t *ev, kh_error *err)
+{
+    kh_doc_input *in = &r->in;
+    kh_doc_lc lc = r->rewind_lc;
+    if (err)
+        r->json_err = *err;
+    r->json_err_pending = err != NULL;
+    in->pos = r->rewind;
+    for (int c; (c = kh_doc_input__peek(in)) >= 0 && strchr(" \t\r\n\v\f", c) && c;) {
+        kh_doc_input__count(in, in->pos, in->pos + 1, &lc);
+        in->pos++;
+        if (c == '\n')
+            break;
+    }
+    r->doc_count--; /* the failed value is read again */
+    r->begun = false;
+    switch_to_yaml(r, &lc);
+    return yaml_next(r, ev, err);
+}
+
+static int json_next(kh_doc_reader *r, yaml_event_t *ev, kh_error *err)
+{
+    kh_doc_input *in = &r->in;
+    r->owned = false;
+    int rc = kh_doc_json__event(&r->json, in, r->file, ev, err);
+    if (rc == KH_EPARSE && r->json_docs <= 1)
+        return json_fallback(r, ev, err);
+    if (rc == 1 && ev->type == YAML_DOCUMENT_END_EVENT) {
+        r->json_docs++;
+        in->keep = in->pos;
+        if (r->json_docs <= 1) {
+            r->rewind = in->pos;
+            r->rewind_lc = r->json.lc;
+        } else {
+            in->soft = true;
+            in->keep_lc = r->json.lc;
+        }
+    }
+    return rc;
+}
+
+static int next_event(kh_doc_reader *r, yaml_event_t *ev, kh_error *err)
+{
+    if (r->mode == M_START)
+        choose_mode(r);
+    return r->mode == M_JSON ? json_next(r, ev, err) : yaml_next(r, ev, err);
+}
+
+/*
+ * A document failed with @p rc: skip to the next separator line (the rest
+ * of a YAML chunk; from a JSON error, on as YAML), so that the documents
+ * after it are still read.
+ */
+static int recover(kh_doc_reader *r, int rc, kh_error *err)
+{
+    if (r->json_err_pending && err)
+        *err = r->json_err, rc = r->json_err.code;
+    r->json_err_pending = false;
+    if (!r->begun)
+        r->doc_count++; /* the bad document still has a number */
+    if (r->mode == M_JSON) {
+        kh_doc_lc lc = r->json.lc;
+        switch_to_yaml(r, &lc);
+        if (kh_doc_chunk__begin(&r->chunk)) {
+            r->chunk.line_at = SIZE_MAX; /* mid-line: cut at the next line */
+            kh_doc_chunk__skip(&r->chunk);
+        }
+    } else if (r->live) {
+        kh_doc_chunk__skip(&r->chunk);
+        yaml_parser_delete(&r->parser);
+        r->live = false;
+    }
+    if (r->in.failed || rc == KH_EIO)
+        r->state = R_DONE;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- documents */
+
 /* Read one document: 1 when loaded, 0 at the end of the stream, or an error. */
 static int load_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
                          kh_error *err)
 {
     for (;;) {
         yaml_event_t ev;
-        if (!yaml_parser_parse(&r->parser, &ev))
-            return parser_error(r, err);
-        int rc = 0;
+        int rc = next_event(r, &ev, err);
+        if (rc == 0) {
+            r->state = R_DONE;
+            return 0;
+        }
+        if (rc < 0)
+            return recover(r, rc, err);
+        rc = 0;
         yaml_event_type_t type = ev.type;
         if (type == YAML_DOCUMENT_START_EVENT)
             rc = begin_document(r, arena, doc, &ev, err);
-        else if (type != YAML_DOCUMENT_END_EVENT && type != YAML_STREAM_END_EVENT)
+        else if (type != YAML_DOCUMENT_END_EVENT)
             rc = on_node_event(r, &ev, err);
-        yaml_event_delete(&ev);
-        if (rc) {
-            r->state = R_SKIP;
-            return rc;
-        }
-        if (type == YAML_STREAM_END_EVENT || type == YAML_NO_EVENT) {
-            r->state = R_DONE;
-            return 0;
-        }
+        if (r->owned)
+            yaml_event_delete(&ev);
+        if (rc)
+            return recover(r, rc, err);
         if (type == YAML_DOCUMENT_END_EVENT) {
+            r->begun = false;
+            r->json_err_pending = false; /* YAML took over from JSON */
             doc->root = r->root;
             return publish_duplicates(r, doc, err);
-        }
-    }
-}
-
-/* Drop the rest of a document that failed a semantic check. */
-static int skip_document(kh_doc_reader *r, kh_error *err)
-{
-    for (;;) {
-        yaml_event_t ev;
-        if (!yaml_parser_parse(&r->parser, &ev))
-            return parser_error(r, err);
-        yaml_event_type_t type = ev.type;
-        yaml_event_delete(&ev);
-        if (type == YAML_DOCUMENT_END_EVENT) {
-            r->state = R_READY;
-            return 0;
-        }
-        if (type == YAML_STREAM_END_EVENT || type == YAML_NO_EVENT) {
-            r->state = R_DONE;
-            return 0;
         }
     }
 }
@@ -881,11 +1032,6 @@ int kh_doc_reader_next(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
     if (!r || !arena || !doc)
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "missing argument");
     for (;;) {
-        if (r->state == R_SKIP) {
-            int rc = skip_document(r, err);
-            if (rc)
-                return rc;
-        }
         if (r->state == R_DONE)
             return 0;
         int rc = load_document(r, arena, doc, err);
@@ -903,12 +1049,9 @@ static int reader_new(kh_doc_reader **out, const char *file, kh_error *err)
     kh_doc_reader *r = calloc(1, sizeof(*r));
     if (!r)
         return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
-    if (!yaml_parser_initialize(&r->parser)) {
-        free(r);
-        return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
-    }
     r->file = file;
     r->state = R_READY;
+    r->mode = M_START;
     if (!grow((void **)&r->stack, &r->stack_cap, 64, sizeof(*r->stack))) {
         kh_doc_reader_free(r);
         return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
@@ -923,11 +1066,8 @@ int kh_doc_reader_new_stream(kh_doc_reader **out, FILE *in, const char *file,
     if (!out || !in)
         return kh_error_set(err, KH_EUSAGE, file, 0, 0, "missing argument");
     int rc = reader_new(out, file, err);
-    if (!rc) {
-        yaml_parser_set_input_file(&(*out)->parser, in);
-        (*out)->in = in;
-        (*out)->in_start = ftell(in); /* -1 for pipes: no position then */
-    }
+    if (!rc)
+        (*out)->in.in = in;
     return rc;
 }
 
@@ -939,23 +1079,25 @@ int kh_doc_reader_new_buffer(kh_doc_reader **out, const char *buf, size_t len,
     int rc = reader_new(out, file, err);
     if (rc)
         return rc;
-    (*out)->buf = buf ? buf : "";
-    (*out)->buf_len = len;
-    yaml_parser_set_input_string(&(*out)->parser,
-                                 (const unsigned char *)(*out)->buf, len);
+    (*out)->in.data = buf ? buf : "";
+    (*out)->in.len = len;
+    (*out)->in.eof = true;
     return 0;
 }
 
 size_t kh_doc_reader_offset(const kh_doc_reader *r)
 {
-    return r ? r->parser.offset : 0;
+    return r ? r->in.pos : 0;
 }
 
 void kh_doc_reader_free(kh_doc_reader *r)
 {
     if (!r)
         return;
-    yaml_parser_delete(&r->parser);
+    if (r->live)
+        yaml_parser_delete(&r->parser);
+    free(r->in.win);
+    free(r->json.text);
     free(r->stack);
     free(r->anchors);
     free(r->names);

@@ -67,18 +67,22 @@ typedef struct kh_doc {
 
 /*
  * Streaming loader. kh_doc_reader reads one document at a time from a
- * stream or buffer (YAML or JSON: JSON is parsed as YAML flow syntax).
+ * stream or buffer, as kubectl reads a file: JSON values back to back when
+ * the first byte past blanks is '{' (YAML takes over when the first values
+ * are not JSON), else YAML cut at separator lines ("---" at the start of a
+ * line), each piece parsed on its own.
  *
  * kh_doc_reader_next loads the next document into @p arena:
  *   returns 1 and fills *doc when a document was read (doc->root is never
  *   NULL: empty documents and documents that are only a null, such as a
  *   lone "---" or "~", are skipped, though they still count in doc->index),
  *   returns 0 at end of stream,
- *   returns a negative kh_code with err set (file:line:col) when the
- *   document is malformed. After KH_EPARSE from the YAML scanner itself the
- *   stream cannot be resynchronised and the next call returns 0; after a
- *   semantic error (alias limit, unknown alias, bad merge, bad tag)
- *   the reader skips to the next document and goes on.
+ *   returns a negative kh_code with err set (file:line:col of the whole
+ *   input) when the document is malformed: a syntax error, a bad byte (NUL,
+ *   invalid UTF-8), a limit or a semantic error (unknown alias, bad merge,
+ *   bad tag). The reader then skips to the next separator line and goes on,
+ *   so a bad document never hides the ones around it. Only a read error
+ *   (KH_EIO) ends the stream.
  */
 typedef struct kh_doc_reader kh_doc_reader;
 
@@ -109,7 +113,8 @@ int kh_doc_reader_next(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
  * the reader; the stream is not closed by kh_doc_reader_free.
  */
 
-/* Bytes consumed so far (for throughput figures). */
+/* Bytes consumed so far (for throughput figures); the whole input once
+ * kh_doc_reader_next has returned 0. */
 size_t kh_doc_reader_offset(const kh_doc_reader *r);
 void kh_doc_reader_free(kh_doc_reader *r);
 

@@ -1,7 +1,8 @@
 /*
  * test_load.c -- the streaming reader: positions, multi-document streams,
  * JSON input, CRLF files, empty documents, malformed input and the
- * single-document loader.
+ * single-document loader (bad input at length: test_recover.c, JSON
+ * streams: test_json.c).
  *
  * Streams are read both from buffers and from FILE * (fmemopen), since the
  * two feed libyaml differently. Positions are 1-based and point at the
@@ -230,15 +231,17 @@ static void check_malformed(bool file)
     stream s;
     kh_doc doc;
     kh_error err = {0};
-    open_stream(&s, "ok: 1\n---\na: b: c\n---\nnever: seen\n", file);
+    open_stream(&s, "ok: 1\n---\na: b: c\n---\nstill: read\n", file);
     next_doc(&s, &doc);
     assert_int_equal(kh_doc_reader_next(s.r, &test_arena, &doc, &err), KH_EPARSE);
     assert_error(&err, 3, 5, "mapping values are not allowed in this context");
+    assert_non_null(kh_node_get(next_doc(&s, &doc), "still"));
+    assert_int_equal(doc.index, 2);
     assert_end(&s);
     close_stream(&s);
 }
 
-static void test_doc_load__malformed_yaml_stops_the_stream(void **state)
+static void test_doc_load__malformed_yaml_spoils_one_document(void **state)
 {
     (void)state;
     check_malformed(false);
@@ -266,8 +269,8 @@ static void test_doc_load__invalid_utf8(void **state)
                         "invalid leading UTF-8 octet (byte 0xff at offset 8)");
 }
 
-/* A file stream is decoded ahead of the parser, so the reader finds the
- * position of a bad byte by reading the file again. */
+/* A file stream is decoded ahead of the parser, so the reader places a bad
+ * byte by counting the bytes it still holds. */
 static void test_doc_load__invalid_utf8_in_a_file_has_a_position(void **state)
 {
     (void)state;
@@ -372,7 +375,7 @@ int main(void)
         cmocka_unit_test(test_doc_load__json_multiline),
         cmocka_unit_test(test_doc_load__json_list_document),
         cmocka_unit_test(test_doc_load__crlf_input),
-        cmocka_unit_test(test_doc_load__malformed_yaml_stops_the_stream),
+        cmocka_unit_test(test_doc_load__malformed_yaml_spoils_one_document),
         cmocka_unit_test(test_doc_load__invalid_utf8),
         cmocka_unit_test(test_doc_load__invalid_utf8_in_a_file_has_a_position),
         cmocka_unit_test(test_doc_load__load_buffer),
