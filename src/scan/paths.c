@@ -191,7 +191,7 @@ static int scan_entry(kh_scanner *s, const entry *e, const char *child, int dept
         return scan_dir(s, child, depth + 1, err);
     }
     if (!S_ISREG(e->mode)) {
-        char msg[96];
+        char msg[160];
         snprintf(msg, sizeof(msg), "not scanned: %s, not a regular file (name it as an "
                  "argument to read it as a stream)",
                  file_type(e->mode));
