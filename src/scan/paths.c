@@ -170,7 +170,9 @@ static int scan_entry(kh_scanner *s, const entry *e, const char *child, int dept
     int is_dir = !e->errnum && S_ISDIR(e->mode);
     if (is_dir && e->is_link)
         return KH_OK;
-    if (!is_dir && !has_manifest_suffix(e->name))
+    /* An entry that cannot be stat'ed may be a directory of manifests; a
+     * dangling symlink matters only under a manifest's name. */
+    if (!is_dir && !has_manifest_suffix(e->name) && (e->is_link || !e->errnum))
         return KH_OK;
     if (strlen(child) >= PATH_MAX) {
         char msg[96];
