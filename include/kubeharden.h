@@ -166,8 +166,10 @@ typedef struct kh_config kh_config;
 int kh_config_new(kh_config **out, kh_error *err);
 
 /**
- * Load a config file. On a bad file, @p err names file:line:col.
- * @return 0, KH_EIO or KH_ECONFIG. Caller frees with kh_config_free.
+ * Load a config file (at most 64 MiB; evidence files it names must be
+ * regular files). On a bad file, @p err names file:line:col.
+ * @return 0, KH_EIO, KH_ELIMIT (larger than 64 MiB) or KH_ECONFIG. Caller
+ * frees with kh_config_free.
  */
 int kh_config_load(kh_config **out, const char *path, kh_error *err);
 
@@ -223,7 +225,8 @@ int kh_config_only_rule(kh_config *cfg, const char *rule_id, kh_error *err);
  * configuration's images.vulnerabilities.failOn (default high). May be
  * called repeatedly; the config file's images.vulnerabilities.reports
  * does the same.
- * @return 0, KH_EIO, KH_EPARSE or KH_EINVALID with @p err naming
+ * The file is read whole, at most 64 MiB.
+ * @return 0, KH_EIO, KH_ELIMIT, KH_EPARSE or KH_EINVALID with @p err naming
  * file:line:col; on error the configuration is unchanged.
  */
 int kh_config_add_vuln_report(kh_config *cfg, const char *path, kh_error *err);
@@ -261,9 +264,12 @@ int kh_scanner_new(kh_scanner **out, const kh_config *cfg, kh_finding_cb cb,
 
 /**
  * Scan a file, a directory (recursively: *.yaml, *.yml, *.json) or "-" for
- * standard input. Malformed documents are delivered as error findings and
- * the scan goes on; @return 0, or KH_EIO when a path cannot be read
- * (also reported as an error finding).
+ * standard input. A named path is read whatever it is (a FIFO is a
+ * stream); a walk reads regular files only. Malformed documents are
+ * delivered as error findings and the scan goes on; @return 0, or KH_EIO
+ * when a path cannot be read or is not scanned (a FIFO or device found by
+ * the walk, a directory over 256 levels deep, a path over PATH_MAX), each
+ * also reported as an error finding naming it.
  */
 int kh_scan_path(kh_scanner *s, const char *path, kh_error *err);
 
