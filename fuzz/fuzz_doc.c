@@ -3,9 +3,11 @@
  *
  * Each input is read three ways: as a buffer stream, as a FILE * stream
  * (fmemopen) and with kh_doc_load_buffer. The two streams must agree on the
- * sequence of results; every loaded tree is walked (with a budget, since
- * aliases make it a DAG) to check the invariants callers rely on:
- * NUL-terminated scalars, 1-based positions, no duplicate scalar keys.
+ * sequence of results and their positions, and both must read the input to
+ * its end (a bad document never stops the stream); every loaded tree is
+ * walked (with a budget, since aliases make it a DAG) to check the
+ * invariants callers rely on: NUL-terminated scalars, 1-based positions,
+ * no duplicate scalar keys.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -60,17 +62,22 @@ static void walk(const kh_node *n, unsigned depth, size_t *budget)
     }
 }
 
-/* Read every document; record the result codes in @p codes. */
-static size_t read_all(kh_doc_reader *r, kh_arena *arena, int *codes)
+/* Read every document; record each result code and position in @p codes
+ * (three ints per result). */
+static size_t read_all(kh_doc_reader *r, kh_arena *arena, int *codes, size_t size)
 {
     size_t n = 0;
     kh_doc doc;
     kh_error err;
-    while (n < MAX_DOCS) {
+    while (n < 3 * MAX_DOCS) {
         int rc = kh_doc_reader_next(r, arena, &doc, &err);
         codes[n++] = rc;
-        if (rc == 0)
+        codes[n++] = rc == 1 ? (int)doc.line : rc < 0 ? (int)err.line : 0;
+        codes[n++] = rc == 1 ? (int)doc.col : rc < 0 ? (int)err.col : 0;
+        if (rc == 0) {
+            check(kh_doc_reader_offset(r) == size);
             break;
+        }
         if (rc == 1) {
             size_t budget = WALK_BUDGET;
             walk(doc.root, 0, &budget);
@@ -85,20 +92,20 @@ static size_t read_all(kh_doc_reader *r, kh_arena *arena, int *codes)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int a[MAX_DOCS], b[MAX_DOCS];
+    static int a[3 * MAX_DOCS], b[3 * MAX_DOCS];
     kh_arena arena;
     kh_doc_reader *r;
     kh_error err;
     kh_arena_init(&arena, 0);
 
     check(kh_doc_reader_new_buffer(&r, (const char *)data, size, "fuzz", &err) == 0);
-    size_t na = read_all(r, &arena, a);
+    size_t na = read_all(r, &arena, a, size);
     kh_doc_reader_free(r);
 
     FILE *f = size ? fmemopen((void *)data, size, "r") : NULL;
     if (f) {
         check(kh_doc_reader_new_stream(&r, f, "fuzz", &err) == 0);
-        size_t nb = read_all(r, &arena, b);
+        size_t nb = read_all(r, &arena, b, size);
         kh_doc_reader_free(r);
         fclose(f);
         check(na == nb && !memcmp(a, b, na * sizeof(a[0])));

@@ -1,13 +1,11 @@
 /*
- * input.c -- the reader's byte window, and the YAML stream cut into chunks
- * at document separator lines.
+ * input.c -- the reader's byte window, and YAML streams cut into chunks.
  *
  * A stream is read in 64 KiB blocks into a window that keeps the current
- * chunk (or, past 4 MiB, its last bytes: positions are then counted as the
- * window moves on), so memory follows the document, not the file. Chunks
- * are cut as kubectl's YAMLReader (k8s.io/apimachinery/pkg/util/yaml) cuts
- * a stream: at a line that starts with "---". Each chunk goes to a fresh
- * libyaml parser, so a syntax error or a bad byte spoils one document only.
+ * chunk (past 4 MiB only its tail, counting positions as it moves on), so
+ * memory follows the document, not the file. Chunks are cut as kubectl's
+ * YAMLReader cuts a stream, at lines starting with "---"; each goes to a
+ * fresh libyaml parser, so an error or a bad byte spoils one document only.
  */
 #include "doc/input.h"
 

@@ -1,15 +1,12 @@
 /*
- * load.c -- libyaml events (or json.c's events of the same shape) into the
- * arena tree of node.h, one document at a time.
- *
- * A stream whose first byte past blanks is '{' is read as JSON values back
- * to back, else as YAML cut into chunks at separator lines (input.c), each
- * chunk parsed by a fresh libyaml parser: as kubectl reads a stream, and so
- * that a bad document is reported and skipped, never the rest of the file.
+ * load.c -- libyaml events (or json.c's, of the same shape) into the arena
+ * tree of node.h, one document at a time, reading a stream as kubectl does:
+ * JSON values back to back when it starts with '{', else YAML cut at "---"
+ * lines (input.c), each piece parsed alone so a bad one hides no other.
  * An explicit stack of open collections (no recursion) gathers children on
- * a reader-owned scratch stack; each finished collection is copied into the
- * caller's arena. Aliases point at the anchored node (a DAG), and anchors
- * carry their expanded size, so alias bombs are refused by arithmetic.
+ * a scratch stack; finished collections are copied into the caller's arena.
+ * Aliases point at their anchor (a DAG) whose expanded size is known, so
+ * alias bombs are refused by arithmetic.
  */
 #include "doc/node.h"
 #include "doc/input.h"
