@@ -64,10 +64,15 @@ static int json_add(kh_report *r, const kh_finding *f)
     } else {
         kh_jw__null(w, "suppressed");
     }
-    kh_jw__open(w, "related", '[');
-    for (size_t i = 0; f->related && i < f->nrelated; i++)
-        related(w, &f->related[i]);
-    kh_jw__close(w, ']');
+    if (f->related && f->nrelated) {
+        kh_jw__open(w, "related", '[');
+        for (size_t i = 0; i < f->nrelated; i++)
+            related(w, &f->related[i]);
+        kh_jw__close(w, ']');
+    } else {
+        kh_jw__key(w, "related");   /* the usual case, in one write */
+        fputs("[]", w->out);
+    }
     kh_jw__close(w, '}');
     return KH_OK;
 }

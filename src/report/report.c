@@ -176,10 +176,9 @@ void kh_report__related_lines(FILE *out, const kh_finding *f, const char *indent
 
 /* FNV-1a, 64 bits: simple, stable everywhere, and good enough to tell
  * findings apart (this is an identity, not a security check). */
-#define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
 
-static uint64_t fnv_add(uint64_t h, const char *s)
+uint64_t kh_report__fnv(uint64_t h, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         h ^= *p;
@@ -188,18 +187,6 @@ static uint64_t fnv_add(uint64_t h, const char *s)
     /* Hash the NUL that ends each field too (XOR with 0 leaves h as it
      * is), so that ("ab", "c") and ("a", "bc") differ. */
     h *= FNV_PRIME;
-    return h;
-}
-
-uint64_t kh_report__fingerprint(const kh_finding *f)
-{
-    uint64_t h = FNV_OFFSET;
-    h = fnv_add(h, f->rule_id);
-    h = fnv_add(h, f->file);
-    h = fnv_add(h, f->kind);
-    h = fnv_add(h, f->namespace_);
-    h = fnv_add(h, f->name);
-    h = fnv_add(h, f->path);
     return h;
 }
 

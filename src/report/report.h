@@ -61,6 +61,7 @@ struct kh_report {
     size_t spool_len;
     kh_jw spool_jw;
     size_t spooled;         /* notifications in the spool */
+    uint64_t object_hash;   /* sarif: fingerprint of the file and object */
     kh_scan_stats seen;     /* counted from the findings themselves */
     int ended;
 };
@@ -103,13 +104,16 @@ int kh_report__related_has_where(const kh_location *l);
 void kh_report__related_lines(FILE *out, const kh_finding *f, const char *indent,
                               void (*esc)(FILE *out, const char *s));
 
-/**
- * A finding's identity across runs: a 64-bit FNV-1a hash of its rule id,
- * file, kind, namespace, name and field path (each followed by a NUL).
- * Neither the line nor the message takes part, so it survives lines moving
- * and values changing (docs/output.md, SARIF partialFingerprints).
+/*
+ * A finding's identity across runs (SARIF partialFingerprints, see
+ * docs/output.md): 64-bit FNV-1a over its file, object label, rule id and
+ * field path, each followed by a NUL. Neither the line nor the message
+ * takes part, so it survives lines moving and values changing. The file
+ * and object part is hashed once per object (kh_report.object_hash).
  */
-uint64_t kh_report__fingerprint(const kh_finding *f);
+#define KH_REPORT_FNV_OFFSET 0xcbf29ce484222325ull
+/** Continue FNV-1a hash @p h over @p s (NULL as "") and its NUL. */
+uint64_t kh_report__fnv(uint64_t h, const char *s);
 
 /* ------------------------------------------------------------ json writer */
 

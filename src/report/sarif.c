@@ -170,8 +170,10 @@ static void physical_location(kh_jw *w, const char *file, unsigned line, unsigne
         fputs("file://", w->out);
     kh_report__uri(w->out, file);   /* percent-encoded: plain ASCII */
     putc('"', w->out);
-    if (relative_path(file))
-        kh_jw__str(w, "uriBaseId", SRCROOT);
+    if (relative_path(file)) {
+        kh_jw__key(w, "uriBaseId");
+        fputs("\"" SRCROOT "\"", w->out);   /* a constant: nothing to escape */
+    }
     kh_jw__close(w, '}');
     if (line) {
         kh_jw__open(w, "region", '{');
@@ -234,12 +236,16 @@ static int related_locations(kh_report *r, const kh_finding *f)
 }
 
 /* The finding's identity for code scanning, which matches results across
- * runs by it rather than by line: see kh_report__fingerprint. */
-static void fingerprints(kh_jw *w, const kh_finding *f)
+ * runs by it rather than by line (see KH_REPORT_FNV_OFFSET in report.h). */
+static void fingerprints(kh_report *r, const kh_finding *f)
 {
     static const char hex[] = "0123456789abcdef";
+    kh_jw *w = &r->jw;
     char digits[16];
-    uint64_t h = kh_report__fingerprint(f);
+    if (r->object_changed)   /* a new file always starts a new object */
+        r->object_hash = kh_report__fnv(kh_report__fnv(KH_REPORT_FNV_OFFSET, r->file.data),
+                                        r->object.data);
+    uint64_t h = kh_report__fnv(kh_report__fnv(r->object_hash, f->rule_id), f->path);
     for (int i = 15; i >= 0; i--, h >>= 4)
         digits[i] = hex[h & 0xf];
     kh_jw__open(w, "partialFingerprints", '{');
@@ -266,7 +272,7 @@ static int result(kh_report *r, const kh_finding *f)
         if (rc)
             return rc;
     }
-    fingerprints(w, f);
+    fingerprints(r, f);
     if (f->suppressed) {
         kh_jw__open(w, "suppressions", '[');
         kh_jw__open(w, NULL, '{');
