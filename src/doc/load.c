@@ -1109,7 +1109,7 @@ int kh_doc_load_buffer(const kh_node **root, kh_arena *arena, const char *buf,
                        size_t len, const char *file, kh_error *err)
 {
     kh_doc_reader *r = NULL;
-    kh_doc doc, extra;
+    kh_doc doc = {0}, extra = {0};
     kh_arena scratch;
     if (!root || !arena)
         return kh_error_set(err, KH_EUSAGE, file, 0, 0, "missing argument");
