@@ -299,5 +299,6 @@ for msg in failures:
 if failures:
     sys.exit(1)
 print(f"ok: sarif ({len(sarif['runs'][0]['results'])} results) and json validate "
-      f"against their schemas; junit is well-formed")
+      f"against their schemas; junit is well-formed; related locations "
+      f"{'validate' if glob.glob(f'{samples}/*') else 'not checked (no sampler)'}")
 EOF
