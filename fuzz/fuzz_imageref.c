@@ -1,6 +1,6 @@
 /*
  * fuzz_imageref.c -- libFuzzer target for the image reference parser
- * (src/rules/imageref.c), which reads attacker-controlled manifest text.
+ * (src/k8s/imageref.c), which reads attacker-controlled manifest text.
  *
  * Each input is parsed as a reference. When it parses, the normalised
  * parts must satisfy what the rules rely on: name is domain "/" path, a
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "kubeharden.h"
-#include "rules/imageref.h"
+#include "k8s/imageref.h"
 
 static void check(int ok)
 {

@@ -283,4 +283,45 @@ typedef int (*kh_objset_fn)(const kh_object *obj, void *ud);
 int kh_objset_select(const kh_objset *set, const char *kind, const char *ns,
                      const kh_selector *sel, kh_objset_fn fn, void *ud);
 
+/* ------------------------------------------------------------- pod view */
+
+/*
+ * One walk over an object's pod (podview.c), for every rule that reads
+ * containers: the pod spec, the pod's securityContext, and every container
+ * (init, regular, ephemeral, in that order; items that are not mappings
+ * skipped) with its securityContext and its image. The rule context builds
+ * it once per object in the document's arena (kh_rule__pod). The fields
+ * are named as rules.h's kh_pss_pod's, so that one can alias this.
+ */
+struct kh_imageref;
+
+typedef struct kh_podimage {
+    const char *text;            /* the image as written; NULL when the container
+                                  * names none (absent, empty, not a scalar) */
+    const kh_node *key;          /* the "image" key (findings point at it), or NULL */
+    const struct kh_imageref *ref; /* parsed (k8s/imageref.h); NULL when text is
+                                  * NULL or invalid, or before kh_podview_images */
+    const char *why;             /* why text is not a valid reference (static), or NULL */
+} kh_podimage;
+
+typedef struct kh_podview {
+    const kh_object *obj;        /* the object it was built for */
+    kh_podspec ps;               /* ps.spec is NULL when the object has no pod spec */
+    const kh_node *psc;          /* spec.securityContext, or NULL */
+    size_t n;                    /* containers */
+    kh_container *c;             /* init, regular, ephemeral */
+    const kh_node **sc;          /* c[i]'s securityContext, or NULL */
+    kh_podimage *image;          /* c[i]'s image */
+    bool images_parsed;          /* kh_podview_images has run */
+} kh_podview;
+
+/* Build the view of @p obj into @p out, arrays in @p arena. An object
+ * without a pod spec gets ps.spec NULL and no containers. @return 0 or
+ * KH_ENOMEM (then ps.spec is NULL too). */
+int kh_podview_build(kh_podview *out, const kh_object *obj, kh_arena *arena);
+
+/* Parse every container's image (once; later calls do nothing). @return 0,
+ * or KH_ENOMEM when some could not be parsed (their text is then NULL). */
+int kh_podview_images(kh_podview *view, kh_arena *arena);
+
 #endif

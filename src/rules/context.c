@@ -2,6 +2,7 @@
  * context.c -- what rule checks call to report: positions, field paths and
  * messages are formatted into the per-document arena and handed to the
  * scanner's sink, which adds suppression, severity overrides and ordering.
+ * It also keeps the object's pod view for the checks that read containers.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,6 +89,34 @@ const char *kh_rule__container_path(kh_rule_ctx *ctx, const kh_podspec *ps,
     }
     *p = '\0';
     return out;
+}
+
+/* The checks of one object run one after another on one context, so the
+ * view of the last object asked for is the one kept; keying it by the
+ * object also makes a context reused for another object safe. */
+static kh_podview *pod_view(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    kh_podview *pod = ctx->pod;
+    if (pod && pod->obj == obj)
+        return pod->ps.spec ? pod : NULL;
+    if (!pod && !(pod = kh_arena_alloc(ctx->arena, sizeof(*pod))))
+        return NULL;
+    ctx->pod = pod;
+    kh_podview_build(pod, obj, ctx->arena); /* out of memory leaves no pod spec */
+    return pod->ps.spec ? pod : NULL;
+}
+
+const kh_podview *kh_rule__pod(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    return pod_view(ctx, obj);
+}
+
+const kh_podview *kh_rule__pod_images(kh_rule_ctx *ctx, const kh_object *obj)
+{
+    kh_podview *pod = pod_view(ctx, obj);
+    if (pod)
+        kh_podview_images(pod, ctx->arena); /* out of memory leaves some unread */
+    return pod;
 }
 
 const kh_node *kh_rule__key(const kh_node *map, const char *key)

@@ -3,16 +3,16 @@
  * pull policy, valid references, trusted registries, signature evidence and
  * the vulnerability gate.
  *
- * Every image is parsed once per object with the exact reference parser
- * (imageref.c), so "registry:5000/app" is never read as tag 5000 and
- * "nginx" is docker.io/library/nginx:latest. An invalid reference is
+ * Every image is parsed once per object, in the pod view, with the exact
+ * reference parser (k8s/imageref.c), so "registry:5000/app" is never read
+ * as tag 5000 and "nginx" is docker.io/library/nginx:latest. An invalid reference is
  * reported once, by image.invalid-reference; the pinning rules skip it,
  * while the allow-list and signature rules fail closed and report it too.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules/imageref.h"
+#include "k8s/imageref.h"
 #include "rules/policy.h"
 #include "rules/rules.h"
 
@@ -34,75 +34,17 @@ static const char *image_path(kh_rule_ctx *ctx, const image *img)
 
 typedef void (*image_fn)(kh_rule_ctx *ctx, const kh_object *obj, const image *img);
 
-/* The parse of each image of the object, shared by the seven image rules
- * (they run one after another on the same context), keyed by the node. */
-#define CACHED_IMAGES 16
-
-struct kh_image_cache {
-    size_t n;
-    struct {
-        const kh_node *node;
-        kh_imageref ref;
-        const char *why;
-        int rc;
-    } e[CACHED_IMAGES];
-};
-
-/* Parse @p node's image once per object; NULL only when out of memory. */
-static const kh_imageref *parse_image(kh_rule_ctx *ctx, const kh_node *node,
-                                      const char *text, const char **why)
-{
-    struct kh_image_cache *cache = ctx->images;
-    if (!cache && (cache = kh_arena_calloc(ctx->arena, 1, sizeof(*cache))) != NULL)
-        ctx->images = cache;
-    for (size_t i = 0; cache && i < cache->n; i++)
-        if (cache->e[i].node == node) {
-            *why = cache->e[i].why;
-            return cache->e[i].rc == KH_OK ? &cache->e[i].ref : NULL;
-        }
-    kh_imageref local, *ref = &local;
-    int slot = cache && cache->n < CACHED_IMAGES;
-    if (slot)
-        ref = &cache->e[cache->n].ref;
-    *why = NULL;
-    int rc = kh_imageref_parse(ref, text, ctx->arena, why);
-    if (rc == KH_ENOMEM)
-        return NULL;
-    if (slot) {
-        cache->e[cache->n].node = node;
-        cache->e[cache->n].why = *why;
-        cache->e[cache->n].rc = rc;
-        cache->n++;
-    } else if (rc == KH_OK) {
-        /* more images than slots: keep this parse in the arena instead */
-        kh_imageref *copy = kh_arena_alloc(ctx->arena, sizeof(*copy));
-        if (!copy)
-            return NULL;
-        *copy = local;
-        ref = copy;
-    }
-    return rc == KH_OK ? ref : NULL;
-}
-
 /* Call @p fn for the image of every container (init, regular, ephemeral:
- * all of them run code) that names one. */
+ * all of them run code) that names one. The pod view parses each image
+ * once for all seven rules. */
 static void each_image(kh_rule_ctx *ctx, const kh_object *obj, image_fn fn)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *node = kh_node_get(c.node, "image");
-        const char *text = kh_node_is_scalar(node) ? kh_node_str(node) : NULL;
-        if (!text || !*text)
-            continue;
-        image img = {&ps, &c, text, NULL, NULL, kh_rule__key(c.node, "image")};
-        img.ref = parse_image(ctx, node, text, &img.why);
-        if (!img.ref && !img.why)
-            continue; /* out of memory */
+    const kh_podview *pod = kh_rule__pod_images(ctx, obj);
+    for (size_t i = 0; pod && i < pod->n; i++) {
+        const kh_podimage *pi = &pod->image[i];
+        if (!pi->text || (!pi->ref && !pi->why))
+            continue; /* no image, or out of memory */
+        image img = {&pod->ps, &pod->c[i], pi->text, pi->ref, pi->why, pi->key};
         fn(ctx, obj, &img);
     }
 }

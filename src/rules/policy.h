@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "k8s/imageref.h"
 #include "k8s/k8s.h"
 #include "kubeharden.h"
-#include "rules/imageref.h"
 
 /* One vulnerability of a scanned image. */
 typedef struct kh_vuln {

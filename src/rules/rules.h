@@ -78,8 +78,10 @@ struct kh_rule_ctx {
     size_t ninner;               /* checked on their own; else NULL and 0 */
     const struct kh_policy *policy; /* registries, signers, evidence (rules/policy.h);
                                   * NULL means none configured */
-    struct kh_image_cache *images; /* image references the image rules parsed for
-                                  * this object (image.c): NULL until the first */
+    kh_podview *pod;             /* the object's pod view (in the arena), built by
+                                  * the first kh_rule__pod, keyed by the object:
+                                  * NULL in a new context, and set back to NULL
+                                  * when the arena is reset under a reused one */
     struct kh_pss_pod *pss_pod;  /* the pod the Pod Security checks share for the
                                   * object being checked (pss.c): NULL until the
                                   * first; a caller that reuses a context for
@@ -111,6 +113,12 @@ void kh_rule__report_related(kh_rule_ctx *ctx, const kh_object *obj, const kh_no
 /* The key node of @p key in @p map (findings point at the field's key, as
  * an editor would), or NULL when absent. */
 const kh_node *kh_rule__key(const kh_node *map, const char *key);
+
+/* The object's pod view (k8s.h), built on the first call for the object
+ * and shared by its checks; NULL when it has no pod spec (or out of
+ * memory). kh_rule__pod_images also has every image parsed. */
+const kh_podview *kh_rule__pod(kh_rule_ctx *ctx, const kh_object *obj);
+const kh_podview *kh_rule__pod_images(kh_rule_ctx *ctx, const kh_object *obj);
 
 /* "spec.template.spec.containers[1]" + "." + suffix, in the ctx arena. */
 const char *kh_rule__container_path(kh_rule_ctx *ctx, const kh_podspec *ps,

@@ -118,28 +118,24 @@ static const char *missing_resources(const kh_node *container, const kh_podspec 
 static void check_resources(kh_rule_ctx *ctx, const kh_object *obj,
                             const char *section, const char *noun)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
+    const kh_podview *pod = kh_rule__pod(ctx, obj);
+    for (size_t i = 0; pod && i < pod->n; i++) {
+        const kh_container *c = &pod->c[i];
         /* Ephemeral containers may not set resources at all. */
-        if (c.kind == KH_CONTAINER_EPHEMERAL)
+        if (c->kind == KH_CONTAINER_EPHEMERAL)
             continue;
-        const char *missing = missing_resources(c.node, &ps, section);
+        const char *missing = missing_resources(c->node, &pod->ps, section);
         if (!missing)
             continue;
-        const kh_node *res = kh_node_get(c.node, "resources");
+        const kh_node *res = kh_node_get(c->node, "resources");
         const kh_node *at = kh_rule__key(res, section);
         if (!at)
-            at = kh_rule__key(c.node, "resources");
+            at = kh_rule__key(c->node, "resources");
         char suffix[32];
         snprintf(suffix, sizeof(suffix), "resources.%s", section);
-        kh_rule__report(ctx, obj, at ? at : c.node,
-                        kh_rule__container_path(ctx, &ps, &c, suffix),
-                        "container \"%s\" has no %s %s", c.name, missing, noun);
+        kh_rule__report(ctx, obj, at ? at : c->node,
+                        kh_rule__container_path(ctx, &pod->ps, c, suffix),
+                        "container \"%s\" has no %s %s", c->name, missing, noun);
     }
 }
 
@@ -173,20 +169,18 @@ static bool runs_to_completion(const kh_object *obj, const kh_podspec *ps)
 static void check_probe(kh_rule_ctx *ctx, const kh_object *obj, const char *probe,
                         const char *noun)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps) || runs_to_completion(obj, &ps))
+    const kh_podview *pod = kh_rule__pod(ctx, obj);
+    if (!pod || runs_to_completion(obj, &pod->ps))
         return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
+    for (size_t i = 0; i < pod->n; i++) {
+        const kh_container *c = &pod->c[i];
         /* Init containers run once; ephemeral ones may not have probes. */
-        if (c.kind != KH_CONTAINER_REGULAR || !kh_node_is_null(kh_node_get(c.node, probe)))
+        if (c->kind != KH_CONTAINER_REGULAR || !kh_node_is_null(kh_node_get(c->node, probe)))
             continue;
-        const kh_node *at = kh_rule__key(c.node, probe);
-        kh_rule__report(ctx, obj, at ? at : c.node,
-                        kh_rule__container_path(ctx, &ps, &c, probe),
-                        "container \"%s\" has no %s probe", c.name, noun);
+        const kh_node *at = kh_rule__key(c->node, probe);
+        kh_rule__report(ctx, obj, at ? at : c->node,
+                        kh_rule__container_path(ctx, &pod->ps, c, probe),
+                        "container \"%s\" has no %s probe", c->name, noun);
     }
 }
 
@@ -204,30 +198,28 @@ void kh_workload__no_readiness_probe(kh_rule_ctx *ctx, const kh_object *obj)
 
 void kh_workload__writable_root_filesystem(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps) || is_windows(&ps))
+    const kh_podview *pod = kh_rule__pod(ctx, obj);
+    if (!pod || is_windows(&pod->ps))
         return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
-        if (c.kind == KH_CONTAINER_EPHEMERAL)
+    for (size_t i = 0; i < pod->n; i++) {
+        const kh_container *c = &pod->c[i];
+        if (c->kind == KH_CONTAINER_EPHEMERAL)
             continue;
-        const kh_node *sc = kh_node_get(c.node, "securityContext");
+        const kh_node *sc = pod->sc[i];
         const kh_node *ro = kh_node_get(sc, "readOnlyRootFilesystem");
         if (kh_node_is_true(ro))
             continue;
         const kh_node *at = kh_rule__key(sc, "readOnlyRootFilesystem");
         if (!at)
-            at = kh_rule__key(c.node, "securityContext");
-        kh_rule__report(ctx, obj, at ? at : c.node,
-                        kh_rule__container_path(ctx, &ps, &c,
+            at = kh_rule__key(c->node, "securityContext");
+        kh_rule__report(ctx, obj, at ? at : c->node,
+                        kh_rule__container_path(ctx, &pod->ps, c,
                                                 "securityContext.readOnlyRootFilesystem"),
                         kh_node_is_false(ro)
                             ? "container \"%s\" sets readOnlyRootFilesystem: false"
                             : "container \"%s\" has a writable root filesystem "
                               "(securityContext.readOnlyRootFilesystem is not true)",
-                        c.name);
+                        c->name);
     }
 }
 

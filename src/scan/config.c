@@ -36,7 +36,7 @@
 
 #include "core/array.h"
 #include "core/file.h"
-#include "rules/imageref.h"
+#include "k8s/imageref.h"
 #include "rules/rules.h"
 #include "scan/config.h"
 

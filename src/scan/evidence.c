@@ -16,7 +16,7 @@
 #include "core/array.h"
 #include "core/file.h"
 #include "doc/node.h"
-#include "rules/imageref.h"
+#include "k8s/imageref.h"
 #include "scan/config.h"
 
 typedef struct ev {

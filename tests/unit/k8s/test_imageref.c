@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "kubeharden.h"
-#include "rules/imageref.h"
+#include "k8s/imageref.h"
 
 #define SHA "6af79ae5de407283dcea8b00d5c37ace95441fd58a8b1d2aa1ed93f5511bb18c"
 
@@ -67,7 +67,7 @@ static void expect_invalid(const char *ref, const char *why_expected)
         assert_string_equal(why, why_expected);
 }
 
-static void test_rules_imageref__docker_hub_normalisation(void **state)
+static void test_k8s_imageref__docker_hub_normalisation(void **state)
 {
     (void)state;
     expect_ref("nginx", "docker.io", "library/nginx", NULL, NULL);
@@ -88,7 +88,7 @@ static void test_rules_imageref__docker_hub_normalisation(void **state)
                NULL);
 }
 
-static void test_rules_imageref__registry_hosts_and_ports(void **state)
+static void test_k8s_imageref__registry_hosts_and_ports(void **state)
 {
     (void)state;
     expect_ref("registry.example:5000/team/app", "registry.example:5000", "team/app", NULL,
@@ -106,7 +106,7 @@ static void test_rules_imageref__registry_hosts_and_ports(void **state)
     expect_ref("ghcr.io/acme/app:v1.2.3", "ghcr.io", "acme/app", "v1.2.3", NULL);
 }
 
-static void test_rules_imageref__digests(void **state)
+static void test_k8s_imageref__digests(void **state)
 {
     (void)state;
     expect_ref("nginx@sha256:" SHA, "docker.io", "library/nginx", NULL, "sha256:" SHA);
@@ -126,7 +126,7 @@ static void test_rules_imageref__digests(void **state)
     assert_false(kh_imageref_digest_valid(NULL));
 }
 
-static void test_rules_imageref__invalid_references(void **state)
+static void test_k8s_imageref__invalid_references(void **state)
 {
     (void)state;
     expect_invalid("", "empty image reference");
@@ -171,7 +171,7 @@ static void test_rules_imageref__invalid_references(void **state)
     expect_ref(ref, "docker.io", "library/nginx", tag, NULL);
 }
 
-static void test_rules_imageref__separators(void **state)
+static void test_k8s_imageref__separators(void **state)
 {
     (void)state;
     expect_ref("docker---rules/docker", "docker.io", "docker---rules/docker", NULL, NULL);
@@ -180,7 +180,7 @@ static void test_rules_imageref__separators(void **state)
     expect_invalid("dock___er/docker", "invalid repository path");
 }
 
-static void test_rules_imageref__path_length_limit(void **state)
+static void test_k8s_imageref__path_length_limit(void **state)
 {
     (void)state;
     char ref[400];
@@ -193,7 +193,7 @@ static void test_rules_imageref__path_length_limit(void **state)
     expect_invalid(ref, "repository name must not be more than 255 characters");
 }
 
-static void test_rules_imageref__tag_or_latest(void **state)
+static void test_k8s_imageref__tag_or_latest(void **state)
 {
     (void)state;
     kh_imageref r;
@@ -204,7 +204,7 @@ static void test_rules_imageref__tag_or_latest(void **state)
     assert_string_equal(kh_imageref_tag_or_latest(&r), "1");
 }
 
-static void test_rules_imageref__allow_list_prefixes(void **state)
+static void test_k8s_imageref__allow_list_prefixes(void **state)
 {
     (void)state;
     assert_true(kh_imageref_name_has_prefix("registry.example/team/app", "registry.example/team"));
@@ -226,7 +226,7 @@ static void test_rules_imageref__allow_list_prefixes(void **state)
                                              "*.dkr.ecr.us-east-1.amazonaws.com"));
 }
 
-static void test_rules_imageref__allow_list_entries(void **state)
+static void test_k8s_imageref__allow_list_entries(void **state)
 {
     (void)state;
     assert_true(kh_imageref_prefix_valid("registry.example"));
@@ -252,15 +252,15 @@ static void test_rules_imageref__allow_list_entries(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rules_imageref__docker_hub_normalisation),
-        cmocka_unit_test(test_rules_imageref__registry_hosts_and_ports),
-        cmocka_unit_test(test_rules_imageref__digests),
-        cmocka_unit_test(test_rules_imageref__invalid_references),
-        cmocka_unit_test(test_rules_imageref__separators),
-        cmocka_unit_test(test_rules_imageref__path_length_limit),
-        cmocka_unit_test(test_rules_imageref__tag_or_latest),
-        cmocka_unit_test(test_rules_imageref__allow_list_prefixes),
-        cmocka_unit_test(test_rules_imageref__allow_list_entries),
+        cmocka_unit_test(test_k8s_imageref__docker_hub_normalisation),
+        cmocka_unit_test(test_k8s_imageref__registry_hosts_and_ports),
+        cmocka_unit_test(test_k8s_imageref__digests),
+        cmocka_unit_test(test_k8s_imageref__invalid_references),
+        cmocka_unit_test(test_k8s_imageref__separators),
+        cmocka_unit_test(test_k8s_imageref__path_length_limit),
+        cmocka_unit_test(test_k8s_imageref__tag_or_latest),
+        cmocka_unit_test(test_k8s_imageref__allow_list_prefixes),
+        cmocka_unit_test(test_k8s_imageref__allow_list_entries),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

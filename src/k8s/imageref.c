@@ -11,7 +11,7 @@
  * would silently read the whole name as a path; we call the reference
  * invalid, so that allow-lists can never be sidestepped through it.
  */
-#include "rules/imageref.h"
+#include "k8s/imageref.h"
 
 #include <string.h>
 #include <strings.h>

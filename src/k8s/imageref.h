@@ -1,10 +1,11 @@
 /*
  * imageref.h -- container image references, parsed and normalised exactly
  * as container runtimes do (distribution/reference's ParseNormalizedNamed,
- * which containerd and CRI-O both follow).
+ * which containerd and CRI-O both follow). In src/k8s so that both the
+ * configuration and evidence readers (src/scan) and the rules use it.
  */
-#ifndef KH_RULES_IMAGEREF_H
-#define KH_RULES_IMAGEREF_H
+#ifndef KH_K8S_IMAGEREF_H
+#define KH_K8S_IMAGEREF_H
 
 #include <stdbool.h>
 
