@@ -18,10 +18,12 @@
  *   workloads:
  *     podTemplates: [{apiGroup: example.com, kind: Widget, path: spec.template}]
  *
- * The file is read with the same loader as manifests, so every mistake
- * (unknown key, unknown rule, bad severity, wrong type) is an error with
- * file:line:col rather than a silently ignored setting. Evidence files named
- * in it are relative to the file's directory.
+ * The file (at most KH_FILE_MAX_BYTES) is read with the same loader as
+ * manifests, and its schema is a table per section walked by one loader
+ * (see "schema" below), so every mistake (unknown key, unknown rule, bad
+ * severity, wrong type) is an error with file:line:col rather than a
+ * silently ignored setting. Evidence files named in it are relative to the
+ * file's directory and must be regular files.
  */
 #include <fnmatch.h>
 #include <limits.h>
@@ -434,7 +436,7 @@ static int lookup_rule(loader *l, const kh_node *n, size_t *index)
 static int disable_rule(loader *l, const kh_node *n, void *target)
 {
     kh_config *cfg = target;
-    size_t idx;
+    size_t idx = 0;
     int rc = lookup_rule(l, n, &idx);
     if (!rc)
         cfg->enabled[idx] = 0;
@@ -445,7 +447,7 @@ static int rule_severity(loader *l, const kh_pair *p, void *target)
 {
     kh_config *cfg = target;
     kh_severity sev;
-    size_t idx;
+    size_t idx = 0;
     int rc = lookup_rule(l, p->key, &idx);
     if (rc)
         return rc;
