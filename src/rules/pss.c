@@ -47,44 +47,10 @@ bool kh_pss__present(const kh_node *n)
 }
 
 /* Every check starts from the same pod spec, containers and security
- * contexts; finding them once per object (instead of once per check) keeps
- * the 19 checks cheap. The context is fresh for each object, and the cache
- * is keyed by the object besides. */
+ * contexts: the object's pod view, found once per object for all checks. */
 const kh_pss_pod *kh_pss__pod(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_pss_pod *pod = ctx->pss_pod;
-    if (pod && pod->obj == obj)
-        return pod->ps.spec ? pod : NULL;
-    pod = kh_arena_alloc(ctx->arena, sizeof(*pod));
-    if (!pod)
-        return NULL;
-    memset(pod, 0, sizeof(*pod));
-    pod->obj = obj;
-    ctx->pss_pod = pod;
-    if (!kh_object_podspec(obj, &pod->ps)) {
-        pod->ps.spec = NULL;
-        return NULL;
-    }
-    pod->psc = kh_node_get(pod->ps.spec, "securityContext");
-    size_t max = 0;
-    static const char *const lists[] = {"initContainers", "containers", "ephemeralContainers"};
-    for (size_t i = 0; i < 3; i++) {
-        const kh_node *seq = kh_node_get(pod->ps.spec, lists[i]);
-        max += kh_node_is_seq(seq) ? seq->len : 0;
-    }
-    pod->c = kh_arena_alloc(ctx->arena, (max ? max : 1) * sizeof(*pod->c));
-    pod->sc = kh_arena_alloc(ctx->arena, (max ? max : 1) * sizeof(*pod->sc));
-    if (!pod->c || !pod->sc) {
-        pod->ps.spec = NULL;
-        return NULL;
-    }
-    kh_container_iter it;
-    kh_container_iter_init(&it, &pod->ps);
-    while (pod->n < max && kh_container_next(&it, &pod->c[pod->n])) {
-        pod->sc[pod->n] = kh_node_get(pod->c[pod->n].node, "securityContext");
-        pod->n++;
-    }
-    return pod;
+    return kh_rule__pod(ctx, obj);
 }
 
 bool kh_pss__int(const kh_node *n, int64_t *out)

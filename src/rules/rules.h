@@ -82,10 +82,6 @@ struct kh_rule_ctx {
                                   * the first kh_rule__pod, keyed by the object:
                                   * NULL in a new context, and set back to NULL
                                   * when the arena is reset under a reused one */
-    struct kh_pss_pod *pss_pod;  /* the pod the Pod Security checks share for the
-                                  * object being checked (pss.c): NULL until the
-                                  * first; a caller that reuses a context for
-                                  * another object sets it back to NULL */
 };
 
 /* Report a finding at node @p at (position) with field path @p path (the
@@ -151,17 +147,10 @@ void kh_pss__proc_mount_restricted(kh_rule_ctx *ctx, const kh_object *obj);
 /* Pod Security helpers shared by pss.c and pss_restricted.c. Values are
  * read as the API server's Go types decode them (see pss.c).
  *
- * kh_pss_pod is what every Pod Security check reads first, found once per
- * object and kept in the context (in its arena) for the object's other
- * checks. */
-typedef struct kh_pss_pod {
-    const kh_object *obj;        /* the object it was built for */
-    kh_podspec ps;
-    const kh_node *psc;          /* spec.securityContext, or NULL */
-    size_t n;                    /* containers: init, regular, ephemeral */
-    kh_container *c;
-    const kh_node **sc;          /* c[i]'s securityContext, or NULL */
-} kh_pss_pod;
+ * kh_pss_pod is what every Pod Security check reads first: the object's
+ * pod view (obj, ps, psc, and containers c[0..n) with their securityContext
+ * sc[i]), built once per object and shared with the other rules. */
+typedef kh_podview kh_pss_pod;
 
 /* The object's pod, or NULL when it has no pod spec (or out of memory). */
 const kh_pss_pod *kh_pss__pod(kh_rule_ctx *ctx, const kh_object *obj);
