@@ -291,7 +291,7 @@ int kh_objset_select(const kh_objset *set, const char *kind, const char *ns,
  * (init, regular, ephemeral, in that order; items that are not mappings
  * skipped) with its securityContext and its image. The rule context builds
  * it once per object in the document's arena (kh_rule__pod). The fields
- * are named as rules.h's kh_pss_pod's, so that one can alias this.
+ * are the ones the Pod Security checks read (rules.h: kh_pss_pod).
  */
 struct kh_imageref;
 
