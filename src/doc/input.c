@@ -126,19 +126,23 @@ static bool cut_here(kh_doc_chunk *c, size_t have)
     return false;
 }
 
-/* Make bytes past in->pos known to be in the chunk; false at its end. */
+/* Make bytes past in->pos known to be in the chunk; false at its end.
+ * Every line already in the window is examined, so that libyaml gets big
+ * reads (its reader costs per call). */
 static bool extend(kh_doc_chunk *c)
 {
     kh_doc_input *in = c->in;
     for (;;) {
-        if (c->safe > in->pos)
-            return true;
         if (c->end != SIZE_MAX)
-            return false;
+            return c->safe > in->pos;
         size_t have = in->base + in->len;
         if (c->line_at == SIZE_MAX && c->safe < have) {
-            const char *p = in->data + (c->safe - in->base);
-            const char *nl = c->whole ? NULL : memchr(p, '\n', have - c->safe);
+            const char *p = in->data + (c->safe - in->base), *e = in->data + in->len;
+            const char *nl = NULL;
+            /* a line that starts with neither '-' nor '%' needs no look */
+            while (!c->whole && (nl = memchr(p, '\n', (size_t)(e - p))) && nl + 1 < e &&
+                   nl[1] != '-' && nl[1] != '%')
+                p = nl + 1;
             if (nl)
                 c->safe = c->line_at = in->base + (size_t)(nl - in->data) + 1;
             else
@@ -147,13 +151,14 @@ static bool extend(kh_doc_chunk *c)
         }
         if (c->line_at != SIZE_MAX && c->line_at < have &&
             (have - c->line_at >= 4 || in->eof)) {
-            if (cut_here(c, have)) {
+            if (cut_here(c, have))
                 c->end = c->line_at;
-                return false;
-            }
-            c->line_at = SIZE_MAX;
+            else
+                c->line_at = SIZE_MAX;
             continue;
         }
+        if (c->safe > in->pos)
+            return true; /* read more only when all of it is handed out */
         if (!kh_doc_input__more(in) &&
             (c->line_at == SIZE_MAX ? c->safe >= have : c->line_at >= have)) {
             c->end = have;

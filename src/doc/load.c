@@ -865,6 +865,21 @@ static void end_chunk(kh_doc_reader *r, const yaml_mark_t *end)
     r->json_err_pending = false; /* the YAML after a JSON failure read fine */
 }
 
+static int yaml_next(kh_doc_reader *r, yaml_event_t *ev, kh_error *err);
+
+/* A chunk's stream start or end event was pulled: go on to the next event. */
+static int chunk_boundary(kh_doc_reader *r, yaml_event_t *ev, kh_error *err)
+{
+    if (ev->type == YAML_STREAM_END_EVENT) {
+        yaml_mark_t end = ev->start_mark;
+        yaml_event_delete(ev);
+        end_chunk(r, &end);
+    } else {
+        yaml_event_delete(ev);
+    }
+    return yaml_next(r, ev, err);
+}
+
 static int yaml_next(kh_doc_reader *r, yaml_event_t *ev, kh_error *err)
 {
     for (;;) {
@@ -997,7 +1012,17 @@ static int load_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
 {
     for (;;) {
         yaml_event_t ev;
-        int rc = next_event(r, &ev, err);
+        int rc;
+        /* Inside a YAML chunk (nearly every event), straight to libyaml. */
+        if (r->live && yaml_parser_parse(&r->parser, &ev) &&
+            ev.type > YAML_STREAM_END_EVENT) {
+            rc = 1;
+            r->owned = true;
+        } else if (r->live) {
+            rc = r->parser.error ? parser_error(r, err) : chunk_boundary(r, &ev, err);
+        } else {
+            rc = next_event(r, &ev, err);
+        }
         if (rc == 0) {
             r->state = R_DONE;
             return 0;
