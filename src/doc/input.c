@@ -2,7 +2,7 @@
  * input.c -- the reader's byte window, and YAML streams cut into chunks.
  *
  * A stream is read in 64 KiB blocks into a window that keeps the current
- * chunk (past 4 MiB only its tail, counting positions as it moves on), so
+ * chunk (past 256 KiB only its tail, counting positions as it moves on), so
  * memory follows the document, not the file. Chunks are cut as kubectl's
  * YAMLReader cuts a stream, at lines starting with "---"; each goes to a
  * fresh libyaml parser, so an error or a bad byte spoils one document only.
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #define BLOCK (64u << 10)           /* bytes read at a time */
-#define SOFT_MAX (4u << 20)         /* window size beyond which `keep` moves */
+#define SOFT_MAX (256u << 10)       /* window size beyond which `keep` moves */
 #define RAW_SLACK (64u << 10)       /* bytes libyaml may hold undecoded */
 
 /* ------------------------------------------------------------- the window */
