@@ -3,7 +3,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer, the threaded scan under
 # ThreadSanitizer, then a short fuzz run.
 # KH_FUZZ_SECONDS (default 20; 0 skips) sets the fuzzing time per target
-# (three targets: the loader, the image reference parser, the whole scan).
+# (five targets: the configuration, the loader, one-object evaluation, the
+# image reference parser, the whole scan).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -29,7 +30,7 @@ cmake --build build-tsan -j"$jobs" --target kubeharden kh-bench-gen >/dev/null
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R 'e2e/(pipeline|cli)')
 
 if [ "${KH_FUZZ_SECONDS:-20}" != 0 ]; then
-    for target in fuzz_doc fuzz_imageref fuzz_scan; do
+    for target in fuzz_config fuzz_doc fuzz_evaluate fuzz_imageref fuzz_scan; do
         echo "== fuzzing $target for ${KH_FUZZ_SECONDS:-20}s"
         bash fuzz/run.sh "${KH_FUZZ_SECONDS:-20}" "$target" 2>&1 | tail -n 20
     done
