@@ -10,7 +10,8 @@
  * and one source per volume (validateVolumeSource). They run on Pods and
  * on every pod template, as ValidatePodSpec does; a field counts as set
  * when present and not null, as a Go pointer or slice decoded from it is
- * non-nil.
+ * non-nil. The pod spec and the containers' securityContexts come from
+ * the object's shared pod view (kh_rule__pod), walked once for all checks.
  */
 #include <stdio.h>
 #include <string.h>
@@ -51,9 +52,10 @@ static void forbidden(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *map
                     who, key, os, os);
 }
 
-static void windows_fields(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps)
+static void windows_fields(kh_rule_ctx *ctx, const kh_object *obj, const kh_podview *pod)
 {
-    const kh_node *psc = kh_node_get(ps->spec, "securityContext");
+    const kh_podspec *ps = &pod->ps;
+    const kh_node *psc = pod->psc;
     for (size_t i = 0; i < COUNT(windows_pod_fields); i++) {
         const kh_node *v = kh_node_get(psc, windows_pod_fields[i]);
         /* sysctls is checked by length, the others as pointers */
@@ -77,62 +79,59 @@ static void windows_fields(kh_rule_ctx *ctx, const kh_object *obj, const kh_pods
                   kh_arena_printf(ctx->arena, "%s.%s", ps->path, spec_fields[i]), "pod",
                   "windows");
     }
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *sc = kh_node_get(c.node, "securityContext");
-        const char *who = kh_arena_printf(ctx->arena, "container \"%s\"", c.name);
+    for (size_t n = 0; n < pod->n; n++) {
+        const kh_container *c = &pod->c[n];
+        const kh_node *sc = pod->sc[n];
+        const char *who = kh_arena_printf(ctx->arena, "container \"%s\"", c->name);
         for (size_t i = 0; i < COUNT(windows_container_fields); i++) {
             if (!set(kh_node_get(sc, windows_container_fields[i])))
                 continue;
             char suffix[64];
             snprintf(suffix, sizeof(suffix), "securityContext.%s", windows_container_fields[i]);
             forbidden(ctx, obj, sc, windows_container_fields[i],
-                      kh_rule__container_path(ctx, ps, &c, suffix), who, "windows");
+                      kh_rule__container_path(ctx, ps, c, suffix), who, "windows");
         }
     }
 }
 
-static void linux_fields(kh_rule_ctx *ctx, const kh_object *obj, const kh_podspec *ps)
+static void linux_fields(kh_rule_ctx *ctx, const kh_object *obj, const kh_podview *pod)
 {
-    const kh_node *psc = kh_node_get(ps->spec, "securityContext");
+    const kh_podspec *ps = &pod->ps;
+    const kh_node *psc = pod->psc;
     if (set(kh_node_get(psc, "windowsOptions")))
         forbidden(ctx, obj, psc, "windowsOptions",
                   kh_arena_printf(ctx->arena, "%s.securityContext.windowsOptions", ps->path),
                   "pod", "linux");
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *sc = kh_node_get(c.node, "securityContext");
+    for (size_t n = 0; n < pod->n; n++) {
+        const kh_container *c = &pod->c[n];
+        const kh_node *sc = pod->sc[n];
         if (set(kh_node_get(sc, "windowsOptions")))
             forbidden(ctx, obj, sc, "windowsOptions",
-                      kh_rule__container_path(ctx, ps, &c, "securityContext.windowsOptions"),
-                      kh_arena_printf(ctx->arena, "container \"%s\"", c.name), "linux");
+                      kh_rule__container_path(ctx, ps, c, "securityContext.windowsOptions"),
+                      kh_arena_printf(ctx->arena, "container \"%s\"", c->name), "linux");
     }
 }
 
 void kh_manifest__invalid_pod_os_fields(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
+    const kh_podview *pod = kh_rule__pod(ctx, obj);
+    if (!pod)
         return;
-    const kh_node *os = kh_node_get(ps.spec, "os");
+    const kh_node *os = kh_node_get(pod->ps.spec, "os");
     if (!set(os))
         return;
     const kh_node *name = kh_node_get(os, "name");
     const char *value = kh_node_str(name);
-    const char *path = kh_arena_printf(ctx->arena, "%s.os.name", ps.path);
+    const char *path = kh_arena_printf(ctx->arena, "%s.os.name", pod->ps.path);
     if (!value || !*value) {
         const kh_node *at = kh_rule__key(os, "name");
-        kh_rule__report(ctx, obj, at ? at : kh_rule__key(ps.spec, "os"), path,
+        kh_rule__report(ctx, obj, at ? at : kh_rule__key(pod->ps.spec, "os"), path,
                         "spec.os.name is empty, which the API server rejects (\"cannot be "
                         "empty\"): set it to linux or windows, or remove spec.os");
     } else if (strcmp(value, "windows") == 0) {
-        windows_fields(ctx, obj, &ps);
+        windows_fields(ctx, obj, pod);
     } else if (strcmp(value, "linux") == 0) {
-        linux_fields(ctx, obj, &ps);
+        linux_fields(ctx, obj, pod);
     } else {
         kh_rule__report(ctx, obj, kh_rule__key(os, "name"), path,
                         "spec.os.name \"%s\" is not an OS the API server accepts (supported "
@@ -156,10 +155,11 @@ static const char *const volume_sources[] = {
 
 void kh_manifest__volume_multiple_sources(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
+    const kh_podview *pod = kh_rule__pod(ctx, obj);
+    if (!pod)
         return;
-    const kh_node *volumes = kh_node_get(ps.spec, "volumes");
+    const kh_podspec *ps = &pod->ps;
+    const kh_node *volumes = kh_node_get(ps->spec, "volumes");
     for (size_t i = 0; kh_node_is_seq(volumes) && i < volumes->len; i++) {
         const kh_node *vol = kh_node_at(volumes, i);
         const char *first = NULL;
@@ -171,7 +171,7 @@ void kh_manifest__volume_multiple_sources(kh_rule_ctx *ctx, const kh_object *obj
                 continue;
             }
             kh_rule__report(ctx, obj, kh_rule__key(vol, volume_sources[k]),
-                            kh_arena_printf(ctx->arena, "%s.volumes[%zu].%s", ps.path, i,
+                            kh_arena_printf(ctx->arena, "%s.volumes[%zu].%s", ps->path, i,
                                             volume_sources[k]),
                             "volume \"%s\" sets %s besides %s, which the API server rejects "
                             "(\"may not specify more than 1 volume type\"): keep one source "

@@ -5,8 +5,9 @@
  * process namespace and user namespaces.
  *
  * Each check reads the pod spec the model found (any workload kind, and
- * custom resources with pod templates) or, for Service rules, the core
- * Service object. Heuristics (which env names look like credentials, which
+ * custom resources with pod templates), through the object's shared pod
+ * view when they read containers, or, for Service rules, the core Service
+ * object. Heuristics (which env names look like credentials, which
  * pods run to completion) are spelled out beside the code and in the
  * rules' why/fix text, so a finding can always be explained.
  */
@@ -583,16 +584,11 @@ static void check_env_var(kh_rule_ctx *ctx, const kh_object *obj, const kh_podsp
 
 void kh_workload__credential_in_env(kh_rule_ctx *ctx, const kh_object *obj)
 {
-    kh_podspec ps;
-    if (!kh_object_podspec(obj, &ps))
-        return;
-    kh_container_iter it;
-    kh_container c;
-    kh_container_iter_init(&it, &ps);
-    while (kh_container_next(&it, &c)) {
-        const kh_node *env = kh_node_get(c.node, "env");
+    const kh_podview *pod = kh_rule__pod(ctx, obj);
+    for (size_t c = 0; pod && c < pod->n; c++) {
+        const kh_node *env = kh_node_get(pod->c[c].node, "env");
         for (size_t i = 0; kh_node_is_seq(env) && i < env->len; i++)
-            check_env_var(ctx, obj, &ps, &c, kh_node_at(env, i), i);
+            check_env_var(ctx, obj, &pod->ps, &pod->c[c], kh_node_at(env, i), i);
     }
 }
 
