@@ -362,6 +362,71 @@ static const kh_node *clone_projected(const kh_node *n, const char *const *paths
     return c;
 }
 
+/* Does a field list already keep every annotation? */
+static bool keeps_annotations(const char *const *fields, size_t n)
+{
+    const char *rest;
+    for (size_t i = 0; i < n; i++)
+        if (path_starts(fields[i], "metadata", 8, &rest) &&
+            (!*rest || path_starts(rest, "annotations", 11, &rest)))
+            return true;
+    return false;
+}
+
+/* A projected copy keeps the annotations that suppress findings
+ * (ignore.kubeharden.io/<rule>), so that a cluster-wide finding on it can
+ * be suppressed like any other, and no other annotation: in a `kubectl get
+ * -o yaml` dump, last-applied-configuration alone is as big as the object.
+ * @p root is the copy's (writable) root; 0 or -1 when out of memory. */
+static int add_suppressions(const kh_node *root, const kh_node *annotations, kh_arena *arena)
+{
+    static const char prefix[] = "ignore.kubeharden.io/";
+    size_t keep = 0;
+    for (size_t i = 0; kh_node_is_map(annotations) && i < annotations->len; i++) {
+        const char *key = kh_node_str(annotations->u.pairs[i].key);
+        keep += key && strncmp(key, prefix, sizeof(prefix) - 1) == 0;
+    }
+    if (!keep)
+        return 0;
+    kh_node *meta = NULL;
+    for (size_t i = 0; i < root->len && !meta; i++)
+        if (strcmp(kh_node_str(root->u.pairs[i].key), "metadata") == 0)
+            meta = (kh_node *)root->u.pairs[i].value;
+    if (!meta)
+        return 0; /* no name, namespace or labels: nothing to report on */
+    kh_node *copy = kh_arena_alloc(arena, sizeof(*copy));
+    kh_pair *pairs = kh_arena_alloc(arena, keep * sizeof(*pairs));
+    kh_pair *mpairs = kh_arena_alloc(arena, (meta->len + 1) * sizeof(*mpairs));
+    if (!copy || !pairs || !mpairs)
+        return -1;
+    *copy = *annotations;
+    copy->len = 0;
+    for (size_t i = 0; i < annotations->len; i++) {
+        const kh_pair *p = &annotations->u.pairs[i];
+        const char *key = kh_node_str(p->key);
+        if (!key || strncmp(key, prefix, sizeof(prefix) - 1) != 0)
+            continue;
+        pairs[copy->len].key = clone_node(p->key, arena, 2);
+        pairs[copy->len].value = clone_node(p->value, arena, 2);
+        if (!pairs[copy->len].key || !pairs[copy->len].value)
+            return -1;
+        copy->len++;
+    }
+    copy->u.pairs = pairs;
+    for (size_t i = 0; i < meta->len; i++)
+        mpairs[i] = meta->u.pairs[i];
+    kh_node *akey = kh_arena_alloc(arena, sizeof(*akey));
+    if (!akey)
+        return -1;
+    *akey = (kh_node){.type = KH_NODE_STRING, .line = annotations->line,
+                                 .col = annotations->col, .len = 11,
+                                 .u.text = "annotations"};
+    mpairs[meta->len] = (kh_pair){.key = akey, .value = copy};
+    meta->u.pairs = mpairs;
+    meta->len++;
+    return 0;
+}
+
 int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
                     const char *const *fields, size_t nfields, kh_arena *arena,
                     kh_error *err)
@@ -370,15 +435,18 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
     if (!fields) {
         root = clone_node(src->root, arena, 0);
     } else {
-        /* Identity and metadata always; then the fields asked for, with
+        /* Identity always; then the fields asked for, with
          * KH_FIELD_POD_METADATA standing for wherever this kind keeps its
          * pods' metadata. */
-        const char **paths = kh_arena_alloc(arena, (nfields + 3) * sizeof(*paths));
+        const char **paths = kh_arena_alloc(arena, (nfields + 6) * sizeof(*paths));
         size_t n = 0;
         if (paths) {
-            paths[n++] = "apiVersion";
-            paths[n++] = "kind";
-            paths[n++] = "metadata";
+            static const char *const identity[] = {
+                "apiVersion", "kind", "metadata.name", "metadata.generateName",
+                "metadata.namespace", "metadata.labels",
+            };
+            for (size_t i = 0; i < sizeof(identity) / sizeof(identity[0]); i++)
+                paths[n++] = identity[i];
             for (size_t i = 0; i < nfields; i++) {
                 const char *meta = NULL;
                 if (strcmp(fields[i], KH_FIELD_POD_METADATA) != 0)
@@ -387,6 +455,9 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
                     paths[n++] = meta;
             }
             root = clone_projected(src->root, paths, n, arena, 0);
+            if (root && !keeps_annotations(fields, nfields) &&
+                add_suppressions(root, src->annotations, arena) != 0)
+                root = NULL;
         }
     }
     const char *prefix = kh_arena_strdup(arena, src->path_prefix);
