@@ -405,10 +405,61 @@ static void test_k8s_container__lists_that_are_not_sequences(void **state)
     assert_false(kh_container_next(&it, &c));
 }
 
+/* ---------------------------------------------------------------- keeping */
+
+static void test_k8s_object__clone_keeps_only_what_is_asked(void **state)
+{
+    (void)state;
+    kh_object o = load_object("apiVersion: apps/v1\nkind: Deployment\n"
+                              "metadata:\n  name: web\n  namespace: shop\n"
+                              "  labels: {team: a}\n"
+                              "  managedFields: [{manager: kubectl}]\n"
+                              "  annotations:\n"
+                              "    kubectl.kubernetes.io/last-applied-configuration: big\n"
+                              "    ignore.kubeharden.io/some.rule: reason\n"
+                              "spec:\n  selector: {matchLabels: {app: web}}\n"
+                              "  template:\n    metadata: {labels: {app: web}}\n"
+                              "    spec: {containers: [{name: c, image: x}]}\n",
+                              "items[2].");
+    static const char *const fields[] = {KH_FIELD_POD_METADATA};
+    kh_object c;
+    kh_arena keep;
+    kh_arena_init(&keep, 0);
+    assert_int_equal(kh_object_clone(&c, &o, "kept.yaml", fields, 1, &keep, NULL), 0);
+    assert_string_equal(c.kind, "Deployment");
+    assert_string_equal(c.group, "apps");
+    assert_string_equal(c.name, "web");
+    assert_string_equal(c.namespace_, "shop");
+    assert_string_equal(c.file, "kept.yaml");
+    assert_string_equal(c.path_prefix, "items[2].");
+    assert_string_equal(kh_node_str(kh_node_get(c.labels, "team")), "a");
+    /* Positions survive the copy. */
+    assert_int_equal(c.root->line, o.root->line);
+    /* The pods' labels are kept, the containers and the selector are not. */
+    const char *path;
+    const kh_node *meta = kh_object_pod_metadata(&c, &path);
+    assert_string_equal(path, "spec.template.metadata");
+    assert_string_equal(kh_node_str(kh_node_path(meta, "labels.app")), "web");
+    assert_null(kh_node_path(c.root, "spec.template.spec"));
+    assert_null(kh_node_path(c.root, "spec.selector"));
+    /* Only suppressions among the annotations; no managedFields. */
+    assert_null(kh_node_get(c.metadata, "managedFields"));
+    assert_int_equal(c.annotations->len, 1);
+    assert_string_equal(kh_node_str(kh_node_get(c.annotations, "ignore.kubeharden.io/some.rule")),
+                        "reason");
+    /* A whole copy keeps everything. */
+    kh_object w;
+    assert_int_equal(kh_object_clone(&w, &o, "kept.yaml", NULL, 0, &keep, NULL), 0);
+    assert_non_null(kh_node_path(w.root, "spec.template.spec"));
+    assert_int_equal(w.annotations->len, 2);
+    kh_arena_free(&keep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_k8s_object__fields, teardown),
+        cmocka_unit_test_teardown(test_k8s_object__clone_keeps_only_what_is_asked, teardown),
         cmocka_unit_test_teardown(test_k8s_object__core_group_is_empty, teardown),
         cmocka_unit_test_teardown(test_k8s_object__generate_name_is_the_name,
                                   teardown),
