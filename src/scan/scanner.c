@@ -556,9 +556,11 @@ int kh_scanner__stopped(const kh_scanner *s)
  * threads may evaluate at once with the same (read-only) configuration. */
 static int evaluate_begin(kh_scanner *s, const kh_config *cfg, kh_pss_level level,
                           const char *pss_version, kh_finding_cb cb, void *ud,
-                          kh_error *err)
+                          kh_verdict *out, kh_error *err)
 {
     memset(s, 0, sizeof(*s));
+    if (out)
+        memset(out, 0, sizeof(*out));
     if (!cfg)
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "no configuration given");
     if (level > KH_PSS_RESTRICTED)
@@ -604,9 +606,7 @@ int kh_evaluate(const kh_config *cfg, kh_pss_level level, const char *pss_versio
                 void *ud, kh_verdict *out, kh_error *err)
 {
     kh_scanner s;
-    if (out)
-        memset(out, 0, sizeof(*out));
-    int rc = evaluate_begin(&s, cfg, level, pss_version, cb, ud, err);
+    int rc = evaluate_begin(&s, cfg, level, pss_version, cb, ud, out, err);
     if (rc)
         return rc;
     name = name ? name : "<request>";
@@ -616,16 +616,7 @@ int kh_evaluate(const kh_config *cfg, kh_pss_level level, const char *pss_versio
         scanner_release(&s);
         return rc;
     }
-    for (;;) {
-        kh_arena_reset(&s.arena);
-        kh_doc doc;
-        kh_error derr = {0};
-        int got = kh_doc_reader_next(r, &s.arena, &doc, &derr);
-        if (got == 0)
-            break;
-        derr.file = name;
-        check_loaded(&s, &s.arena, &doc, got < 0 ? &derr : NULL);
-    }
+    scan_reader(&s, r, name, len); /* one thread: s.threads is 1 */
     kh_doc_reader_free(r);
     return evaluate_end(&s, out);
 }
@@ -635,9 +626,7 @@ int kh_evaluate__node(const kh_config *cfg, kh_pss_level level, const char *pss_
                       kh_verdict *out, kh_error *err)
 {
     kh_scanner s;
-    if (out)
-        memset(out, 0, sizeof(*out));
-    int rc = evaluate_begin(&s, cfg, level, pss_version, cb, ud, err);
+    int rc = evaluate_begin(&s, cfg, level, pss_version, cb, ud, out, err);
     if (rc)
         return rc;
     kh_doc doc = {.root = root, .file = name ? name : "<request>"};

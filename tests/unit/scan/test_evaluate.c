@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "doc/node.h"
 #include "kubeharden.h"
+#include "scan/scanner.h"
 
 static const char privileged_pod[] =
     "{\"apiVersion\": \"v1\", \"kind\": \"Pod\",\n"
@@ -246,6 +248,35 @@ static void test_evaluate__threads_share_one_config(void **state)
     kh_config_free(cfg);
 }
 
+/* The audit watcher hands over a tree it already decoded. */
+static void test_evaluate__node_already_in_memory(void **state)
+{
+    (void)state;
+    kh_arena arena;
+    kh_arena_init(&arena, 0);
+    const kh_node *root = NULL;
+    assert_int_equal(kh_doc_load_buffer(&root, &arena, privileged_pod,
+                                        sizeof(privileged_pod) - 1, "event", NULL),
+                     KH_OK);
+    kh_config *cfg = config();
+    kh_verdict v;
+    seen s = {.len = 0};
+    assert_int_equal(kh_evaluate__node(cfg, KH_PSS_BASELINE, NULL, root, "event", record, &s,
+                                       &v, NULL),
+                     KH_OK);
+    assert_false(v.allowed);
+    assert_int_equal(v.objects, 1);
+    assert_non_null(strstr(s.text, "pss.baseline.privileged "));
+    /* No tree: nothing judged, nothing denied. */
+    assert_int_equal(kh_evaluate__node(cfg, KH_PSS_BASELINE, NULL, NULL, NULL, NULL, NULL, &v,
+                                       NULL),
+                     KH_OK);
+    assert_true(v.allowed);
+    assert_int_equal(v.objects, 0);
+    kh_config_free(cfg);
+    kh_arena_free(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_evaluate__bad_level_or_version),
         cmocka_unit_test(test_evaluate__area_filter),
         cmocka_unit_test(test_evaluate__threads_share_one_config),
+        cmocka_unit_test(test_evaluate__node_already_in_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
