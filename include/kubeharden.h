@@ -390,6 +390,73 @@ void kh_report_free(kh_report *r);
  */
 int kh_rules_write_json(FILE *dst, kh_error *err);
 
+/* -------------------------------------------------------------- admission */
+
+/** What a webhook path does with a violation. */
+typedef enum kh_mode {
+    KH_MODE_ENFORCE = 0,         /**< deny the request */
+    KH_MODE_WARN,                /**< allow, with warnings shown to the user */
+    KH_MODE_AUDIT                /**< allow, with audit annotations only */
+} kh_mode;
+
+/** "enforce", "warn", "audit"; @return 0 or KH_EUSAGE. */
+int kh_mode_parse(kh_mode *out, const char *name);
+const char *kh_mode_name(kh_mode m);
+
+/**
+ * A webhook route: the Pod Security level, policy version and mode one
+ * path judges with (`/validate/restricted?version=v1.30&mode=enforce`).
+ */
+typedef struct kh_route {
+    kh_pss_level level;
+    char version[16];            /**< "latest" or "v1.N" */
+    kh_mode mode;
+} kh_route;
+
+/**
+ * Parse a request path and query string (without '?', may be NULL or "")
+ * into @p out: `/validate/<privileged|baseline|restricted>`, with optional
+ * `version=latest|v1.N` (default latest) and `mode=enforce|warn|audit`
+ * (default enforce); unknown parameters are errors.
+ * @return 0, KH_ENOTFOUND for a path that is not a validate route, or
+ * KH_EUSAGE with @p err naming the bad value.
+ */
+int kh_route_parse(kh_route *out, const char *path, const char *query, kh_error *err);
+
+/** What kh_admission_review decided, for logs and metrics. */
+typedef struct kh_admission_result {
+    int allowed;                 /**< the response's `allowed` */
+    int code;                    /**< the status code in the response: 200, or 403 when denied */
+    int dry_run;                 /**< the request was a dry run */
+    size_t violations;           /**< Pod Security violations (any mode) */
+    size_t warnings;             /**< warnings in the response */
+    char operation[16];          /**< "CREATE", "UPDATE", ... */
+    char kind[64];               /**< the request's kind.kind, e.g. "Pod" */
+    char uid[128];               /**< the request uid (echoed in the response) */
+} kh_admission_result;
+
+/**
+ * Judge one AdmissionReview (`admission.k8s.io/v1` or `v1beta1`, JSON) and
+ * write the AdmissionReview response, with the same apiVersion and uid, as
+ * JSON into a malloc'd buffer (*out, *outlen; caller frees with free()).
+ *
+ * Pods are judged on CREATE and on UPDATE as the API server's Pod Security
+ * admission does (an update that changes nothing Pod Security reads is
+ * allowed); `pods/ephemeralcontainers` updates too; workload templates get
+ * warnings and audit annotations (or are denied when the configuration says
+ * so); other rules follow their per-rule mode in the configuration's
+ * `admission` section. Denials list every violation in the API server's
+ * PodSecurity wording with code 403. Findings go to @p cb (may be NULL) as
+ * kh_evaluate delivers them. Thread-safe like kh_evaluate.
+ *
+ * @return 0 when a response was written (allowed or not); KH_EPARSE or
+ * KH_EINVALID for a body that is not an AdmissionReview request (the
+ * server answers 400 with @p err's message; nothing is written); KH_ENOMEM.
+ */
+int kh_admission_review(const kh_config *cfg, const kh_route *route, const char *body,
+                        size_t len, kh_finding_cb cb, void *ud, char **out, size_t *outlen,
+                        kh_admission_result *res, kh_error *err);
+
 #ifdef __cplusplus
 }
 #endif
