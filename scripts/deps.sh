@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(gcc libc6-dev make cmake pkg-config libyaml-dev libcmocka-dev python3
-          python3-jsonschema clang libclang-rt-14-dev
+          python3-jsonschema python3-yaml clang libclang-rt-14-dev
           libmicrohttpd-dev libgnutls28-dev openssl curl wrk prometheus kubectl)
 missing=()
 for p in "${packages[@]}"; do
