@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # deploy.sh -- the deployment in deploy/ renders with `kubectl kustomize`
-# (the base, and the base with the cert-manager component), holds what
-# docs/deploy.md promises (checked structurally in Python on the rendered
-# YAML), and `kubeharden scan` finds nothing in it, not even suppressed
-# findings. The scan is shown not to be vacuous: the same render with
+# (the base, the base with the cert-manager component, and the overlay
+# recipes of docs/deploy.md), holds what docs/deploy.md promises (checked
+# structurally in Python on the rendered YAML), and `kubeharden scan` finds
+# nothing in it, not even suppressed findings. The scan is shown not to be vacuous: the same render with
 # readOnlyRootFilesystem removed gives a finding. Skips (77) without kubectl.
 set -u
 source "$(dirname "$0")/lib/check.bash"
@@ -24,9 +24,42 @@ kubectl kustomize overlay > cm.yaml 2> err.txt
 check "kubectl kustomize deploy/ with deploy/cert-manager renders" 0 $?
 cat err.txt
 
+# The recipes of docs/deploy.md: the user's image by digest, and a second
+# webhook that routes labelled namespaces to baseline.
+mkdir recipes
+digest=$(printf '1%.0s' {1..64})
+cat > recipes/kustomization.yaml <<EOF
+resources: [$(realpath --relative-to="$tmp/recipes" "$src/deploy")]
+images:
+- name: registry.example/kubeharden/kubeharden
+  newName: registry.example/team/kubeharden
+  digest: sha256:$digest
+patches:
+- target: {kind: ValidatingWebhookConfiguration, name: kubeharden}
+  patch: |-
+    - op: add
+      path: /webhooks/0/namespaceSelector/matchExpressions/-
+      value: {key: kubeharden.io/level, operator: NotIn, values: [baseline]}
+    - op: copy
+      from: /webhooks/0
+      path: /webhooks/-
+    - {op: replace, path: /webhooks/1/name, value: baseline.pods.kubeharden.io}
+    - {op: replace, path: /webhooks/1/clientConfig/service/path, value: /validate/baseline}
+    - op: replace
+      path: /webhooks/1/namespaceSelector/matchExpressions
+      value:
+      - {key: kubernetes.io/metadata.name, operator: NotIn, values: [kubeharden-system, kube-system]}
+      - {key: kubeharden.io/level, operator: In, values: [baseline]}
+EOF
+kubectl kustomize recipes > recipes.yaml 2> err.txt
+check "the overlay recipes of docs/deploy.md render" 0 $?
+cat err.txt
+contains "an overlay's images: replaces the placeholder" recipes.yaml \
+    "image: registry.example/team/kubeharden@sha256:$digest"
+
 # No findings, none suppressed, every object read. The second scan reads a
 # FIFO named as an argument, as the documentation's command does.
-for f in base.yaml cm.yaml; do
+for f in base.yaml cm.yaml recipes.yaml; do
     "$bin" scan --no-config -o json "$f" > scan.json
     check "$f: scan exits 0" 0 $?
     python3 - scan.json "$f" <<'EOF' || fails=$((fails + 1))
@@ -47,7 +80,7 @@ grep -v 'readOnlyRootFilesystem' base.yaml > weak.yaml
 check "the scan is not vacuous: a writable root filesystem is a finding" 1 $?
 contains "the finding names the rule" out.txt "workload.writable-root-filesystem"
 
-python3 - base.yaml cm.yaml <<'EOF' || fails=$((fails + $?))
+python3 - base.yaml cm.yaml recipes.yaml <<'EOF' || fails=$((fails + $?))
 import re, sys, yaml
 
 fails = 0
@@ -223,6 +256,19 @@ check("cert-manager: every Certificate's issuer is in the output",
 rest = {k: len(v) for k, v in cm.items() if k not in ("Certificate", "Issuer")}
 check("cert-manager: the base objects are unchanged in number",
       rest == {k: len(v) for k, v in base.items()})
+# The routing recipe: two webhooks, one per level, that no namespace
+# label set can both match (one has NotIn where the other has In).
+rhooks = {h["clientConfig"]["service"]["path"]: h for h in load(sys.argv[3])
+          ["ValidatingWebhookConfiguration"][0]["webhooks"]}
+check("recipe: webhooks for restricted and baseline",
+      set(rhooks) == {"/validate/restricted", "/validate/baseline"})
+def sel(path):
+    return {(e["key"], e["operator"], tuple(e["values"]))
+            for e in rhooks.get(path, {}).get("namespaceSelector", {}).get("matchExpressions", [])}
+check("recipe: the two selectors are disjoint",
+      ("kubeharden.io/level", "NotIn", ("baseline",)) in sel("/validate/restricted")
+      and ("kubeharden.io/level", "In", ("baseline",)) in sel("/validate/baseline"))
+check("recipe: the webhooks have distinct names", len({h["name"] for h in rhooks.values()}) == 2)
 sys.exit(min(fails, 100))
 EOF
 
