@@ -433,6 +433,18 @@ typedef struct kh_admission_result {
     char operation[16];          /**< "CREATE", "UPDATE", ... */
     char kind[64];               /**< the request's kind.kind, e.g. "Pod" */
     char uid[128];               /**< the request uid (echoed in the response) */
+    kh_mode mode;                /**< the mode Pod Security violations were handled in
+                                  *   (the route's, or the namespace's from the
+                                  *   configuration; warn for a workload template
+                                  *   judged under an enforce route) */
+    char policy[32];             /**< "restricted:latest": the level:version judged with */
+    char exempt[16];             /**< "user", "namespace", "runtimeClass", or "" */
+    int evaluated;               /**< 1 when the object was judged (0 for DELETE, an
+                                  *   ignored subresource, an update PSA ignores, an
+                                  *   exemption) */
+    size_t rule_violations;      /**< findings of rules outside Pod Security (any mode) */
+    int denied_by_rules;         /**< 1 when a rule in enforce mode (not Pod Security)
+                                  *   denied, alone or with Pod Security */
 } kh_admission_result;
 
 /**

@@ -17,6 +17,12 @@
  *     vulnerabilities: {failOn: high, reports: [trivy/app.json]}
  *   workloads:
  *     podTemplates: [{apiGroup: example.com, kind: Widget, path: spec.template}]
+ *   admission:           (the webhook's; docs/admission.md)
+ *     exemptions: {usernames: [...], namespaces: [...], runtimeClasses: [...]}
+ *     namespaces: {team-a: {level: baseline, version: v1.30, mode: warn}}
+ *     workloadTemplates: warn | enforce
+ *     defaultRuleMode: audit
+ *     ruleModes: {image.tag-not-pinned: enforce}
  *
  * The file (at most KH_FILE_MAX_BYTES) is read with the same loader as
  * manifests, and its schema is a table per section walked by one loader
@@ -36,6 +42,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admission/admission.h"
 #include "core/array.h"
 #include "core/file.h"
 #include "k8s/imageref.h"
@@ -726,6 +733,165 @@ static const section workloads_section = {
     sizeof(workloads_fields) / sizeof(field),
 };
 
+/* ------------------------------------------------------------ admission: */
+
+static const char *const admission_levels[] = {"privileged", "baseline", "restricted", NULL};
+static const char *const admission_modes[] = {"enforce", "warn", "audit", NULL};
+static const char *const template_modes[] = {"warn", "enforce", NULL};
+
+static int keep_string(loader *l, const kh_node *n, const char ***arr, size_t *count,
+                       const char *what)
+{
+    if (!is_text(n) || !*kh_node_str(n))
+        return failf(l, n, "each %s entry must be a non-empty string", what);
+    const char **slot = kh_array__push(&l->cfg->arena, arr, count, sizeof(char *));
+    if (!slot)
+        return oom(l);
+    *slot = kh_node_str(n);
+    return KH_OK;
+}
+
+static int exempt_user(loader *l, const kh_node *n, void *target)
+{
+    kh_admission_cfg *a = &((kh_config *)target)->admission;
+    return keep_string(l, n, &a->exempt_users, &a->nexempt_users,
+                       "admission.exemptions.usernames");
+}
+
+static int exempt_namespace(loader *l, const kh_node *n, void *target)
+{
+    kh_admission_cfg *a = &((kh_config *)target)->admission;
+    return keep_string(l, n, &a->exempt_namespaces, &a->nexempt_namespaces,
+                       "admission.exemptions.namespaces");
+}
+
+static int exempt_runtime_class(loader *l, const kh_node *n, void *target)
+{
+    kh_admission_cfg *a = &((kh_config *)target)->admission;
+    return keep_string(l, n, &a->exempt_runtime_classes, &a->nexempt_runtime_classes,
+                       "admission.exemptions.runtimeClasses");
+}
+
+static const field exemption_fields[] = {
+    {"usernames", V_LIST, .what = "a list of user names", .item = exempt_user},
+    {"namespaces", V_LIST, .what = "a list of namespaces", .item = exempt_namespace},
+    {"runtimeClasses", V_LIST, .what = "a list of RuntimeClass names",
+     .item = exempt_runtime_class},
+};
+static const section exemption_section = {
+    "admission.exemptions", "admission.exemptions",
+    "a mapping with usernames, namespaces and/or runtimeClasses", exemption_fields,
+    sizeof(exemption_fields) / sizeof(field),
+};
+
+static int ns_level(loader *l, const kh_node *n, void *target)
+{
+    (void)l;
+    ((kh_admission_ns *)target)->level = kh_admission__level_parse(kh_node_str(n)) + 1;
+    return KH_OK;
+}
+
+static int ns_version(loader *l, const kh_node *n, void *target)
+{
+    if (!kh_admission__version_valid(kh_node_str(n)))
+        return failf(l, n, "bad Pod Security version '%s' (use latest or v1.N, e.g. v1.30)",
+                     kh_node_str(n));
+    ((kh_admission_ns *)target)->version = kh_node_str(n);
+    return KH_OK;
+}
+
+static int ns_mode(loader *l, const kh_node *n, void *target)
+{
+    (void)l;
+    kh_mode m = KH_MODE_ENFORCE;
+    kh_mode_parse(&m, kh_node_str(n));
+    ((kh_admission_ns *)target)->mode = (int)m + 1;
+    return KH_OK;
+}
+
+static const field ns_fields[] = {
+    {"level", V_STRING, .allowed = admission_levels, .item = ns_level},
+    {"version", V_STRING, .item = ns_version},
+    {"mode", V_STRING, .allowed = admission_modes, .item = ns_mode},
+};
+static const section ns_section = {
+    "admission.namespaces.*", "each admission.namespaces entry",
+    "a mapping with level, version and/or mode", ns_fields, sizeof(ns_fields) / sizeof(field),
+    .nonempty = true,
+};
+
+static int admission_namespace(loader *l, const kh_pair *p, void *target)
+{
+    kh_admission_cfg *a = &((kh_config *)target)->admission;
+    if (!is_text(p->key) || !*kh_node_str(p->key))
+        return failf(l, p->key, "an admission.namespaces key must be a namespace name");
+    kh_admission_ns entry = {.name = kh_node_str(p->key)};
+    int rc = load_section(l, &ns_section, p->value, &entry);
+    if (rc)
+        return rc;
+    kh_admission_ns *kept = kh_array__push(&l->cfg->arena, &a->namespaces, &a->nnamespaces,
+                                           sizeof(*kept));
+    if (!kept)
+        return oom(l);
+    *kept = entry;
+    return KH_OK;
+}
+
+static int rule_mode(loader *l, const kh_pair *p, void *target)
+{
+    kh_config *cfg = target;
+    size_t idx = 0;
+    kh_mode m;
+    int rc = lookup_rule(l, p->key, &idx);
+    if (rc)
+        return rc;
+    size_t n;
+    if (kh_rules__table(&n)[idx].pss_level != KH_PSS_PRIVILEGED)
+        return failf(l, p->key,
+                     "rule '%s' is a Pod Security check: its mode is the route's or the "
+                     "namespace's (admission.namespaces), not a per-rule mode",
+                     kh_node_str(p->key));
+    if (!is_text(p->value) || kh_mode_parse(&m, kh_node_str(p->value)) != KH_OK)
+        return failf(l, p->value, "unknown mode '%s' (use enforce, warn or audit)",
+                     is_text(p->value) ? kh_node_str(p->value) : "");
+    if (!cfg->admission.rule_mode &&
+        !(cfg->admission.rule_mode = kh_arena_calloc(&cfg->arena, n + 1, 1)))
+        return oom(l);
+    cfg->admission.rule_mode[idx] = (unsigned char)(m + 1);
+    return KH_OK;
+}
+
+static int default_rule_mode(loader *l, const kh_node *n, void *target)
+{
+    (void)l;
+    kh_mode m = KH_MODE_AUDIT;
+    kh_mode_parse(&m, kh_node_str(n));
+    ((kh_config *)target)->admission.default_rule_mode = (int)m + 1;
+    return KH_OK;
+}
+
+static int workload_templates(loader *l, const kh_node *n, void *target)
+{
+    (void)l;
+    ((kh_config *)target)->admission.templates_enforce =
+        strcmp(kh_node_str(n), "enforce") == 0;
+    return KH_OK;
+}
+
+static const field admission_fields[] = {
+    {"exemptions", V_SECTION, .section = &exemption_section},
+    {"namespaces", V_MAP, .what = "a mapping of namespace name to level, version and mode",
+     .pair = admission_namespace},
+    {"workloadTemplates", V_STRING, .allowed = template_modes, .item = workload_templates},
+    {"defaultRuleMode", V_STRING, .allowed = admission_modes, .item = default_rule_mode},
+    {"ruleModes", V_MAP, .what = "a mapping of rule id to enforce, warn or audit",
+     .pair = rule_mode},
+};
+static const section admission_section = {
+    "admission", "admission", "a mapping", admission_fields,
+    sizeof(admission_fields) / sizeof(field),
+};
+
 /* ----------------------------------------------------------------- root */
 
 static const field root_fields[] = {
@@ -734,6 +900,7 @@ static const field root_fields[] = {
     {"pss", V_SECTION, .section = &pss_section},
     {"images", V_SECTION, .section = &images_section},
     {"workloads", V_SECTION, .section = &workloads_section},
+    {"admission", V_SECTION, .section = &admission_section},
 };
 static const section root_section = {
     "", "the configuration", "a mapping", root_fields, sizeof(root_fields) / sizeof(field),

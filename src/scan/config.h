@@ -16,6 +16,26 @@ typedef struct kh_exclude {
     const char *name;
 } kh_exclude;
 
+/* The admission: section (docs/admission.md). Levels and modes are stored
+ * plus one so that a zeroed value means "not set". */
+typedef struct kh_admission_ns {
+    const char *name;         /* the namespace, exactly */
+    int level;                /* kh_pss_level + 1; 0: the route's */
+    const char *version;      /* NULL: the route's */
+    int mode;                 /* kh_mode + 1; 0: the route's */
+} kh_admission_ns;
+
+typedef struct kh_admission_cfg {
+    const char **exempt_users, **exempt_namespaces, **exempt_runtime_classes;
+    size_t nexempt_users, nexempt_namespaces, nexempt_runtime_classes;
+    kh_admission_ns *namespaces;
+    size_t nnamespaces;
+    unsigned char *rule_mode; /* per registry index: kh_mode + 1, 0: default_rule_mode;
+                               * NULL until a rule is given */
+    int default_rule_mode;    /* kh_mode + 1; 0: audit */
+    int templates_enforce;    /* workloadTemplates: enforce */
+} kh_admission_cfg;
+
 struct kh_config {
     kh_arena arena;
     unsigned char *enabled;   /* per registry index */
@@ -28,6 +48,7 @@ struct kh_config {
     int pss_minor_set;        /* the PSS version was given (else it follows kube_minor) */
     int kube_minor;           /* the API server's Kubernetes 1.N; KH_PSS_LATEST */
     kh_policy policy;         /* images: and workloads: sections, evidence files */
+    kh_admission_cfg admission; /* admission: section */
 };
 
 /* The newest Kubernetes minor version whose Pod Security checks we model;
