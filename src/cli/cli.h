@@ -54,6 +54,7 @@ int cli_finish(const char *command, int status);
 
 int cmd_rules(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

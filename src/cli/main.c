@@ -24,6 +24,7 @@ struct cli_command {
 static const struct cli_command commands[] = {
     {"rules", cmd_rules, "list the rules, or write their documentation"},
     {"scan", cmd_scan, "scan manifests (files, directories, stdin) for weaknesses"},
+    {"serve", cmd_serve, "run the validating admission webhook (HTTPS)"},
     {"version", cmd_version, "print the version"},
 };
 
