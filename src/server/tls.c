@@ -206,9 +206,13 @@ void kh_tls__require_client_cert(gnutls_session_t session)
 {
     /* libmicrohttpd only requests one (GNUTLS_CERT_REQUEST) when given a
      * trust list; require it and let GnuTLS verify it during the handshake,
-     * so a client without a valid certificate never gets to send a request. */
+     * so a client without a valid certificate never gets to send a request.
+     * The certificate must be meant for clients (extended key usage
+     * clientAuth), as Go's RequireAndVerifyClientCert checks. */
+    static gnutls_typed_vdata_st purpose = {GNUTLS_DT_KEY_PURPOSE_OID,
+                                            (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0};
     gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
-    gnutls_session_set_verify_cert(session, NULL, 0);
+    gnutls_session_set_verify_cert2(session, &purpose, 1, 0);
 }
 
 int kh_tls__new(struct kh_tls **out, const struct kh_server_options *opts, char *why, size_t n)
