@@ -16,6 +16,14 @@
  * A line "# options: --pss-level LEVEL --pss-version VERSION" in the case
  * (either option or both) applies those scan options via kh_config_set_pss;
  * "--kube-version VERSION" and "--rule ID" (run that rule too) may follow.
+ * Webhook cases live in tests/cases/_admission/: NNN-<slug>.review.json is
+ * an AdmissionReview given to kh_admission_review (route from a sibling
+ * NNN-<slug>.route, default /validate/restricted; configuration from
+ * NNN-<slug>.config.yaml), and NNN-<slug>.expect holds "allowed true|false",
+ * then "status <code> <message>" when denied, one "warning <text>" per
+ * warning and one "annotation <key> <value>" per audit annotation (but
+ * kubeharden-violations, whose rules the unit tests cover), or a single
+ * "error <line>:<col> <message>" for a body that is not a review.
  * One run covers one directory ("test_cases <rule-id>", registered as the
  * CTest "case/<rule-id>"); "test_cases --coverage" checks that every
  * registered rule has a firing and a silent case.
@@ -33,6 +41,7 @@
 
 #include <cmocka.h>
 
+#include "doc/node.h"
 #include "kubeharden.h"
 
 static char cases_dir[4096];
@@ -243,23 +252,128 @@ static int run_case(const char *rule, const char *dir, const char *name, int *fi
     return ok;
 }
 
+/* ------------------------------------------------------ webhook cases */
+
+static const char *node_text(const kh_node *n)
+{
+    const char *s = kh_node_str(n);
+    return s ? s : "";
+}
+
+/* The response as the .expect lines; the response must be valid JSON. */
+static void describe_response(FILE *out, const char *json)
+{
+    kh_arena arena;
+    kh_arena_init(&arena, 4096);
+    const kh_node *root = NULL;
+    kh_error err = {0};
+    if (kh_doc_load_buffer(&root, &arena, json, strlen(json), "<response>", &err) != KH_OK) {
+        fprintf(out, "bad response %s: %s\n", err.message, json);
+        kh_arena_free(&arena);
+        return;
+    }
+    const kh_node *resp = kh_node_get(root, "response");
+    fprintf(out, "allowed %s\n", kh_node_is_true(kh_node_get(resp, "allowed")) ? "true" : "false");
+    const kh_node *status = kh_node_get(resp, "status");
+    if (status)
+        fprintf(out, "status %s %s\n", node_text(kh_node_get(status, "code")),
+                node_text(kh_node_get(status, "message")));
+    const kh_node *w = kh_node_get(resp, "warnings");
+    for (size_t i = 0; kh_node_is_seq(w) && i < w->len; i++)
+        fprintf(out, "warning %s\n", node_text(kh_node_at(w, i)));
+    const kh_node *a = kh_node_get(resp, "auditAnnotations");
+    for (size_t i = 0; kh_node_is_map(a) && i < a->len; i++) {
+        const char *key = node_text(a->u.pairs[i].key);
+        if (strcmp(key, "kubeharden-violations") != 0)
+            fprintf(out, "annotation %s %s\n", key, node_text(a->u.pairs[i].value));
+    }
+    kh_arena_free(&arena);
+}
+
+static int is_review(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 12 && strcmp(name + n - 12, ".review.json") == 0;
+}
+
+/* Run one webhook case; returns 1 when it passes. */
+static int run_review_case(const char *dir, const char *name)
+{
+    int stem = (int)(strlen(name) - 12);
+    char *input = NULL, *expect_path = NULL, *route_path = NULL, *config_path = NULL;
+    assert_true(asprintf(&input, "%s/%s", dir, name) > 0);
+    assert_true(asprintf(&expect_path, "%s/%.*s.expect", dir, stem, name) > 0);
+    assert_true(asprintf(&route_path, "%s/%.*s.route", dir, stem, name) > 0);
+    assert_true(asprintf(&config_path, "%s/%.*s.config.yaml", dir, stem, name) > 0);
+    char *expect = read_all(expect_path), *body = read_all(input);
+    char *route_text = read_all(route_path);
+    char path[256] = "/validate/restricted", *query = NULL;
+    if (route_text) {
+        snprintf(path, sizeof(path), "%.*s", (int)strcspn(route_text, "\n"), route_text);
+        if ((query = strchr(path, '?')))
+            *query++ = '\0';
+    }
+    kh_config *cfg = NULL;
+    kh_error err = {0};
+    kh_route route;
+    int ok = 0;
+    FILE *probe = fopen(config_path, "rb");
+    if (probe)
+        fclose(probe);
+    if (!expect || !body) {
+        print_error("case %s: missing %s\n", input, expect_path);
+    } else if ((probe ? kh_config_load(&cfg, config_path, &err)
+                      : kh_config_new(&cfg, &err)) != KH_OK) {
+        print_error("case %s: %s:%u:%u: %s\n", input, config_path, err.line, err.col,
+                    err.message);
+    } else if (kh_route_parse(&route, path, query, &err) != KH_OK) {
+        print_error("case %s: bad route '%s': %s\n", input, path, err.message);
+    } else {
+        char *got = NULL, *json = NULL;
+        size_t got_len = 0;
+        FILE *out = open_memstream(&got, &got_len);
+        int rc = kh_admission_review(cfg, &route, body, strlen(body), NULL, NULL, &json, NULL,
+                                     NULL, &err);
+        if (rc == KH_OK)
+            describe_response(out, json);
+        else
+            fprintf(out, "error %u:%u %s\n", err.line, err.col, err.message);
+        fclose(out);
+        ok = strcmp(got, expect) == 0;
+        if (!ok)
+            print_error("case _admission/%s\n--- expected\n%s--- got\n%s", name, expect, got);
+        free(got);
+        free(json);
+    }
+    kh_config_free(cfg);
+    free(expect);
+    free(body);
+    free(route_text);
+    free(input);
+    free(expect_path);
+    free(route_path);
+    free(config_path);
+    return ok;
+}
+
 /* The cases of one directory (its name is the test's state). */
 static void test_cases__directory_cases_give_their_expected_findings(void **state)
 {
     const char *rule = *state;
     char dir[8192];
     snprintf(dir, sizeof(dir), "%.4000s/%.4000s", cases_dir, rule);
-    if (strcmp(rule, "_all") != 0 && !kh_rule_find(rule))
+    int webhook = strcmp(rule, "_admission") == 0;
+    if (strcmp(rule, "_all") != 0 && !webhook && !kh_rule_find(rule))
         fail_msg("tests/cases/%s: no rule has this id", rule);
     char **names;
     size_t n = list_sorted(dir, &names);
     int failed = 0, total = 0;
     for (size_t i = 0; i < n; i++) {
         int fires;
-        if (!is_input(names[i]))
+        if (webhook ? !is_review(names[i]) : !is_input(names[i]))
             continue;
         total++;
-        if (!run_case(rule, dir, names[i], &fires))
+        if (!(webhook ? run_review_case(dir, names[i]) : run_case(rule, dir, names[i], &fires)))
             failed++;
     }
     free_list(names, n);
