@@ -38,6 +38,7 @@ struct req {
     int started;          /* the access handler saw this request */
     int counted;          /* holds a slot of --max-in-flight */
     int oversize;         /* a body without Content-Length outgrew --max-body-bytes */
+    char get_route;       /* 'h'ealthz, 'r'eadyz, 'm'etrics: answered after the body */
     kh_route route;
     char *body;
     size_t len, cap;
@@ -366,16 +367,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             if (!get)
                 return status_error(s, c, 405, "GET, HEAD", "method '%s' is not allowed: use GET",
                                     method);
-            if (which[0] == 'h')
-                return text(s, c, 200, "ok\n");
-            if (which[0] == 'r')
-                return atomic_load(&s->ready) ? text(s, c, 200, "ok\n")
-                                              : text(s, c, 503, "draining\n");
-            return serve_metrics(s, c);
+            /* Answered on the next call: libmicrohttpd 0.9.75 closes the
+             * connection after a response queued before the (empty) body is
+             * read, and probes and scrapes keep theirs alive. */
+            r->get_route = which[0];
+            return MHD_YES;
         }
         return validate_start(s, c, cn, method);
     }
 
+    if (r->get_route) {
+        *upload_size = 0; /* a body on a GET is ignored */
+        if (r->get_route == 'h')
+            return text(s, c, 200, "ok\n");
+        if (r->get_route == 'r')
+            return atomic_load(&s->ready) ? text(s, c, 200, "ok\n")
+                                          : text(s, c, 503, "draining\n");
+        return serve_metrics(s, c);
+    }
     if (*upload_size) {
         uint64_t elapsed_ms = (now_ns() - cn->start_ns) / 1000000u;
         if (elapsed_ms > s->opts->request_timeout_ms) {
