@@ -1,9 +1,14 @@
 /*
- * route.c -- webhook routes: `/validate/<level>?version=...&mode=...`.
+ * route.c -- webhook routes: `/validate/<level>[/<version>[/<mode>]]` and
+ * the same with `?version=...&mode=...`.
  *
  * A ValidatingWebhookConfiguration can only choose a path per webhook, so
  * the path carries what a namespace's pod-security.kubernetes.io labels
- * carry for the API server's own admission: level, version and mode.
+ * carry for the API server's own admission: level, version and mode. The
+ * API server accepts no query string in a webhook's `service.path` or
+ * `url` (each path segment must be a DNS-1123 subdomain: ValidateWebhook-
+ * Service), so inside a cluster the segments are the way to say it
+ * (`/validate/restricted/v1.30/warn`); the query form serves curl and tests.
  * Parsing is strict (unknown or repeated parameters are errors) so that a
  * typo in a webhook configuration fails loudly instead of enforcing less.
  */
@@ -74,15 +79,39 @@ int kh_route_parse(kh_route *out, const char *path, const char *query, kh_error 
     if (!path || strncmp(path, PREFIX, sizeof(PREFIX) - 1) != 0)
         return kh_error_set(err, KH_ENOTFOUND, NULL, 0, 0, "no route for '%s'",
                             path ? path : "");
-    const char *lv = path + sizeof(PREFIX) - 1;
-    int level = kh_admission__level_parse(lv);
+    /* Segments: level, then optional version and mode. */
+    char seg[3][24];
+    size_t nseg = 0;
+    for (const char *p = path + sizeof(PREFIX) - 1;; nseg++) {
+        size_t n = strcspn(p, "/");
+        if (nseg == 3 || !take(seg[nseg], sizeof(seg[nseg]), p, n) || (n == 0 && nseg))
+            return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                                "bad route '%.96s' (use /validate/<level>[/<version>[/<mode>]])",
+                                path);
+        if (!p[n]) {
+            nseg++;
+            break;
+        }
+        p += n + 1;
+    }
+    int level = kh_admission__level_parse(seg[0]);
     if (level < 0)
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
-                            "unknown Pod Security level '%.64s' in the path (use privileged, "
+                            "unknown Pod Security level '%s' in the path (use privileged, "
                             "baseline or restricted)",
-                            lv);
+                            seg[0]);
     r.level = (kh_pss_level)level;
-    int seen_version = 0, seen_mode = 0;
+    int seen_version = nseg > 1, seen_mode = nseg > 2;
+    if (seen_version && !kh_admission__version_valid(seg[1]))
+        return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                            "bad Pod Security version '%s' in the path (use latest or v1.N, "
+                            "e.g. v1.30)",
+                            seg[1]);
+    if (seen_version)
+        memcpy(r.version, seg[1], strlen(seg[1]) + 1);
+    if (seen_mode && kh_mode_parse(&r.mode, seg[2]) != KH_OK)
+        return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                            "unknown mode '%s' in the path (use enforce, warn or audit)", seg[2]);
     for (const char *p = query ? query : ""; *p;) {
         const char *end = strchr(p, '&');
         size_t n = end ? (size_t)(end - p) : strlen(p);
@@ -101,8 +130,8 @@ int kh_route_parse(kh_route *out, const char *path, const char *query, kh_error 
         }
         if (strcmp(key, "version") == 0) {
             if (seen_version++)
-                return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "query parameter 'version' "
-                                                                "given twice");
+                return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                                    "version given twice (in the path and the query, or twice)");
             if (!kh_admission__version_valid(value))
                 return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
                                     "bad Pod Security version '%s' (use latest or v1.N, e.g. "
@@ -112,7 +141,7 @@ int kh_route_parse(kh_route *out, const char *path, const char *query, kh_error 
         } else if (strcmp(key, "mode") == 0) {
             if (seen_mode++)
                 return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
-                                    "query parameter 'mode' given twice");
+                                    "mode given twice (in the path and the query, or twice)");
             if (kh_mode_parse(&r.mode, value) != KH_OK)
                 return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
                                     "unknown mode '%s' (use enforce, warn or audit)", value);

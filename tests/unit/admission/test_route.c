@@ -46,6 +46,26 @@ static void test_route_parse__every_parameter(void **state)
     assert_int_equal(kh_route_parse(&r, "/validate/baseline", "version=v1.999999", NULL), KH_OK);
 }
 
+/* The form a ValidatingWebhookConfiguration can use: the API server takes
+ * no query string in a webhook's path, and each segment must be a DNS-1123
+ * subdomain (v1.30 is one). */
+static void test_route_parse__path_segments(void **state)
+{
+    (void)state;
+    kh_route r;
+    assert_int_equal(kh_route_parse(&r, "/validate/restricted/v1.30/warn", NULL, NULL), KH_OK);
+    assert_int_equal(r.level, KH_PSS_RESTRICTED);
+    assert_string_equal(r.version, "v1.30");
+    assert_int_equal(r.mode, KH_MODE_WARN);
+    assert_int_equal(kh_route_parse(&r, "/validate/baseline/latest", NULL, NULL), KH_OK);
+    assert_string_equal(r.version, "latest");
+    assert_int_equal(r.mode, KH_MODE_ENFORCE);
+    /* a version in the path, the mode in the query */
+    assert_int_equal(kh_route_parse(&r, "/validate/baseline/v1.25", "mode=audit", NULL), KH_OK);
+    assert_string_equal(r.version, "v1.25");
+    assert_int_equal(r.mode, KH_MODE_AUDIT);
+}
+
 static void expect_usage(const char *path, const char *query, const char *needle)
 {
     kh_route r = {.level = KH_PSS_BASELINE};
@@ -61,7 +81,13 @@ static void test_route_parse__bad_values_name_the_value(void **state)
     (void)state;
     expect_usage("/validate/strict", NULL, "unknown Pod Security level 'strict'");
     expect_usage("/validate/", NULL, "unknown Pod Security level ''");
-    expect_usage("/validate/restricted/", NULL, "level 'restricted/'");
+    expect_usage("/validate/restricted/", NULL, "bad route '/validate/restricted/'");
+    expect_usage("/validate/restricted//warn", NULL, "bad route");
+    expect_usage("/validate/restricted/v1.30/warn/x", NULL, "bad route");
+    expect_usage("/validate/restricted/1.30", NULL, "version '1.30' in the path");
+    expect_usage("/validate/restricted/latest/deny", NULL, "unknown mode 'deny' in the path");
+    expect_usage("/validate/restricted/v1.30", "version=v1.29", "version given twice");
+    expect_usage("/validate/restricted/v1.30/warn", "mode=warn", "mode given twice");
     expect_usage("/validate/restricted", "version=1.30", "bad Pod Security version '1.30'");
     expect_usage("/validate/restricted", "version=v1.030", "version 'v1.030'"); /* upstream refuses leading zeros */
     expect_usage("/validate/restricted", "version=v2.1", "version 'v2.1'");
@@ -71,8 +97,8 @@ static void test_route_parse__bad_values_name_the_value(void **state)
     expect_usage("/validate/restricted", "mode=Enforce", "unknown mode 'Enforce'");
     expect_usage("/validate/restricted", "level=baseline", "unknown query parameter 'level'");
     expect_usage("/validate/restricted", "mode", "bad query parameter 'mode'");
-    expect_usage("/validate/restricted", "mode=warn&mode=audit", "'mode' given twice");
-    expect_usage("/validate/restricted", "version=latest&version=v1.30", "'version' given twice");
+    expect_usage("/validate/restricted", "mode=warn&mode=audit", "mode given twice");
+    expect_usage("/validate/restricted", "version=latest&version=v1.30", "version given twice");
     expect_usage("/validate/restricted", "mode=%65nforce", "bad query parameter");
 }
 
@@ -104,6 +130,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_route_parse__defaults_are_latest_and_enforce),
         cmocka_unit_test(test_route_parse__every_parameter),
+        cmocka_unit_test(test_route_parse__path_segments),
         cmocka_unit_test(test_route_parse__bad_values_name_the_value),
         cmocka_unit_test(test_route_parse__other_paths_are_not_found),
         cmocka_unit_test(test_mode__names_round_trip),
