@@ -14,19 +14,30 @@
 
 #include "scan/plan.h"
 
-/* Does an enabled restricted rule replace @p def at this level and version?
- * Upstream evaluates the restricted check *instead of* the baseline one
- * (OverrideCheckIDs), so the baseline finding must not appear. */
-static bool overridden(const kh_config *cfg, const kh_rule_def *def, kh_pss_level level,
-                       int minor)
+/* The baseline rules that an enabled restricted rule replaces at this
+ * level and version: upstream evaluates the restricted check *instead of*
+ * the baseline one (OverrideCheckIDs), so the baseline finding must not
+ * appear. Few rules override anything, so a short list does. */
+#define MAX_OVERRIDDEN 16
+
+static size_t overridden_ids(const kh_config *cfg, kh_pss_level level, int minor,
+                             const char **ids)
 {
-    if (level != KH_PSS_RESTRICTED || def->pss_level != KH_PSS_BASELINE)
-        return false;
-    size_t n;
+    size_t n, count = 0;
     const kh_rule_def *table = kh_rules__table(&n);
+    if (level != KH_PSS_RESTRICTED)
+        return 0;
+    for (size_t i = 0; i < n && count < MAX_OVERRIDDEN; i++)
+        if (table[i].overrides && minor >= table[i].overrides_since &&
+            kh_config__enabled(cfg, i))
+            ids[count++] = table[i].overrides;
+    return count;
+}
+
+static bool is_listed(const char *id, const char *const *ids, size_t n)
+{
     for (size_t i = 0; i < n; i++)
-        if (table[i].overrides && strcmp(table[i].overrides, def->info.id) == 0 &&
-            minor >= table[i].overrides_since && kh_config__enabled(cfg, i))
+        if (strcmp(ids[i], id) == 0)
             return true;
     return false;
 }
@@ -81,10 +92,13 @@ int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, in
         return KH_ENOMEM;
     p->envelope_rules = p->object_rules + n;
     p->set_rules = p->object_rules + 2 * n;
+    const char *overridden[MAX_OVERRIDDEN];
+    size_t noverridden = overridden_ids(cfg, level, minor, overridden);
     for (size_t i = 0; i < n; i++) {
         const kh_rule_def *def = &table[i];
         if (!kh_config__enabled(cfg, i) || def->pss_level > level ||
-            overridden(cfg, def, level, minor))
+            (def->pss_level == KH_PSS_BASELINE &&
+             is_listed(def->info.id, overridden, noverridden)))
             continue;
         if (def->check_set) {
             p->set_rules[p->nset++] = def;
