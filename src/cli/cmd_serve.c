@@ -17,7 +17,7 @@
 
 enum {
     OPT_BIND_ADDRESS, OPT_CLIENT_CA_FILE, OPT_CONFIG, OPT_HELP, OPT_KUBE_VERSION,
-    OPT_MAX_BODY_BYTES, OPT_MAX_CONNECTIONS, OPT_MAX_IN_FLIGHT, OPT_READ_TIMEOUT,
+    OPT_MAX_BODY_BYTES, OPT_MAX_CONNECTIONS, OPT_MAX_CONNECTIONS_PER_IP, OPT_MAX_IN_FLIGHT, OPT_READ_TIMEOUT,
     OPT_REQUEST_TIMEOUT, OPT_SECURE_PORT, OPT_SHUTDOWN_GRACE_PERIOD, OPT_THREADS,
     OPT_TLS_CERT_FILE, OPT_TLS_MIN_VERSION, OPT_TLS_PRIVATE_KEY_FILE
 };
@@ -31,9 +31,10 @@ static const struct cli_option options[] = {
     {"kube-version", ' ', "VERSION", "the API server's version: latest (default) or v1.N", OPT_KUBE_VERSION},
     {"max-body-bytes", ' ', "N", "largest request body (default 3145728, the API server's)", OPT_MAX_BODY_BYTES},
     {"max-connections", ' ', "N", "open connections at most (default 1024)", OPT_MAX_CONNECTIONS},
+    {"max-connections-per-ip", ' ', "N", "connections from one address at most, 0 for no bound (default: half of --max-connections)", OPT_MAX_CONNECTIONS_PER_IP},
     {"max-in-flight", ' ', "N", "reviews at once; beyond it answer 429 at once (default 400)", OPT_MAX_IN_FLIGHT},
-    {"read-timeout", ' ', "DURATION", "close a connection idle this long, whole seconds (default 30s)", OPT_READ_TIMEOUT},
-    {"request-timeout", ' ', "DURATION", "drop a request not read within this (default 10s)", OPT_REQUEST_TIMEOUT},
+    {"read-timeout", ' ', "DURATION", "close a connection idle, or slow to send its next request line, this long; whole seconds (default 30s)", OPT_READ_TIMEOUT},
+    {"request-timeout", ' ', "DURATION", "drop a connection not through TLS and its first request line, or a request not read, within this (default 10s)", OPT_REQUEST_TIMEOUT},
     {"secure-port", ' ', "PORT", "HTTPS port (default 8443)", OPT_SECURE_PORT},
     {"shutdown-grace-period", ' ', "DURATION", "on SIGTERM, finish requests within this (default 20s)", OPT_SHUTDOWN_GRACE_PERIOD},
     {"threads", ' ', "N", "worker threads (default: one per CPU)", OPT_THREADS},
@@ -46,7 +47,7 @@ static const struct cli_option options[] = {
 struct serve_args {
     struct kh_server_options o;
     const char *config, *kube_version;
-    int help;
+    int help, per_ip_set;
 };
 
 static int bad(const char *opt, const char *value, const char *what)
@@ -140,6 +141,12 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
             return bad(o->lname, value, "use a count from 1 to 65536");
         a->o.max_connections = (unsigned)n;
         break;
+    case OPT_MAX_CONNECTIONS_PER_IP:
+        if (parse_count(value, 0, 65536, &n))
+            return bad(o->lname, value, "use a count from 0 (no bound) to 65536");
+        a->o.max_connections_per_ip = (unsigned)n;
+        a->per_ip_set = 1;
+        break;
     case OPT_MAX_IN_FLIGHT:
         if (parse_count(value, 1, 1000000, &n))
             return bad(o->lname, value, "use a count from 1 to 1000000");
@@ -232,6 +239,16 @@ int cmd_serve(int argc, char **argv)
     if (a.help) {
         help();
         return CLI_EXIT_OK;
+    }
+    /* Half, so one address (a client gone wrong, or slowloris) cannot take
+     * every slot, while an API server, which may reach us from one or a
+     * few addresses, still has hundreds. */
+    if (!a.per_ip_set)
+        a.o.max_connections_per_ip = a.o.max_connections > 1 ? a.o.max_connections / 2 : 1;
+    else if (a.o.max_connections_per_ip > a.o.max_connections) {
+        fprintf(stderr, "kubeharden serve: invalid --max-connections-per-ip '%u': more than "
+                        "--max-connections '%u'\n", a.o.max_connections_per_ip, a.o.max_connections);
+        return CLI_EXIT_ERROR;
     }
     if (!a.o.cert_file || !a.o.key_file) {
         fprintf(stderr, "kubeharden serve: --tls-cert-file and --tls-private-key-file are "

@@ -13,11 +13,19 @@
  * answered at once; the body is then judged by kh_admission_review. The
  * main thread waits for signals: every second it reloads the certificate
  * if its files changed; SIGTERM or SIGINT drains (see drain()).
+ *
+ * Slow clients: libmicrohttpd's timeout is reset by every byte, so the main
+ * thread also walks the open connections four times a second and shuts
+ * down any that overstay an absolute deadline (see sweep()): the TLS
+ * handshake and first request line within --request-timeout of the accept,
+ * a request's headers and body within --request-timeout of its request
+ * line, the next request line within --read-timeout of the last answer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,12 +53,21 @@ struct req {
     uint64_t id;
 };
 
+/* Where a connection is, for sweep(): each phase has its own deadline. */
+enum { PHASE_NEW, PHASE_READING, PHASE_ANSWERED, PHASE_IDLE };
+
 struct conn {
     char uri[URI_MAX];    /* raw request target, from the URI log callback */
     int uri_too_long;
     int open;             /* counted in in_progress, from request line to completion */
     uint64_t start_ns;
     struct req req;
+    /* Shared with the sweeping main thread; the list is under srv.conns_lock. */
+    atomic_int phase;
+    _Atomic uint64_t phase_ns;
+    atomic_int dropped;   /* shut down for overstaying: counted and logged once */
+    int fd;
+    struct conn *prev, *next;
 };
 
 struct srv {
@@ -64,6 +81,8 @@ struct srv {
     atomic_int ready;
     atomic_ulong next_id;
     atomic_ulong reloads;
+    pthread_mutex_t conns_lock;    /* the list of open connections, for sweep() */
+    struct conn *conns;
 };
 
 static uint64_t now_ns(void)
@@ -71,6 +90,12 @@ static uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void set_phase(struct conn *cn, int phase)
+{
+    atomic_store_explicit(&cn->phase_ns, now_ns(), memory_order_relaxed);
+    atomic_store_explicit(&cn->phase, phase, memory_order_release);
 }
 
 /* ------------------------------------------------------------ responses */
@@ -110,6 +135,10 @@ static enum MHD_Result queue(struct srv *s, struct MHD_Connection *c, unsigned s
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci && ci->socket_context)
+        set_phase(ci->socket_context, PHASE_ANSWERED);
     kh_metrics__response(s->metrics, status);
     return ret;
 }
@@ -389,8 +418,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         uint64_t elapsed_ms = (now_ns() - cn->start_ns) / 1000000u;
         if (elapsed_ms > s->opts->request_timeout_ms) {
             /* A client this slow is not the API server: drop it (slowloris). */
-            kh_metrics__reject(s->metrics, "timeout");
-            log_refusal(cn, 408, "request timeout: connection closed");
+            if (!atomic_exchange(&cn->dropped, 1)) {
+                kh_metrics__reject(s->metrics, "timeout");
+                log_refusal(cn, 408, "request timeout: connection closed");
+            }
             return MHD_NO;
         }
         int rc = body_append(s, r, upload, *upload_size);
@@ -419,6 +450,7 @@ static void request_done(struct srv *s, struct conn *cn)
         cn->open = 0;
         atomic_fetch_sub(&s->in_progress, 1);
     }
+    set_phase(cn, PHASE_IDLE);
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
@@ -433,6 +465,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     cn->uri_too_long = n >= URI_MAX;
     memcpy(cn->uri, uri, cn->uri_too_long ? 0 : n + 1);
     cn->start_ns = now_ns();
+    set_phase(cn, PHASE_READING);
     if (!cn->open) {
         cn->open = 1;
         atomic_fetch_add(&s->in_progress, 1);
@@ -456,7 +489,20 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     struct srv *s = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         atomic_fetch_add(&s->connections, 1);
-        *socket_context = calloc(1, sizeof(struct conn));
+        struct conn *cn = calloc(1, sizeof(struct conn));
+        *socket_context = cn;
+        if (cn) {
+            const union MHD_ConnectionInfo *fi =
+                MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+            cn->fd = fi ? fi->connect_fd : -1;
+            set_phase(cn, PHASE_NEW);
+            pthread_mutex_lock(&s->conns_lock);
+            cn->next = s->conns;
+            if (s->conns)
+                s->conns->prev = cn;
+            s->conns = cn;
+            pthread_mutex_unlock(&s->conns_lock);
+        }
         if (kh_tls__client_ca(s->tls)) {
             const union MHD_ConnectionInfo *ci =
                 MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -467,6 +513,17 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     }
     atomic_fetch_sub(&s->connections, 1);
     if (*socket_context) {
+        /* Unlinked before libmicrohttpd closes the socket, so sweep()
+         * never shuts down a descriptor that was reused. */
+        struct conn *cn = *socket_context;
+        pthread_mutex_lock(&s->conns_lock);
+        if (cn->prev)
+            cn->prev->next = cn->next;
+        else
+            s->conns = cn->next;
+        if (cn->next)
+            cn->next->prev = cn->prev;
+        pthread_mutex_unlock(&s->conns_lock);
         request_done(s, *socket_context);
         free(*socket_context);
         *socket_context = NULL;
@@ -490,6 +547,42 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 /* ----------------------------------------------------------------- main */
+
+/* Shut down connections past their phase's deadline. shutdown(2), not
+ * close(2): the worker that owns the connection sees the end of the stream
+ * and closes it itself, so nothing is freed under its feet. */
+static void sweep(struct srv *s)
+{
+    uint64_t now = now_ns();
+    uint64_t request_ns = s->opts->request_timeout_ms * 1000000u;
+    uint64_t idle_ns = (uint64_t)s->opts->read_timeout_s * 1000000000u;
+    unsigned long dropped[PHASE_IDLE + 1] = {0};
+    pthread_mutex_lock(&s->conns_lock);
+    for (struct conn *cn = s->conns; cn; cn = cn->next) {
+        int phase = atomic_load_explicit(&cn->phase, memory_order_acquire);
+        uint64_t since = atomic_load_explicit(&cn->phase_ns, memory_order_relaxed);
+        uint64_t limit = phase == PHASE_IDLE ? idle_ns : request_ns;
+        /* An answered request is being written out: libmicrohttpd's own
+         * timeout covers a client that does not read it. */
+        if (phase == PHASE_ANSWERED || now < since || now - since <= limit || cn->fd < 0)
+            continue;
+        if (atomic_exchange(&cn->dropped, 1))
+            continue;
+        shutdown(cn->fd, SHUT_RDWR);
+        dropped[phase]++;
+    }
+    pthread_mutex_unlock(&s->conns_lock);
+    unsigned long total = dropped[PHASE_NEW] + dropped[PHASE_READING] + dropped[PHASE_IDLE];
+    if (!total)
+        return;
+    for (unsigned long i = 0; i < total; i++)
+        kh_metrics__reject(s->metrics, "timeout");
+    char f[200];
+    snprintf(f, sizeof(f), "\"status\":408,\"handshake_or_first_line\":%lu,\"headers_or_body\":%lu,"
+             "\"next_request_line\":%lu",
+             dropped[PHASE_NEW], dropped[PHASE_READING], dropped[PHASE_IDLE]);
+    kh_log__line("warn", "request timeout: slow connections closed", f);
+}
 
 /* Stop accepting, answer what is in progress, stop within the grace period.
  * Connections already queued by the kernel are taken in before the listening
@@ -536,7 +629,7 @@ static void drain(struct srv *s, struct MHD_Daemon *d)
 
 int kh_server__run(const struct kh_server_options *opts)
 {
-    struct srv s = {.opts = opts};
+    struct srv s = {.opts = opts, .conns_lock = PTHREAD_MUTEX_INITIALIZER};
     char why[512];
     int status = 2;
     struct MHD_Daemon *d = NULL;
@@ -589,6 +682,7 @@ int kh_server__run(const struct kh_server_options *opts)
         MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
         MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_connections_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, opts->read_timeout_s,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, &s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
@@ -616,9 +710,9 @@ int kh_server__run(const struct kh_server_options *opts)
     }
 
     sigdelset(&set, SIGPIPE);
-    for (;;) {
-        struct timespec second = {1, 0};
-        int sig = sigtimedwait(&set, NULL, &second);
+    for (unsigned tick = 1;; tick++) {
+        struct timespec quarter = {0, 250 * 1000000};
+        int sig = sigtimedwait(&set, NULL, &quarter);
         if (sig == SIGTERM || sig == SIGINT) {
             char f[32];
             snprintf(f, sizeof(f), "\"signal\":%d", sig);
@@ -627,6 +721,9 @@ int kh_server__run(const struct kh_server_options *opts)
         }
         if (sig < 0 && errno != EAGAIN && errno != EINTR)
             break;
+        sweep(&s);
+        if (sig != SIGHUP && tick % 4)
+            continue;
         int rc = kh_tls__maybe_reload(s.tls, sig == SIGHUP, why, sizeof(why));
         if (rc > 0) {
             atomic_fetch_add(&s.reloads, 1);

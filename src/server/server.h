@@ -26,8 +26,9 @@ struct kh_server_options {
     int tls13_only;                    /* --tls-min-version VersionTLS13 */
     size_t max_body_bytes;
     unsigned max_in_flight, max_connections, threads;
+    unsigned max_connections_per_ip;   /* 0: no per-address bound */
     unsigned read_timeout_s;           /* inactivity, whole seconds (libmicrohttpd's unit) */
-    uint64_t request_timeout_ms;       /* request line to complete body */
+    uint64_t request_timeout_ms;       /* accept to first request line; request line to complete body */
     uint64_t grace_ms;                 /* SIGTERM to exit */
     const kh_config *cfg;              /* borrowed, read-only while serving */
 };
