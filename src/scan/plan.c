@@ -53,18 +53,20 @@ static kh_keep_kind *find_kind(kh_rule_plan *p, const char *kind)
 /* Add what @p def reads of @p kind to the plan: the union of the fields of
  * every set rule that needs the kind, or the whole object when one of them
  * reads it all (or the field table is full). */
-static void keep_kind(kh_rule_plan *p, const kh_rule_def *def, const char *kind)
+static bool keep_kind(kh_rule_plan *p, const kh_rule_def *def, const char *kind)
 {
     kh_keep_kind *k = find_kind(p, kind);
     if (!k) {
+        if (!p->keep && !(p->keep = calloc(KH_PLAN_MAX_KINDS, sizeof(*p->keep))))
+            return false;
         if (p->nkinds == KH_PLAN_MAX_KINDS)
-            return;
+            return true;
         k = &p->keep[p->nkinds++];
         k->kind = kind;
     }
     if (!def->fields) {
         k->whole = true;
-        return;
+        return true;
     }
     for (const char *const *f = def->fields; *f && !k->whole; f++) {
         bool have = false;
@@ -77,6 +79,7 @@ static void keep_kind(kh_rule_plan *p, const kh_rule_def *def, const char *kind)
         else
             k->fields[k->nfields++] = *f;
     }
+    return true;
 }
 
 int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, int minor)
@@ -103,7 +106,10 @@ int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, in
         if (def->check_set) {
             p->set_rules[p->nset++] = def;
             for (const char *const *k = def->kinds; k && *k; k++)
-                keep_kind(p, def, *k);
+                if (!keep_kind(p, def, *k)) {
+                    kh_plan__free(p);
+                    return KH_ENOMEM;
+                }
             continue;
         }
         p->object_rules[p->nobject++] = def;
@@ -121,5 +127,6 @@ const kh_keep_kind *kh_plan__keeps(const kh_rule_plan *p, const char *kind)
 void kh_plan__free(kh_rule_plan *p)
 {
     free(p->object_rules);
+    free(p->keep);
     memset(p, 0, sizeof(*p));
 }

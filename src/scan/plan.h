@@ -29,7 +29,9 @@ typedef struct kh_rule_plan {
     int minor;                   /* policy version 1.N */
     const kh_rule_def **object_rules, **envelope_rules, **set_rules; /* registry order */
     size_t nobject, nenvelope, nset;
-    kh_keep_kind keep[KH_PLAN_MAX_KINDS]; /* what the set rules need kept */
+    kh_keep_kind *keep;          /* what the set rules need kept: KH_PLAN_MAX_KINDS
+                                  * entries, allocated only when a set rule runs
+                                  * (a plan is built per admission review) */
     size_t nkinds;
 } kh_rule_plan;
 
