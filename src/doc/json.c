@@ -189,6 +189,12 @@ static int unicode_escape(kh_doc_json *j, kh_doc_input *in, const char *file,
     return put_rune(j, (uint32_t)r) ? 0 : KH_ENOMEM;
 }
 
+/* Bytes that stand for themselves inside a JSON string: printable ASCII
+ * but the quote and the backslash. */
+static const unsigned char plain_byte[256] = {
+    [0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7f] = 1,
+};
+
 /* A string after its opening quote, decoded into j->text. */
 static int string_value(kh_doc_json *j, kh_doc_input *in, const char *file,
                         kh_error *err)
@@ -222,7 +228,7 @@ static int string_value(kh_doc_json *j, kh_doc_input *in, const char *file,
             const unsigned char *p =
                 (const unsigned char *)in->data + (in->pos - in->base);
             size_t avail = in->base + in->len - in->pos, k = 0;
-            while (k < avail && p[k] >= 0x20 && p[k] < 0x80 && p[k] != '"' && p[k] != '\\')
+            while (k < avail && plain_byte[p[k]])
                 k++;
             if (!put(j, p, k))
                 return KH_ENOMEM;

@@ -607,7 +607,12 @@ static void drain(struct srv *s, struct MHD_Daemon *d)
             if (MHD_add_connection(d, fd, (struct sockaddr *)&sa, salen) == MHD_YES)
                 adopted++;
         }
-        close(lfd);
+        /* Stop listening now (new connects are refused), but keep the
+         * descriptor open: libmicrohttpd's worker threads take it out of
+         * their epoll sets with some delay, and closing it under them is a
+         * fatal error ("Failed to remove listen FD from epoll set"). It is
+         * closed after MHD_stop_daemon, as libmicrohttpd's manual says. */
+        shutdown(lfd, SHUT_RDWR);
     }
     char f[160];
     snprintf(f, sizeof(f), "\"in_progress\":%ld,\"connections\":%ld,\"adopted\":%lu,\"grace_ms\":%llu",
@@ -623,6 +628,8 @@ static void drain(struct srv *s, struct MHD_Daemon *d)
         nanosleep(&tick, NULL);
     long left = atomic_load(&s->in_progress);
     MHD_stop_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
     snprintf(f, sizeof(f), "\"unfinished\":%ld", left);
     kh_log__line(left ? "error" : "info", "stopped", f);
 }

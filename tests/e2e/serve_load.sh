@@ -23,7 +23,13 @@ review good.json admission.k8s.io/v1 uid-load CREATE "$good_pod"
 start_server log "${tls[@]}" --max-in-flight 1 --request-timeout 3s || exit 1
 post /validate/restricted slow.json --limit-rate 2000 > slow.code &
 slow=$!
-sleep 0.3
+# Wait until the slow upload holds the slot (on a busy machine its TLS
+# handshake alone can take longer than any fixed sleep).
+for i in $(seq 1 100); do
+    curl -sS --cacert ca.crt "$url/metrics" 2>/dev/null |
+        grep -q '^kubeharden_http_in_flight_requests 1$' && break
+    sleep 0.05
+done
 code=$(curl -sS --cacert ca.crt -H 'Content-Type: application/json' --data-binary @good.json \
     -D headers -o resp -w '%{http_code}' "$url/validate/restricted")
 check "over --max-in-flight: 429 at once" 429 "$code"
