@@ -92,6 +92,15 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Our state of a libmicrohttpd connection (its socket context), or NULL
+ * before on_connection has set it. */
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static void set_phase(struct conn *cn, int phase)
 {
     atomic_store_explicit(&cn->phase_ns, now_ns(), memory_order_relaxed);
@@ -135,10 +144,9 @@ static enum MHD_Result queue(struct srv *s, struct MHD_Connection *c, unsigned s
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    if (ci && ci->socket_context)
-        set_phase(ci->socket_context, PHASE_ANSWERED);
+    struct conn *cn = conn_of(c);
+    if (cn)
+        set_phase(cn, PHASE_ANSWERED);
     kh_metrics__response(s->metrics, status);
     return ret;
 }
@@ -368,9 +376,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
     (void)url, (void)version;
     struct srv *s = cls;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn *cn = ci ? ci->socket_context : NULL;
+    struct conn *cn = conn_of(c);
     if (!cn)
         return MHD_NO;
     struct req *r = &cn->req;
@@ -456,9 +462,7 @@ static void request_done(struct srv *s, struct conn *cn)
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct srv *s = cls;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn *cn = ci ? ci->socket_context : NULL;
+    struct conn *cn = conn_of(c);
     if (!cn)
         return NULL;
     size_t n = strlen(uri);
@@ -477,10 +481,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)toe, (void)con_cls;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    if (ci && ci->socket_context)
-        request_done(cls, ci->socket_context);
+    struct conn *cn = conn_of(c);
+    if (cn)
+        request_done(cls, cn);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
