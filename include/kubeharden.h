@@ -350,6 +350,37 @@ void kh_scanner_stats(const kh_scanner *s, kh_scan_stats *out);
 
 void kh_scanner_free(kh_scanner *s);
 
+/* ---------------------------------------------------------------- cluster */
+
+/**
+ * A cluster as files describe it: the objects an analysis reads all at once
+ * (`kubeharden rbac`, `netpol`, `ha` queries), read from files, directories
+ * or standard input with the scanner's loader (envelopes, Lists and
+ * `kubectl get -A -o yaml` dumps unwrapped) and kept whole in memory. No
+ * rule runs. Analyses take a kh_cluster through their own headers
+ * (include/kubeharden/).
+ */
+typedef struct kh_cluster kh_cluster;
+
+/**
+ * Keep the objects of @p kinds (NULL-terminated, at most 64; NULL keeps
+ * every kind). Input errors go to @p on_error as error findings naming
+ * file:line:col, as in a scan, and the other documents are still read;
+ * @p on_error may be NULL.
+ */
+int kh_cluster_new(kh_cluster **out, const char *const *kinds, kh_finding_cb on_error,
+                   void *ud, kh_error *err);
+/** Read a file, a directory or "-" for standard input (as kh_scan_path). */
+int kh_cluster_load_path(kh_cluster *c, const char *path, kh_error *err);
+/** Read a buffer in memory; @p name labels its objects. */
+int kh_cluster_load_buffer(kh_cluster *c, const char *buf, size_t len, const char *name,
+                           kh_error *err);
+/** The number of objects kept. */
+size_t kh_cluster_count(const kh_cluster *c);
+/** The number of input errors delivered so far. */
+size_t kh_cluster_errors(const kh_cluster *c);
+void kh_cluster_free(kh_cluster *c);
+
 /* ----------------------------------------------------------------- report */
 
 typedef enum kh_format {

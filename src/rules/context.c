@@ -2,7 +2,8 @@
  * context.c -- what rule checks call to report: positions, field paths and
  * messages are formatted into the per-document arena and handed to the
  * scanner's sink, which adds suppression, severity overrides and ordering.
- * It also keeps the object's pod view for the checks that read containers.
+ * It also keeps the object's pod view for the checks that read containers,
+ * and the models that the set rules of one area share (kh_rule__shared).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +29,20 @@ static void report(kh_rule_ctx *ctx, int severity, const kh_object *obj,
         memcpy(copy, related, nrelated * sizeof(*copy));
     ctx->sink(ctx->sink_ud, ctx->rule, obj, at ? at : obj->root, path,
               msg ? msg : "out of memory", severity, copy, copy ? nrelated : 0);
+}
+
+void *kh_rule__shared(kh_rule_ctx *ctx, const void *key, kh_rule_build_fn build,
+                      const kh_objset *set)
+{
+    size_t i = 0;
+    for (; i < KH_RULE_MAX_SHARED && ctx->shared[i].key; i++)
+        if (ctx->shared[i].key == key)
+            return ctx->shared[i].model;
+    if (i == KH_RULE_MAX_SHARED)
+        return NULL;
+    ctx->shared[i].key = key;
+    ctx->shared[i].model = build(ctx->arena, set);
+    return ctx->shared[i].model;
 }
 
 void kh_rule__report(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,

@@ -63,6 +63,13 @@ typedef void (*kh_rule_sink_fn)(void *sink, const kh_rule_def *rule,
 
 struct kh_policy;
 
+/* Builds a model that several set rules of one area read (the RBAC
+ * authorizer's grants, the pods a NetworkPolicy selects): everything in
+ * @p arena, NULL on failure. */
+typedef void *(*kh_rule_build_fn)(kh_arena *arena, const kh_objset *set);
+
+#define KH_RULE_MAX_SHARED 8
+
 struct kh_rule_ctx {
     const kh_rule_def *rule;     /* the rule being run */
     kh_arena *arena;             /* per-document scratch */
@@ -82,7 +89,18 @@ struct kh_rule_ctx {
                                   * the first kh_rule__pod, keyed by the object:
                                   * NULL in a new context, and set back to NULL
                                   * when the arena is reset under a reused one */
+    struct {                     /* set rules: models built by kh_rule__shared */
+        const void *key;
+        void *model;
+    } shared[KH_RULE_MAX_SHARED];
 };
+
+/* The model @p key names, built by @p build over @p set on the first call
+ * of a kh_scanner_finish and handed to every later caller of that finish,
+ * so the rules of one area share one model (and one build). NULL when the
+ * build failed (it is not retried) or the table is full. */
+void *kh_rule__shared(kh_rule_ctx *ctx, const void *key, kh_rule_build_fn build,
+                      const kh_objset *set);
 
 /* Report a finding at node @p at (position) with field path @p path (the
  * object's path_prefix is added by the caller of the sink) and a printf

@@ -119,9 +119,27 @@ int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, in
     return KH_OK;
 }
 
+int kh_plan__keep_only(kh_rule_plan *p, const char *const *kinds)
+{
+    static const kh_rule_def whole = {.info = {.id = "keep"}};
+    p->nobject = p->nenvelope = p->nset = 0;
+    p->nkinds = 0;
+    p->keep_every_kind = !kinds;
+    if (!p->keep && !(p->keep = calloc(KH_PLAN_MAX_KINDS, sizeof(*p->keep))))
+        return KH_ENOMEM;
+    memset(p->keep, 0, KH_PLAN_MAX_KINDS * sizeof(*p->keep));
+    for (const char *const *k = kinds; k && *k; k++)
+        if (!keep_kind(p, &whole, *k))
+            return KH_ENOMEM;
+    return KH_OK;
+}
+
 const kh_keep_kind *kh_plan__keeps(const kh_rule_plan *p, const char *kind)
 {
-    return kind ? find_kind((kh_rule_plan *)p, kind) : NULL;
+    static const kh_keep_kind every = {.kind = "*", .whole = true};
+    if (!kind)
+        return NULL;
+    return p->keep_every_kind ? &every : find_kind((kh_rule_plan *)p, kind);
 }
 
 void kh_plan__free(kh_rule_plan *p)

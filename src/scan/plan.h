@@ -33,12 +33,17 @@ typedef struct kh_rule_plan {
                                   * entries, allocated only when a set rule runs
                                   * (a plan is built per admission review) */
     size_t nkinds;
+    bool keep_every_kind;        /* kh_plan__keep_only(p, NULL) */
 } kh_rule_plan;
 
 /* A rule runs when the configuration enables it, its Pod Security level is
  * at most @p level, and no enabled restricted rule replaces it at @p minor.
  * @return 0 or KH_ENOMEM. */
 int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, int minor);
+/* Turn @p p into a plan that runs no rule and keeps whole objects of
+ * @p kinds (NULL-terminated; NULL: every kind), for an analysis that reads
+ * the object set itself (kh_cluster). @return 0 or KH_ENOMEM. */
+int kh_plan__keep_only(kh_rule_plan *p, const char *const *kinds);
 /* What of an object of @p kind the set rules need kept; NULL: nothing. */
 const kh_keep_kind *kh_plan__keeps(const kh_rule_plan *p, const char *kind);
 void kh_plan__free(kh_rule_plan *p);

@@ -116,6 +116,20 @@ int kh_scanner_new(kh_scanner **out, const kh_config *cfg, kh_finding_cb cb,
     return KH_OK;
 }
 
+int kh_scanner__keep_only(kh_scanner *s, const char *const *kinds)
+{
+    if (kh_plan__keep_only(&s->plan, kinds) != KH_OK)
+        return KH_ENOMEM;
+    if (!s->set && kh_objset_new(&s->set, NULL) != KH_OK)
+        return KH_ENOMEM;
+    return KH_OK;
+}
+
+const kh_objset *kh_scanner__objects(const kh_scanner *s)
+{
+    return s->set;
+}
+
 void kh_scanner_free(kh_scanner *s)
 {
     if (!s)

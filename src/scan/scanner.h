@@ -13,6 +13,15 @@ void kh_scanner__error(kh_scanner *s, const char *file, unsigned line, unsigned 
 /* Has the callback asked to stop? */
 int kh_scanner__stopped(const kh_scanner *s);
 
+/* Run no rule; keep whole objects of @p kinds (NULL: every kind) for the
+ * caller to read with kh_scanner__objects (kh_cluster). Call before the
+ * first input. @return 0 or KH_ENOMEM. */
+struct kh_objset;
+int kh_scanner__keep_only(kh_scanner *s, const char *const *kinds);
+/* The objects kept so far (until kh_scanner_finish runs the set rules over
+ * them and starts a new set); NULL when nothing is kept. */
+const struct kh_objset *kh_scanner__objects(const kh_scanner *s);
+
 /* kh_evaluate for a tree already in memory (the audit watcher decodes an
  * Event and judges its requestObject): @p root's nodes are borrowed. */
 int kh_evaluate__node(const kh_config *cfg, kh_pss_level level, const char *pss_version,
