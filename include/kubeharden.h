@@ -86,6 +86,8 @@ typedef enum kh_area {
 } kh_area;
 
 const char *kh_area_name(kh_area a);
+/** Parse an area name ("rbac"). @return 0 or KH_EUSAGE. */
+int kh_area_parse(kh_area *out, const char *name);
 
 /** Pod Security Standards levels, as the Pod Security admission names them. */
 typedef enum kh_pss_level {
@@ -206,10 +208,10 @@ int kh_config_set_pss(kh_config *cfg, const char *level, const char *version,
 int kh_config_set_kube_version(kh_config *cfg, const char *version, kh_error *err);
 
 /**
- * Run only the rules of one area (`kubeharden rbac` runs KH_AREA_RBAC):
- * rules of other areas are disabled, the area's rules keep their state.
- * Input errors are still reported. @return 0, or KH_ENOTFOUND when no rule
- * of the area is enabled.
+ * Run only the rules of the areas named by this and earlier calls (`scan
+ * --area rbac`): rules of other areas are disabled, the named areas' rules
+ * keep their state. Input errors are still reported. @return 0, or
+ * KH_ENOTFOUND when no rule of @p area is enabled.
  */
 int kh_config_only_area(kh_config *cfg, kh_area area, kh_error *err);
 

@@ -14,13 +14,14 @@
 #include "cli.h"
 
 enum {
-    OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_KUBE_VERSION, OPT_NO_COLOR,
+    OPT_AREA, OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_KUBE_VERSION, OPT_NO_COLOR,
     OPT_NO_CONFIG, OPT_OUTPUT, OPT_PSS_LEVEL, OPT_PSS_VERSION, OPT_RULE, OPT_THREADS,
     OPT_SIGNATURES, OPT_VULN_REPORT
 };
 
 /* Sorted by long name. */
 static const struct cli_option options[] = {
+    {"area", ' ', "AREA", "run only the rules of this area (pss, workload, image, rbac, netpol, ha, manifest); repeatable", OPT_AREA},
     {"config", ' ', "FILE", "configuration file (default: .kubeharden.yaml found upwards)", OPT_CONFIG},
     {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default info)", OPT_FAIL_ON},
     {"filename", 'f', "PATH", "file, directory or - (stdin) to scan; repeatable", OPT_FILENAME},
@@ -47,6 +48,8 @@ struct scan_args {
     size_t nsignatures;
     const char **reports;
     size_t nreports;
+    kh_area areas[16];
+    size_t nareas;
     const char *config;
     const char *pss_level, *pss_version, *kube_version;
     int no_config, no_color, help, threads;
@@ -99,6 +102,15 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     if (!o)
         return push(&a->paths, &a->npaths, value);
     switch (o->id) {
+    case OPT_AREA:
+        if (kh_area_parse(&a->areas[a->nareas], value) != KH_OK) {
+            fprintf(stderr, "kubeharden scan: unknown area '%s' (use pss, workload, image, "
+                            "rbac, netpol, ha or manifest)\n", value);
+            return CLI_EXIT_ERROR;
+        }
+        if (a->nareas < sizeof(a->areas) / sizeof(a->areas[0]) - 1)
+            a->nareas++;
+        break;
     case OPT_CONFIG: a->config = value; break;
     case OPT_FAIL_ON:
         if (kh_severity_parse(&a->fail_on, value) != KH_OK) {
@@ -165,6 +177,8 @@ static kh_config *load_config(const struct scan_args *a)
         rc = kh_config_add_signatures(cfg, a->signatures[i], &err);
     for (size_t i = 0; rc == KH_OK && i < a->nrules; i++)
         rc = kh_config_only_rule(cfg, a->rules[i], &err);
+    for (size_t i = 0; rc == KH_OK && i < a->nareas; i++)
+        rc = kh_config_only_area(cfg, a->areas[i], &err);
     if (rc) {
         print_error(&err);
         kh_config_free(cfg);

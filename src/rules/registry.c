@@ -874,9 +874,21 @@ int kh_severity_parse(kh_severity *out, const char *name)
     return KH_EUSAGE;
 }
 
+static const char *const area_names[] = {"pss", "workload", "image",   "rbac",    "netpol",
+                                          "ha",  "controlplane", "kubelet", "manifest"};
+
 const char *kh_area_name(kh_area a)
 {
-    static const char *const names[] = {"pss", "workload", "image",   "rbac",    "netpol",
-                                        "ha",  "controlplane", "kubelet", "manifest"};
-    return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
+    return (unsigned)a < sizeof(area_names) / sizeof(area_names[0]) ? area_names[a]
+                                                                     : "unknown";
+}
+
+int kh_area_parse(kh_area *out, const char *name)
+{
+    for (size_t i = 0; i < sizeof(area_names) / sizeof(area_names[0]); i++)
+        if (strcmp(name, area_names[i]) == 0) {
+            *out = (kh_area)i;
+            return KH_OK;
+        }
+    return KH_EUSAGE;
 }

@@ -116,12 +116,10 @@ int kh_config__pss_minor(const char *v)
 
 int kh_config_only_area(kh_config *cfg, kh_area area, kh_error *err)
 {
+    cfg->only_areas |= 1u << area;
     size_t n = kh_rule_count(), kept = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (kh_rule_at(i)->area != area)
-            cfg->enabled[i] = 0;
-        kept += cfg->enabled[i];
-    }
+    for (size_t i = 0; i < n; i++)
+        kept += kh_config__enabled(cfg, i) && kh_rule_at(i)->area == area;
     if (!kept)
         return kh_error_set(err, KH_ENOTFOUND, NULL, 0, 0,
                             "no enabled rule in area '%s'", kh_area_name(area));
@@ -170,7 +168,8 @@ int kh_config_set_kube_version(kh_config *cfg, const char *version, kh_error *er
 
 int kh_config__enabled(const kh_config *cfg, size_t i)
 {
-    return cfg->enabled[i];
+    return cfg->enabled[i] &&
+           (!cfg->only_areas || (cfg->only_areas & (1u << kh_rule_at(i)->area)));
 }
 
 int kh_config__severity_overridden(const kh_config *cfg, size_t i)

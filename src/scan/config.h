@@ -43,6 +43,8 @@ struct kh_config {
     kh_exclude *excludes;
     size_t nexcludes;
     int only_rules;           /* kh_config_only_rule has been called */
+    unsigned only_areas;      /* kh_config_only_area: bit 1 << area of each area
+                               * that runs; 0 runs every area */
     int pss_restricted;       /* 1: restricted (default), 0: baseline only */
     int pss_minor;            /* Kubernetes 1.N whose PSS checks apply; KH_PSS_LATEST */
     int pss_minor_set;        /* the PSS version was given (else it follows kube_minor) */

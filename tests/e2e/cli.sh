@@ -30,6 +30,12 @@ contains "text gives the field path" out "spec.containers[0].securityContext.pri
 contains "text message reads like the API server" out 'privileged (container "app" must not set securityContext.privileged=true)'
 "$bin" scan --fail-on critical pod.yaml >/dev/null 2>&1; check "--fail-on critical with a critical finding" 1 $?
 "$bin" scan --rule image.tag-not-pinned --fail-on low pod.yaml >/dev/null 2>&1; check "--rule limits the rules" 0 $?
+"$bin" scan --area image --area workload pod.yaml > out 2>&1; check "--area runs the areas named" 1 $?
+contains "--area image keeps image rules" out "image.digest-not-pinned"
+contains "--area workload keeps workload rules" out "workload."
+lacks "--area leaves the other areas out" out "pss.baseline.privileged"
+"$bin" scan --area nosuch pod.yaml > out 2>&1; check "unknown --area is a usage error" 2 $?
+contains "unknown area is named" out "unknown area 'nosuch'"
 "$bin" scan - < pod.yaml > out 2>&1;          check "stdin" 1 $?
 contains "stdin is labelled" out "<stdin>"
 "$bin" scan broken.yaml pod.yaml > out 2>&1;  check "malformed input exits 2" 2 $?
