@@ -372,6 +372,13 @@ typedef struct kh_cluster kh_cluster;
  */
 int kh_cluster_new(kh_cluster **out, const char *const *kinds, kh_finding_cb on_error,
                    void *ud, kh_error *err);
+/**
+ * Keep what the set rules of @p area read (the kinds their registry rows
+ * name, projected to the fields they list), so a query sees exactly what
+ * `scan --area` judges and a large dump costs only what the area needs.
+ */
+int kh_cluster_new_area(kh_cluster **out, kh_area area, kh_finding_cb on_error, void *ud,
+                        kh_error *err);
 /** Read a file, a directory or "-" for standard input (as kh_scan_path). */
 int kh_cluster_load_path(kh_cluster *c, const char *path, kh_error *err);
 /** Read a buffer in memory; @p name labels its objects. */

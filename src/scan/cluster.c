@@ -2,7 +2,8 @@
  * cluster.c -- objects read from files and kept whole for an analysis.
  *
  * A kh_cluster is a scanner whose plan runs no rule and keeps every object
- * of the kinds asked for (kh_scanner__keep_only), so the loader, the
+ * of the kinds asked for (kh_scanner__keep_only) or what an area's set
+ * rules read (kh_scanner__run_no_rule), so the loader, the
  * envelopes and the error reporting are the scan's own. The analyses read
  * the kept set through cluster.h and build their models in the cluster's
  * arena, which lives as long as the cluster.
@@ -14,6 +15,7 @@
 
 struct kh_cluster {
     kh_scanner *scanner;
+    kh_config *cfg;              /* kh_cluster_new_area: the area's rules */
     kh_finding_cb on_error;
     void *ud;
     size_t errors;
@@ -44,6 +46,32 @@ int kh_cluster_new(kh_cluster **out, const char *const *kinds, kh_finding_cb on_
         kh_cluster_free(c);
         return rc;
     }
+    *out = c;
+    return KH_OK;
+}
+
+int kh_cluster_new_area(kh_cluster **out, kh_area area, kh_finding_cb on_error, void *ud,
+                        kh_error *err)
+{
+    kh_cluster *c = calloc(1, sizeof(*c));
+    if (!c)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    c->on_error = on_error;
+    c->ud = ud;
+    kh_arena_init(&c->models, 256 * 1024);
+    int rc = kh_config_new(&c->cfg, err);
+    if (rc == KH_OK)
+        rc = kh_config_only_area(c->cfg, area, err);
+    if (rc == KH_OK)
+        rc = kh_scanner_new(&c->scanner, c->cfg, on_finding, c, err);
+    if (rc == KH_OK && !kh_scanner__objects(c->scanner))
+        rc = kh_error_set(err, KH_ENOTFOUND, NULL, 0, 0,
+                          "no rule of area '%s' reads the object set", kh_area_name(area));
+    if (rc) {
+        kh_cluster_free(c);
+        return rc;
+    }
+    kh_scanner__run_no_rule(c->scanner);
     *out = c;
     return KH_OK;
 }
@@ -84,6 +112,7 @@ void kh_cluster_free(kh_cluster *c)
     if (!c)
         return;
     kh_scanner_free(c->scanner);
+    kh_config_free(c->cfg);
     kh_arena_free(&c->models);
     free(c);
 }

@@ -125,6 +125,11 @@ int kh_scanner__keep_only(kh_scanner *s, const char *const *kinds)
     return KH_OK;
 }
 
+void kh_scanner__run_no_rule(kh_scanner *s)
+{
+    s->plan.nobject = s->plan.nenvelope = s->plan.nset = 0;
+}
+
 const kh_objset *kh_scanner__objects(const kh_scanner *s)
 {
     return s->set;

@@ -18,6 +18,8 @@ int kh_scanner__stopped(const kh_scanner *s);
  * first input. @return 0 or KH_ENOMEM. */
 struct kh_objset;
 int kh_scanner__keep_only(kh_scanner *s, const char *const *kinds);
+/* Run no rule, but keep what the configuration's set rules would read. */
+void kh_scanner__run_no_rule(kh_scanner *s);
 /* The objects kept so far (until kh_scanner_finish runs the set rules over
  * them and starts a new set); NULL when nothing is kept. */
 const struct kh_objset *kh_scanner__objects(const kh_scanner *s);

@@ -96,6 +96,31 @@ static void keeps_every_kind_when_none_named(void **state)
     kh_cluster_free(c);
 }
 
+/* An area's cluster keeps what its set rules read, projected: a budget's
+ * selector and a pod's labels, not its containers. */
+static void keeps_what_an_area_reads(void **state)
+{
+    (void)state;
+    static const char pods[] =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {app: x}}\n"
+        "spec: {containers: [{name: c, image: nginx}]}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\n";
+    kh_cluster *c = NULL;
+    kh_error err = {0};
+    assert_int_equal(kh_cluster_new_area(&c, KH_AREA_HA, NULL, NULL, &err), KH_OK);
+    assert_int_equal(kh_cluster_load_buffer(c, pods, sizeof(pods) - 1, "p.yaml", &err), KH_OK);
+    assert_int_equal(kh_cluster_count(c), 1);
+    const kh_object *pod = kh_objset_at(kh_cluster__objects(c), 0);
+    assert_string_equal(pod->kind, "Pod");
+    assert_non_null(pod->labels);
+    assert_null(kh_node_get(kh_node_get(pod->root, "spec"), "containers"));
+    kh_cluster_free(c);
+    /* An area without set rules has nothing to keep: an error, not an
+     * empty cluster that would answer every query with "nobody". */
+    assert_int_equal(kh_cluster_new_area(&c, KH_AREA_IMAGE, NULL, NULL, &err), KH_ENOTFOUND);
+    assert_non_null(strstr(err.message, "'image'"));
+}
+
 static int builds;
 
 static void *count_build(kh_arena *arena, const kh_objset *set)
@@ -142,6 +167,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keeps_the_kinds_asked_for_whole),
         cmocka_unit_test(keeps_every_kind_when_none_named),
+        cmocka_unit_test(keeps_what_an_area_reads),
         cmocka_unit_test(shared_model_is_built_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
