@@ -52,6 +52,7 @@ int cli_rules_doc(FILE *dst, const char *cases_dir);
  * @return @p status, or CLI_EXIT_ERROR. */
 int cli_finish(const char *command, int status);
 
+int cmd_netpol(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

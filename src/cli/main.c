@@ -22,6 +22,7 @@ struct cli_command {
 
 /* Sorted by name. */
 static const struct cli_command commands[] = {
+    {"netpol", cmd_netpol, "who can reach whom under NetworkPolicies (matrix, can-reach)"},
     {"rules", cmd_rules, "list the rules, or write their documentation"},
     {"scan", cmd_scan, "scan manifests (files, directories, stdin) for weaknesses"},
     {"serve", cmd_serve, "run the validating admission webhook (HTTPS)"},

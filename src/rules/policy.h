@@ -51,6 +51,23 @@ typedef struct kh_signature {
     const char *key;             /* key-based: the envelope's key name, else NULL */
 } kh_signature;
 
+/* One isolation assertion (netpol.isolation): the pods of namespaces that
+ * @p namespaces selects accept connections only from namespaces that
+ * @p allow_from selects (and their own, unless deny_same_namespace), and
+ * only on @p ports when any are given. Selectors are metav1.LabelSelector
+ * nodes of the configuration's tree. */
+typedef struct kh_netpol_isolation {
+    const char *name;
+    const kh_node *namespaces;
+    const kh_node *allow_from;
+    struct kh_netpol_port {
+        uint8_t proto;               /* 0 TCP, 1 UDP, 2 SCTP */
+        uint16_t lo, hi;
+    } *ports;
+    size_t nports;
+    bool deny_same_namespace;
+} kh_netpol_isolation;
+
 typedef struct kh_policy {
     const char **registries;     /* images.trustedRegistries */
     size_t nregistries;
@@ -67,6 +84,8 @@ typedef struct kh_policy {
     bool vuln_require_report;    /* images.vulnerabilities.requireReport */
     kh_pod_template_loc *templates; /* workloads.podTemplates */
     size_t ntemplates;
+    kh_netpol_isolation *netpol_isolations; /* netpol.isolation */
+    size_t nnetpol_isolations;
 } kh_policy;
 
 /* The allow-list entry that trusts repository @p name, or NULL. */

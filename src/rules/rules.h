@@ -206,6 +206,17 @@ void kh_ha__pod_in_several_disruption_budgets(kh_rule_ctx *ctx, const kh_objset 
 extern const char *const kh_ha__disruption_budget_kinds[];
 extern const char *const kh_ha__disruption_budget_fields[];
 void kh_image__tag_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
+extern const char *const kh_netpol__kinds[];
+void kh_netpol__allow_from_anywhere(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__egress_to_internet(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__invalid_policy(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__isolation_assertion_broken(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__named_port_unresolved(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__namespace_without_default_deny_egress(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__namespace_without_default_deny_ingress(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__peer_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__policy_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__workload_not_selected(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_image__digest_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_image__invalid_reference(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_image__pull_policy_drift(kh_rule_ctx *ctx, const kh_object *obj);

@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -891,6 +892,98 @@ static const section admission_section = {
     sizeof(admission_fields) / sizeof(field),
 };
 
+/* --------------------------------------------------------------- netpol: */
+
+/* A netpol.isolation entry; sameNamespace is read from the mapping in
+ * keep_isolation because it defaults to true. */
+typedef struct isolation_entry {
+    kh_netpol_isolation iso;
+    bool same;
+} isolation_entry;
+
+/* Selector mappings are checked whole by kh_selector_compile. */
+static int selector_pair(loader *l, const kh_pair *p, void *target)
+{
+    (void)l, (void)p, (void)target;
+    return KH_OK;
+}
+
+/* "443", "53/UDP", "8000-8080/TCP". */
+static int isolation_port(loader *l, const kh_node *n, void *target)
+{
+    isolation_entry *e = target;
+    const char *s = is_text(n) ? kh_node_str(n) : "";
+    char *end;
+    long lo = strtol(s, &end, 10), hi = lo;
+    if (*end == '-')
+        hi = strtol(end + 1, &end, 10);
+    int proto = 0;
+    if (*end == '/') {
+        const char *names[] = {"TCP", "UDP", "SCTP"};
+        for (proto = 0; proto < 3 && strcasecmp(end + 1, names[proto]) != 0; proto++)
+            ;
+        end += strlen(end);
+    }
+    if (*end || s == end || lo < 1 || hi > 65535 || hi < lo || proto > 2)
+        return failf(l, n, "bad netpol.isolation port '%s' (use 443, 53/UDP or 8000-8080/TCP)",
+                     s);
+    struct kh_netpol_port *p = kh_array__push(&l->cfg->arena, &e->iso.ports, &e->iso.nports,
+                                              sizeof(*p));
+    if (!p)
+        return oom(l);
+    *p = (struct kh_netpol_port){(uint8_t)proto, (uint16_t)lo, (uint16_t)hi};
+    return KH_OK;
+}
+
+static int keep_isolation(loader *l, const kh_node *map, void *target)
+{
+    isolation_entry *e = target;
+    const char *keys[] = {"namespaces", "allowFrom"};
+    const kh_node *sel[2];
+    for (int i = 0; i < 2; i++) {
+        const kh_selector *out;
+        kh_error err = {0};
+        sel[i] = kh_node_get(map, keys[i]);
+        if (!sel[i])
+            return failf(l, map, "a netpol.isolation entry needs %s (a label selector)", keys[i]);
+        if (kh_selector_compile(&out, sel[i], &l->cfg->arena, &err) != KH_OK)
+            return kh_error_set(l->err, KH_ECONFIG, l->file, err.line, err.col,
+                                "netpol.isolation %s: %s", keys[i], err.message);
+    }
+    e->iso.namespaces = sel[0];
+    e->iso.allow_from = sel[1];
+    e->iso.deny_same_namespace = kh_node_is_false(kh_node_get(map, "sameNamespace"));
+    kh_policy *p = &l->cfg->policy;
+    kh_netpol_isolation *slot = kh_array__push(&l->cfg->arena, &p->netpol_isolations,
+                                               &p->nnetpol_isolations, sizeof(*slot));
+    if (!slot)
+        return oom(l);
+    *slot = e->iso;
+    return KH_OK;
+}
+
+static const field isolation_fields[] = {
+    {"name", V_STRING, offsetof(isolation_entry, iso.name)},
+    {"namespaces", V_MAP, .what = "a label selector", .pair = selector_pair},
+    {"allowFrom", V_MAP, .what = "a label selector", .pair = selector_pair},
+    {"ports", V_LIST, .what = "a list of ports (443, 53/UDP, 8000-8080/TCP)",
+     .item = isolation_port},
+    {"sameNamespace", V_BOOL, offsetof(isolation_entry, same)},
+};
+static const section isolation_section = {
+    "netpol.isolation", "each netpol.isolation entry",
+    "a mapping with namespaces, allowFrom and optional name, ports and sameNamespace",
+    isolation_fields, sizeof(isolation_fields) / sizeof(field),
+    .entry_size = sizeof(isolation_entry), .done = keep_isolation,
+};
+
+static const field netpol_fields[] = {
+    {"isolation", V_ENTRIES, .section = &isolation_section},
+};
+static const section netpol_section = {
+    "netpol", "netpol", "a mapping", netpol_fields, sizeof(netpol_fields) / sizeof(field),
+};
+
 /* ----------------------------------------------------------------- root */
 
 static const field root_fields[] = {
@@ -900,6 +993,7 @@ static const field root_fields[] = {
     {"images", V_SECTION, .section = &images_section},
     {"workloads", V_SECTION, .section = &workloads_section},
     {"admission", V_SECTION, .section = &admission_section},
+    {"netpol", V_SECTION, .section = &netpol_section},
 };
 static const section root_section = {
     "", "the configuration", "a mapping", root_fields, sizeof(root_fields) / sizeof(field),

@@ -1,0 +1,872 @@
+/*
+ * netpol.c -- the NetworkPolicy model: workloads grouped into classes,
+ * namespaces with their labels, and every policy parsed, validated as the
+ * API server validates it and resolved to the classes it selects.
+ *
+ * Workloads are Pods and objects whose pod template stands for their pods
+ * (template labels, the workload's namespace); a Pod or ReplicaSet whose
+ * controlling owner is in the input is left to that owner. Classes (same
+ * namespace, labels and container ports) go into an object set keyed by
+ * their labels, so each selector is one indexed kh_objset_select, and
+ * namespace selectors run over the namespaces' labels with the automatic
+ * kubernetes.io/metadata.name label added, as the API server adds it.
+ */
+#include "analysis/netpol.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/array.h"
+#include "k8s/internal.h"
+
+const char *const kh_netpol__kinds[] = {
+    "CloneSet", "CronJob", "DaemonSet", "Deployment", "Job", "Namespace", "NetworkPolicy",
+    "Pod", "ReplicaSet", "ReplicationController", "Rollout", "StatefulSet", NULL,
+};
+
+static const kh_node empty_map = {.type = KH_NODE_MAP};
+
+const char *kh_netpol__ns(const kh_object *obj)
+{
+    return obj->namespace_ && *obj->namespace_ ? obj->namespace_ : "default";
+}
+
+bool kh_netpol__has(const uint32_t *list, size_t n, uint32_t cls)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (list[mid] == cls)
+            return true;
+        if (list[mid] < cls)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------- string map */
+
+/* Open addressing from a string to an index, grown in the arena. */
+typedef struct strmap {
+    const char **keys;
+    uint32_t *vals;
+    size_t cap, n;
+} strmap;
+
+static uint64_t hash_str(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static int strmap_grow(strmap *m, kh_arena *a)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    const char **keys = kh_arena_calloc(a, cap, sizeof(*keys));
+    uint32_t *vals = kh_arena_calloc(a, cap, sizeof(*vals));
+    if (!keys || !vals)
+        return -1;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->keys[i])
+            continue;
+        size_t j = hash_str(m->keys[i], strlen(m->keys[i])) & (cap - 1);
+        while (keys[j])
+            j = (j + 1) & (cap - 1);
+        keys[j] = m->keys[i];
+        vals[j] = m->vals[i];
+    }
+    m->keys = keys;
+    m->vals = vals;
+    m->cap = cap;
+    return 0;
+}
+
+/* The value of @p key, or insert it with @p val (the key is copied).
+ * *found tells which. -1 when out of memory. */
+static int64_t strmap_put(strmap *m, kh_arena *a, const char *key, uint32_t val, bool *found)
+{
+    if ((m->n + 1) * 2 > m->cap && strmap_grow(m, a) != 0)
+        return -1;
+    size_t j = hash_str(key, strlen(key)) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (strcmp(m->keys[j], key) == 0) {
+            *found = true;
+            return m->vals[j];
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    m->keys[j] = kh_arena_strdup(a, key);
+    if (!m->keys[j])
+        return -1;
+    m->vals[j] = val;
+    m->n++;
+    *found = false;
+    return val;
+}
+
+static int64_t strmap_get(const strmap *m, const char *key)
+{
+    if (!m->cap)
+        return -1;
+    size_t j = hash_str(key, strlen(key)) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (strcmp(m->keys[j], key) == 0)
+            return m->vals[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------ builder */
+
+typedef struct builder {
+    np_model *m;
+    kh_arena *a;
+    kh_objset *pods;             /* one stand-in per class */
+    kh_objset *nss;              /* one stand-in per namespace */
+    strmap classes, namespaces;
+    char *buf;                   /* key scratch (malloc) */
+    size_t len, cap;
+    uint32_t *hits;              /* select scratch (malloc) */
+    size_t nhits, caphits;
+    bool oom;
+} builder;
+
+static void buf_add(builder *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *p = realloc(b->buf, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->buf = p;
+        b->cap = cap;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+    b->buf[b->len] = '\0';
+}
+
+static void buf_str(builder *b, const char *s)
+{
+    buf_add(b, s, strlen(s) + 1); /* with its NUL as separator */
+}
+
+static int namespace_of(builder *b, const char *name, const kh_object *obj)
+{
+    bool found;
+    int64_t i = strmap_put(&b->namespaces, b->a, name, (uint32_t)b->m->nns, &found);
+    if (i < 0)
+        return -1;
+    if (!found) {
+        np_namespace *ns = kh_array__push(b->a, &b->m->ns, &b->m->nns, sizeof(*ns));
+        if (!ns)
+            return -1;
+        ns->name = kh_arena_strdup(b->a, name);
+    }
+    if (obj && !b->m->ns[i].obj)
+        b->m->ns[i].obj = obj;
+    return (int)i;
+}
+
+static int cmp_pair(const void *x, const void *y)
+{
+    const kh_pair *p = x, *q = y;
+    return strcmp(kh_k8s__label_text(p->key), kh_k8s__label_text(q->key));
+}
+
+static int cmp_cport(const void *x, const void *y)
+{
+    const np_cport *p = x, *q = y;
+    int c = strcmp(p->name ? p->name : "", q->name ? q->name : "");
+    if (c)
+        return c;
+    if (p->proto != q->proto)
+        return p->proto < q->proto ? -1 : 1;
+    return p->port < q->port ? -1 : p->port > q->port;
+}
+
+int kh_netpol__proto(const char *s)
+{
+    if (!s || strcmp(s, "TCP") == 0)
+        return NP_TCP;
+    if (strcmp(s, "UDP") == 0)
+        return NP_UDP;
+    if (strcmp(s, "SCTP") == 0)
+        return NP_SCTP;
+    return -1;
+}
+
+/* The regular containers' ports: named ports resolve against these, as
+ * kube-network-policies reads pod.Spec.Containers. */
+static size_t container_ports(builder *b, const kh_object *obj, np_cport **out)
+{
+    kh_podspec ps;
+    *out = NULL;
+    size_t n = 0;
+    if (!kh_object_podspec(obj, &ps))
+        return 0;
+    kh_container_iter it;
+    kh_container c;
+    kh_container_iter_init(&it, &ps);
+    while (kh_container_next(&it, &c)) {
+        if (c.kind != KH_CONTAINER_REGULAR)
+            continue;
+        const kh_node *ports = kh_node_get(c.node, "ports");
+        for (size_t i = 0; kh_node_is_seq(ports) && i < ports->len; i++) {
+            const kh_node *p = kh_node_at(ports, i);
+            int64_t num;
+            if (!kh_node_int(kh_node_get(p, "containerPort"), &num) || num < 1 || num > 65535)
+                continue;
+            const kh_node *pn = kh_node_get(p, "protocol");
+            int proto = kh_netpol__proto(kh_node_is_null(pn) ? NULL : kh_node_str(pn));
+            if (proto < 0)
+                continue;
+            np_cport *cp = kh_array__push(b->a, out, &n, sizeof(*cp));
+            if (!cp) {
+                b->oom = true;
+                return n;
+            }
+            const char *name = kh_node_str(kh_node_get(p, "name"));
+            cp->name = name && *name ? name : NULL;
+            cp->proto = (uint8_t)proto;
+            cp->port = (uint16_t)num;
+        }
+    }
+    if (n > 1)
+        qsort(*out, n, sizeof(**out), cmp_cport);
+    return n;
+}
+
+static const kh_node *pod_labels(const kh_object *obj)
+{
+    const char *path;
+    const kh_node *labels = kh_node_get(kh_object_pod_metadata(obj, &path), "labels");
+    return kh_node_is_map(labels) ? labels : NULL;
+}
+
+/* Add one workload to its class (new when its key is new). */
+static int add_workload(builder *b, const kh_object *obj)
+{
+    const char *ns = kh_netpol__ns(obj);
+    const kh_node *labels = pod_labels(obj);
+    np_cport *ports;
+    size_t nports = container_ports(b, obj, &ports);
+    /* Key: namespace, sorted labels, sorted ports. */
+    b->len = 0;
+    buf_str(b, ns);
+    kh_pair *pairs = NULL;
+    size_t npairs = 0;
+    if (labels && labels->len) {
+        pairs = malloc(labels->len * sizeof(*pairs));
+        if (!pairs)
+            return -1;
+        for (uint32_t i = 0; i < labels->len; i++)
+            if (kh_k8s__label_text(labels->u.pairs[i].key) &&
+                kh_k8s__label_text(labels->u.pairs[i].value))
+                pairs[npairs++] = labels->u.pairs[i];
+        qsort(pairs, npairs, sizeof(*pairs), cmp_pair);
+        for (size_t i = 0; i < npairs; i++) {
+            buf_str(b, kh_k8s__label_text(pairs[i].key));
+            buf_str(b, kh_k8s__label_text(pairs[i].value));
+        }
+        free(pairs);
+    }
+    buf_add(b, "\1", 1);
+    for (size_t i = 0; i < nports; i++) {
+        char num[16];
+        snprintf(num, sizeof(num), "%u/%u", ports[i].port, ports[i].proto);
+        buf_str(b, ports[i].name ? ports[i].name : "");
+        buf_str(b, num);
+    }
+    if (b->oom)
+        return -1;
+    /* The key holds NULs: hash it as text by mapping them to \2. */
+    for (size_t i = 0; i < b->len; i++)
+        if (b->buf[i] == '\0')
+            b->buf[i] = '\2';
+    bool found;
+    int64_t c = strmap_put(&b->classes, b->a, b->buf, (uint32_t)b->m->ncls, &found);
+    if (c < 0)
+        return -1;
+    if (!found) {
+        np_class *cls = kh_array__push(b->a, &b->m->cls, &b->m->ncls, sizeof(*cls));
+        if (!cls)
+            return -1;
+        cls->ns = kh_arena_strdup(b->a, ns);
+        cls->labels = labels;
+        cls->ports = ports;
+        cls->nports = nports;
+        kh_object standin = {.root = obj->root, .kind = "Pod", .namespace_ = cls->ns,
+                             .labels = labels, .input = (unsigned)c};
+        if (kh_objset_add(b->pods, &standin) != KH_OK)
+            return -1;
+    }
+    np_workload *w = kh_array__push(b->a, &b->m->wl, &b->m->nwl, sizeof(*w));
+    if (!w)
+        return -1;
+    w->obj = obj;
+    w->ns = b->m->cls[c].ns;
+    w->cls = (uint32_t)c;
+    w->id = kh_arena_printf(b->a, "%s/%s/%s", ns, obj->kind, obj->name);
+    uint32_t *slot = kh_array__push(b->a, &b->m->cls[c].workloads, &b->m->cls[c].nworkloads,
+                                    sizeof(*slot));
+    if (!slot || !w->id)
+        return -1;
+    *slot = (uint32_t)(b->m->nwl - 1);
+    int ni = namespace_of(b, ns, NULL);
+    if (ni < 0)
+        return -1;
+    b->m->ns[ni].nworkloads++;
+    return 0;
+}
+
+/* Is a controlling owner of @p obj among the workloads? Then that owner
+ * stands for it (a dump holds a Deployment, its ReplicaSet and its Pods). */
+static bool owned_by_input(const strmap *ids, const kh_object *obj)
+{
+    const kh_node *refs = kh_node_get(obj->metadata, "ownerReferences");
+    for (size_t i = 0; kh_node_is_seq(refs) && i < refs->len; i++) {
+        const kh_node *r = kh_node_at(refs, i);
+        if (!kh_node_is_true(kh_node_get(r, "controller")))
+            continue;
+        const char *kind = kh_node_str(kh_node_get(r, "kind"));
+        const char *name = kh_node_str(kh_node_get(r, "name"));
+        if (!kind || !name)
+            continue;
+        char key[512];
+        snprintf(key, sizeof(key), "%s/%s/%s", kh_netpol__ns(obj), kind, name);
+        if (strmap_get(ids, key) >= 0)
+            return true;
+    }
+    return false;
+}
+
+/* The namespace's labels with kubernetes.io/metadata.name set to its name
+ * (the API server sets that label on every Namespace). */
+static const kh_node *namespace_labels(builder *b, const np_namespace *ns)
+{
+    static const char key[] = "kubernetes.io/metadata.name";
+    const kh_node *own = ns->obj ? ns->obj->labels : NULL;
+    size_t n = kh_node_is_map(own) ? own->len : 0;
+    kh_node *map = kh_arena_calloc(b->a, 1, sizeof(*map));
+    kh_pair *pairs = kh_arena_calloc(b->a, n + 1, sizeof(*pairs));
+    kh_node *k = kh_arena_calloc(b->a, 2, sizeof(*k));
+    if (!map || !pairs || !k)
+        return NULL;
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = kh_k8s__label_text(own->u.pairs[i].key);
+        if (t && strcmp(t, key) == 0)
+            continue;
+        pairs[used++] = own->u.pairs[i];
+    }
+    k[0] = (kh_node){.type = KH_NODE_STRING, .len = sizeof(key) - 1, .u.text = key};
+    k[1] = (kh_node){.type = KH_NODE_STRING, .len = (uint32_t)strlen(ns->name),
+                     .u.text = ns->name};
+    pairs[used++] = (kh_pair){&k[0], &k[1]};
+    *map = (kh_node){.type = KH_NODE_MAP, .len = (uint32_t)used, .u.pairs = pairs};
+    return map;
+}
+
+/* ------------------------------------------------------------ selection */
+
+static int on_hit(const kh_object *o, void *ud)
+{
+    builder *b = ud;
+    if (b->nhits == b->caphits) {
+        size_t cap = b->caphits ? b->caphits * 2 : 256;
+        uint32_t *p = realloc(b->hits, cap * sizeof(*p));
+        if (!p) {
+            b->oom = true;
+            return 1;
+        }
+        b->hits = p;
+        b->caphits = cap;
+    }
+    b->hits[b->nhits++] = o->input;
+    return 0;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, c = *(const uint32_t *)y;
+    return a < c ? -1 : a > c;
+}
+
+/* The hits, sorted and unique, copied into the arena. */
+static size_t take_hits(builder *b, uint32_t **out)
+{
+    size_t n = 0;
+    if (b->nhits > 1)
+        qsort(b->hits, b->nhits, sizeof(*b->hits), cmp_u32);
+    for (size_t i = 0; i < b->nhits; i++)
+        if (n == 0 || b->hits[n - 1] != b->hits[i])
+            b->hits[n++] = b->hits[i];
+    *out = NULL;
+    if (n) {
+        *out = kh_arena_alloc(b->a, n * sizeof(**out));
+        if (!*out) {
+            b->oom = true;
+            return 0;
+        }
+        memcpy(*out, b->hits, n * sizeof(**out));
+    }
+    b->nhits = 0;
+    return n;
+}
+
+/* ------------------------------------------------------------- policies */
+
+static void invalid(builder *b, np_policy *p, const kh_node *at, const char *path,
+                    const char *why)
+{
+    (void)b;
+    if (p->invalid)
+        return;
+    p->invalid = why;
+    p->invalid_at = at;
+    p->invalid_path = path;
+}
+
+/* validation.IsValidPortName: 1-15 of [a-z0-9-], a letter, no leading,
+ * trailing or doubled '-'. */
+static bool valid_port_name(const char *s)
+{
+    size_t n = strlen(s);
+    bool letter = false;
+    if (n == 0 || n > 15 || s[0] == '-' || s[n - 1] == '-' || strstr(s, "--"))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z')
+            letter = true;
+        else if (!(c >= '0' && c <= '9') && c != '-')
+            return false;
+    }
+    return letter;
+}
+
+static void parse_ports(builder *b, np_policy *p, np_rule *r, const kh_node *ports,
+                        const char *path)
+{
+    for (size_t i = 0; kh_node_is_seq(ports) && i < ports->len; i++) {
+        const kh_node *pn = kh_node_at(ports, i);
+        const char *here = kh_arena_printf(b->a, "%s.ports[%zu]", path, i);
+        np_portspec *ps = kh_array__push(b->a, &r->ports, &r->nports, sizeof(*ps));
+        if (!ps || !here) {
+            b->oom = true;
+            return;
+        }
+        ps->node = pn;
+        ps->index = i;
+        const kh_node *proto = kh_node_get(pn, "protocol");
+        int pr = kh_netpol__proto(kh_node_is_null(proto) ? NULL : kh_node_str(proto));
+        if (pr < 0) {
+            invalid(b, p, proto, here, "protocol must be TCP, UDP or SCTP");
+            pr = NP_TCP;
+        }
+        ps->proto = (uint8_t)pr;
+        const kh_node *port = kh_node_get(pn, "port");
+        const kh_node *end = kh_node_get(pn, "endPort");
+        int64_t lo = 0, hi = 0;
+        bool has_end = !kh_node_is_null(end);
+        if (has_end && (!kh_node_int(end, &hi) || hi < 1 || hi > 65535))
+            invalid(b, p, end, here, "endPort must be a port number between 1 and 65535");
+        if (kh_node_is_null(port)) {
+            ps->kind = NP_PORT_ALL;
+            if (has_end)
+                invalid(b, p, end, here, "endPort may not be specified when port is not");
+        } else if (port->type == KH_NODE_INT) {
+            if (!kh_node_int(port, &lo) || lo < 1 || lo > 65535)
+                invalid(b, p, port, here, "port must be between 1 and 65535");
+            if (!has_end)
+                hi = lo;
+            else if (hi < lo)
+                invalid(b, p, end, here, "endPort must be greater than or equal to port");
+            ps->kind = NP_PORT_RANGE;
+            ps->lo = (uint16_t)(lo < 1 ? 1 : lo > 65535 ? 65535 : lo);
+            ps->hi = (uint16_t)(hi < ps->lo ? ps->lo : hi > 65535 ? 65535 : hi);
+        } else {
+            /* A quoted "80" is an IntOrString string: a port name, and an
+             * invalid one (a name needs a letter). */
+            const char *name = kh_node_str(port);
+            ps->kind = NP_PORT_NAMED;
+            ps->name = name ? name : "";
+            if (!name || !valid_port_name(name))
+                invalid(b, p, port, here, "a named port must be 1-15 lower-case letters, "
+                                          "digits or '-' with at least one letter");
+            if (has_end)
+                invalid(b, p, end, here, "endPort may not be specified when port is non-numeric");
+        }
+    }
+}
+
+static int cmp_range(const void *x, const void *y)
+{
+    const np_range *a = x, *c = y;
+    if (a->fam != c->fam)
+        return a->fam < c->fam ? -1 : 1;
+    return a->lo < c->lo ? -1 : a->lo > c->lo;
+}
+
+/* Sort and merge ranges in place; @return the new count. */
+static size_t merge_ranges(np_range *r, size_t n)
+{
+    if (n < 2)
+        return n;
+    qsort(r, n, sizeof(*r), cmp_range);
+    size_t k = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (r[i].fam == r[k].fam && (r[k].hi == ~(unsigned __int128)0 || r[i].lo <= r[k].hi + 1)) {
+            if (r[i].hi > r[k].hi)
+                r[k].hi = r[i].hi;
+        } else {
+            r[++k] = r[i];
+        }
+    }
+    return k + 1;
+}
+
+/* cidr minus the excepts: the except ranges are inside the cidr and cut it. */
+static void parse_ipblock(builder *b, np_policy *p, np_peer *peer, const kh_node *blk,
+                          const char *path)
+{
+    const char *cidr = kh_node_str(kh_node_get(blk, "cidr"));
+    np_range whole;
+    int bits;
+    peer->kind = NP_PEER_IPBLOCK;
+    peer->cidr = cidr;
+    if (!cidr || !*cidr) {
+        invalid(b, p, blk, path, "ipBlock.cidr is required");
+        return;
+    }
+    if (kh_netpol__parse_cidr(cidr, &whole, &bits) != 0) {
+        invalid(b, p, kh_node_get(blk, "cidr"), path,
+                "ipBlock.cidr must be a valid CIDR value (e.g. 10.9.8.0/24 or 2001:db8::/64)");
+        return;
+    }
+    const kh_node *ex = kh_node_get(blk, "except");
+    size_t nex = kh_node_is_seq(ex) ? ex->len : 0;
+    np_range *cuts = kh_arena_calloc(b->a, nex + 1, sizeof(*cuts));
+    np_range *out = kh_arena_calloc(b->a, nex + 1, sizeof(*out));
+    if (!cuts || !out) {
+        b->oom = true;
+        return;
+    }
+    size_t ncuts = 0;
+    for (size_t i = 0; i < nex; i++) {
+        const char *t = kh_node_str(kh_node_at(ex, i));
+        np_range e;
+        int ebits;
+        if (!t || kh_netpol__parse_cidr(t, &e, &ebits) != 0) {
+            invalid(b, p, kh_node_at(ex, i), path, "ipBlock.except entries must be valid CIDRs");
+            continue;
+        }
+        if (e.fam != whole.fam || e.lo < whole.lo || e.lo > whole.hi || ebits <= bits) {
+            invalid(b, p, kh_node_at(ex, i), path,
+                    "ipBlock.except entries must be strict subsets of cidr");
+            continue;
+        }
+        cuts[ncuts++] = e;
+    }
+    ncuts = merge_ranges(cuts, ncuts);
+    size_t n = 0;
+    unsigned __int128 at = whole.lo;
+    bool done = false;
+    for (size_t i = 0; i < ncuts && !done; i++) {
+        if (cuts[i].lo > at)
+            out[n++] = (np_range){.lo = at, .hi = cuts[i].lo - 1, .fam = whole.fam};
+        if (cuts[i].hi >= whole.hi)
+            done = true;
+        else
+            at = cuts[i].hi + 1;
+    }
+    if (!done)
+        out[n++] = (np_range){.lo = at, .hi = whole.hi, .fam = whole.fam};
+    peer->ranges = out;
+    peer->nranges = n;
+}
+
+static int on_namespace(const kh_object *o, void *ud)
+{
+    builder *b = ud;
+    return on_hit(o, b);
+}
+
+/* The classes a pod peer selects: podSelector pods in the policy's
+ * namespace, or in the namespaces namespaceSelector selects (both: AND). */
+static void select_peer(builder *b, np_policy *p, np_peer *peer, const kh_node *psel,
+                        const kh_node *nsel, const char *path)
+{
+    const kh_selector *pods = NULL, *nss = NULL;
+    kh_error err = {0};
+    peer->kind = NP_PEER_PODS;
+    if (kh_selector_compile(&pods, kh_node_is_null(psel) ? &empty_map : psel, b->a, &err)) {
+        invalid(b, p, psel, path, "podSelector is not a valid label selector");
+        return;
+    }
+    if (kh_node_is_null(nsel)) {
+        peer->nnamespaces = 1;
+        kh_objset_select(b->pods, NULL, p->ns, pods, on_hit, b);
+        peer->nclasses = take_hits(b, &peer->classes);
+        return;
+    }
+    peer->has_ns_selector = true;
+    if (kh_selector_compile(&nss, nsel, b->a, &err)) {
+        invalid(b, p, nsel, path, "namespaceSelector is not a valid label selector");
+        return;
+    }
+    if (kh_selector_matches_everything(nss)) {
+        peer->nnamespaces = b->m->nns;
+        kh_objset_select(b->pods, NULL, NULL, pods, on_hit, b);
+        peer->nclasses = take_hits(b, &peer->classes);
+        return;
+    }
+    kh_objset_select(b->nss, NULL, NULL, nss, on_namespace, b);
+    uint32_t *list;
+    size_t n = take_hits(b, &list);
+    peer->nnamespaces = n;
+    for (size_t i = 0; i < n; i++)
+        kh_objset_select(b->pods, NULL, b->m->ns[list[i]].name, pods, on_hit, b);
+    peer->nclasses = take_hits(b, &peer->classes);
+}
+
+static void parse_rules(builder *b, np_policy *p, bool egress)
+{
+    const char *key = egress ? "egress" : "ingress";
+    const char *peers_key = egress ? "to" : "from";
+    const kh_node *list = kh_node_get(kh_node_get(p->obj->root, "spec"), key);
+    size_t n = kh_node_is_seq(list) ? list->len : 0;
+    np_rule *rules = n ? kh_arena_calloc(b->a, n, sizeof(*rules)) : NULL;
+    if (n && !rules) {
+        b->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        np_rule *r = &rules[i];
+        const kh_node *rn = kh_node_at(list, i);
+        const char *path = kh_arena_printf(b->a, "spec.%s[%zu]", key, i);
+        r->pol = p;
+        r->egress = egress;
+        r->index = i;
+        r->node = rn;
+        parse_ports(b, p, r, kh_node_get(rn, "ports"), path);
+        const kh_node *peers = kh_node_get(rn, peers_key);
+        size_t np = kh_node_is_seq(peers) ? peers->len : 0;
+        r->all_peers = np == 0; /* missing or empty: every source/destination */
+        r->peers = np ? kh_arena_calloc(b->a, np, sizeof(*r->peers)) : NULL;
+        if (np && !r->peers) {
+            b->oom = true;
+            return;
+        }
+        r->npeers = np;
+        size_t nranges = 0;
+        for (size_t j = 0; j < np; j++) {
+            const kh_node *pe = kh_node_at(peers, j);
+            const char *ppath = kh_arena_printf(b->a, "%s.%s[%zu]", path, peers_key, j);
+            np_peer *peer = &r->peers[j];
+            peer->node = pe;
+            peer->index = j;
+            const kh_node *psel = kh_node_get(pe, "podSelector");
+            const kh_node *nsel = kh_node_get(pe, "namespaceSelector");
+            const kh_node *blk = kh_node_get(pe, "ipBlock");
+            bool hp = !kh_node_is_null(psel), hn = !kh_node_is_null(nsel),
+                 hb = !kh_node_is_null(blk);
+            if (!hp && !hn && !hb) {
+                invalid(b, p, pe, ppath, "must specify a peer (an empty peer is refused)");
+                continue;
+            }
+            if (hb && (hp || hn)) {
+                invalid(b, p, pe, ppath, "may not specify both ipBlock and another peer");
+                continue;
+            }
+            if (hb) {
+                parse_ipblock(b, p, peer, blk, ppath);
+                nranges += peer->nranges;
+            } else {
+                select_peer(b, p, peer, psel, nsel, ppath);
+            }
+        }
+        for (size_t j = 0; j < np; j++)
+            for (size_t k = 0; k < r->peers[j].nclasses; k++)
+                on_hit(&(kh_object){.input = r->peers[j].classes[k]}, b);
+        r->nclasses = take_hits(b, &r->classes);
+        if (nranges) {
+            r->ranges = kh_arena_calloc(b->a, nranges, sizeof(*r->ranges));
+            if (!r->ranges) {
+                b->oom = true;
+                return;
+            }
+            for (size_t j = 0; j < np; j++)
+                for (size_t k = 0; r->peers[j].kind == NP_PEER_IPBLOCK && k < r->peers[j].nranges; k++)
+                    r->ranges[r->nranges++] = r->peers[j].ranges[k];
+            r->nranges = merge_ranges(r->ranges, r->nranges);
+        }
+    }
+    if (egress) {
+        p->eg = rules;
+        p->neg = n;
+    } else {
+        p->in = rules;
+        p->nin = n;
+    }
+}
+
+static void parse_policy(builder *b, np_policy *p)
+{
+    const kh_node *spec = kh_node_get(p->obj->root, "spec");
+    const kh_node *types = kh_node_get(spec, "policyTypes");
+    const kh_node *egress = kh_node_get(spec, "egress");
+    if (kh_node_is_seq(types) && types->len > 0) {
+        if (types->len > 2)
+            invalid(b, p, types, "spec.policyTypes", "may not specify more than two policyTypes");
+        for (size_t i = 0; i < types->len; i++) {
+            const char *t = kh_node_str(kh_node_at(types, i));
+            if (t && strcmp(t, "Ingress") == 0)
+                p->ingress = true;
+            else if (t && strcmp(t, "Egress") == 0)
+                p->egress = true;
+            else
+                invalid(b, p, kh_node_at(types, i), "spec.policyTypes",
+                        "policyTypes entries must be Ingress or Egress");
+        }
+    } else {
+        /* SetDefaults_NetworkPolicy: Ingress always, Egress when rules exist
+         * (an empty egress list adds nothing). */
+        p->ingress = true;
+        p->egress = kh_node_is_seq(egress) && egress->len > 0;
+    }
+    const kh_node *psel = kh_node_get(spec, "podSelector");
+    const kh_selector *sel = NULL;
+    kh_error err = {0};
+    /* podSelector is not a pointer in the Go type: absent is {}. */
+    if (kh_selector_compile(&sel, kh_node_is_null(psel) ? &empty_map : psel, b->a, &err))
+        invalid(b, p, psel, "spec.podSelector", "podSelector is not a valid label selector");
+    else
+        kh_objset_select(b->pods, NULL, p->ns, sel, on_hit, b);
+    p->nselected = take_hits(b, &p->selected);
+    parse_rules(b, p, false);
+    parse_rules(b, p, true);
+}
+
+/* Per class: the policies selecting it and the rules that then apply. */
+static int attach(builder *b)
+{
+    np_model *m = b->m;
+    for (size_t i = 0; i < m->npol; i++) {
+        np_policy *p = &m->pol[i];
+        if (p->invalid)
+            continue; /* the API server never stored it */
+        for (size_t k = 0; k < p->nselected; k++) {
+            np_class *c = &m->cls[p->selected[k]];
+            np_policy **slot = kh_array__push(b->a, &c->pols, &c->npols, sizeof(*slot));
+            if (!slot)
+                return -1;
+            *slot = p;
+            if (p->ingress) {
+                c->in_iso = true;
+                for (size_t j = 0; j < p->nin; j++) {
+                    np_rule **rs = kh_array__push(b->a, &c->in_rules, &c->nin, sizeof(*rs));
+                    if (!rs)
+                        return -1;
+                    *rs = &p->in[j];
+                }
+            }
+            if (p->egress) {
+                c->eg_iso = true;
+                for (size_t j = 0; j < p->neg; j++) {
+                    np_rule **rs = kh_array__push(b->a, &c->eg_rules, &c->neg, sizeof(*rs));
+                    if (!rs)
+                        return -1;
+                    *rs = &p->eg[j];
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
+{
+    builder b = {.a = arena};
+    np_model *m = kh_arena_calloc(arena, 1, sizeof(*m));
+    if (!m)
+        return NULL;
+    m->arena = arena;
+    b.m = m;
+    if (kh_objset_new(&b.pods, NULL) != KH_OK || kh_objset_new(&b.nss, NULL) != KH_OK)
+        goto fail;
+    /* Namespaces first (their objects carry the labels). */
+    const kh_object *const *objs;
+    size_t n = kh_objset_by_kind(set, "Namespace", &objs);
+    for (size_t i = 0; i < n; i++)
+        if (namespace_of(&b, objs[i]->name, objs[i]) < 0)
+            goto fail;
+    /* Workload ids, to leave owned objects to their owners. */
+    strmap ids = {0};
+    size_t total = kh_objset_count(set);
+    for (size_t i = 0; i < total; i++) {
+        const kh_object *o = kh_objset_at(set, i);
+        if (!o->kind || strcmp(o->kind, "NetworkPolicy") == 0 || strcmp(o->kind, "Namespace") == 0)
+            continue;
+        char key[512];
+        snprintf(key, sizeof(key), "%s/%s/%s", kh_netpol__ns(o), o->kind, o->name);
+        bool found;
+        if (strmap_put(&ids, arena, key, (uint32_t)i, &found) < 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < total; i++) {
+        const kh_object *o = kh_objset_at(set, i);
+        if (!o->kind || strcmp(o->kind, "NetworkPolicy") == 0 || strcmp(o->kind, "Namespace") == 0)
+            continue;
+        kh_podspec ps;
+        if (!kh_object_podspec(o, &ps) && !kh_object_pod_metadata(o, &(const char *){NULL}))
+            continue;
+        if (strcmp(o->kind, "PodTemplate") == 0 || owned_by_input(&ids, o))
+            continue;
+        if (add_workload(&b, o) != 0)
+            goto fail;
+    }
+    n = kh_objset_by_kind(set, "NetworkPolicy", &objs);
+    for (size_t i = 0; i < n; i++)
+        if (namespace_of(&b, kh_netpol__ns(objs[i]), NULL) < 0)
+            goto fail;
+    for (size_t i = 0; i < m->nns; i++) {
+        m->ns[i].labels = namespace_labels(&b, &m->ns[i]);
+        kh_object standin = {.kind = "Namespace", .namespace_ = "", .labels = m->ns[i].labels,
+                             .input = (unsigned)i, .root = m->ns[i].labels};
+        if (!m->ns[i].labels || kh_objset_add(b.nss, &standin) != KH_OK)
+            goto fail;
+    }
+    if (n) {
+        m->pol = kh_arena_calloc(arena, n, sizeof(*m->pol));
+        if (!m->pol)
+            goto fail;
+    }
+    m->npol = n;
+    for (size_t i = 0; i < n; i++) {
+        m->pol[i].obj = objs[i];
+        m->pol[i].ns = kh_netpol__ns(objs[i]);
+        parse_policy(&b, &m->pol[i]);
+    }
+    if (b.oom || attach(&b) != 0)
+        goto fail;
+    kh_objset_free(b.pods);
+    kh_objset_free(b.nss);
+    free(b.buf);
+    free(b.hits);
+    return m;
+fail:
+    kh_objset_free(b.pods);
+    kh_objset_free(b.nss);
+    free(b.buf);
+    free(b.hits);
+    return NULL;
+}

@@ -1,0 +1,199 @@
+/*
+ * netpol.h -- the NetworkPolicy model shared by the analysis (netpol*.c),
+ * the set rules (rules/netpol.c) and the `kubeharden netpol` command.
+ *
+ * Workloads (Pods and the workloads whose templates stand for their pods)
+ * are grouped into classes of identical namespace, labels and container
+ * ports: every policy decision is the same for all members of a class, so
+ * policies and peers are resolved per class and connectivity per pair of
+ * classes. Ports are sets of intervals over protocol<<16 | port, interned
+ * so that unions and intersections are memoised by id.
+ */
+#ifndef KH_ANALYSIS_NETPOL_H
+#define KH_ANALYSIS_NETPOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/arena.h"
+#include "k8s/k8s.h"
+
+enum { NP_TCP = 0, NP_UDP = 1, NP_SCTP = 2, NP_NPROTO = 3 };
+
+/* An address range of one family (4 or 6), bounds inclusive. */
+typedef struct np_range {
+    unsigned __int128 lo, hi;
+    uint8_t fam;
+} np_range;
+
+/* One entry of a rule's ports list. */
+typedef enum np_port_kind { NP_PORT_ALL = 0, NP_PORT_RANGE, NP_PORT_NAMED } np_port_kind;
+typedef struct np_portspec {
+    np_port_kind kind;
+    uint8_t proto;
+    uint16_t lo, hi;             /* NP_PORT_RANGE */
+    const char *name;            /* NP_PORT_NAMED */
+    const kh_node *node;         /* the ports[i] mapping */
+    size_t index;
+} np_portspec;
+
+typedef enum np_peer_kind { NP_PEER_PODS = 0, NP_PEER_IPBLOCK } np_peer_kind;
+typedef struct np_peer {
+    np_peer_kind kind;
+    const kh_node *node;         /* from[i] / to[i] */
+    size_t index;
+    uint32_t *classes;           /* NP_PEER_PODS: classes selected, ascending */
+    size_t nclasses;
+    size_t nnamespaces;          /* namespaces it reaches (its own for a bare podSelector) */
+    bool has_ns_selector;
+    np_range *ranges;            /* NP_PEER_IPBLOCK: cidr minus except */
+    size_t nranges;
+    const char *cidr;
+} np_peer;
+
+struct np_policy;
+
+typedef struct np_rule {
+    struct np_policy *pol;
+    bool egress;
+    size_t index;                /* ingress[i] / egress[i] */
+    const kh_node *node;
+    bool all_peers;              /* from/to missing or empty: every source/destination */
+    np_peer *peers;
+    size_t npeers;
+    uint32_t *classes;           /* union of the pod peers, ascending */
+    size_t nclasses;
+    np_range *ranges;            /* union of the ipBlocks, sorted and merged */
+    size_t nranges;
+    np_portspec *ports;          /* none: every port of every protocol */
+    size_t nports;
+} np_rule;
+
+typedef struct np_policy {
+    const kh_object *obj;
+    const char *ns;
+    bool ingress, egress;        /* policyTypes, defaults applied */
+    uint32_t *selected;          /* classes its podSelector selects, ascending */
+    size_t nselected;
+    np_rule *in;
+    size_t nin;
+    np_rule *eg;
+    size_t neg;
+    const char *invalid;         /* why the API server would refuse it, or NULL */
+    const kh_node *invalid_at;
+    const char *invalid_path;
+} np_policy;
+
+typedef struct np_cport {
+    const char *name;            /* NULL when unnamed */
+    uint8_t proto;
+    uint16_t port;
+} np_cport;
+
+typedef struct np_class {
+    const char *ns;
+    const kh_node *labels;
+    np_cport *ports;             /* regular containers' ports (named ports resolve here) */
+    size_t nports;
+    uint32_t *workloads;
+    size_t nworkloads;
+    bool in_iso, eg_iso;
+    np_policy **pols;            /* policies selecting it, input order */
+    size_t npols;
+    np_rule **in_rules;          /* ingress rules of those with Ingress */
+    size_t nin;
+    np_rule **eg_rules;
+    size_t neg;
+} np_class;
+
+typedef struct np_workload {
+    const kh_object *obj;
+    const char *ns;
+    const char *id;              /* "ns/Kind/name" */
+    uint32_t cls;
+} np_workload;
+
+typedef struct np_namespace {
+    const char *name;
+    const kh_object *obj;        /* the Namespace, or NULL when only named by objects */
+    const kh_node *labels;       /* its labels plus kubernetes.io/metadata.name */
+    size_t nworkloads;
+} np_namespace;
+
+typedef struct np_model {
+    kh_arena *arena;
+    np_workload *wl;
+    size_t nwl;
+    np_class *cls;
+    size_t ncls;
+    np_namespace *ns;
+    size_t nns;
+    np_policy *pol;
+    size_t npol;
+} np_model;
+
+/* The kinds the model reads (NULL-terminated): policies, namespaces, pods
+ * and every workload kind with a pod template. */
+extern const char *const kh_netpol__kinds[];
+
+/* Build the model over @p set in @p arena. NULL when out of memory. */
+np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set);
+
+/* The namespace an object lands in: "" is "default". */
+const char *kh_netpol__ns(const kh_object *obj);
+/* TCP (also for NULL), UDP, SCTP; -1 for anything else. */
+int kh_netpol__proto(const char *s);
+/* Is @p cls in the ascending list? */
+bool kh_netpol__has(const uint32_t *list, size_t n, uint32_t cls);
+
+/* ------------------------------------------------------------ evaluation */
+
+/* Port sets: id 0 is empty, 1 every port of every protocol. */
+enum { NP_PS_NONE = 0, NP_PS_ALL = 1 };
+typedef struct np_eval np_eval;
+
+np_eval *kh_netpol__eval_new(const np_model *m);
+void kh_netpol__eval_free(np_eval *ev);
+uint32_t kh_netpol__ps_union(np_eval *ev, uint32_t a, uint32_t b);
+uint32_t kh_netpol__ps_inter(np_eval *ev, uint32_t a, uint32_t b);
+/* The ports rule @p r allows towards class @p dst (NULL: an address outside
+ * the cluster, where named ports resolve to nothing). */
+uint32_t kh_netpol__rule_ports(np_eval *ev, const np_rule *r, const np_class *dst);
+/* Does the port set hold protocol @p proto, port @p port? */
+bool kh_netpol__ps_has(const np_eval *ev, uint32_t ps, int proto, unsigned port);
+/* "TCP 80,443; UDP 53", "all ports" or "none" (static buffer per eval). */
+const char *kh_netpol__ps_text(np_eval *ev, uint32_t ps);
+/* The intervals of a set: *iv holds 2n codes (lo, hi of proto<<16|port). */
+size_t kh_netpol__ps_intervals(const np_eval *ev, uint32_t ps, const uint32_t **iv);
+
+/* Does the rule's peer list admit class @p c / address atom @p a? */
+bool kh_netpol__rule_admits_class(const np_rule *r, uint32_t c);
+bool kh_netpol__rule_admits_addr(const np_rule *r, uint8_t fam, unsigned __int128 a);
+
+/* Ports a connection may use, direction by direction: src class (or NULL
+ * for an outside address @p fam/@p addr) to dst class (or NULL). */
+uint32_t kh_netpol__egress(np_eval *ev, const np_model *m, uint32_t src, int dst,
+                           uint8_t fam, unsigned __int128 addr);
+uint32_t kh_netpol__ingress(np_eval *ev, const np_model *m, uint32_t dst, int src,
+                            uint8_t fam, unsigned __int128 addr);
+
+/* The atoms outside the cluster: the address space of both families cut
+ * at every ipBlock boundary, so each rule admits an atom wholly or not. */
+size_t kh_netpol__atoms(const np_model *m, np_range **out);
+
+/* Call @p fn for every pair of classes with some port allowed both ways
+ * (ps is the intersection). Per destination class the sources' sets are
+ * built rule by rule, so the cost follows the rules' peers. */
+typedef void (*np_pair_fn)(void *ud, uint32_t src, uint32_t dst, uint32_t ps);
+int kh_netpol__pairs(np_eval *ev, const np_model *m, np_pair_fn fn, void *ud);
+
+/* Address text: a CIDR when the range is one, else "lo-hi". */
+const char *kh_netpol__range_text(kh_arena *arena, const np_range *r);
+/* Parse "a.b.c.d/n" or an IPv6 CIDR (host bits cleared into the range).
+ * @return 0, or -1 when not a CIDR. *bits is the prefix length. */
+int kh_netpol__parse_cidr(const char *text, np_range *out, int *bits);
+int kh_netpol__parse_ip(const char *text, uint8_t *fam, unsigned __int128 *addr);
+
+#endif

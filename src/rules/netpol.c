@@ -1,0 +1,557 @@
+/*
+ * netpol.c -- NetworkPolicy rules over the object set.
+ *
+ * Every rule reads one model (analysis/netpol.h) built once per scan with
+ * kh_rule__shared: workloads grouped into classes, policies parsed,
+ * validated and resolved to the classes they select. Coverage rules read
+ * the selections; the peer and port rules read each rule's peers; the
+ * isolation assertions of the configuration (netpol.isolation) evaluate
+ * both directions of every connection into the protected namespaces.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/netpol.h"
+#include "rules/policy.h"
+#include "rules/rules.h"
+
+static const char model_key = 0;
+
+static void *build(kh_arena *arena, const kh_objset *set)
+{
+    return kh_netpol__build(arena, set);
+}
+
+static np_model *model(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    return kh_rule__shared(ctx, &model_key, build, set);
+}
+
+static kh_location where(kh_rule_ctx *ctx, const kh_object *o, const kh_node *at,
+                         const char *path, const char *msg)
+{
+    at = at ? at : o->root;
+    return (kh_location){.file = o->file, .line = at ? at->line : 0, .col = at ? at->col : 0,
+                         .kind = o->kind, .namespace_ = kh_netpol__ns(o), .name = o->name,
+                         .path = kh_arena_printf(ctx->arena, "%s%s", o->path_prefix, path),
+                         .message = msg};
+}
+
+/* Policies the API server stores and that apply: valid ones. */
+static bool live(const np_policy *p)
+{
+    return !p->invalid;
+}
+
+/* ------------------------------------------------------------- invalid */
+
+void kh_netpol__invalid_policy(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    np_model *m = model(ctx, set);
+    for (size_t i = 0; m && i < m->npol; i++) {
+        const np_policy *p = &m->pol[i];
+        if (p->invalid)
+            kh_rule__report(ctx, p->obj, p->invalid_at ? p->invalid_at : p->obj->root,
+                            p->invalid_path ? p->invalid_path : "spec",
+                            "the API server refuses this NetworkPolicy (%s), so it neither "
+                            "isolates nor allows anything",
+                            p->invalid);
+    }
+}
+
+/* ----------------------------------------------------------- coverage */
+
+/* Does namespace @p ns hold a default deny for the direction: a policy
+ * selecting every pod ({} or absent podSelector) with that type and no
+ * rules? */
+static bool has_default_deny(const np_model *m, const char *ns, bool egress)
+{
+    for (size_t i = 0; i < m->npol; i++) {
+        const np_policy *p = &m->pol[i];
+        if (!live(p) || strcmp(p->ns, ns) != 0 || !(egress ? p->egress : p->ingress) ||
+            (egress ? p->neg : p->nin) != 0)
+            continue;
+        const kh_node *sel = kh_node_get(kh_node_get(p->obj->root, "spec"), "podSelector");
+        const kh_node *ml = kh_node_get(sel, "matchLabels");
+        const kh_node *me = kh_node_get(sel, "matchExpressions");
+        if (kh_node_is_null(sel) ||
+            ((kh_node_is_null(ml) || (kh_node_is_map(ml) && ml->len == 0)) &&
+             (kh_node_is_null(me) || (kh_node_is_seq(me) && me->len == 0))))
+            return true;
+    }
+    return false;
+}
+
+static void default_deny(kh_rule_ctx *ctx, const kh_objset *set, bool egress)
+{
+    np_model *m = model(ctx, set);
+    for (size_t n = 0; m && n < m->nns; n++) {
+        const np_namespace *ns = &m->ns[n];
+        if (!ns->nworkloads || has_default_deny(m, ns->name, egress))
+            continue;
+        /* On the Namespace when the input has it, else on its first workload. */
+        const kh_object *at = ns->obj;
+        for (size_t i = 0; !at && i < m->nwl; i++)
+            if (strcmp(m->wl[i].ns, ns->name) == 0)
+                at = m->wl[i].obj;
+        kh_rule__report(ctx, at, at->root, ns->obj ? "" : "metadata.namespace",
+                        "namespace '%s' has no default-deny %s NetworkPolicy (podSelector: {}, "
+                        "policyTypes: [%s], no %s rules): a pod no policy selects %s",
+                        ns->name, egress ? "egress" : "ingress", egress ? "Egress" : "Ingress",
+                        egress ? "egress" : "ingress",
+                        egress ? "may connect anywhere" : "accepts connections from anywhere");
+    }
+}
+
+void kh_netpol__namespace_without_default_deny_ingress(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    default_deny(ctx, set, false);
+}
+
+void kh_netpol__namespace_without_default_deny_egress(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    default_deny(ctx, set, true);
+}
+
+static const kh_node *labels_key(const kh_object *o, const char **path)
+{
+    const kh_node *meta = kh_object_pod_metadata(o, path);
+    const kh_node *k = kh_rule__key(meta, "labels");
+    return k ? k : o->root;
+}
+
+void kh_netpol__workload_not_selected(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    np_model *m = model(ctx, set);
+    for (size_t i = 0; m && i < m->nwl; i++) {
+        const np_workload *w = &m->wl[i];
+        if (m->cls[w->cls].npols)
+            continue;
+        const char *meta = "metadata";
+        const kh_node *at = labels_key(w->obj, &meta);
+        kh_rule__report(ctx, w->obj, at, kh_arena_printf(ctx->arena, "%s.labels", meta),
+                        "no NetworkPolicy selects %s: %s connections from anywhere and "
+                        "may connect anywhere",
+                        strcmp(w->obj->kind, "Pod") == 0 ? "this pod" : "its pods",
+                        strcmp(w->obj->kind, "Pod") == 0 ? "it accepts" : "they accept");
+    }
+}
+
+void kh_netpol__policy_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    np_model *m = model(ctx, set);
+    for (size_t i = 0; m && i < m->npol; i++) {
+        const np_policy *p = &m->pol[i];
+        if (!live(p) || p->nselected)
+            continue;
+        /* Only where the input shows the namespace's workloads: a file of
+         * policies alone says nothing about what they select. */
+        size_t nwl = 0;
+        for (size_t n = 0; n < m->nns; n++)
+            if (strcmp(m->ns[n].name, p->ns) == 0)
+                nwl = m->ns[n].nworkloads;
+        if (!nwl)
+            continue;
+        const kh_node *spec = kh_node_get(p->obj->root, "spec");
+        const kh_node *at = kh_rule__key(spec, "podSelector");
+        kh_rule__report(ctx, p->obj, at ? at : p->obj->root, "spec.podSelector",
+                        "podSelector matches none of the %zu workloads in namespace '%s': the "
+                        "policy isolates and allows nothing",
+                        nwl, p->ns);
+    }
+}
+
+/* ---------------------------------------------------------------- peers */
+
+void kh_netpol__peer_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    np_model *m = model(ctx, set);
+    if (!m || !m->nwl)
+        return;
+    for (size_t i = 0; i < m->npol; i++) {
+        const np_policy *p = &m->pol[i];
+        if (!live(p))
+            continue;
+        for (int e = 0; e < 2; e++) {
+            const np_rule *rs = e ? p->eg : p->in;
+            size_t nr = e ? p->neg : p->nin;
+            for (size_t j = 0; j < nr; j++)
+                for (size_t k = 0; k < rs[j].npeers; k++) {
+                    const np_peer *pe = &rs[j].peers[k];
+                    if (pe->kind != NP_PEER_PODS || pe->nclasses)
+                        continue;
+                    const char *why = pe->has_ns_selector && !pe->nnamespaces
+                                          ? "namespaceSelector matches no namespace"
+                                          : pe->has_ns_selector
+                                                ? "no workload in the namespaces it selects "
+                                                  "matches podSelector"
+                                                : "podSelector matches no workload in the "
+                                                  "policy's namespace";
+                    kh_rule__report(ctx, p->obj, pe->node,
+                                    kh_arena_printf(ctx->arena, "spec.%s[%zu].%s[%zu]",
+                                                    e ? "egress" : "ingress", j,
+                                                    e ? "to" : "from", k),
+                                    "this peer selects nothing (%s), so it allows no %s",
+                                    why, e ? "destination" : "source");
+                }
+        }
+    }
+}
+
+static bool is_everything(const np_peer *pe)
+{
+    if (pe->kind != NP_PEER_IPBLOCK || pe->nranges != 1)
+        return false;
+    const np_range *r = &pe->ranges[0];
+    unsigned __int128 max = r->fam == 4 ? 0xffffffffu : ~(unsigned __int128)0;
+    return r->lo == 0 && r->hi == max;
+}
+
+/* The rule's ports as written: "TCP 80, TCP http, UDP 53-60". */
+static const char *spec_text(kh_rule_ctx *ctx, const np_rule *r)
+{
+    static const char *const protos[] = {"TCP", "UDP", "SCTP"};
+    if (!r->nports)
+        return "every port";
+    const char *out = "";
+    for (size_t i = 0; i < r->nports; i++) {
+        const np_portspec *ps = &r->ports[i];
+        const char *sep = i ? ", " : "";
+        if (ps->kind == NP_PORT_ALL)
+            out = kh_arena_printf(ctx->arena, "%s%s%s all", out, sep, protos[ps->proto]);
+        else if (ps->kind == NP_PORT_NAMED)
+            out = kh_arena_printf(ctx->arena, "%s%s%s %s", out, sep, protos[ps->proto], ps->name);
+        else if (ps->lo == ps->hi)
+            out = kh_arena_printf(ctx->arena, "%s%s%s %u", out, sep, protos[ps->proto], ps->lo);
+        else
+            out = kh_arena_printf(ctx->arena, "%s%s%s %u-%u", out, sep, protos[ps->proto],
+                                  ps->lo, ps->hi);
+        if (!out)
+            return "";
+    }
+    return out;
+}
+
+void kh_netpol__allow_from_anywhere(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    np_model *m = model(ctx, set);
+    for (size_t i = 0; m && i < m->npol; i++) {
+        const np_policy *p = &m->pol[i];
+        if (!live(p) || !p->ingress)
+            continue;
+        for (size_t j = 0; j < p->nin; j++) {
+            const np_rule *r = &p->in[j];
+            if (r->all_peers) {
+                kh_rule__report(ctx, p->obj, r->node,
+                                kh_arena_printf(ctx->arena, "spec.ingress[%zu]", j),
+                                "this ingress rule has no 'from', so it admits every source, "
+                                "inside the cluster and out, on %s",
+                                spec_text(ctx, r));
+                continue;
+            }
+            for (size_t k = 0; k < r->npeers; k++)
+                if (is_everything(&r->peers[k]))
+                    kh_rule__report(ctx, p->obj, r->peers[k].node,
+                                    kh_arena_printf(ctx->arena, "spec.ingress[%zu].from[%zu]", j, k),
+                                    "ipBlock %s admits every address outside the cluster on %s",
+                                    r->peers[k].cidr, spec_text(ctx, r));
+        }
+    }
+}
+
+/* Addresses that are not the internet: private, shared, loopback,
+ * link-local, multicast and reserved ranges. */
+static const char *const non_public[] = {
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3", "::/127", "fc00::/7", "fe80::/10",
+    "ff00::/8", NULL,
+};
+
+/* The first public address range the rule's ipBlocks reach, as text. */
+static bool reaches_internet(const np_rule *r)
+{
+    if (r->all_peers)
+        return true;
+    np_range priv[16];
+    size_t np = 0;
+    for (size_t i = 0; non_public[i]; i++) {
+        int bits;
+        kh_netpol__parse_cidr(non_public[i], &priv[np++], &bits);
+    }
+    for (size_t i = 0; i < r->nranges; i++) {
+        const np_range *x = &r->ranges[i];
+        unsigned __int128 at = x->lo;
+        bool covered = false;
+        /* The private list is sorted by family and address within one. */
+        for (size_t k = 0; k < np && !covered; k++) {
+            if (priv[k].fam != x->fam || priv[k].hi < at)
+                continue;
+            if (priv[k].lo > at || priv[k].lo > x->hi)
+                return true;
+            if (priv[k].hi >= x->hi)
+                covered = true;
+            else
+                at = priv[k].hi + 1;
+        }
+        if (!covered)
+            return true;
+    }
+    return false;
+}
+
+void kh_netpol__egress_to_internet(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    np_model *m = model(ctx, set);
+    np_eval *ev = m ? kh_netpol__eval_new(m) : NULL;
+    for (size_t i = 0; ev && i < m->npol; i++) {
+        const np_policy *p = &m->pol[i];
+        if (!live(p) || !p->egress || !p->nselected)
+            continue;
+        for (size_t j = 0; j < p->neg; j++) {
+            const np_rule *r = &p->eg[j];
+            if (!reaches_internet(r))
+                continue;
+            uint32_t ps = kh_netpol__rule_ports(ev, r, NULL);
+            if (ps == NP_PS_NONE)
+                continue; /* only named ports: nothing outside the cluster matches */
+            kh_rule__report(ctx, p->obj, r->node,
+                            kh_arena_printf(ctx->arena, "spec.egress[%zu]", j),
+                            "this egress rule lets the selected pods connect to the internet "
+                            "(%s) on %s",
+                            r->all_peers ? "it has no 'to'" : "its ipBlock reaches public addresses",
+                            kh_netpol__ps_text(ev, ps));
+        }
+    }
+    kh_netpol__eval_free(ev);
+}
+
+/* ---------------------------------------------------------------- ports */
+
+static bool class_has_port(const np_class *c, const np_portspec *ps)
+{
+    for (size_t i = 0; i < c->nports; i++)
+        if (c->ports[i].name && c->ports[i].proto == ps->proto &&
+            strcmp(c->ports[i].name, ps->name) == 0)
+            return true;
+    return false;
+}
+
+void kh_netpol__named_port_unresolved(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    static const char *const protos[] = {"TCP", "UDP", "SCTP"};
+    np_model *m = model(ctx, set);
+    if (!m || !m->nwl)
+        return;
+    for (size_t i = 0; i < m->npol; i++) {
+        const np_policy *p = &m->pol[i];
+        if (!live(p) || !p->nselected)
+            continue;
+        for (int e = 0; e < 2; e++) {
+            const np_rule *rs = e ? p->eg : p->in;
+            size_t nr = e ? p->neg : p->nin;
+            for (size_t j = 0; j < nr; j++) {
+                const np_rule *r = &rs[j];
+                for (size_t k = 0; k < r->nports; k++) {
+                    const np_portspec *ps = &r->ports[k];
+                    if (ps->kind != NP_PORT_NAMED)
+                        continue;
+                    /* Ingress: the selected pods' ports; egress: the peers'. */
+                    bool found = false;
+                    if (!e)
+                        for (size_t c = 0; c < p->nselected && !found; c++)
+                            found = class_has_port(&m->cls[p->selected[c]], ps);
+                    else if (r->all_peers)
+                        for (size_t c = 0; c < m->ncls && !found; c++)
+                            found = class_has_port(&m->cls[c], ps);
+                    else
+                        for (size_t c = 0; c < r->nclasses && !found; c++)
+                            found = class_has_port(&m->cls[r->classes[c]], ps);
+                    if (found)
+                        continue;
+                    kh_rule__report(ctx, p->obj, ps->node,
+                                    kh_arena_printf(ctx->arena, "spec.%s[%zu].ports[%zu]",
+                                                    e ? "egress" : "ingress", j, k),
+                                    "named port '%s' (%s) is declared by no container of the %s, "
+                                    "so this entry allows nothing",
+                                    ps->name, protos[ps->proto],
+                                    e ? "destinations this rule names" : "pods the policy selects");
+                }
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ isolation */
+
+typedef struct reason {
+    const np_rule *rule;
+    bool open;                   /* the side is not isolated */
+} reason;
+
+static bool port_allowed(np_eval *ev, const kh_netpol_isolation *iso, uint32_t ps, uint32_t *bad)
+{
+    if (!iso->nports)
+        return true; /* no ports named: any port from an allowed namespace */
+    const uint32_t *iv;
+    /* ps minus the allowed ports: intersect with the complement. */
+    uint32_t ok = NP_PS_NONE;
+    for (size_t i = 0; i < iso->nports; i++) {
+        np_rule tmp = {0};
+        np_portspec spec = {.kind = NP_PORT_RANGE, .proto = iso->ports[i].proto,
+                            .lo = iso->ports[i].lo, .hi = iso->ports[i].hi};
+        tmp.ports = &spec;
+        tmp.nports = 1;
+        ok = kh_netpol__ps_union(ev, ok, kh_netpol__rule_ports(ev, &tmp, NULL));
+    }
+    size_t n = kh_netpol__ps_intervals(ev, ps, &iv);
+    /* Any allowed interval not wholly inside ok breaks the assertion. */
+    for (size_t i = 0; i < n; i++) {
+        np_rule tmp = {0};
+        np_portspec spec = {.kind = NP_PORT_RANGE, .proto = (uint8_t)(iv[2 * i] >> 16),
+                            .lo = (uint16_t)(iv[2 * i] & 0xffff),
+                            .hi = (uint16_t)(iv[2 * i + 1] & 0xffff)};
+        tmp.ports = &spec;
+        tmp.nports = 1;
+        uint32_t one = kh_netpol__rule_ports(ev, &tmp, NULL);
+        if (kh_netpol__ps_inter(ev, one, ok) != one) {
+            *bad = one;
+            return false;
+        }
+        n = kh_netpol__ps_intervals(ev, ps, &iv); /* the pool may have moved */
+    }
+    return true;
+}
+
+/* The rules (or openness) behind one direction, as related locations. */
+static size_t reasons(kh_rule_ctx *ctx, np_eval *ev, const np_model *m, kh_location *rel,
+                      size_t max, uint32_t self, int peer, uint8_t fam, unsigned __int128 addr,
+                      bool egress, const np_class *dst, uint32_t bad)
+{
+    const np_class *c = &m->cls[self];
+    size_t n = 0;
+    if (!(egress ? c->eg_iso : c->in_iso)) {
+        const kh_object *o = m->wl[c->workloads[0]].obj;
+        rel[n++] = where(ctx, o, o->root, "",
+                         egress ? "its egress is not isolated: no policy with Egress selects it"
+                                : "its ingress is not isolated: no policy with Ingress selects it");
+        return n;
+    }
+    size_t nr = egress ? c->neg : c->nin;
+    for (size_t i = 0; i < nr && n < max; i++) {
+        const np_rule *r = egress ? c->eg_rules[i] : c->in_rules[i];
+        bool ok = peer >= 0 ? kh_netpol__rule_admits_class(r, (uint32_t)peer)
+                            : kh_netpol__rule_admits_addr(r, fam, addr);
+        if (!ok)
+            continue;
+        uint32_t ps = kh_netpol__rule_ports(ev, r, dst);
+        if (kh_netpol__ps_inter(ev, ps, bad) == NP_PS_NONE)
+            continue;
+        rel[n++] = where(ctx, r->pol->obj, r->node,
+                         kh_arena_printf(ctx->arena, "spec.%s[%zu]", egress ? "egress" : "ingress",
+                                         r->index),
+                         egress ? "this egress rule allows it" : "this ingress rule allows it");
+    }
+    return n;
+}
+
+static bool ns_matches(const np_model *m, const kh_selector *sel, const char *ns)
+{
+    for (size_t i = 0; i < m->nns; i++)
+        if (strcmp(m->ns[i].name, ns) == 0)
+            return kh_selector_matches(sel, m->ns[i].labels);
+    return false;
+}
+
+static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev,
+                            const kh_netpol_isolation *iso, const np_range *atoms, size_t natoms)
+{
+    const kh_selector *protect = NULL, *from = NULL;
+    if (kh_selector_compile(&protect, iso->namespaces, ctx->arena, NULL) != KH_OK ||
+        kh_selector_compile(&from, iso->allow_from, ctx->arena, NULL) != KH_OK)
+        return; /* the configuration loader validated both */
+    for (uint32_t d = 0; d < m->ncls; d++) {
+        const np_class *dc = &m->cls[d];
+        if (!ns_matches(m, protect, dc->ns))
+            continue;
+        for (size_t w = 0; w < dc->nworkloads; w++) {
+            const np_workload *dw = &m->wl[dc->workloads[w]];
+            kh_location rel[12];
+            size_t nrel = 0, nbroken = 0;
+            const char *first = NULL, *first_ports = NULL;
+            for (int s = -1; s < (int)m->ncls; s++) {
+                /* s == -1: the outside atoms */
+                size_t nat = s < 0 ? natoms : 1;
+                for (size_t a = 0; a < nat; a++) {
+                    uint8_t fam = s < 0 ? atoms[a].fam : 0;
+                    unsigned __int128 addr = s < 0 ? atoms[a].lo : 0;
+                    bool allowed_src = false;
+                    if (s >= 0) {
+                        const np_class *sc = &m->cls[s];
+                        allowed_src = ns_matches(m, from, sc->ns) ||
+                                      (!iso->deny_same_namespace && strcmp(sc->ns, dc->ns) == 0);
+                        if (sc->nworkloads == 1 && sc->workloads[0] == dc->workloads[w])
+                            continue;
+                    }
+                    uint32_t in = kh_netpol__ingress(ev, m, d, s, fam, addr);
+                    uint32_t out = s >= 0 ? kh_netpol__egress(ev, m, (uint32_t)s, (int)d, 0, 0)
+                                          : NP_PS_ALL;
+                    uint32_t ps = kh_netpol__ps_inter(ev, in, out);
+                    if (ps == NP_PS_NONE)
+                        continue;
+                    uint32_t bad = ps;
+                    if (allowed_src && port_allowed(ev, iso, ps, &bad))
+                        continue;
+                    nbroken++;
+                    if (nrel + 4 > sizeof(rel) / sizeof(rel[0]))
+                        continue;
+                    const char *src_id;
+                    if (s >= 0) {
+                        const np_workload *sw = &m->wl[m->cls[s].workloads[0]];
+                        src_id = sw->id;
+                        rel[nrel++] = where(ctx, sw->obj, sw->obj->root, "",
+                                            kh_arena_printf(ctx->arena, "reaches it on %s%s",
+                                                            kh_netpol__ps_text(ev, bad),
+                                                            allowed_src ? " (a port the assertion "
+                                                                          "does not allow)" : ""));
+                        nrel += reasons(ctx, ev, m, rel + nrel, 2, (uint32_t)s, (int)d, 0, 0, true,
+                                        dc, bad);
+                    } else {
+                        np_range r = atoms[a];
+                        src_id = kh_netpol__range_text(ctx->arena, &r);
+                    }
+                    nrel += reasons(ctx, ev, m, rel + nrel, 2, d, s, fam, addr, false, dc, bad);
+                    if (!first) {
+                        first = src_id;
+                        first_ports = kh_arena_printf(ctx->arena, "%s",
+                                                      kh_netpol__ps_text(ev, bad));
+                    }
+                }
+            }
+            if (!nbroken)
+                continue;
+            const char *meta = "metadata";
+            const kh_node *at = labels_key(dw->obj, &meta);
+            kh_rule__report_related(
+                ctx, dw->obj, at, kh_arena_printf(ctx->arena, "%s.labels", meta), rel, nrel,
+                "isolation '%s' is broken: %zu source%s outside what it allows can reach %s, "
+                "e.g. %s on %s",
+                iso->name ? iso->name : "netpol.isolation", nbroken, nbroken == 1 ? "" : "s",
+                dw->id, first, first_ports);
+        }
+    }
+}
+
+void kh_netpol__isolation_assertion_broken(kh_rule_ctx *ctx, const kh_objset *set)
+{
+    const kh_policy *pol = ctx->policy;
+    if (!pol || !pol->nnetpol_isolations)
+        return;
+    np_model *m = model(ctx, set);
+    np_eval *ev = m ? kh_netpol__eval_new(m) : NULL;
+    np_range *atoms = NULL;
+    size_t natoms = ev ? kh_netpol__atoms(m, &atoms) : 0;
+    for (size_t i = 0; atoms && i < pol->nnetpol_isolations; i++)
+        check_isolation(ctx, m, ev, &pol->netpol_isolations[i], atoms, natoms);
+    free(atoms);
+    kh_netpol__eval_free(ev);
+}
