@@ -58,6 +58,10 @@ const char *const *kh_rbac_kinds(void);
  */
 int kh_rbac_load(kh_rbac **out, kh_cluster *c, kh_error *err);
 
+/** The namespaces that hold RoleBindings, sorted (for queries over every
+ * namespace). The array lives in the model. */
+size_t kh_rbac_namespaces(const kh_rbac *m, const char *const **out);
+
 /** A grant seen from outside: a binding, its subject, its role and one rule. */
 typedef struct kh_rbac_grant_view {
     const char *binding_kind;       /**< "ClusterRoleBinding" or "RoleBinding" */
@@ -111,6 +115,10 @@ int kh_rbac_rules_for(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_cb
 int kh_rbac_user_groups(kh_rbac *m, const char *user, const char *const *groups,
                         size_t ngroups, const char *const **out, size_t *nout,
                         kh_error *err);
+
+/** Is the user of @p a in system:masters, which the API server allows every
+ * request before RBAC is asked? */
+bool kh_rbac_privileged(const kh_rbac_attrs *a);
 
 /** A decision on one request. */
 typedef struct kh_rbac_answer {

@@ -28,6 +28,8 @@ struct kh_rbac {
     size_t nsas;
     kh_rbac_pod **pods;          /* input order */
     size_t npods;
+    const char **namespaces;     /* of the RoleBindings, sorted, unique */
+    size_t nnamespaces;
     bool has_sa_objects;
 };
 
@@ -283,6 +285,12 @@ size_t kh_rbac__pods(const kh_rbac *m, const kh_rbac_pod *const **out)
 {
     *out = (const kh_rbac_pod *const *)m->pods;
     return m->npods;
+}
+
+size_t kh_rbac__namespaces(const kh_rbac *m, const char *const **out)
+{
+    *out = m->namespaces;
+    return m->nnamespaces;
 }
 
 bool kh_rbac__has_service_accounts(const kh_rbac *m)
@@ -603,8 +611,17 @@ static int read_bindings(kh_rbac *m, const kh_objset *set)
         rc = KH_ENOMEM;
         goto cleanup;
     }
-    for (size_t i = 0; i < n; i++)
+    m->namespaces = kh_arena_alloc(m->arena, (n + 1) * sizeof *m->namespaces);
+    if (!m->namespaces) {
+        rc = KH_ENOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
         m->bindings[i] = k[i].p;
+        const char *ns = m->bindings[i]->namespace_;
+        if (*ns && (!m->nnamespaces || strcmp(m->namespaces[m->nnamespaces - 1], ns) != 0))
+            m->namespaces[m->nnamespaces++] = ns;
+    }
     m->nbindings = n;
 cleanup:
     free(k);
@@ -1004,10 +1021,16 @@ static int who_can_in(const kh_rbac_binding *const *bs, size_t n, const kh_rbac_
         const kh_rbac_binding *b = bs[i];
         if (!b->role || b->nsubjects == 0)
             continue;
-        for (size_t r = 0; r < b->role->nrules; r++) {
-            if (!kh_rbac__rule_allows(b->role->rules[r], a))
-                continue;
-            for (size_t s = 0; s < b->nsubjects; s++) {
+        size_t first = 0, nr = b->role->nrules;
+        while (first < nr && !kh_rbac__rule_allows(b->role->rules[first], a))
+            first++;
+        if (first == nr)
+            continue;
+        /* Subject by subject, so that one subject's grants are adjacent. */
+        for (size_t s = 0; s < b->nsubjects; s++) {
+            for (size_t r = first; r < nr; r++) {
+                if (r > first && !kh_rbac__rule_allows(b->role->rules[r], a))
+                    continue;
                 kh_rbac_grant g = {b, &b->subjects[s], b->role, b->role->rules[r]};
                 int rc = fn(&g, ud);
                 if (rc)

@@ -175,6 +175,8 @@ size_t kh_rbac__service_accounts(const kh_rbac *m, const kh_rbac_sa *const **out
 const kh_rbac_sa *kh_rbac__find_sa(const kh_rbac *m, const char *ns, const char *name);
 /* Every pod and workload, in input order. */
 size_t kh_rbac__pods(const kh_rbac *m, const kh_rbac_pod *const **out);
+/* The namespaces that hold RoleBindings, sorted. */
+size_t kh_rbac__namespaces(const kh_rbac *m, const char *const **out);
 /* Does the input hold any ServiceAccount object (a complete dump does)? */
 bool kh_rbac__has_service_accounts(const kh_rbac *m);
 
@@ -242,8 +244,8 @@ bool kh_rbac__authorize(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant 
  * allowing rules yields each; each of its subjects yields its own grant,
  * whether or not it could ever apply (a ServiceAccount subject without a
  * namespace in a ClusterRoleBinding is still yielded; check
- * subject->username). Bindings in kh_rbac__visit's order, subjects in
- * written order. @return 0 or the callback's non-zero value.
+ * subject->username). Bindings in kh_rbac__visit's order, then subjects in
+ * written order, then rules in order (one subject's grants are adjacent). @return 0 or the callback's non-zero value.
  */
 int kh_rbac__who_can(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_fn fn,
                      void *ud);

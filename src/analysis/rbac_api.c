@@ -29,6 +29,11 @@ int kh_rbac_load(kh_rbac **out, kh_cluster *c, kh_error *err)
     return 0;
 }
 
+size_t kh_rbac_namespaces(const kh_rbac *m, const char *const **out)
+{
+    return kh_rbac__namespaces(m, out);
+}
+
 static void view_of(const kh_rbac_grant *g, kh_rbac_grant_view *v, kh_arena *arena)
 {
     const kh_rbac_binding *b = g->binding;
@@ -103,6 +108,11 @@ int kh_rbac_user_groups(kh_rbac *m, const char *user, const char *const *groups,
     if (rc)
         return kh_error_set(err, rc, NULL, 0, 0, "out of memory");
     return 0;
+}
+
+bool kh_rbac_privileged(const kh_rbac_attrs *a)
+{
+    return kh_rbac__is_privileged(a);
 }
 
 int kh_rbac_can(kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_answer *out, kh_error *err)
