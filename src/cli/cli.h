@@ -53,6 +53,9 @@ int cli_rules_doc(FILE *dst, const char *cases_dir);
 int cli_finish(const char *command, int status);
 
 int cmd_netpol(int argc, char **argv);
+int cmd_rbac_can(int argc, char **argv);
+int cmd_rbac_review(int argc, char **argv);
+int cmd_rbac_who_can(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
