@@ -738,6 +738,378 @@ static const kh_rule_def kh_rules[] = {
     },
     {
         .info = {
+            .id = "rbac.admission-webhook-write",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a binding grants writing admission webhooks or policies",
+            .why = "whoever can create, change or delete a ValidatingWebhookConfiguration or "
+                   "MutatingWebhookConfiguration (or an admission policy) decides what the API "
+                   "server admits: they can switch off enforcement such as this webhook, or send "
+                   "every Pod and Secret to a server of theirs and rewrite it there; Kubernetes' "
+                   "own bootstrap bindings are not reported",
+            .fix = "grant webhook and admission-policy writes only to the controllers that own "
+                   "them (cert-manager's cainjector, the policy engine), with resourceNames where "
+                   "possible",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Control "
+                    "admission webhooks); CIS Kubernetes Benchmark 5.1.12",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__admission_webhook_write,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.anonymous-grant",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_CRITICAL,
+            .title = "a binding grants permissions to unauthenticated requests",
+            .why = "User system:anonymous and Group system:unauthenticated are every request "
+                   "without credentials, from anyone who reaches the API server; Kubernetes' own "
+                   "grant to them (system:public-info-viewer: /healthz, /version, /livez, /readyz) "
+                   "and kubeadm's read of the kube-public cluster-info ConfigMap for node join are "
+                   "left out",
+            .fix = "remove the subject from the binding, or bind system:authenticated (or a "
+                   "narrower group) instead; consider --anonymous-auth=false",
+            .refs = "Kubernetes documentation: Authenticating (Anonymous requests); Using RBAC "
+                    "Authorization (Default roles and role bindings)",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__anonymous_grant,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.bind-escalate-impersonate",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_CRITICAL,
+            .title = "a binding grants bind, escalate or impersonate",
+            .why = "bind lets its holder create bindings to roles it does not hold, escalate lets "
+                   "it write roles with permissions it does not have, and impersonate lets it act "
+                   "as other users, groups (system:masters among them) or service accounts: each "
+                   "defeats RBAC's own escalation checks; Kubernetes' own bootstrap bindings (the "
+                   "aggregation controller's escalate) are not reported",
+            .fix = "drop these verbs; if a controller must manage bindings, limit bind to the "
+                   "roles it hands out with resourceNames",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Escalate "
+                    "verb, Bind verb, Impersonate verb); CIS Kubernetes Benchmark 5.1.8",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__bind_escalate_impersonate,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.binding-to-missing-role",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_LOW,
+            .title = "a binding refers to a role that does not exist",
+            .why = "a binding whose roleRef names no role grants nothing today (the authorizer "
+                   "gives up on it), but whoever later creates a role of that name grants it to "
+                   "the binding's subjects at once: a stale binding is a trap. Judged only when "
+                   "the input holds the API server's own roles (labelled "
+                   "kubernetes.io/bootstrapping=rbac-defaults), as a dump of a whole cluster does; "
+                   "otherwise the role may exist outside the input",
+            .fix = "delete the binding, or create the role it expects on purpose",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Periodic "
+                    "review)",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__binding_to_missing_role,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.binding-to-missing-serviceaccount",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_LOW,
+            .title = "a binding names a service account that does not exist",
+            .why = "permissions granted to a service account that does not exist wait for whoever "
+                   "creates an account of that name, in a namespace where someone may be allowed "
+                   "to create service accounts. Judged only for namespaces the input holds "
+                   "ServiceAccounts of (every namespace has its 'default' one, so a dump of "
+                   "accounts holds them all)",
+            .fix = "remove the subject from the binding, or create the account on purpose",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Periodic "
+                    "review)",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__binding_to_missing_serviceaccount,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.cluster-admin-binding",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_CRITICAL,
+            .title = "a binding grants every verb on every resource",
+            .why = "a role with '*' verbs on '*' resources in '*' groups (cluster-admin, or its "
+                   "equal) is all power cluster-wide through a ClusterRoleBinding and all power "
+                   "over a namespace through a RoleBinding; least privilege rules it out outside "
+                   "break-glass access. Left out: Kubernetes' own binding of cluster-admin to "
+                   "Group system:masters (label kubernetes.io/bootstrapping=rbac-defaults) and "
+                   "kubeadm's ClusterRoleBinding kubeadm:cluster-admins to Group "
+                   "kubeadm:cluster-admins, which admin.conf uses",
+            .fix = "bind a role with the verbs and resources the subject needs (view, edit, or one "
+                   "of your own) and keep cluster-admin for break-glass accounts",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Least "
+                    "privilege); CIS Kubernetes Benchmark 5.1.1",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__cluster_admin_binding,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.csr-approve",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a binding grants approving or signing certificate requests",
+            .why = "update on certificatesigningrequests/approval with approve (or sign) on a "
+                   "Kubernetes signer (kube-apiserver-client, kube-apiserver-client-kubelet, "
+                   "kubelet-serving) lets its holder issue client certificates the API server "
+                   "trusts for any user and group, system:masters included; Kubernetes' own "
+                   "controllers' bindings are not reported",
+            .fix = "leave approval to the controllers that must do it; limit signers to your own "
+                   "with resourceNames",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (CSRs and "
+                    "certificate issuing); CIS Kubernetes Benchmark 5.1.11",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__csr_approve,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.default-serviceaccount-permissions",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a binding grants permissions to default service accounts",
+            .why = "every pod that names no service account runs as its namespace's 'default' "
+                   "account, so a grant to it (or to Group system:serviceaccounts or "
+                   "system:serviceaccounts:<ns>, which hold it) is a grant to every such pod, "
+                   "often unnoticed; Kubernetes' own bootstrap bindings are not reported",
+            .fix = "create a dedicated service account for the workload that needs the permissions "
+                   "and bind that instead",
+            .refs = "Kubernetes documentation: Configure Service Accounts for Pods; CIS Kubernetes "
+                    "Benchmark 5.1.5",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__default_serviceaccount_permissions,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.escalation-path",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_CRITICAL,
+            .title = "a subject can become cluster-admin-equivalent",
+            .why = "following grants step by step (create a pod that runs as another account, "
+                   "impersonate, mint a token, read a legacy token secret, exec into another "
+                   "account's pod, bind or escalate a role, use nodes/proxy or patch nodes), the "
+                   "subject reaches all power over the cluster: the shortest such path is reported "
+                   "on the binding it starts from, each step with its binding and rule. Subjects "
+                   "that hold the power themselves are rbac.cluster-admin-binding's; paths made "
+                   "only of Kubernetes' own bindings are left out",
+            .fix = "break the path at its first step: remove or narrow the grant on the binding "
+                   "reported (`kubeharden rbac paths --from SUBJECT` shows every step)",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Privilege "
+                    "escalation risks); docs/rbac.md",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__escalation_path,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.nodes-proxy",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_CRITICAL,
+            .title = "a binding grants nodes/proxy",
+            .why = "nodes/proxy reaches the kubelet API of every node, which runs commands in any "
+                   "pod there (exec, run) and bypasses admission and audit of pod exec; even get "
+                   "is enough over a WebSocket; Kubernetes' own bootstrap bindings are not "
+                   "reported",
+            .fix = "grant metrics readers nodes/metrics or nodes/stats instead",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Access to "
+                    "proxy subresource of Nodes); CIS Kubernetes Benchmark 5.1.10",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__nodes_proxy,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.persistentvolume-create",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a binding grants creating persistent volumes",
+            .why = "a PersistentVolume may be a hostPath volume, and a pod that claims it mounts "
+                   "the node's filesystem whatever Pod Security says about the pod; Kubernetes' "
+                   "own bootstrap bindings are not reported",
+            .fix = "let only the storage provisioners create PersistentVolumes; users create "
+                   "PersistentVolumeClaims",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Persistent "
+                    "volume creation); CIS Kubernetes Benchmark 5.1.9",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__persistentvolume_create,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.pod-create",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a binding grants creating pods or pod-creating workloads",
+            .why = "whoever can create a Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, "
+                   "CronJob or ReplicationController in a namespace can run it as any service "
+                   "account of that namespace and read every Secret, ConfigMap and volume a pod "
+                   "there could mount; Kubernetes' own controllers' bindings are not reported",
+            .fix = "grant workload creation only where it is meant (CI, operators), per namespace, "
+                   "and keep powerful service accounts out of namespaces where others create pods",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Workload "
+                    "creation); CIS Kubernetes Benchmark 5.1.4",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__pod_create,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.pod-exec",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a binding grants exec, attach or port-forward into pods",
+            .why = "pods/exec and pods/attach run commands in a running container (with its "
+                   "service-account token and secrets), pods/portforward reaches its ports from "
+                   "outside the network policies; before v1.35 a WebSocket exec needed only get, "
+                   "so get counts as well as create; Kubernetes' own bootstrap bindings are not "
+                   "reported",
+            .fix = "remove pods/exec, pods/attach and pods/portforward from everyday roles; grant "
+                   "them for debugging through a separate, time-limited binding",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices; Kubernetes "
+                    "feature gate AuthorizePodWebsocketUpgradeCreatePermission",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__pod_exec,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.secrets-read",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a binding grants reading secrets cluster-wide or in a sensitive namespace",
+            .why = "get, list or watch on secrets returns their values (list returns them all); a "
+                   "ClusterRoleBinding reaches every namespace, and kube-system and namespaces "
+                   "labelled kubeharden.io/sensitive=true hold credentials worth a cluster; "
+                   "reading one named secret (resourceNames) is not reported, nor are Kubernetes' "
+                   "own bootstrap bindings",
+            .fix = "grant secret reads per namespace and, where possible, per secret with "
+                   "resourceNames; mount secrets into pods instead of reading them through the API",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Listing "
+                    "secrets); CIS Kubernetes Benchmark 5.1.2",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__secrets_read,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.serviceaccount-token-create",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a binding grants creating service account tokens",
+            .why = "create on serviceaccounts/token mints a token for any service account it "
+                   "covers, so its holder acts with every permission of those accounts; "
+                   "Kubernetes' own bootstrap bindings are not reported",
+            .fix = "leave token requests to the kubelet and controllers; limit any other grant to "
+                   "one account with resourceNames",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Token "
+                    "request); CIS Kubernetes Benchmark 5.1.13",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__serviceaccount_token_create,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.unused-serviceaccount-with-permissions",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_LOW,
+            .title = "a service account with permissions is used by no pod",
+            .why = "an account that no pod or workload runs as, yet holds a binding, is a "
+                   "credential nobody needs: its tokens (a legacy token secret, or one minted with "
+                   "serviceaccounts/token) are all it is good for. Judged only when the input "
+                   "holds pods or workloads; accounts that only Kubernetes' own bindings grant "
+                   "(the controllers' accounts in kube-system) are left out",
+            .fix = "delete the account and its bindings, or the bindings alone",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Periodic "
+                    "review)",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__unused_serviceaccount_with_permissions,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.wildcard-resources",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a binding grants a rule with '*' resources",
+            .why = "'*' in resources matches every resource of the rule's groups and subresource, "
+                   "including those added later by upgrades and CustomResourceDefinitions, so the "
+                   "grant widens without anyone changing it; rules with '*' everything are "
+                   "rbac.cluster-admin-binding's, and Kubernetes' own bootstrap bindings are not "
+                   "reported",
+            .fix = "list the resources the subject needs",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Least "
+                    "privilege); CIS Kubernetes Benchmark 5.1.3",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__wildcard_resources,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.wildcard-verbs",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a binding grants a rule with '*' verbs",
+            .why = "'*' in verbs matches every verb, including escalate, bind, impersonate and any "
+                   "verb added later, so the grant is wider than anyone reading it expects; rules "
+                   "with '*' everything are rbac.cluster-admin-binding's, and Kubernetes' own "
+                   "bootstrap bindings are not reported",
+            .fix = "list the verbs the subject needs (get, list, watch for reading)",
+            .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Least "
+                    "privilege); CIS Kubernetes Benchmark 5.1.3",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__wildcard_verbs,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
+            .id = "rbac.workload-powerful-token",
+            .area = KH_AREA_RBAC,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a workload mounts the token of a powerful service account",
+            .why = "the pods run as a service account that can become cluster-admin-equivalent (it "
+                   "holds that power or has an escalation path to it) and mount its token "
+                   "(automountServiceAccountToken is not false on the pod nor the account), so "
+                   "anyone who breaks into one container owns the cluster; pods whose controller "
+                   "is in the input are reported through it",
+            .fix = "give the workload its own least-privileged account, or set "
+                   "automountServiceAccountToken: false where it needs no API access",
+            .refs = "Kubernetes documentation: Configure Service Accounts for Pods; CIS Kubernetes "
+                    "Benchmark 5.1.6",
+            .since = "0.2.0",
+        },
+        .check_set = kh_rbac__workload_powerful_token,
+        .kinds = kh_rbac__risk_kinds,
+    },
+    {
+        .info = {
             .id = "workload.credential-in-env",
             .area = KH_AREA_WORKLOAD,
             .severity = KH_SEVERITY_HIGH,
