@@ -9,10 +9,171 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rules/ha.h"
 #include "rules/rules.h"
 
 /* Sorted by id. Ids are public: never renamed, never reused. */
 static const kh_rule_def kh_rules[] = {
+    {
+        .info = {
+            .id = "ha.budget-blocks-eviction",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a PodDisruptionBudget can never allow an eviction",
+            .why = "with every pod ready the disruption controller still computes 0 disruptions "
+                   "allowed (maxUnavailable 0, minAvailable at or above the replicas after "
+                   "rounding up, no field at all, or a percentage over pods whose controller has "
+                   "no scale), so `kubectl drain`, node upgrades and the cluster autoscaler stall "
+                   "on its pods",
+            .fix = "leave room for one eviction: maxUnavailable 1 (or a percentage that rounds up "
+                   "to at least 1), or minAvailable below the replica count; use an integer "
+                   "minAvailable for DaemonSet, Job or bare pods",
+            .refs = "Kubernetes documentation: Specifying a Disruption Budget for your Application; "
+                    "pkg/controller/disruption (getExpectedPodCount)",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__budget_blocks_eviction,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.budget-selects-nothing",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_LOW,
+            .title = "a PodDisruptionBudget selects no pod",
+            .why = "a budget whose selector matches no pod or pod template in its namespace (or is "
+                   "null, invalid, or an empty selector in policy/v1beta1) protects nothing: the "
+                   "workload it was meant for can be drained all at once",
+            .fix = "make spec.selector match the labels of the pod template it protects",
+            .refs = "Kubernetes documentation: Specifying a Disruption Budget for your Application",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__budget_selects_nothing,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.control-plane-zones",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "control-plane nodes are not spread across 3 zones",
+            .why = "with the control-plane nodes (role label or taint) in fewer than 3 zones, "
+                   "losing one zone can take etcd's quorum and every API server with it",
+            .fix = "run control-plane nodes in at least 3 zones (topology.kubernetes.io/zone)",
+            .refs = "Kubernetes documentation: Running in multiple zones; Options for Highly "
+                    "Available Topology",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__control_plane_zones,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.etcd-quorum",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "etcd has fewer than 3 members or an even number",
+            .why = "etcd needs a majority of its members (quorum): 1 or 2 members survive no "
+                   "failure, and an even count survives no more failures than one member fewer; "
+                   "without quorum the API server cannot read or write",
+            .fix = "run an odd number of etcd members, at least 3 (5 to survive two failures), in "
+                   "different zones",
+            .refs = "etcd documentation: FAQ, What is failure tolerance?; Kubernetes documentation: "
+                    "Operating etcd clusters for Kubernetes",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__etcd_quorum,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.ingress-single-replica",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "an ingress controller or LoadBalancer Service rests on one replica or one zone",
+            .why = "traffic from outside the cluster enters through the ingress controller or the "
+                   "LoadBalancer Service's pods; with one replica, or every ready backend in one "
+                   "zone, one pod, node or zone failure cuts it off",
+            .fix = "run at least 2 replicas of the ingress controller and of every LoadBalancer "
+                   "backend, spread across zones",
+            .refs = "Kubernetes documentation: Ingress Controllers; Running in multiple zones",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__ingress_single_replica,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.no-anti-affinity",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "replicas are not kept apart across nodes",
+            .why = "without a required pod anti-affinity or a DoNotSchedule topology spread "
+                   "constraint over nodes (with maxSkew below the replica count), the scheduler "
+                   "may place every replica on one node, and that node's failure takes them all "
+                   "down; a preferred rule or ScheduleAnyway is reported at low severity, as the "
+                   "scheduler may ignore it",
+            .fix = "add topologySpreadConstraints over kubernetes.io/hostname with "
+                   "whenUnsatisfiable: DoNotSchedule and maxSkew 1, or a required podAntiAffinity "
+                   "term selecting the workload's own pods",
+            .refs = "Kubernetes documentation: Pod Topology Spread Constraints; Assigning Pods to "
+                    "Nodes (inter-pod affinity and anti-affinity)",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__no_anti_affinity,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.no-disruption-budget",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_LOW,
+            .title = "a multi-replica workload has no PodDisruptionBudget",
+            .why = "without a budget, voluntary disruptions (node drains, upgrades, the cluster "
+                   "autoscaler) may evict every replica at the same time",
+            .fix = "add a PodDisruptionBudget selecting the pods, e.g. maxUnavailable: 1",
+            .refs = "Kubernetes documentation: Disruptions; Specifying a Disruption Budget for your "
+                    "Application",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__no_disruption_budget,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.no-readiness-probe",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a Service backend with several replicas has no readiness probe",
+            .why = "a Service sends traffic to a pod as soon as its containers start when none has "
+                   "a readinessProbe, and keeps sending it while the container cannot serve, so "
+                   "rollouts and restarts of a replicated backend drop requests",
+            .fix = "add a readinessProbe to each container that serves the Service",
+            .refs = "Kubernetes documentation: Configure Liveness, Readiness and Startup Probes",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__no_readiness_probe,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.not-spread-across-zones",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "replicas are not kept apart across zones",
+            .why = "when the cluster's nodes span several zones, a workload with no required "
+                   "anti-affinity or DoNotSchedule topology spread over "
+                   "topology.kubernetes.io/zone may run every replica in one zone, which a zone "
+                   "outage then takes down; preferred rules are reported at low severity",
+            .fix = "add topologySpreadConstraints over topology.kubernetes.io/zone with "
+                   "whenUnsatisfiable: DoNotSchedule and maxSkew 1",
+            .refs = "Kubernetes documentation: Pod Topology Spread Constraints; Running in multiple "
+                    "zones",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__not_spread_across_zones,
+        .kinds = kh_ha__kinds,
+    },
     {
         .info = {
             .id = "ha.pod-in-several-disruption-budgets",
@@ -32,6 +193,76 @@ static const kh_rule_def kh_rules[] = {
         .check_set = kh_ha__pod_in_several_disruption_budgets,
         .kinds = kh_ha__disruption_budget_kinds,
         .fields = kh_ha__disruption_budget_fields,
+    },
+    {
+        .info = {
+            .id = "ha.rolling-update-takes-all-down",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a rollout may take every replica down",
+            .why = "a Deployment with strategy Recreate, or whose maxUnavailable resolves (rounded "
+                   "down, as the Deployment controller does) to the replica count, and a "
+                   "StatefulSet whose rollingUpdate.maxUnavailable does the same, may stop every "
+                   "replica during a rollout",
+            .fix = "use RollingUpdate with maxUnavailable below the replica count (the default 25% "
+                   "rounds down), and maxSurge to keep capacity",
+            .refs = "Kubernetes documentation: Deployments (Strategy); StatefulSets (Maximum "
+                    "unavailable Pods)",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__rolling_update_takes_all_down,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.service-selects-nothing",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_LOW,
+            .title = "a Service selects no pod",
+            .why = "a Service whose selector matches no pod or pod template in its namespace has "
+                   "no endpoints: every connection to it fails",
+            .fix = "make spec.selector match the labels of the pod template behind it",
+            .refs = "Kubernetes documentation: Service (Services with selectors)",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__service_selects_nothing,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.single-apiserver",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "the API server has a single endpoint",
+            .why = "with one kube-apiserver (one static pod, or one address behind the "
+                   "`kubernetes` Service), its node's failure leaves the cluster unmanageable: "
+                   "nothing is scheduled, scaled or repaired until it returns",
+            .fix = "run at least 3 control-plane nodes, each with an API server, behind a load "
+                   "balancer",
+            .refs = "Kubernetes documentation: Options for Highly Available Topology; Creating "
+                    "Highly Available Clusters with kubeadm",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__single_apiserver,
+        .kinds = kh_ha__kinds,
+    },
+    {
+        .info = {
+            .id = "ha.single-replica",
+            .area = KH_AREA_HA,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a workload runs a single replica",
+            .why = "a Deployment, StatefulSet, ReplicaSet or ReplicationController with one "
+                   "replica (spec.replicas, default 1, or its HorizontalPodAutoscaler's "
+                   "minReplicas, default 1) is down whenever its pod is restarted, evicted or "
+                   "loses its node",
+            .fix = "run at least 2 replicas (and an HPA minReplicas of at least 2); a workload "
+                   "scaled to 0 is not reported",
+            .refs = "Kubernetes documentation: Deployments; Horizontal Pod Autoscaling",
+            .since = "0.3.0",
+        },
+        .check_set = kh_ha__single_replica,
+        .kinds = kh_ha__kinds,
     },
     {
         .info = {
