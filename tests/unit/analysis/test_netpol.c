@@ -1,0 +1,562 @@
+/*
+ * test_netpol.c -- NetworkPolicy semantics, one test per corner case of
+ * the API's definition (pkg/apis/networking types, defaults and
+ * validation; kube-network-policies' evaluation): selection, policyTypes
+ * defaults, isolation per direction, peers, ipBlock CIDR math, ports, and
+ * the matrix agreeing with can-reach on every pair.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analysis/netpol.h"
+#include "kubeharden/netpol.h"
+
+/* Two namespaces: shop (web, api, db) and ops (prom); each test appends
+ * its policies. */
+static const char base[] =
+    "apiVersion: v1\nkind: Namespace\nmetadata: {name: ops, labels: {team: ops}}\n---\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+    "spec:\n  template:\n    metadata: {labels: {app: web, version: 1}}\n"
+    "    spec:\n      containers:\n      - name: c\n        ports:\n"
+    "        - {name: http, containerPort: 8080}\n---\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\n"
+    "spec:\n  template:\n    metadata: {labels: {app: api}}\n"
+    "    spec:\n      containers:\n      - name: c\n        ports:\n"
+    "        - {name: http, containerPort: 9000}\n"
+    "        - {name: dns, containerPort: 53, protocol: UDP}\n---\n"
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: shop, labels: {app: db}}\n"
+    "spec:\n  containers:\n  - name: c\n    ports: [{name: pg, containerPort: 5432}]\n---\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: prom, namespace: ops}\n"
+    "spec:\n  template:\n    metadata: {labels: {app: prom}}\n"
+    "    spec: {containers: [{name: c}]}\n";
+
+typedef struct world {
+    kh_cluster *c;
+    kh_netpol *np;
+} world;
+
+static world load(const char *policies)
+{
+    world w = {0};
+    kh_error err = {0};
+    size_t n = strlen(base) + strlen(policies) + 8;
+    char *buf = malloc(n);
+    assert_non_null(buf);
+    snprintf(buf, n, "%s---\n%s", base, policies);
+    assert_int_equal(kh_cluster_new_area(&w.c, KH_AREA_NETPOL, NULL, NULL, &err), KH_OK);
+    assert_int_equal(kh_cluster_load_buffer(w.c, buf, strlen(buf), "t.yaml", &err), KH_OK);
+    free(buf);
+    assert_int_equal(kh_cluster_errors(w.c), 0);
+    assert_int_equal(kh_netpol_load(&w.np, w.c, &err), KH_OK);
+    return w;
+}
+
+/* Can @p src reach @p dst on @p port (NULL: any)? */
+static bool reach(world *w, const char *src, const char *dst, const char *port)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    bool yes = false;
+    kh_error err = {0};
+    int rc = kh_netpol_can_reach(w->np, src, dst, port, f, &yes, &err);
+    fclose(f);
+    if (rc != KH_OK)
+        fail_msg("can-reach %s %s: %s", src, dst, err.message);
+    free(text);
+    return yes;
+}
+
+static void done(world *w)
+{
+    kh_cluster_free(w->c);
+}
+
+#define POLICY(ns, name) \
+    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: " name \
+    ", namespace: " ns "}\n"
+
+static void test_netpol__no_policy_allows_everything(void **state)
+{
+    (void)state;
+    world w = load("");
+    assert_true(reach(&w, "shop/web", "shop/db", "5432"));
+    assert_true(reach(&w, "shop/db", "ops/prom", "1/SCTP"));
+    assert_true(reach(&w, "203.0.113.1", "shop/api", NULL));
+    done(&w);
+}
+
+static void test_netpol__empty_pod_selector_selects_all_in_namespace(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "deny") "spec: {podSelector: {}}\n");
+    assert_false(reach(&w, "ops/prom", "shop/web", NULL));
+    assert_false(reach(&w, "ops/prom", "shop/api", NULL));
+    assert_false(reach(&w, "ops/prom", "shop/db", NULL));
+    assert_true(reach(&w, "shop/web", "ops/prom", NULL)); /* other namespace untouched */
+    done(&w);
+}
+
+static void test_netpol__missing_pod_selector_is_empty(void **state)
+{
+    (void)state;
+    /* podSelector is not a pointer: absent decodes as {} (all pods). */
+    world w = load(POLICY("shop", "deny") "spec: {policyTypes: [Ingress]}\n");
+    assert_false(reach(&w, "ops/prom", "shop/db", NULL));
+    done(&w);
+}
+
+static void test_netpol__policy_types_default_ingress_only(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "in") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  ingress: [{from: [{podSelector: {matchLabels: {app: api}}}]}]\n");
+    assert_true(reach(&w, "shop/api", "shop/db", "5432"));
+    assert_false(reach(&w, "shop/web", "shop/db", "5432"));
+    assert_true(reach(&w, "shop/db", "ops/prom", "80")); /* egress not isolated */
+    done(&w);
+}
+
+static void test_netpol__policy_types_default_egress_when_rules(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "out") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  egress: [{to: [{podSelector: {matchLabels: {app: api}}}]}]\n");
+    assert_false(reach(&w, "shop/db", "ops/prom", "80"));
+    assert_true(reach(&w, "shop/db", "shop/api", "9000"));
+    assert_false(reach(&w, "ops/prom", "shop/db", "5432")); /* Ingress is always a type */
+    done(&w);
+}
+
+static void test_netpol__empty_egress_list_adds_no_egress_type(void **state)
+{
+    (void)state;
+    /* SetDefaults_NetworkPolicy adds Egress only when len(egress) > 0. */
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  ingress: [{}]\n  egress: []\n");
+    assert_true(reach(&w, "shop/db", "ops/prom", "80"));
+    done(&w);
+}
+
+static void test_netpol__explicit_egress_without_rules_denies_all(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  policyTypes: [Egress]\n");
+    assert_false(reach(&w, "shop/db", "ops/prom", NULL));
+    assert_false(reach(&w, "shop/db", "8.8.8.8", NULL));
+    assert_true(reach(&w, "ops/prom", "shop/db", NULL)); /* ingress not isolated */
+    done(&w);
+}
+
+static void test_netpol__rules_of_a_type_not_listed_are_ignored(void **state)
+{
+    (void)state;
+    /* policyTypes [Ingress]: its egress rules do not isolate or allow. */
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  policyTypes: [Ingress]\n  ingress: [{}]\n"
+                   "  egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}]}]\n");
+    assert_true(reach(&w, "shop/db", "8.8.8.8", "443"));
+    done(&w);
+}
+
+static void test_netpol__union_of_policies(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "a") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  ingress: [{from: [{podSelector: {matchLabels: {app: api}}}]}]\n---\n"
+                   POLICY("shop", "b") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], "
+                   "ports: [{port: 5432}]}]\n");
+    assert_true(reach(&w, "shop/api", "shop/db", "1234"));
+    assert_true(reach(&w, "shop/web", "shop/db", "5432"));
+    assert_false(reach(&w, "shop/web", "shop/db", "1234"));
+    done(&w);
+}
+
+static void test_netpol__pod_selector_peer_is_own_namespace(void **state)
+{
+    (void)state;
+    world w = load(POLICY("ops", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]\n");
+    assert_false(reach(&w, "shop/web", "ops/prom", NULL)); /* web is in shop, not ops */
+    done(&w);
+}
+
+static void test_netpol__namespace_and_pod_selector_in_one_peer_is_and(void **state)
+{
+    (void)state;
+    world w = load(POLICY("ops", "p") "spec:\n  podSelector: {}\n  ingress:\n"
+                   "  - from:\n    - namespaceSelector: {matchLabels: "
+                   "{kubernetes.io/metadata.name: shop}}\n"
+                   "      podSelector: {matchLabels: {app: web}}\n");
+    assert_true(reach(&w, "shop/web", "ops/prom", NULL));
+    assert_false(reach(&w, "shop/api", "ops/prom", NULL));
+    done(&w);
+}
+
+static void test_netpol__two_peers_are_or(void **state)
+{
+    (void)state;
+    world w = load(POLICY("ops", "p") "spec:\n  podSelector: {}\n  ingress:\n"
+                   "  - from:\n    - namespaceSelector: {matchLabels: "
+                   "{kubernetes.io/metadata.name: shop}}\n"
+                   "    - podSelector: {matchLabels: {app: web}}\n");
+    assert_true(reach(&w, "shop/web", "ops/prom", NULL));
+    assert_true(reach(&w, "shop/api", "ops/prom", NULL)); /* every pod of shop */
+    done(&w);
+}
+
+static void test_netpol__empty_namespace_selector_selects_all_namespaces(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  ingress: [{from: [{namespaceSelector: {}}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/db", NULL));
+    assert_true(reach(&w, "shop/web", "shop/db", NULL));
+    assert_false(reach(&w, "203.0.113.7", "shop/db", NULL)); /* not outside addresses */
+    done(&w);
+}
+
+static void test_netpol__namespace_labels_and_automatic_name_label(void **state)
+{
+    (void)state;
+    /* ops has a Namespace object with team=ops; shop has none, yet the
+     * API server gives every namespace kubernetes.io/metadata.name. */
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  ingress: [{from: [{namespaceSelector: {matchLabels: {team: ops}}}]}]\n"
+                   "---\n" POLICY("ops", "q") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{from: [{namespaceSelector: {matchExpressions: "
+                   "[{key: kubernetes.io/metadata.name, operator: In, values: [shop]}]}}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/db", NULL));
+    assert_false(reach(&w, "shop/web", "shop/db", NULL));
+    assert_true(reach(&w, "shop/web", "ops/prom", NULL));
+    done(&w);
+}
+
+static void test_netpol__from_missing_or_empty_admits_everything(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "a") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  ingress: [{ports: [{port: 5432}]}]\n---\n"
+                   POLICY("shop", "b") "spec:\n  podSelector: {matchLabels: {app: api}}\n"
+                   "  ingress: [{from: [], ports: [{port: 9000}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/db", "5432"));
+    assert_true(reach(&w, "198.51.100.1", "shop/db", "5432"));
+    assert_false(reach(&w, "ops/prom", "shop/db", "5433"));
+    assert_true(reach(&w, "2001:db8::1", "shop/api", "9000"));
+    done(&w);
+}
+
+static void test_netpol__empty_rule_allows_all(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n  ingress: [{}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/db", "1/UDP"));
+    done(&w);
+}
+
+static void test_netpol__empty_peer_is_invalid(void **state)
+{
+    (void)state;
+    /* `from: [{}]`: ValidateNetworkPolicyPeer "must specify a peer"; the
+     * API server never stores the policy, so it isolates nothing. */
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n  ingress: [{from: [{}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/db", NULL));
+    done(&w);
+}
+
+static void test_netpol__ipblock_with_selector_is_invalid(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/db", NULL));
+    done(&w);
+}
+
+static void test_netpol__ipblock_except_ipv4(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n  ingress:\n"
+                   "  - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16, "
+                   "10.2.3.0/24]}}]\n");
+    assert_true(reach(&w, "10.0.0.1", "shop/db", NULL));
+    assert_false(reach(&w, "10.1.200.3", "shop/db", NULL));
+    assert_true(reach(&w, "10.2.2.255", "shop/db", NULL));
+    assert_false(reach(&w, "10.2.3.0", "shop/db", NULL));
+    assert_false(reach(&w, "10.2.3.255", "shop/db", NULL));
+    assert_true(reach(&w, "10.2.4.0", "shop/db", NULL));
+    assert_true(reach(&w, "10.255.255.255", "shop/db", NULL));
+    assert_false(reach(&w, "11.0.0.0", "shop/db", NULL));
+    assert_false(reach(&w, "::ffff:10.0.0.1", "shop/db", NULL)); /* another family */
+    done(&w);
+}
+
+static void test_netpol__ipblock_ipv6(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n"
+                   "  egress:\n  - to: [{ipBlock: {cidr: '2001:db8::/32', except: "
+                   "['2001:db8:ff::/48']}}]\n");
+    assert_true(reach(&w, "shop/web", "2001:db8::1", NULL));
+    assert_true(reach(&w, "shop/web", "2001:db8:fe:ffff:ffff:ffff:ffff:ffff", NULL));
+    assert_false(reach(&w, "shop/web", "2001:db8:ff::1", NULL));
+    assert_true(reach(&w, "shop/web", "2001:db8:100::", NULL));
+    assert_false(reach(&w, "shop/web", "2001:db9::", NULL));
+    assert_false(reach(&w, "shop/web", "10.0.0.1", NULL));
+    done(&w);
+}
+
+static void test_netpol__except_not_strict_subset_is_invalid(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/16]}}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/db", NULL)); /* refused: not isolated */
+    done(&w);
+}
+
+static void test_netpol__protocol_defaults_to_tcp(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{ports: [{port: 53}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/api", "53/TCP"));
+    assert_false(reach(&w, "ops/prom", "shop/api", "53/UDP"));
+    done(&w);
+}
+
+static void test_netpol__udp_sctp_and_protocol_without_port(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{ports: [{port: 53, protocol: UDP}, {protocol: SCTP}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/api", "53/UDP"));
+    assert_false(reach(&w, "ops/prom", "shop/api", "54/UDP"));
+    assert_true(reach(&w, "ops/prom", "shop/api", "1/SCTP"));
+    assert_true(reach(&w, "ops/prom", "shop/api", "65535/SCTP"));
+    assert_false(reach(&w, "ops/prom", "shop/api", "80/TCP"));
+    done(&w);
+}
+
+static void test_netpol__end_port_range(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{ports: [{port: 8000, endPort: 8080}]}]\n");
+    assert_false(reach(&w, "ops/prom", "shop/web", "7999"));
+    assert_true(reach(&w, "ops/prom", "shop/web", "8000"));
+    assert_true(reach(&w, "ops/prom", "shop/web", "8080"));
+    assert_false(reach(&w, "ops/prom", "shop/web", "8081"));
+    done(&w);
+}
+
+static void test_netpol__end_port_with_named_port_is_invalid(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{ports: [{port: http, endPort: 9000}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/web", "1"));
+    done(&w);
+}
+
+static void test_netpol__named_port_resolves_per_destination(void **state)
+{
+    (void)state;
+    /* http is 8080 on web and 9000 on api. */
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{ports: [{port: http}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/web", "8080"));
+    assert_false(reach(&w, "ops/prom", "shop/web", "9000"));
+    assert_true(reach(&w, "ops/prom", "shop/api", "9000"));
+    assert_false(reach(&w, "ops/prom", "shop/api", "8080"));
+    assert_false(reach(&w, "ops/prom", "shop/db", NULL)); /* db has no port named http */
+    done(&w);
+}
+
+static void test_netpol__named_port_protocol_must_match(void **state)
+{
+    (void)state;
+    /* dns is UDP 53 on api: a TCP entry named dns resolves to nothing. */
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{ports: [{port: dns}]}]\n---\n"
+                   POLICY("shop", "q") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{ports: [{port: dns, protocol: UDP}], from: [{namespaceSelector: "
+                   "{matchLabels: {team: ops}}}]}]\n");
+    assert_false(reach(&w, "shop/web", "shop/api", "53/TCP"));
+    assert_false(reach(&w, "shop/web", "shop/api", "53/UDP"));
+    assert_true(reach(&w, "ops/prom", "shop/api", "53/UDP"));
+    done(&w);
+}
+
+static void test_netpol__named_port_in_egress_resolves_at_destination(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {matchLabels: {app: web}}\n"
+                   "  egress: [{ports: [{port: http}]}]\n");
+    assert_true(reach(&w, "shop/web", "shop/api", "9000"));
+    assert_false(reach(&w, "shop/web", "shop/api", "8080"));
+    assert_false(reach(&w, "shop/web", "8.8.8.8", "8080")); /* nothing outside has names */
+    done(&w);
+}
+
+static void test_netpol__quoted_port_number_is_a_name(void **state)
+{
+    (void)state;
+    /* port: "80" decodes as the string "80", an invalid port name. */
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{ports: [{port: \"80\"}]}]\n");
+    assert_true(reach(&w, "ops/prom", "shop/db", "1234")); /* refused: not isolated */
+    done(&w);
+}
+
+static void test_netpol__label_values_compare_as_strings(void **state)
+{
+    (void)state;
+    /* web's template has version: 1 (a YAML int); "1" selects it. */
+    world w = load(POLICY("shop", "p") "spec:\n  podSelector: {matchLabels: {version: \"1\"}}\n"
+                   "  policyTypes: [Ingress]\n");
+    assert_false(reach(&w, "ops/prom", "shop/web", NULL));
+    assert_true(reach(&w, "ops/prom", "shop/api", NULL));
+    done(&w);
+}
+
+static void test_netpol__both_directions_must_allow(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "in") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]\n---\n"
+                   POLICY("shop", "out") "spec:\n  podSelector: {matchLabels: {app: web}}\n"
+                   "  policyTypes: [Egress]\n  egress: [{ports: [{port: 5432}]}]\n");
+    assert_true(reach(&w, "shop/web", "shop/db", "5432"));
+    assert_false(reach(&w, "shop/web", "shop/db", "5433")); /* egress stops it */
+    assert_false(reach(&w, "shop/api", "shop/db", "5432")); /* ingress stops it */
+    done(&w);
+}
+
+static void test_netpol__owned_pods_are_left_to_their_owner(void **state)
+{
+    (void)state;
+    world w = load("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-abc\n  namespace: shop\n"
+                   "  labels: {app: web}\n  ownerReferences: [{kind: Deployment, name: web, "
+                   "controller: true, apiVersion: apps/v1, uid: x}]\n"
+                   "spec: {containers: [{name: c}]}\n");
+    kh_error err = {0};
+    kh_netpol_stats st;
+    assert_int_equal(kh_netpol_matrix(w.np, NULL, KH_NETPOL_TEXT, &st, &err), KH_OK);
+    assert_int_equal(st.workloads, 4); /* web, api, db, prom: not web-abc */
+    done(&w);
+}
+
+static void test_netpol__cidr_math(void **state)
+{
+    (void)state;
+    np_range r;
+    int bits;
+    assert_int_equal(kh_netpol__parse_cidr("10.1.2.3/8", &r, &bits), 0);
+    assert_true(r.lo == 0x0a000000u && r.hi == 0x0affffffu && bits == 8);
+    assert_int_equal(kh_netpol__parse_cidr("0.0.0.0/0", &r, &bits), 0);
+    assert_true(r.lo == 0 && r.hi == 0xffffffffu);
+    assert_int_equal(kh_netpol__parse_cidr("::/0", &r, &bits), 0);
+    assert_true(r.lo == 0 && r.hi == ~(unsigned __int128)0 && r.fam == 6);
+    assert_int_equal(kh_netpol__parse_cidr("2001:db8::1/128", &r, &bits), 0);
+    assert_true(r.lo == r.hi);
+    assert_int_equal(kh_netpol__parse_cidr("10.0.0.0/33", &r, &bits), -1);
+    assert_int_equal(kh_netpol__parse_cidr("10.0.0.0", &r, &bits), -1);
+    assert_int_equal(kh_netpol__parse_cidr("10.0.0.0/", &r, &bits), -1);
+    kh_arena a;
+    kh_arena_init(&a, 0);
+    np_range x = {.fam = 4, .lo = 0x0a000000u, .hi = 0x0a00ffffu};
+    assert_string_equal(kh_netpol__range_text(&a, &x), "10.0.0.0/16");
+    x.hi = 0x0a00fffeu;
+    assert_string_equal(kh_netpol__range_text(&a, &x), "10.0.0.0-10.0.255.254");
+    kh_arena_free(&a);
+}
+
+/* The matrix (built per destination, rule by rule) says exactly what
+ * can-reach (evaluated pair by pair) says, for every pair. */
+static void test_netpol__matrix_agrees_with_can_reach(void **state)
+{
+    (void)state;
+    world w = load(POLICY("shop", "deny") "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n"
+                   "---\n" POLICY("shop", "web") "spec:\n  podSelector: {matchLabels: {app: web}}\n"
+                   "  ingress: [{ports: [{port: http}]}]\n"
+                   "  egress: [{to: [{podSelector: {matchLabels: {app: api}}}], ports: [{port: http}]}]\n"
+                   "---\n" POLICY("shop", "api") "spec:\n  podSelector: {matchLabels: {app: api}}\n"
+                   "  ingress: [{from: [{podSelector: {}}, {namespaceSelector: {}}]}]\n"
+                   "  egress: [{to: [{podSelector: {matchLabels: {app: db}}}]}]\n"
+                   "---\n" POLICY("ops", "prom") "spec:\n  podSelector: {}\n"
+                   "  egress: [{to: [{namespaceSelector: {}}], ports: [{port: 9000}, {port: 5432}]}]\n");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    kh_error err = {0};
+    assert_int_equal(kh_netpol_matrix(w.np, f, KH_NETPOL_TEXT, NULL, &err), KH_OK);
+    fclose(f);
+    const char *ids[] = {"shop/Deployment/web", "shop/Deployment/api", "shop/Pod/db",
+                         "ops/Deployment/prom"};
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < 4; j++) {
+            if (i == j)
+                continue;
+            char line[128];
+            snprintf(line, sizeof(line), "\n%s -> %s: ", ids[i], ids[j]);
+            bool in_matrix = strstr(text, line) != NULL ||
+                             strncmp(text, line + 1, strlen(line) - 1) == 0;
+            assert_int_equal(in_matrix, reach(&w, ids[i], ids[j], NULL));
+        }
+    assert_non_null(strstr(text, "shop/Deployment/web -> shop/Deployment/api: TCP 9000\n"));
+    assert_non_null(strstr(text, "ops/Deployment/prom -> shop/Deployment/api: TCP 5432,9000\n"));
+    assert_null(strstr(text, "ops/Deployment/prom -> shop/Pod/db"));
+    free(text);
+    done(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_netpol__no_policy_allows_everything),
+        cmocka_unit_test(test_netpol__empty_pod_selector_selects_all_in_namespace),
+        cmocka_unit_test(test_netpol__missing_pod_selector_is_empty),
+        cmocka_unit_test(test_netpol__policy_types_default_ingress_only),
+        cmocka_unit_test(test_netpol__policy_types_default_egress_when_rules),
+        cmocka_unit_test(test_netpol__empty_egress_list_adds_no_egress_type),
+        cmocka_unit_test(test_netpol__explicit_egress_without_rules_denies_all),
+        cmocka_unit_test(test_netpol__rules_of_a_type_not_listed_are_ignored),
+        cmocka_unit_test(test_netpol__union_of_policies),
+        cmocka_unit_test(test_netpol__pod_selector_peer_is_own_namespace),
+        cmocka_unit_test(test_netpol__namespace_and_pod_selector_in_one_peer_is_and),
+        cmocka_unit_test(test_netpol__two_peers_are_or),
+        cmocka_unit_test(test_netpol__empty_namespace_selector_selects_all_namespaces),
+        cmocka_unit_test(test_netpol__namespace_labels_and_automatic_name_label),
+        cmocka_unit_test(test_netpol__from_missing_or_empty_admits_everything),
+        cmocka_unit_test(test_netpol__empty_rule_allows_all),
+        cmocka_unit_test(test_netpol__empty_peer_is_invalid),
+        cmocka_unit_test(test_netpol__ipblock_with_selector_is_invalid),
+        cmocka_unit_test(test_netpol__ipblock_except_ipv4),
+        cmocka_unit_test(test_netpol__ipblock_ipv6),
+        cmocka_unit_test(test_netpol__except_not_strict_subset_is_invalid),
+        cmocka_unit_test(test_netpol__protocol_defaults_to_tcp),
+        cmocka_unit_test(test_netpol__udp_sctp_and_protocol_without_port),
+        cmocka_unit_test(test_netpol__end_port_range),
+        cmocka_unit_test(test_netpol__end_port_with_named_port_is_invalid),
+        cmocka_unit_test(test_netpol__named_port_resolves_per_destination),
+        cmocka_unit_test(test_netpol__named_port_protocol_must_match),
+        cmocka_unit_test(test_netpol__named_port_in_egress_resolves_at_destination),
+        cmocka_unit_test(test_netpol__quoted_port_number_is_a_name),
+        cmocka_unit_test(test_netpol__label_values_compare_as_strings),
+        cmocka_unit_test(test_netpol__both_directions_must_allow),
+        cmocka_unit_test(test_netpol__owned_pods_are_left_to_their_owner),
+        cmocka_unit_test(test_netpol__cidr_math),
+        cmocka_unit_test(test_netpol__matrix_agrees_with_can_reach),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
