@@ -54,6 +54,8 @@ int cli_finish(const char *command, int status);
 
 int cmd_netpol(int argc, char **argv);
 int cmd_rbac_can(int argc, char **argv);
+int cmd_rbac_graph(int argc, char **argv);
+int cmd_rbac_paths(int argc, char **argv);
 int cmd_rbac_review(int argc, char **argv);
 int cmd_rbac_who_can(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
