@@ -680,7 +680,7 @@ static void parse_rules(builder *b, np_policy *p, bool egress)
             bool hp = !kh_node_is_null(psel), hn = !kh_node_is_null(nsel),
                  hb = !kh_node_is_null(blk);
             if (!hp && !hn && !hb) {
-                invalid(b, p, pe, ppath, "must specify a peer (an empty peer is refused)");
+                invalid(b, p, pe, ppath, "must specify a peer (an empty peer {} is refused)");
                 continue;
             }
             if (hb && (hp || hn)) {

@@ -53,7 +53,7 @@ void kh_netpol__invalid_policy(kh_rule_ctx *ctx, const kh_objset *set)
         if (p->invalid)
             kh_rule__report(ctx, p->obj, p->invalid_at ? p->invalid_at : p->obj->root,
                             p->invalid_path ? p->invalid_path : "spec",
-                            "the API server refuses this NetworkPolicy (%s), so it neither "
+                            "the API server refuses this NetworkPolicy: %s; it neither "
                             "isolates nor allows anything",
                             p->invalid);
     }
@@ -94,7 +94,8 @@ static void default_deny(kh_rule_ctx *ctx, const kh_objset *set, bool egress)
         for (size_t i = 0; !at && i < m->nwl; i++)
             if (strcmp(m->wl[i].ns, ns->name) == 0)
                 at = m->wl[i].obj;
-        kh_rule__report(ctx, at, at->root, ns->obj ? "" : "metadata.namespace",
+        const kh_node *key = ns->obj ? NULL : kh_rule__key(at->metadata, "namespace");
+        kh_rule__report(ctx, at, key ? key : at->root, key ? "metadata.namespace" : "",
                         "namespace '%s' has no default-deny %s NetworkPolicy (podSelector: {}, "
                         "policyTypes: [%s], no %s rules): a pod no policy selects %s",
                         ns->name, egress ? "egress" : "ingress", egress ? "Egress" : "Ingress",
