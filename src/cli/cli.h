@@ -52,12 +52,14 @@ int cli_rules_doc(FILE *dst, const char *cases_dir);
  * @return @p status, or CLI_EXIT_ERROR. */
 int cli_finish(const char *command, int status);
 
+int cmd_ha(int argc, char **argv);
 int cmd_netpol(int argc, char **argv);
 int cmd_rbac_can(int argc, char **argv);
 int cmd_rbac_graph(int argc, char **argv);
 int cmd_rbac_paths(int argc, char **argv);
 int cmd_rbac_review(int argc, char **argv);
 int cmd_rbac_who_can(int argc, char **argv);
+int cmd_node(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
