@@ -59,6 +59,7 @@ int cmd_rbac_graph(int argc, char **argv);
 int cmd_rbac_paths(int argc, char **argv);
 int cmd_rbac_review(int argc, char **argv);
 int cmd_rbac_who_can(int argc, char **argv);
+int cmd_node(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
