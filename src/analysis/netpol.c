@@ -285,7 +285,8 @@ static int add_workload(builder *b, const kh_object *obj)
         buf_str(b, ports[i].name ? ports[i].name : "");
         buf_str(b, num);
     }
-    if (b->oom)
+    int ni = namespace_of(b, ns, NULL);
+    if (b->oom || ni < 0)
         return -1;
     /* The key holds NULs: hash it as text by mapping them to \2. */
     for (size_t i = 0; i < b->len; i++)
@@ -303,6 +304,7 @@ static int add_workload(builder *b, const kh_object *obj)
         cls->labels = labels;
         cls->ports = ports;
         cls->nports = nports;
+        cls->nsi = (uint32_t)ni;
         kh_object standin = {.root = obj->root, .kind = "Pod", .namespace_ = cls->ns,
                              .labels = labels, .input = (unsigned)c};
         if (kh_objset_add(b->pods, &standin) != KH_OK)
@@ -320,9 +322,6 @@ static int add_workload(builder *b, const kh_object *obj)
     if (!slot || !w->id)
         return -1;
     *slot = (uint32_t)(b->m->nwl - 1);
-    int ni = namespace_of(b, ns, NULL);
-    if (ni < 0)
-        return -1;
     b->m->ns[ni].nworkloads++;
     return 0;
 }
@@ -633,8 +632,30 @@ static void select_peer(builder *b, np_policy *p, np_peer *peer, const kh_node *
     uint32_t *list;
     size_t n = take_hits(b, &list);
     peer->nnamespaces = n;
-    for (size_t i = 0; i < n; i++)
-        kh_objset_select(b->pods, NULL, b->m->ns[list[i]].name, pods, on_hit, b);
+    /* One select per namespace, or one over all of them filtered by
+     * namespace, whichever has fewer candidates. */
+    size_t per_ns = 0, all = kh_objset__candidates(b->pods, NULL, NULL, pods);
+    for (size_t i = 0; i < n && per_ns <= all; i++)
+        per_ns += kh_objset__candidates(b->pods, NULL, b->m->ns[list[i]].name, pods);
+    if (per_ns <= all) {
+        for (size_t i = 0; i < n; i++)
+            kh_objset_select(b->pods, NULL, b->m->ns[list[i]].name, pods, on_hit, b);
+    } else {
+        bool *in = calloc(b->m->nns ? b->m->nns : 1, sizeof(*in));
+        if (!in) {
+            b->oom = true;
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            in[list[i]] = true;
+        kh_objset_select(b->pods, NULL, NULL, pods, on_hit, b);
+        size_t k = 0;
+        for (size_t i = 0; i < b->nhits; i++)
+            if (in[b->m->cls[b->hits[i]].nsi])
+                b->hits[k++] = b->hits[i];
+        b->nhits = k;
+        free(in);
+    }
     peer->nclasses = take_hits(b, &peer->classes);
 }
 

@@ -22,9 +22,13 @@
 
 enum { NP_TCP = 0, NP_UDP = 1, NP_SCTP = 2, NP_NPROTO = 3 };
 
+/* An address: IPv4 in the low 32 bits, or IPv6. Aligned to 8 only, as
+ * the arena aligns (a 16-byte aligned load of an arena pointer faults). */
+typedef unsigned __int128 np_addr __attribute__((aligned(8)));
+
 /* An address range of one family (4 or 6), bounds inclusive. */
 typedef struct np_range {
-    unsigned __int128 lo, hi;
+    np_addr lo, hi;
     uint8_t fam;
 } np_range;
 
@@ -94,6 +98,7 @@ typedef struct np_cport {
 
 typedef struct np_class {
     const char *ns;
+    uint32_t nsi;                /* index of ns in the model's namespaces */
     const kh_node *labels;
     np_cport *ports;             /* regular containers' ports (named ports resolve here) */
     size_t nports;
