@@ -98,17 +98,18 @@ void kh_ha__etcd_quorum(kh_rule_ctx *ctx, const kh_objset *set)
     kh_rule__report(ctx, o, m->etcd_at ? m->etcd_at : kh_rule__key(kh_node_get(o->root, "spec"),
                                                                      "containers"),
                     path,
-                    "%zu etcd member%s (%s%s): quorum is %zu, so %s%s", n, n == 1 ? "" : "s",
-                    names, n > 8 ? ", ..." : "", quorum,
-                    tolerated == 0 ? "losing any member stops etcd and the API server with it"
+                    "%zu etcd member%s (%s%s): quorum is %zu, so %s%s; run %s", n,
+                    n == 1 ? "" : "s", names, n > 8 ? ", ..." : "", quorum,
+                    tolerated == 0 ? "losing any member stops etcd, and the API server with it"
                                    : kh_arena_printf(ctx->arena,
                                                      "it survives only %zu failure%s",
                                                      tolerated, tolerated == 1 ? "" : "s"),
                     n % 2 == 0 ? kh_arena_printf(ctx->arena,
-                                                 ", no more than %zu member%s would; run an "
-                                                 "odd number, at least 3",
+                                                 ": an even count survives no more failures "
+                                                 "than %zu member%s",
                                                  n - 1, n - 1 == 1 ? "" : "s")
-                               : "; run at least 3");
+                               : "",
+                    n < 3 ? "an odd number, at least 3" : "an odd number");
 }
 
 /* -------------------------------------------------------- ha.single-apiserver */

@@ -228,6 +228,9 @@ void kh_ha__budget_blocks_eviction(kh_rule_ctx *ctx, const kh_objset *set)
             }
         }
         const char *why;
+        bool pods_counted = b->mode == KH_HA_BUDGET_MIN && b->value.kind == KH_HA_INT;
+        if (!counted && noscale && pods_counted)
+            noscale = false; /* an integer minAvailable counts pods: judge those, if any */
         if (counted || (noscale && b->ntempls))
             why = never_allows(ctx, b, expected, expected, noscale, false);
         else if (b->npods) {
