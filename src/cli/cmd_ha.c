@@ -19,7 +19,7 @@ enum { OPT_HELP, OPT_LOSE, OPT_OUTPUT, OPT_TOP, OPT_WORST };
 /* Sorted by long name. */
 static const struct cli_option options[] = {
     {"help", 'h', NULL, "show this help", OPT_HELP},
-    {"lose", 'l', "node=NAME|zone=NAME[,...]", "what is lost; repeatable", OPT_LOSE},
+    {"lose", 'l', "LOSS", "node=NAME or zone=NAME, several joined by commas; repeatable", OPT_LOSE},
     {"output", 'o', "FORMAT", "text (default) or json", OPT_OUTPUT},
     {"top", ' ', "N", "with --worst: show the N most damaging losses (default: all)", OPT_TOP},
     {"worst", ' ', NULL, "rank the loss of every single node and zone by damage", OPT_WORST},
