@@ -111,12 +111,15 @@ np_eval *kh_netpol__eval_new(const np_model *m)
     if (!ev)
         return NULL;
     ev->m = m;
+    /* Never NULL, so the empty set's zero-length copies have a base. */
+    ev->pool = malloc(64 * sizeof(*ev->pool));
+    ev->cappool = ev->pool ? 64 : 0;
     uint32_t all[2 * NP_NPROTO];
     for (int p = 0; p < NP_NPROTO; p++) {
         all[2 * p] = (uint32_t)p << 16 | 1;
         all[2 * p + 1] = (uint32_t)p << 16 | 65535;
     }
-    if (intern(ev, NULL, 0) != NP_PS_NONE || intern(ev, all, NP_NPROTO) != NP_PS_ALL ||
+    if (!ev->pool || intern(ev, all, 0) != NP_PS_NONE || intern(ev, all, NP_NPROTO) != NP_PS_ALL ||
         ev->oom) {
         kh_netpol__eval_free(ev);
         return NULL;
