@@ -110,7 +110,7 @@ static const probe p_webhooks[] = {
 static const probe p_pv[] = {{"", "persistentvolumes", NULL, v_create, NULL}, {0}};
 
 static const cap_def caps[KH_RBAC_CAP_COUNT] = {
-    [KH_RBAC_CAP_ALL] = {"every verb on every resource", false, p_all},
+    [KH_RBAC_CAP_ALL] = {"do everything (every verb on every resource)", false, p_all},
     [KH_RBAC_CAP_SECRETS_READ] = {"read secrets", false, p_secrets},
     [KH_RBAC_CAP_POD_EXEC] = {"exec, attach or port-forward into pods", false, p_exec},
     [KH_RBAC_CAP_POD_CREATE] = {"create pods", false, p_pods},
@@ -1176,15 +1176,15 @@ bool kh_rbac_graph__reportable(const kh_rbac_graph *g, const kh_rbac_risk *r, ui
     (void)from;
     if (n == 0 || (path[0]->kind != KH_RBAC_EDGE_GRANT && path[0]->kind != KH_RBAC_EDGE_HOLDS))
         return false;
-    bool grant = false, own = false;
-    for (size_t i = 0; i < n; i++) {
+    /* Kubernetes' own components (the replicaset controller creates pods
+     * everywhere) start no reportable path: the grant to blame is a later
+     * one, reported on its own binding. */
+    if (r->system_default[path[0]->binding_index])
+        return false;
+    for (size_t i = 0; i < n; i++)
         if (path[i]->kind == KH_RBAC_EDGE_GRANT)
-            grant = true;
-        if ((path[i]->kind == KH_RBAC_EDGE_GRANT || path[i]->kind == KH_RBAC_EDGE_HOLDS) &&
-            !r->system_default[path[i]->binding_index])
-            own = true;
-    }
-    return grant && own;
+            return true;
+    return false;
 }
 
 const char *kh_rbac_graph__edge_text(const kh_rbac_graph *g, const kh_rbac_edge *e,

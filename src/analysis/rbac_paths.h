@@ -170,9 +170,9 @@ size_t kh_rbac_graph__path(const kh_rbac_graph *g, uint32_t from,
                            const kh_rbac_edge *const **out, unsigned *steps);
 
 /* A path worth reporting: it exists, it is more than holding the target
- * permission directly, it starts with a grant of @p from's own (not one
- * it has as a member of a group, which the group's path shows), and some
- * grant on it is not Kubernetes' own. */
+ * permission directly, and it starts with a grant of @p from's own (not
+ * one it has as a member of a group, which the group's path shows) that
+ * is not Kubernetes' own. */
 bool kh_rbac_graph__reportable(const kh_rbac_graph *g, const kh_rbac_risk *r, uint32_t from,
                                const kh_rbac_edge *const *path, size_t n);
 

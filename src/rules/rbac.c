@@ -62,9 +62,9 @@ static kh_location at_rule(kh_rule_ctx *ctx, const kh_rbac_role *granting,
                            const kh_rbac_rule *rule, const char *what)
 {
     const char *msg = rule->role != granting
-                          ? kh_arena_printf(ctx->arena, "allows %s (aggregated into %s '%s')",
-                                            what, granting->kind, granting->name)
-                          : kh_arena_printf(ctx->arena, "allows %s", what);
+                          ? kh_arena_printf(ctx->arena, "%s (aggregated into %s '%s')", what,
+                                            granting->kind, granting->name)
+                          : what;
     return at_object(ctx, rule->role->obj, rule->node, rule->path, msg);
 }
 
@@ -94,6 +94,31 @@ static const char *subjects_text(kh_rule_ctx *ctx, const kh_rbac_binding *b)
     return shown ? out : "no subject";
 }
 
+static const char *joined(kh_rule_ctx *ctx, const kh_rbac_strs *s)
+{
+    const char *out = "";
+    for (size_t i = 0; i < s->n; i++)
+        out = kh_arena_printf(ctx->arena, "%s%s%s", out, i ? "," : "",
+                              s->v[i][0] ? s->v[i] : "\"\"");
+    return out;
+}
+
+/* "get,list on pods", "create on deployments (apiGroups apps)", "get on
+ * /healthz": what a rule says, for a related location. */
+static const char *rule_summary(kh_rule_ctx *ctx, const kh_rbac_rule *rule)
+{
+    if (!rule->resources.n && rule->non_resource_urls.n)
+        return kh_arena_printf(ctx->arena, "%s on %s", joined(ctx, &rule->verbs),
+                               joined(ctx, &rule->non_resource_urls));
+    bool core = rule->api_groups.n == 1 && !rule->api_groups.v[0][0];
+    bool named = rule->resource_names.n > 0;
+    return kh_arena_printf(ctx->arena, "%s on %s%s%s%s%s%s", joined(ctx, &rule->verbs),
+                           joined(ctx, &rule->resources), named ? " named " : "",
+                           named ? joined(ctx, &rule->resource_names) : "",
+                           core ? "" : " (apiGroups ", core ? "" : joined(ctx, &rule->api_groups),
+                           core ? "" : ")");
+}
+
 static const char *scope(kh_rule_ctx *ctx, const kh_rbac_binding *b)
 {
     return b->namespace_[0] ? kh_arena_printf(ctx->arena, "in namespace '%s'", b->namespace_)
@@ -110,10 +135,13 @@ typedef bool (*rule_pred)(const kh_rbac_rule *rule, uint32_t rule_caps, const vo
 static const char *caps_text(kh_rule_ctx *ctx, uint32_t bits)
 {
     const char *out = "";
-    for (int c = 0; c < KH_RBAC_CAP_COUNT; c++)
-        if (bits & KH_RBAC_CAP(c))
-            out = kh_arena_printf(ctx->arena, "%s%s%s", out, out[0] ? ", " : "",
-                                  kh_rbac__cap_text((kh_rbac_cap)c));
+    for (int c = 0; c < KH_RBAC_CAP_COUNT; c++) {
+        if (!(bits & KH_RBAC_CAP(c)))
+            continue;
+        bits &= ~KH_RBAC_CAP(c);
+        out = kh_arena_printf(ctx->arena, "%s%s%s", out, !out[0] ? "" : bits ? ", " : " and ",
+                              kh_rbac__cap_text((kh_rbac_cap)c));
+    }
     return out;
 }
 
@@ -136,14 +164,16 @@ static void report_rules(kh_rule_ctx *ctx, const kh_rbac_risk *r, const kh_rbac_
         if (n == 0)
             rel[n++] = at_role(ctx, b->role);
         if (n < MAX_RELATED)
-            rel[n++] = at_rule(ctx, b->role, rule, mask ? caps_text(ctx, rc & mask) : what);
+            rel[n++] = at_rule(ctx, b->role, rule,
+                               kh_arena_printf(ctx->arena, "%s: %s", rule_summary(ctx, rule),
+                                               mask ? caps_text(ctx, rc & mask) : what));
     }
     if (n == 0)
         return;
     kh_rule__report_related(ctx, b->obj, kh_rule__key(b->obj->root, "roleRef"), "roleRef", rel,
-                            n, "%s '%s' grants %s %s to %s", b->role->kind, b->role->name,
-                            mask ? caps_text(ctx, seen) : what, scope(ctx, b),
-                            subjects_text(ctx, b));
+                            n, "%s may %s %s through %s '%s'", subjects_text(ctx, b),
+                            mask ? caps_text(ctx, seen) : what, scope(ctx, b), b->role->kind,
+                            b->role->name);
 }
 
 static bool has_caps(const kh_rbac_rule *rule, uint32_t rc, const void *arg)
@@ -268,23 +298,15 @@ static void wildcard_rule(kh_rule_ctx *ctx, const kh_objset *set, rule_pred pred
 
 void kh_rbac__wildcard_verbs(kh_rule_ctx *ctx, const kh_objset *set)
 {
-    wildcard_rule(ctx, set, star_verbs, "every verb ('*')");
+    wildcard_rule(ctx, set, star_verbs, "use every verb ('*')");
 }
 
 void kh_rbac__wildcard_resources(kh_rule_ctx *ctx, const kh_objset *set)
 {
-    wildcard_rule(ctx, set, star_resources, "every resource ('*')");
+    wildcard_rule(ctx, set, star_resources, "reach every resource ('*')");
 }
 
 /* ------------------------------------------------------------ subjects */
-
-static bool any_rule(const kh_rbac_rule *rule, uint32_t rc, const void *arg)
-{
-    (void)rule;
-    (void)rc;
-    (void)arg;
-    return true;
-}
 
 /* Report each subject of a granting binding that @p pick chooses, at the
  * subject, related to the role and its rules. */
@@ -307,11 +329,11 @@ static void subject_rule(kh_rule_ctx *ctx, const kh_objset *set,
             size_t n = 0;
             rel[n++] = at_role(ctx, b->role);
             for (size_t j = 0; j < b->role->nrules && n < MAX_RELATED; j++)
-                if (any_rule(b->role->rules[j], 0, NULL))
-                    rel[n++] = at_rule(ctx, b->role, b->role->rules[j], "this");
+                rel[n++] = at_rule(ctx, b->role, b->role->rules[j],
+                                       rule_summary(ctx, b->role->rules[j]));
             kh_rule__report_related(ctx, b->obj, b->subjects[k].node,
-                                    b->subjects[k].path, rel, n, "%s %s '%s' grants %s %s",
-                                    b->kind, b->role->kind, b->role->name, why, scope(ctx, b));
+                                    b->subjects[k].path, rel, n, "%s '%s' is granted %s to %s",
+                                    b->role->kind, b->role->name, scope(ctx, b), why);
         }
     }
 }
@@ -453,8 +475,8 @@ void kh_rbac__unused_serviceaccount_with_permissions(kh_rule_ctx *ctx, const kh_
         kh_rule__report_related(ctx, sa->obj, kh_rule__key(sa->obj->root, "metadata"),
                                 "metadata", rel, 2,
                                 "no pod or workload runs as ServiceAccount %s/%s, yet %s '%s' "
-                                "grants it %s '%s': an unused credential that only an attacker "
-                                "would use",
+                                "grants it %s '%s': a credential nothing needs, "
+                                "there for whoever gets one of its tokens",
                                 sa->namespace_, sa->name, b->kind, b->name, b->role->kind,
                                 b->role->name);
     }
@@ -483,7 +505,8 @@ static size_t path_related(kh_rule_ctx *ctx, const kh_rbac_graph *g,
                                   kh_arena_printf(ctx->arena, "step %u: %s may %s", step,
                                                   nodes[e->from].label, text));
             rel[k++] = at_rule(ctx, e->grant.role, e->grant.rule,
-                               kh_arena_printf(ctx->arena, "step %u", step));
+                               kh_arena_printf(ctx->arena, "step %u: %s", step,
+                                               rule_summary(ctx, e->grant.rule)));
         } else if (e->via) {
             const char *why = strcmp(e->via->kind, "Secret") == 0
                                   ? "holds a token of %s"
@@ -511,10 +534,12 @@ static const char *path_text(kh_rule_ctx *ctx, const kh_rbac_graph *g,
                          to->kind == KH_RBAC_NODE_SA || to->kind == KH_RBAC_NODE_ADMIN ||
                          to->kind == KH_RBAC_NODE_TARGET;
         if (e->kind == KH_RBAC_EDGE_GRANT || e->kind == KH_RBAC_EDGE_HOLDS)
-            out = kh_arena_printf(ctx->arena, "%s%s%s", out, out[0] ? "; " : "",
+            out = kh_arena_printf(ctx->arena, "%s%s%s", out,
+                                  !out[0] ? "" : out[strlen(out) - 1] == ':' ? " " : "; ",
                                   kh_rbac_graph__edge_text(g, e, ctx->arena));
         if (e->kind == KH_RBAC_EDGE_MEMBER)
-            out = kh_arena_printf(ctx->arena, "%s (member of %s)", out, to->label);
+            out = out[0] ? kh_arena_printf(ctx->arena, "%s (member of %s)", out, to->label)
+                         : kh_arena_printf(ctx->arena, "as member of %s:", to->label);
         else if (principal)
             out = kh_arena_printf(ctx->arena, "%s -> %s", out, to->label);
     }
@@ -587,9 +612,11 @@ void kh_rbac__workload_powerful_token(kh_rule_ctx *ctx, const kh_objset *set)
             path_s = p->spec_path;
         }
         kh_rule__report_related(ctx, p->obj, at, path_s, rel, nrel,
-                                "its pods mount the token of ServiceAccount %s/%s, which can "
-                                "become cluster-admin-equivalent (%s): whoever breaks into "
-                                "the container gets the cluster",
+                                "%s the token of ServiceAccount %s/%s, which can become "
+                                "cluster-admin-equivalent (%s): whoever breaks into the "
+                                "container gets the cluster",
+                                strcmp(p->obj->kind, "Pod") == 0 ? "this pod mounts"
+                                                                 : "its pods mount",
                                 p->namespace_, p->service_account,
                                 path_text(ctx, g, path, len));
     }
