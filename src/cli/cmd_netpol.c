@@ -229,7 +229,11 @@ int cmd_netpol(int argc, char **argv)
         strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         if (argc >= 2)
-            cli_print_exit_codes(stdout, 1);
+            fputs("\nExit status:\n"
+                  "  0  matrix written; can-reach: reachable\n"
+                  "  1  can-reach: not reachable; check: findings at or above --fail-on\n"
+                  "  2  usage error, or input that could not be read or parsed\n",
+                  stdout);
         return argc < 2 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "check") == 0)
@@ -248,9 +252,10 @@ int cmd_netpol(int argc, char **argv)
         fputc('\n', stdout);
         cli_print_options(stdout, matrix ? matrix_options : reach_options,
                           matrix ? NMATRIX : NREACH);
-        fputs(matrix ? "\nExit status: 0 answered; 2 usage error or unreadable input.\n"
-                     : "\nExit status: 0 reachable; 1 not reachable; 2 usage error or "
-                       "unreadable input.\n",
+        fputs(matrix ? "\nExit status:\n  0  matrix written\n"
+                       "  2  usage error, or input that could not be read or parsed\n"
+                     : "\nExit status:\n  0  reachable\n  1  not reachable\n"
+                       "  2  usage error, or input that could not be read or parsed\n",
               stdout);
     } else if (rc == 0) {
         rc = matrix ? run_matrix(&a) : run_reach(&a);
