@@ -439,6 +439,8 @@ static void kernel(kh_nd_ctx *c)
         *strchr(v, '\n') = '\0';
     time_t built = build_date(v);
     long days = built ? (long)((time(NULL) - built) / 86400) : -1;
+    if (built && days < 0)
+        days = 0;   /* a clock behind the build date */
     char release[128] = "?";
     sscanf(v, "Linux version %127s", release);
     add(c, "node.os.kernel-age", "The kernel was built within the last year", "node",
@@ -455,6 +457,16 @@ static void user_namespaces(kh_nd_ctx *c)
     for (size_t i = 0; i < c->ncomps; i++) {
         const kh_nd_comp *k = &c->comps[i];
         if (k->kind == KH_ND_KUBELET) {
+            /* CIS 1.6-1.24 4.2.6; later benchmarks dropped it, the risk stays. */
+            kh_nd_setting p = kh_nd__kubelet(c, k, "protect-kernel-defaults");
+            bool protect = p.value && kh_nd__parse_bool(p.value) == 1;
+            add(c, "node.kubelet.protect-kernel-defaults",
+                "The kubelet refuses to run with kernel settings other than it needs", k->name,
+                protect ? KH_NODE_PASS : KH_NODE_FAIL, KH_SEVERITY_MEDIUM,
+                kh_arena_printf(c->arena, "%s=%s (%s)", p.path, p.value ? p.value : "", p.source),
+                kh_arena_printf(c->arena, "%s=true", p.path),
+                "set protectKernelDefaults: true (and the kernel settings the kubelet expects)",
+                p.file ? p.file : k->cmdline, p.line, p.path);
             kh_nd_setting s = kh_nd__kubelet(c, k, "gate:UserNamespacesSupport");
             bool on = s.value && strcmp(s.value, "true") == 0;
             const char *evidence = s.value
