@@ -22,10 +22,11 @@ static void *build(kh_arena *arena, const kh_objset *set)
     return kh_netpol__build(arena, set);
 }
 
-static np_model *model(kh_rule_ctx *ctx, const kh_objset *set)
+np_model *kh_netpol__rule_model(kh_rule_ctx *ctx, const kh_objset *set)
 {
     return kh_rule__shared(ctx, &model_key, build, set);
 }
+
 
 static kh_location where(kh_rule_ctx *ctx, const kh_object *o, const kh_node *at,
                          const char *path, const char *msg)
@@ -47,7 +48,7 @@ static bool live(const np_policy *p)
 
 void kh_netpol__invalid_policy(kh_rule_ctx *ctx, const kh_objset *set)
 {
-    np_model *m = model(ctx, set);
+    np_model *m = kh_netpol__rule_model(ctx, set);
     for (size_t i = 0; m && i < m->npol; i++) {
         const np_policy *p = &m->pol[i];
         if (p->invalid)
@@ -84,7 +85,7 @@ static bool has_default_deny(const np_model *m, const char *ns, bool egress)
 
 static void default_deny(kh_rule_ctx *ctx, const kh_objset *set, bool egress)
 {
-    np_model *m = model(ctx, set);
+    np_model *m = kh_netpol__rule_model(ctx, set);
     for (size_t n = 0; m && n < m->nns; n++) {
         const np_namespace *ns = &m->ns[n];
         if (!ns->nworkloads || has_default_deny(m, ns->name, egress))
@@ -123,7 +124,7 @@ static const kh_node *labels_key(const kh_object *o, const char **path)
 
 void kh_netpol__workload_not_selected(kh_rule_ctx *ctx, const kh_objset *set)
 {
-    np_model *m = model(ctx, set);
+    np_model *m = kh_netpol__rule_model(ctx, set);
     for (size_t i = 0; m && i < m->nwl; i++) {
         const np_workload *w = &m->wl[i];
         if (m->cls[w->cls].npols)
@@ -140,7 +141,7 @@ void kh_netpol__workload_not_selected(kh_rule_ctx *ctx, const kh_objset *set)
 
 void kh_netpol__policy_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set)
 {
-    np_model *m = model(ctx, set);
+    np_model *m = kh_netpol__rule_model(ctx, set);
     for (size_t i = 0; m && i < m->npol; i++) {
         const np_policy *p = &m->pol[i];
         if (!live(p) || p->nselected)
@@ -166,7 +167,7 @@ void kh_netpol__policy_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set)
 
 void kh_netpol__peer_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set)
 {
-    np_model *m = model(ctx, set);
+    np_model *m = kh_netpol__rule_model(ctx, set);
     if (!m || !m->nwl)
         return;
     for (size_t i = 0; i < m->npol; i++) {
@@ -235,7 +236,7 @@ static const char *spec_text(kh_rule_ctx *ctx, const np_rule *r)
 
 void kh_netpol__allow_from_anywhere(kh_rule_ctx *ctx, const kh_objset *set)
 {
-    np_model *m = model(ctx, set);
+    np_model *m = kh_netpol__rule_model(ctx, set);
     for (size_t i = 0; m && i < m->npol; i++) {
         const np_policy *p = &m->pol[i];
         if (!live(p) || !p->ingress)
@@ -302,7 +303,7 @@ static bool reaches_internet(const np_rule *r)
 
 void kh_netpol__egress_to_internet(kh_rule_ctx *ctx, const kh_objset *set)
 {
-    np_model *m = model(ctx, set);
+    np_model *m = kh_netpol__rule_model(ctx, set);
     np_eval *ev = m ? kh_netpol__eval_new(m) : NULL;
     for (size_t i = 0; ev && i < m->npol; i++) {
         const np_policy *p = &m->pol[i];
@@ -340,7 +341,7 @@ static bool class_has_port(const np_class *c, const np_portspec *ps)
 void kh_netpol__named_port_unresolved(kh_rule_ctx *ctx, const kh_objset *set)
 {
     static const char *const protos[] = {"TCP", "UDP", "SCTP"};
-    np_model *m = model(ctx, set);
+    np_model *m = kh_netpol__rule_model(ctx, set);
     if (!m || !m->nwl)
         return;
     for (size_t i = 0; i < m->npol; i++) {
@@ -547,7 +548,7 @@ void kh_netpol__isolation_assertion_broken(kh_rule_ctx *ctx, const kh_objset *se
     const kh_policy *pol = ctx->policy;
     if (!pol || !pol->nnetpol_isolations)
         return;
-    np_model *m = model(ctx, set);
+    np_model *m = kh_netpol__rule_model(ctx, set);
     np_eval *ev = m ? kh_netpol__eval_new(m) : NULL;
     np_range *atoms = NULL;
     size_t natoms = ev ? kh_netpol__atoms(m, &atoms) : 0;

@@ -467,6 +467,214 @@ static const kh_rule_def kh_rules[] = {
     },
     {
         .info = {
+            .id = "netpol.allow-from-anywhere",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "an ingress rule admits every source",
+            .why = "an ingress rule without 'from' (or with an ipBlock of 0.0.0.0/0 or ::/0) "
+                   "admits every pod of every namespace and every address outside the "
+                   "cluster, so the isolation the policy set up is undone for those ports",
+            .fix = "name the sources: podSelector and namespaceSelector peers for callers in "
+                   "the cluster, the narrowest ipBlock ranges for callers outside it",
+            .refs = "Kubernetes documentation: Network Policies (NetworkPolicyIngressRule.from); "
+                    "NSA/CISA Kubernetes Hardening Guidance: network separation",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__allow_from_anywhere,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.destination-rule-disables-tls",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "an Istio DestinationRule sends plaintext to a sensitive namespace",
+            .why = "tls.mode DISABLE in a DestinationRule makes clients send plaintext to the "
+                   "hosts it names, so traffic to SIEM, EDR or SOAR workloads can be read and "
+                   "altered on the wire (and a STRICT server then refuses it)",
+            .fix = "use tls.mode ISTIO_MUTUAL (or drop the tls block and let auto mTLS "
+                   "apply) for hosts in sensitive namespaces",
+            .refs = "Istio documentation: DestinationRule ClientTLSSettings; docs/netpol.md",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__destination_rule_disables_tls,
+        .kinds = kh_netpol__mtls_kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.egress-to-internet",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "an egress rule lets pods connect to the internet",
+            .why = "an egress rule without 'to', or with an ipBlock that reaches public "
+                   "addresses, lets a compromised pod download tools and send data out",
+            .fix = "list the destinations the workload needs (an egress gateway or proxy, "
+                   "specific ranges) instead of everything; keep DNS to the cluster's DNS pods",
+            .refs = "Kubernetes documentation: Network Policies (NetworkPolicyEgressRule.to, "
+                    "ipBlock); NSA/CISA Kubernetes Hardening Guidance: network separation",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__egress_to_internet,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.invalid-policy",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "the API server refuses this NetworkPolicy",
+            .why = "the API server's validation rejects it (an empty peer, ipBlock next to a "
+                   "selector, an except outside its cidr, endPort with a named port...), so "
+                   "the isolation it was meant to give never exists",
+            .fix = "fix the field the finding names; `kubectl apply --dry-run=server` shows "
+                   "the API server's own message",
+            .refs = "Kubernetes API validation (pkg/apis/networking/validation: "
+                    "ValidateNetworkPolicySpec, ValidateNetworkPolicyPeer, ValidateIPBlock)",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__invalid_policy,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.isolation-assertion-broken",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a protected namespace accepts traffic the configuration forbids",
+            .why = "the configuration (netpol.isolation) says which namespaces may reach the "
+                   "sensitive ones (SIEM, EDR, SOAR) and on which ports; the policies let "
+                   "another source, or another port, through",
+            .fix = "tighten the ingress rules of the protected namespace (the related "
+                   "locations name the rules that allow the path) or the source's egress; "
+                   "add a default deny where the side is not isolated",
+            .refs = "docs/netpol.md (isolation assertions); Kubernetes documentation: "
+                    "Network Policies",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__isolation_assertion_broken,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.named-port-unresolved",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a named port in a policy matches no container port",
+            .why = "a named port allows traffic only to pods whose containers declare a port "
+                   "of that name and protocol; when none does, the entry allows nothing and "
+                   "the traffic it was written for is dropped (or a typo goes unnoticed)",
+            .fix = "use the name the destination's containers declare (spec.containers[].ports"
+                   "[].name, with the same protocol), or a port number",
+            .refs = "Kubernetes documentation: Network Policies (NetworkPolicyPort.port); "
+                    "kube-network-policies: evaluatePorts",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__named_port_unresolved,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.namespace-without-default-deny-egress",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_LOW,
+            .title = "namespace has no default-deny egress NetworkPolicy",
+            .why = "without a policy that selects every pod with policyTypes [Egress] and no "
+                   "egress rules, any pod no other policy selects for egress may connect "
+                   "anywhere, inside the cluster and out",
+            .fix = "add a default deny (podSelector: {}, policyTypes: [Egress]) and allow "
+                   "what each workload needs (DNS first) with further policies",
+            .refs = "Kubernetes documentation: Network Policies, Default policies",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__namespace_without_default_deny_egress,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.namespace-without-default-deny-ingress",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "namespace has no default-deny ingress NetworkPolicy",
+            .why = "pods are open to every source until a policy with Ingress selects them; "
+                   "without a default deny, a new workload, or one whose labels drift, "
+                   "accepts connections from anywhere",
+            .fix = "add a default deny (podSelector: {}, policyTypes: [Ingress]) and allow "
+                   "each workload's callers with further policies",
+            .refs = "Kubernetes documentation: Network Policies, Default policies",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__namespace_without_default_deny_ingress,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.peer-selects-nothing",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_LOW,
+            .title = "a policy peer selects no workload",
+            .why = "a podSelector or namespaceSelector peer that matches nothing in the input "
+                   "allows nothing: usually a label typo, a missing namespace label, or a "
+                   "namespaceSelector written where the policy's own namespace was meant",
+            .fix = "match the labels the intended pods and namespaces carry (namespaces have "
+                   "kubernetes.io/metadata.name automatically)",
+            .refs = "Kubernetes documentation: Network Policies (NetworkPolicyPeer)",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__peer_selects_nothing,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.policy-selects-nothing",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_LOW,
+            .title = "NetworkPolicy selects no workload in its namespace",
+            .why = "a policy whose podSelector matches no pod of its namespace isolates and "
+                   "allows nothing: the workload it was written for is left open",
+            .fix = "match the labels of the pods' template (spec.template.metadata.labels), "
+                   "in the policy's own namespace",
+            .refs = "Kubernetes documentation: Network Policies (spec.podSelector)",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__policy_selects_nothing,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.sensitive-without-mtls",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a workload in a sensitive namespace has no mutual TLS in force",
+            .why = "namespaces marked sensitive (SIEM, EDR, SOAR) should accept only encrypted, "
+                   "authenticated traffic; without a mesh, or with Istio in PERMISSIVE mode or "
+                   "a port relaxed by portLevelMtls, they also accept plaintext",
+            .fix = "mesh the workload (Istio sidecar or ambient, or Linkerd) and, for Istio, "
+                   "apply a PeerAuthentication with mtls.mode STRICT to the namespace",
+            .refs = "Istio documentation: PeerAuthentication, Mutual TLS migration; Linkerd "
+                    "documentation: Automatic mTLS; docs/netpol.md",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__sensitive_without_mtls,
+        .kinds = kh_netpol__mtls_kinds,
+    },
+    {
+        .info = {
+            .id = "netpol.workload-not-selected",
+            .area = KH_AREA_NETPOL,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "no NetworkPolicy selects the workload's pods",
+            .why = "pods that no policy selects are not isolated in either direction: they "
+                   "accept connections from every pod and address, and may connect anywhere",
+            .fix = "add a default deny to the namespace and a policy for the workload that "
+                   "allows its callers and destinations",
+            .refs = "Kubernetes documentation: Network Policies (isolated and non-isolated pods)",
+            .since = "0.3.0",
+        },
+        .check_set = kh_netpol__workload_not_selected,
+        .kinds = kh_netpol__kinds,
+    },
+    {
+        .info = {
             .id = "pss.baseline.apparmor",
             .area = KH_AREA_PSS,
             .severity = KH_SEVERITY_MEDIUM,
@@ -687,179 +895,6 @@ static const kh_rule_def kh_rules[] = {
         .overrides = "pss.baseline.capabilities",
         .overrides_since = 22,
         .check = kh_pss__capabilities_restricted,
-    },
-    {
-        .info = {
-            .id = "netpol.allow-from-anywhere",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_MEDIUM,
-            .title = "an ingress rule admits every source",
-            .why = "an ingress rule without 'from' (or with an ipBlock of 0.0.0.0/0 or ::/0) "
-                   "admits every pod of every namespace and every address outside the "
-                   "cluster, so the isolation the policy set up is undone for those ports",
-            .fix = "name the sources: podSelector and namespaceSelector peers for callers in "
-                   "the cluster, the narrowest ipBlock ranges for callers outside it",
-            .refs = "Kubernetes documentation: Network Policies (NetworkPolicyIngressRule.from); "
-                    "NSA/CISA Kubernetes Hardening Guidance: network separation",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__allow_from_anywhere,
-        .kinds = kh_netpol__kinds,
-    },
-    {
-        .info = {
-            .id = "netpol.egress-to-internet",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_MEDIUM,
-            .title = "an egress rule lets pods connect to the internet",
-            .why = "an egress rule without 'to', or with an ipBlock that reaches public "
-                   "addresses, lets a compromised pod download tools and send data out",
-            .fix = "list the destinations the workload needs (an egress gateway or proxy, "
-                   "specific ranges) instead of everything; keep DNS to the cluster's DNS pods",
-            .refs = "Kubernetes documentation: Network Policies (NetworkPolicyEgressRule.to, "
-                    "ipBlock); NSA/CISA Kubernetes Hardening Guidance: network separation",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__egress_to_internet,
-        .kinds = kh_netpol__kinds,
-    },
-    {
-        .info = {
-            .id = "netpol.invalid-policy",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_HIGH,
-            .title = "the API server refuses this NetworkPolicy",
-            .why = "the API server's validation rejects it (an empty peer, ipBlock next to a "
-                   "selector, an except outside its cidr, endPort with a named port...), so "
-                   "the isolation it was meant to give never exists",
-            .fix = "fix the field the finding names; `kubectl apply --dry-run=server` shows "
-                   "the API server's own message",
-            .refs = "Kubernetes API validation (pkg/apis/networking/validation: "
-                    "ValidateNetworkPolicySpec, ValidateNetworkPolicyPeer, ValidateIPBlock)",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__invalid_policy,
-        .kinds = kh_netpol__kinds,
-    },
-    {
-        .info = {
-            .id = "netpol.isolation-assertion-broken",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_HIGH,
-            .title = "a protected namespace accepts traffic the configuration forbids",
-            .why = "the configuration (netpol.isolation) says which namespaces may reach the "
-                   "sensitive ones (SIEM, EDR, SOAR) and on which ports; the policies let "
-                   "another source, or another port, through",
-            .fix = "tighten the ingress rules of the protected namespace (the related "
-                   "locations name the rules that allow the path) or the source's egress; "
-                   "add a default deny where the side is not isolated",
-            .refs = "docs/netpol.md (isolation assertions); Kubernetes documentation: "
-                    "Network Policies",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__isolation_assertion_broken,
-        .kinds = kh_netpol__kinds,
-    },
-    {
-        .info = {
-            .id = "netpol.named-port-unresolved",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_MEDIUM,
-            .title = "a named port in a policy matches no container port",
-            .why = "a named port allows traffic only to pods whose containers declare a port "
-                   "of that name and protocol; when none does, the entry allows nothing and "
-                   "the traffic it was written for is dropped (or a typo goes unnoticed)",
-            .fix = "use the name the destination's containers declare (spec.containers[].ports"
-                   "[].name, with the same protocol), or a port number",
-            .refs = "Kubernetes documentation: Network Policies (NetworkPolicyPort.port); "
-                    "kube-network-policies: evaluatePorts",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__named_port_unresolved,
-        .kinds = kh_netpol__kinds,
-    },
-    {
-        .info = {
-            .id = "netpol.namespace-without-default-deny-egress",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_LOW,
-            .title = "namespace has no default-deny egress NetworkPolicy",
-            .why = "without a policy that selects every pod with policyTypes [Egress] and no "
-                   "egress rules, any pod no other policy selects for egress may connect "
-                   "anywhere, inside the cluster and out",
-            .fix = "add a default deny (podSelector: {}, policyTypes: [Egress]) and allow "
-                   "what each workload needs (DNS first) with further policies",
-            .refs = "Kubernetes documentation: Network Policies, Default policies",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__namespace_without_default_deny_egress,
-        .kinds = kh_netpol__kinds,
-    },
-    {
-        .info = {
-            .id = "netpol.namespace-without-default-deny-ingress",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_MEDIUM,
-            .title = "namespace has no default-deny ingress NetworkPolicy",
-            .why = "pods are open to every source until a policy with Ingress selects them; "
-                   "without a default deny, a new workload, or one whose labels drift, "
-                   "accepts connections from anywhere",
-            .fix = "add a default deny (podSelector: {}, policyTypes: [Ingress]) and allow "
-                   "each workload's callers with further policies",
-            .refs = "Kubernetes documentation: Network Policies, Default policies",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__namespace_without_default_deny_ingress,
-        .kinds = kh_netpol__kinds,
-    },
-    {
-        .info = {
-            .id = "netpol.peer-selects-nothing",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_LOW,
-            .title = "a policy peer selects no workload",
-            .why = "a podSelector or namespaceSelector peer that matches nothing in the input "
-                   "allows nothing: usually a label typo, a missing namespace label, or a "
-                   "namespaceSelector written where the policy's own namespace was meant",
-            .fix = "match the labels the intended pods and namespaces carry (namespaces have "
-                   "kubernetes.io/metadata.name automatically)",
-            .refs = "Kubernetes documentation: Network Policies (NetworkPolicyPeer)",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__peer_selects_nothing,
-        .kinds = kh_netpol__kinds,
-    },
-    {
-        .info = {
-            .id = "netpol.policy-selects-nothing",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_LOW,
-            .title = "NetworkPolicy selects no workload in its namespace",
-            .why = "a policy whose podSelector matches no pod of its namespace isolates and "
-                   "allows nothing: the workload it was written for is left open",
-            .fix = "match the labels of the pods' template (spec.template.metadata.labels), "
-                   "in the policy's own namespace",
-            .refs = "Kubernetes documentation: Network Policies (spec.podSelector)",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__policy_selects_nothing,
-        .kinds = kh_netpol__kinds,
-    },
-    {
-        .info = {
-            .id = "netpol.workload-not-selected",
-            .area = KH_AREA_NETPOL,
-            .severity = KH_SEVERITY_MEDIUM,
-            .title = "no NetworkPolicy selects the workload's pods",
-            .why = "pods that no policy selects are not isolated in either direction: they "
-                   "accept connections from every pod and address, and may connect anywhere",
-            .fix = "add a default deny to the namespace and a policy for the workload that "
-                   "allows its callers and destinations",
-            .refs = "Kubernetes documentation: Network Policies (isolated and non-isolated pods)",
-            .since = "0.3.0",
-        },
-        .check_set = kh_netpol__workload_not_selected,
-        .kinds = kh_netpol__kinds,
     },
     {
         .info = {

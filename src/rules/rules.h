@@ -237,6 +237,10 @@ void kh_netpol__namespace_without_default_deny_ingress(kh_rule_ctx *ctx, const k
 void kh_netpol__peer_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_netpol__policy_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_netpol__workload_not_selected(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__sensitive_without_mtls(kh_rule_ctx *ctx, const kh_objset *set);
+void kh_netpol__destination_rule_disables_tls(kh_rule_ctx *ctx, const kh_objset *set);
+extern const char *const kh_netpol__mtls_kinds[];
+struct np_model *kh_netpol__rule_model(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_image__digest_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_image__invalid_reference(kh_rule_ctx *ctx, const kh_object *obj);
 void kh_image__pull_policy_drift(kh_rule_ctx *ctx, const kh_object *obj);
