@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "kubeharden/node.h"
 
-enum { OPT_FAIL_ON, OPT_HELP, OPT_NO_COLOR, OPT_OUTPUT, OPT_ROOT };
+enum { OPT_FAIL_ON, OPT_HELP, OPT_NO_COLOR, OPT_OUTPUT, OPT_ROOT, OPT_SHOW_PASS };
 
 /* Sorted by long name. */
 static const struct cli_option options[] = {
@@ -25,12 +25,13 @@ static const struct cli_option options[] = {
     {"no-color", ' ', NULL, "never colour the text output", OPT_NO_COLOR},
     {"output", 'o', "FORMAT", "text (default), json, sarif or junit", OPT_OUTPUT},
     {"root", ' ', "DIR", "audit the node file system under DIR (default /), processes from DIR/proc", OPT_ROOT},
+    {"show-pass", ' ', NULL, "also report the checks that pass (as info findings that never fail the run)", OPT_SHOW_PASS},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 struct node_args {
     const char *root;
-    int help, no_color;
+    int help, no_color, show_pass;
     kh_format format;
     kh_severity fail_on;
 };
@@ -86,6 +87,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         }
         break;
     case OPT_ROOT: a->root = value; break;
+    case OPT_SHOW_PASS: a->show_pass = 1; break;
     }
     return 0;
 }
@@ -171,13 +173,13 @@ static int run(const struct node_args *a)
         kh_report_add(report, &f);
         st.errors++;
     }
-    size_t n = kh_node_audit_count(audit), nlist = 0;
+    size_t n = kh_node_audit_count(audit), nlist = 0, failing[5] = {0};
     list = calloc(n ? n : 1, sizeof(*list));
     if (!list)
         goto fail;
     for (size_t i = 0; i < n; i++) {
         const kh_node_result *r = kh_node_audit_result(audit, i);
-        if (r->status != KH_NODE_PASS)
+        if (r->status != KH_NODE_PASS || a->show_pass)
             list[nlist++] = r;
     }
     qsort(list, nlist, sizeof(*list), by_place);
@@ -189,6 +191,8 @@ static int run(const struct node_args *a)
         kh_report_add(report, &f);
         st.findings++;
         st.by_severity[f.severity]++;
+        if (list[i]->status != KH_NODE_PASS)
+            failing[f.severity]++;          /* a PASS never fails the run */
         if (!last || strcmp(last, f.file) != 0)
             st.files++;
         last = f.file;
@@ -202,7 +206,7 @@ static int run(const struct node_args *a)
         status = CLI_EXIT_ERROR;
     else
         for (int s = a->fail_on; s <= KH_SEVERITY_CRITICAL; s++)
-            if (st.by_severity[s])
+            if (failing[s])
                 status = CLI_EXIT_FINDINGS;
     goto done;
 fail:

@@ -494,28 +494,19 @@ static void walk(kh_nd_ctx *c, target *t, const char *dir, const char *suffix, i
     }
 }
 
-static const kh_nd_comp *first(kh_nd_ctx *c, int kind)
+/* The files of one instance (or of the node, @p inst NULL) for source @p src. */
+static void targets_of(kh_nd_ctx *c, const struct check *k, const kh_nd_comp *inst, target *t)
 {
-    for (size_t i = 0; i < c->ncomps; i++)
-        if (c->comps[i].kind == kind)
-            return &c->comps[i];
-    return NULL;
-}
-
-static target targets(kh_nd_ctx *c, const struct check *k)
-{
-    target t = {0};
     const char *src = k->key;
-    const kh_nd_comp *inst = k->comp >= 0 ? first(c, k->comp) : NULL;
     if (strcmp(src, "manifest") == 0) {
         const char *m = inst && inst->manifest
             ? inst->manifest
             : kh_arena_printf(c->arena, "/etc/kubernetes/manifests/%s.yaml", name_of(k));
         if (exists(c, m))
-            add_path(c, &t, m);
+            add_path(c, t, m);
         else
-            t.missing = kh_arena_printf(c->arena, "no static pod manifest for %s (%s)",
-                                        name_of(k), m);
+            t->missing = kh_arena_printf(c->arena, "no static pod manifest for %s (%s)",
+                                         name_of(k), m);
     } else if (strncmp(src, "conf:", 5) == 0 || strncmp(src, "svc:", 4) == 0) {
         bool svc = src[0] == 's';
         for (const char *p = strchr(src, ':') + 1; p && *p;) {
@@ -523,65 +514,91 @@ static target targets(kh_nd_ctx *c, const struct check *k)
             const char *path = end ? kh_arena_strndup(c->arena, p, (size_t)(end - p))
                                    : kh_arena_strdup(c->arena, p);
             if (exists(c, path)) {
-                add_path(c, &t, path);
+                add_path(c, t, path);
                 if (svc)
                     break;
             }
             p = end ? end + 1 : NULL;
         }
-        if (!t.n)
-            t.missing = kh_arena_printf(c->arena, "none of %s exists", strchr(src, ':') + 1);
+        if (!t->n)
+            t->missing = kh_arena_printf(c->arena, "none of %s exists", strchr(src, ':') + 1);
     } else if (strncmp(src, "kubeconfig:", 11) == 0) {
         kh_nd_flag f = inst ? kh_nd__flag(c, inst, "kubeconfig") : (kh_nd_flag){0};
         const char *p = f.set && f.value[0] ? kh_nd__comp_path(c, inst, f.value) : src + 11;
         if (exists(c, p))
-            add_path(c, &t, p);
+            add_path(c, t, p);
         else
-            t.missing = kh_arena_printf(c->arena, "kubeconfig %s not found", p);
+            t->missing = kh_arena_printf(c->arena, "kubeconfig %s not found", p);
     } else if (strcmp(src, "etcd-data") == 0) {
         kh_nd_flag f = inst ? kh_nd__flag(c, inst, "data-dir") : (kh_nd_flag){0};
         if (f.set && f.value[0]) {
             const char *p = kh_nd__comp_path(c, inst, f.value);
             if (exists(c, p))
-                add_path(c, &t, p);
+                add_path(c, t, p);
             else
-                t.missing = kh_arena_printf(c->arena, "etcd data directory %s not found", p);
+                t->missing = kh_arena_printf(c->arena, "etcd data directory %s not found", p);
         } else {
-            t.missing = "etcd has no --data-dir";
+            t->missing = "etcd has no --data-dir";
         }
     } else if (strncmp(src, "pki:", 4) == 0) {
         if (!src[4] && exists(c, "/etc/kubernetes/pki"))
-            add_path(c, &t, "/etc/kubernetes/pki");
-        walk(c, &t, "/etc/kubernetes/pki", src + 4, 0);
-        if (!t.n)
-            t.missing = kh_arena_printf(c->arena, "no %s files in /etc/kubernetes/pki",
-                                        src[4] ? src + 4 : "");
+            add_path(c, t, "/etc/kubernetes/pki");
+        walk(c, t, "/etc/kubernetes/pki", src + 4, 0);
+        if (!t->n)
+            t->missing = kh_arena_printf(c->arena, "no %s files in /etc/kubernetes/pki",
+                                         src[4] ? src + 4 : "");
     } else if (strcmp(src, "cni") == 0) {
-        walk(c, &t, "/etc/cni/net.d", "", 0);
-        t.optional = true;
+        walk(c, t, "/etc/cni/net.d", "", 0);
+        t->optional = true;
     } else if (strcmp(src, "kubelet-config") == 0) {
         const char *p = inst ? kh_nd__kubelet_config(inst) : NULL;
         if (p && exists(c, p))
-            add_path(c, &t, p);
+            add_path(c, t, p);
         else if (inst) {
-            t.missing = p ? kh_arena_printf(c->arena, "kubelet config %s not found", p)
-                          : "the kubelet has no --config file";
-            t.optional = !p;
+            t->missing = p ? kh_arena_printf(c->arena, "kubelet config %s not found", p)
+                           : "the kubelet has no --config file";
+            t->optional = !p;
         }
     } else if (strcmp(src, "kubelet-ca") == 0) {
         kh_nd_setting s = inst ? kh_nd__kubelet(c, inst, "client-ca-file") : (kh_nd_setting){0};
         const char *p = s.value && s.value[0] ? s.value : "/etc/kubernetes/pki/ca.crt";
         if (exists(c, p))
-            add_path(c, &t, p);
+            add_path(c, t, p);
         else
-            t.missing = kh_arena_printf(c->arena, "client CA file %s not found", p);
+            t->missing = kh_arena_printf(c->arena, "client CA file %s not found", p);
     } else if (strcmp(src, "proxy-kubeconfig") == 0) {
         kh_nd_flag f = inst ? kh_nd__flag(c, inst, "kubeconfig") : (kh_nd_flag){0};
         if (f.set && f.value[0] && exists(c, kh_nd__comp_path(c, inst, f.value)))
-            add_path(c, &t, kh_nd__comp_path(c, inst, f.value));
-        t.optional = true;  /* "if the proxy kubeconfig file exists" */
-        t.missing = "kube-proxy has no --kubeconfig file";
+            add_path(c, t, kh_nd__comp_path(c, inst, f.value));
+        t->optional = true;  /* "if the proxy kubeconfig file exists" */
+        t->missing = "kube-proxy has no --kubeconfig file";
     }
+}
+
+/* Every instance's files, each path once. */
+static target targets(kh_nd_ctx *c, const struct check *k)
+{
+    target t = {0};
+    bool any = false;
+    for (size_t i = 0; k->comp >= 0 && i < c->ncomps; i++) {
+        if (c->comps[i].kind != k->comp)
+            continue;
+        any = true;
+        target one = {0};
+        targets_of(c, k, &c->comps[i], &one);
+        for (size_t j = 0; j < one.n; j++) {
+            bool dup = false;
+            for (size_t m = 0; m < t.n && !dup; m++)
+                dup = strcmp(t.paths[m], one.paths[j]) == 0;
+            if (!dup)
+                add_path(c, &t, one.paths[j]);
+        }
+        if (one.missing)
+            t.missing = one.missing;
+        t.optional |= one.optional;
+    }
+    if (!any)
+        targets_of(c, k, NULL, &t);
     return t;
 }
 
