@@ -13,12 +13,24 @@
 #include "analysis/ha_model.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const kh_ha__kinds[] = {
     "CloneSet", "CronJob", "DaemonSet", "Deployment", "EndpointSlice", "Endpoints",
     "HorizontalPodAutoscaler", "Job", "Node", "Pod", "PodDisruptionBudget",
     "ReplicaSet", "ReplicationController", "Rollout", "Service", "StatefulSet", NULL,
+};
+
+/* Everything the model and the ha rules read besides apiVersion, kind and
+ * metadata, so a scan or a query keeps only these of the objects (a
+ * dump's pods drop their container statuses, volumes, env...). */
+const char *const kh_ha__fields[] = {
+    KH_FIELD_POD_METADATA, "endpoints", "spec.containers", "spec.maxUnavailable",
+    "spec.minAvailable", "spec.minReplicas", "spec.nodeName", "spec.replicas",
+    "spec.scaleTargetRef", "spec.selector", "spec.strategy", "spec.taints", "spec.template",
+    "spec.type", "spec.updateStrategy", "status.addresses", "status.conditions",
+    "status.phase", "subsets", NULL,
 };
 
 /* ---------------------------------------------------------- string map */
@@ -196,7 +208,11 @@ typedef struct build {
     const kh_objset *set;
     smap addrs, workloads, hpas, rs_owner;
     size_t nodes_cap, workloads_cap;
-    kh_objset *templ_set, *pod_set;
+    kh_objset *templ_set;
+    /* Pods by object pointer (open addressing): selects run over the
+     * input's own label index, so no second set of pods is built. */
+    const kh_object **pod_keys;
+    size_t *pod_vals, pod_mask;
     size_t *stamp;               /* per workload: last budget that counted it, +1 */
 } build;
 
@@ -349,8 +365,13 @@ static long add_workload(build *b, const kh_object *obj, const char *ns, const c
 static bool build_workloads(build *b)
 {
     kh_ha_model *m = b->m;
-    size_t n = kh_objset_count(b->set);
-    m->templs = kh_arena_calloc(b->a, n ? n : 1, sizeof(*m->templs));
+    size_t n = kh_objset_count(b->set), ntempl = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kh_object *o = kh_objset_at(b->set, i);
+        const char *path = NULL;
+        ntempl += o->kind && !is_kind(o, "Pod") && (kh_object_pod_metadata(o, &path) || path);
+    }
+    m->templs = kh_arena_calloc(b->a, ntempl ? ntempl : 1, sizeof(*m->templs));
     if (!m->templs || kh_objset_new(&b->templ_set, NULL) != KH_OK)
         return false;
     /* Controllers first (a ReplicaSet's Deployment may come after it). */
@@ -369,7 +390,7 @@ static bool build_workloads(build *b)
     }
     for (size_t i = 0; i < n; i++) {
         const kh_object *o = kh_objset_at(b->set, i);
-        const char *path;
+        const char *path = NULL;
         if (!o->kind || is_kind(o, "Pod"))
             continue;
         const kh_node *meta = kh_object_pod_metadata(o, &path);
@@ -434,6 +455,14 @@ static bool pod_ready(const kh_object *o)
     return !phase || strcmp(phase, "Running") == 0;
 }
 
+static size_t ptr_slot(const build *b, const kh_object *o)
+{
+    size_t i = (size_t)(((uintptr_t)o >> 4) * 0x9e3779b97f4a7c15ull) & b->pod_mask;
+    while (b->pod_keys[i] && b->pod_keys[i] != o)
+        i = (i + 1) & b->pod_mask;
+    return i;
+}
+
 /* The workload a pod belongs to, -1 for none; sets the pod's flags. */
 static long pod_workload(build *b, const kh_object *o, kh_ha_pod *p)
 {
@@ -481,7 +510,13 @@ static bool build_pods(build *b)
     const kh_object *const *objs;
     size_t n = kh_objset_by_kind(b->set, "Pod", &objs);
     m->pods = kh_arena_calloc(b->a, n ? n : 1, sizeof(*m->pods));
-    if (!m->pods || kh_objset_new(&b->pod_set, NULL) != KH_OK)
+    size_t cap = 16;
+    while (cap < 2 * n + 16)
+        cap *= 2;
+    b->pod_keys = kh_arena_calloc(b->a, cap, sizeof(*b->pod_keys));
+    b->pod_vals = kh_arena_alloc(b->a, cap * sizeof(*b->pod_vals));
+    b->pod_mask = cap - 1;
+    if (!m->pods || !b->pod_keys || !b->pod_vals)
         return false;
     for (size_t i = 0; i < n; i++) {
         const kh_object *o = objs[i];
@@ -499,10 +534,9 @@ static bool build_pods(build *b)
             w->npods++;
             w->ready += p->ready;
         }
-        kh_object standin = *o;
-        standin.input = (unsigned)m->npods;
-        if (kh_objset_add(b->pod_set, &standin) != KH_OK)
-            return false;
+        size_t slot = ptr_slot(b, o);
+        b->pod_keys[slot] = o;
+        b->pod_vals[slot] = m->npods;
         m->npods++;
     }
     /* What is known only from pods has as many replicas as pods. */
@@ -571,11 +605,14 @@ static int on_templ(const kh_object *standin, void *ud)
     return 0;
 }
 
-static int on_pod(const kh_object *standin, void *ud)
+static int on_pod(const kh_object *obj, void *ud)
 {
     sel_ctx *c = ud;
     kh_ha_model *m = c->b->m;
-    kh_ha_pod *p = &m->pods[standin->input];
+    size_t slot = ptr_slot(c->b, obj);
+    if (!c->b->pod_keys[slot])
+        return 0; /* a finished pod, left out of the model */
+    kh_ha_pod *p = &m->pods[c->b->pod_vals[slot]];
     if (c->service) {
         kh_ha_service *s = &m->services[c->idx];
         c->failed |= !link(c->b->a, &p->services, c->idx);
@@ -648,7 +685,7 @@ static bool build_budgets(build *b)
         sel_ctx c = {.b = b, .idx = m->nbudgets};
         if (bu->sel) {
             kh_objset_select(b->templ_set, NULL, objs[i]->namespace_, bu->sel, on_templ, &c);
-            kh_objset_select(b->pod_set, NULL, objs[i]->namespace_, bu->sel, on_pod, &c);
+            kh_objset_select(b->set, "Pod", objs[i]->namespace_, bu->sel, on_pod, &c);
         }
         if (c.failed)
             return false;
@@ -695,7 +732,7 @@ static bool build_services(build *b)
         sel_ctx c = {.b = b, .idx = m->nservices, .service = true};
         if (s->sel) {
             kh_objset_select(b->templ_set, NULL, objs[i]->namespace_, s->sel, on_templ, &c);
-            kh_objset_select(b->pod_set, NULL, objs[i]->namespace_, s->sel, on_pod, &c);
+            kh_objset_select(b->set, "Pod", objs[i]->namespace_, s->sel, on_pod, &c);
         }
         if (c.failed)
             return false;
@@ -954,6 +991,53 @@ bool kh_ha__multi_zone(const kh_ha_model *m)
     return m->nzones > 1;
 }
 
+/* Distinct spec.nodeName values and distinct owners (or pods without
+ * one) among the pods, counted by 64-bit hash: what the model may add. A
+ * hash collision would undercount by one, so one slot is kept spare per
+ * 2^32 names (none is needed in practice: the count only sizes arrays). */
+static bool count_pod_names(const kh_objset *set, size_t *nodes, size_t *owners)
+{
+    const kh_object *const *pods;
+    size_t n = kh_objset_by_kind(set, "Pod", &pods), cap = 16;
+    while (cap < 4 * n + 16)
+        cap *= 2;
+    uint64_t *seen = calloc(cap, sizeof(*seen));
+    if (!seen)
+        return false;
+    *nodes = *owners = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (int what = 0; what < 2; what++) {
+            uint64_t h = what ? 0x51ed27 : 0x2545f491;
+            const char *parts[3] = {NULL, NULL, NULL};
+            if (what == 0) {
+                parts[0] = kh_node_str(kh_node_path(pods[i]->root, "spec.nodeName"));
+                if (!parts[0] || !*parts[0])
+                    continue;
+            } else {
+                const kh_node *ref = controller_ref(pods[i]);
+                parts[0] = pods[i]->namespace_;
+                parts[1] = ref ? kh_node_str(kh_node_get(ref, "kind")) : "Pod";
+                parts[2] = ref ? kh_node_str(kh_node_get(ref, "name")) : pods[i]->name;
+            }
+            for (int k = 0; k < 3; k++) {
+                for (const char *c = parts[k]; c && *c; c++)
+                    h = (h ^ (unsigned char)*c) * 1099511628211ull;
+                h = (h ^ 0x1f) * 1099511628211ull;
+            }
+            h |= 1; /* 0 marks an empty slot */
+            size_t j = (size_t)h & (cap - 1);
+            while (seen[j] && seen[j] != h)
+                j = (j + 1) & (cap - 1);
+            if (!seen[j]) {
+                seen[j] = h;
+                *(what ? owners : nodes) += 1;
+            }
+        }
+    }
+    free(seen);
+    return true;
+}
+
 kh_ha_model *kh_ha__build(kh_arena *arena, const kh_objset *set)
 {
     kh_ha_model *m = kh_arena_calloc(arena, 1, sizeof(*m));
@@ -964,8 +1048,13 @@ kh_ha_model *kh_ha__build(kh_arena *arena, const kh_objset *set)
     size_t npods = kh_objset_by_kind(set, "Pod", &objs);
     size_t nnodes = kh_objset_by_kind(set, "Node", &objs);
     size_t nobjs = kh_objset_count(set);
-    b.nodes_cap = nnodes + npods;
-    b.workloads_cap = nobjs + npods;
+    /* Room for what the pods may add: each distinct node name they are
+     * bound to, each distinct owner (or the pod itself, with none). */
+    size_t pod_nodes = 0, pod_owners = 0, nrs = kh_objset_by_kind(set, "ReplicaSet", &objs);
+    if (!count_pod_names(set, &pod_nodes, &pod_owners))
+        return NULL;
+    b.nodes_cap = nnodes + pod_nodes;
+    b.workloads_cap = nobjs - npods - nnodes + pod_owners;
     m->arena = arena;
     m->nodes = kh_arena_calloc(arena, b.nodes_cap ? b.nodes_cap : 1, sizeof(*m->nodes));
     m->workloads = kh_arena_calloc(arena, b.workloads_cap ? b.workloads_cap : 1,
@@ -974,10 +1063,9 @@ kh_ha_model *kh_ha__build(kh_arena *arena, const kh_objset *set)
               smap_init(&m->zone_index, arena, nnodes) &&
               smap_init(&b.addrs, arena, 4 * nnodes) &&
               smap_init(&b.workloads, arena, b.workloads_cap) &&
-              smap_init(&b.rs_owner, arena, nobjs);
+              smap_init(&b.rs_owner, arena, nrs);
     ok = ok && build_nodes(&b) && build_hpas(&b) && build_workloads(&b) && build_pods(&b) &&
          build_budgets(&b) && build_services(&b) && build_etcd(&b) && build_apiservers(&b);
     kh_objset_free(b.templ_set);
-    kh_objset_free(b.pod_set);
     return ok ? m : NULL;
 }

@@ -19,8 +19,11 @@
 #include "core/arena.h"
 #include "k8s/k8s.h"
 
-/* The kinds the model reads (NULL-terminated). */
+/* The kinds the model reads, and the only fields it and the ha rules read
+ * besides apiVersion, kind and metadata (NULL-terminated; kh_object_clone
+ * paths). */
 extern const char *const kh_ha__kinds[];
+extern const char *const kh_ha__fields[];
 
 /* An int-or-percent field (intstr.IntOrString). */
 typedef enum kh_ha_intpct_kind {

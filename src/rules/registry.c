@@ -34,6 +34,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__budget_blocks_eviction,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -50,6 +51,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__budget_selects_nothing,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -66,6 +68,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__control_plane_zones,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -84,6 +87,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__etcd_quorum,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -101,6 +105,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__ingress_single_replica,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -122,6 +127,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__no_anti_affinity,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -138,6 +144,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__no_disruption_budget,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -154,6 +161,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__no_readiness_probe,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -173,6 +181,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__not_spread_across_zones,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -212,6 +221,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__rolling_update_takes_all_down,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -227,6 +237,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__service_selects_nothing,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -245,6 +256,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__single_apiserver,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
@@ -263,6 +275,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_ha__single_replica,
         .kinds = kh_ha__kinds,
+        .fields = kh_ha__fields,
     },
     {
         .info = {
