@@ -372,6 +372,7 @@ struct kh_rbac_risk_index {
     hmap sa_namespaces;              /* namespaces with ServiceAccount objects */
     hmap objects;                    /* "Kind\x1fns\x1fname" of pods and workloads */
     hmap sa_grants;                  /* account -> index in grants */
+    hmap rule_caps;                  /* rule -> its capabilities */
     kh_rbac_grant *grants;
     size_t ngrants;
 };
@@ -411,6 +412,12 @@ bool kh_rbac_risk__owner_kept(const kh_rbac_risk *r, const kh_object *obj)
     return false;
 }
 
+uint32_t kh_rbac_risk__rule_caps(const kh_rbac_risk *r, const kh_rbac_rule *rule)
+{
+    const uint32_t *known = hmap_get(&r->ix->rule_caps, rule);
+    return known ? *known : kh_rbac__rule_caps(rule);
+}
+
 const kh_rbac_grant *kh_rbac_risk__sa_grant(const kh_rbac_risk *r, const kh_rbac_sa *sa)
 {
     const uint32_t *i = hmap_get(&r->ix->sa_grants, sa);
@@ -438,6 +445,8 @@ static int build_index(kh_rbac_risk *r)
     for (size_t i = 0; i < npods; i++) {
         const kh_object *o = pods[i]->obj;
         char buf[1024];
+        if (strcmp(o->kind, "Pod") == 0)
+            continue; /* a pod owns nothing */
         const char *key = object_key(buf, sizeof(buf), o->kind, o->namespace_, o->name);
         if (!key || hmap_get(&ix->objects, key))
             continue;
@@ -504,26 +513,32 @@ int kh_rbac_risk__build(kh_rbac_risk **out, const kh_objset *set, kh_arena *aren
     r->system_default = kh_arena_calloc(arena, r->nbindings + 1, sizeof(*r->system_default));
     if (!r->caps || !r->system_default)
         return KH_ENOMEM;
-    /* Many bindings share a role (edit, view): each role is judged once. */
-    hmap roles = {0};
-    for (size_t i = 0; i < r->nbindings; i++) {
-        const kh_rbac_binding *b = r->bindings[i];
-        r->system_default[i] = kh_rbac__binding_is_default(b);
-        if (!b->role)
-            continue;
-        uint32_t *known = hmap_get(&roles, b->role), mask = 0;
-        if (known) {
-            mask = *known;
-        } else {
-            for (size_t k = 0; k < b->role->nrules; k++)
-                mask |= kh_rbac__rule_caps(b->role->rules[k]);
-            if (hmap_put(&roles, arena, b->role, mask) != KH_OK)
-                return KH_ENOMEM;
-        }
-        r->caps[i] = mask & scope_mask(b);
-    }
+    for (size_t i = 0; i < r->nbindings; i++)
+        r->system_default[i] = kh_rbac__binding_is_default(r->bindings[i]);
     if ((rc = find_sensitive(r)) != KH_OK || (rc = build_index(r)) != KH_OK)
         return rc;
+    /* Every rule is judged once (aggregated ClusterRoles share the rules
+     * they aggregate), every role once (many bindings share edit, view). */
+    const kh_rbac_role *const *roles;
+    size_t nroles = kh_rbac__roles(m, &roles);
+    hmap role_caps = {0};
+    for (size_t i = 0; i < nroles; i++) {
+        uint32_t mask = 0;
+        for (size_t k = 0; k < roles[i]->nwritten; k++) {
+            uint32_t c = kh_rbac__rule_caps(&roles[i]->written[k]);
+            if (hmap_put(&r->ix->rule_caps, arena, &roles[i]->written[k], c) != KH_OK)
+                return KH_ENOMEM;
+        }
+        for (size_t k = 0; k < roles[i]->nrules; k++)
+            mask |= kh_rbac_risk__rule_caps(r, roles[i]->rules[k]);
+        if (hmap_put(&role_caps, arena, roles[i], mask) != KH_OK)
+            return KH_ENOMEM;
+    }
+    for (size_t i = 0; i < r->nbindings; i++) {
+        const kh_rbac_binding *b = r->bindings[i];
+        const uint32_t *mask = b->role ? hmap_get(&role_caps, b->role) : NULL;
+        r->caps[i] = mask ? *mask & scope_mask(b) : 0;
+    }
     if ((rc = kh_rbac_graph__build(&r->graph, r, NULL, NULL, arena)) != KH_OK)
         return rc;
     *out = r;
@@ -889,7 +904,7 @@ static void add_grants(kh_rbac_graph *g, named_ctx *nc)
         uint32_t scope = scope_mask(b);
         for (size_t k = 0; k < b->role->nrules; k++) {
             const kh_rbac_rule *rule = b->role->rules[k];
-            uint32_t have = kh_rbac__rule_caps(rule) & scope;
+            uint32_t have = kh_rbac_risk__rule_caps(r, rule) & scope;
             bool named = rule->resource_names.n > 0;
             if (!have && !named)
                 continue;

@@ -71,6 +71,8 @@ void *kh_rbac_risk__build_shared(kh_arena *arena, const kh_objset *set);
 
 /* The capabilities @p rule grants (bits), decided by kh_rbac__rule_allows. */
 uint32_t kh_rbac__rule_caps(const kh_rbac_rule *rule);
+/* The same, computed once per rule when the model was built. */
+uint32_t kh_rbac_risk__rule_caps(const kh_rbac_risk *r, const kh_rbac_rule *rule);
 
 /* The binding is Kubernetes' own bootstrap policy (label
  * kubernetes.io/bootstrapping=rbac-defaults, a system name, system

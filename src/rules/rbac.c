@@ -157,7 +157,7 @@ static void report_rules(kh_rule_ctx *ctx, const kh_rbac_risk *r, const kh_rbac_
     uint32_t scope_caps = r->caps[kh_rbac_risk__binding_index(r, b)], seen = 0;
     for (size_t k = 0; k < b->role->nrules; k++) {
         const kh_rbac_rule *rule = b->role->rules[k];
-        uint32_t rc = kh_rbac__rule_caps(rule) & scope_caps;
+        uint32_t rc = kh_rbac_risk__rule_caps(r, rule) & scope_caps;
         if (!pred(rule, rc, arg))
             continue;
         seen |= rc & mask;
