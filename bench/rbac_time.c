@@ -92,7 +92,7 @@ int main(int argc, char **argv)
                             .namespace_ = argv[2]};
         kh_rbac_graph *g = NULL;
         double t5 = now();
-        kh_rbac_graph__build(&g, r, &to, "get secrets", &arena);
+        kh_rbac_graph__build(&g, r, &to, "get secrets", NULL, &arena);
         const kh_rbac_node *nodes;
         size_t n = kh_rbac_graph__nodes(g, &nodes), paths = 0;
         for (size_t v = 0; v < n; v++) {

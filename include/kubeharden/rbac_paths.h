@@ -40,8 +40,10 @@ typedef struct kh_rbac_paths_options {
  * each step. Without from, paths that only Kubernetes' own bindings make
  * are left out, as are subjects that hold the target themselves. The
  * model is built in the cluster's memory. @p npaths (may be NULL) gets
- * the number of paths written. @return 0, KH_EINVALID (from names no
- * subject of the input: err says so), KH_ENOMEM or KH_EIO.
+ * the number of paths written. A from subject no binding names is still
+ * answered (through the groups the API server puts it in). @return 0,
+ * KH_EINVALID (from is not user:NAME, group:NAME or sa:NS/NAME), KH_ENOMEM
+ * or KH_EIO.
  */
 int kh_rbac_paths_write(kh_cluster *c, const kh_rbac_paths_options *o, FILE *out,
                         size_t *npaths, kh_error *err);

@@ -539,7 +539,7 @@ int kh_rbac_risk__build(kh_rbac_risk **out, const kh_objset *set, kh_arena *aren
         const uint32_t *mask = b->role ? hmap_get(&role_caps, b->role) : NULL;
         r->caps[i] = mask ? *mask & scope_mask(b) : 0;
     }
-    if ((rc = kh_rbac_graph__build(&r->graph, r, NULL, NULL, arena)) != KH_OK)
+    if ((rc = kh_rbac_graph__build(&r->graph, r, NULL, NULL, NULL, arena)) != KH_OK)
         return rc;
     *out = r;
     return KH_OK;
@@ -1076,8 +1076,23 @@ static int shortest_paths(kh_rbac_graph *g)
     return KH_OK;
 }
 
+/* The node of "user:NAME", "group:NAME" or "sa:NS/NAME", made if needed;
+ * -1 for any other text. */
+static long subject_text_node(kh_rbac_graph *g, const char *subject)
+{
+    if (strncmp(subject, "user:", 5) == 0 && subject[5])
+        return user_node(g, subject + 5, true);
+    if (strncmp(subject, "group:", 6) == 0 && subject[6])
+        return (long)get_node(g, KH_RBAC_NODE_GROUP, "", subject + 6);
+    const char *slash = strncmp(subject, "sa:", 3) == 0 ? strchr(subject + 3, '/') : NULL;
+    if (!slash || slash == subject + 3 || !slash[1])
+        return -1;
+    const char *ns = kh_arena_strndup(g->arena, subject + 3, (size_t)(slash - subject - 3));
+    return ns ? (long)get_node(g, KH_RBAC_NODE_SA, ns, slash + 1) : -1;
+}
+
 int kh_rbac_graph__build(kh_rbac_graph **out, const kh_rbac_risk *r, const kh_rbac_attrs *to,
-                         const char *to_text, kh_arena *arena)
+                         const char *to_text, const char *subject, kh_arena *arena)
 {
     *out = NULL;
     kh_rbac_graph *g = kh_arena_calloc(arena, 1, sizeof(*g));
@@ -1097,6 +1112,8 @@ int kh_rbac_graph__build(kh_rbac_graph **out, const kh_rbac_risk *r, const kh_rb
     for (size_t i = 0; i < nc.nsas; i++)
         get_node(g, KH_RBAC_NODE_SA, nc.sas[i]->namespace_, nc.sas[i]->name);
     add_grants(g, &nc);
+    if (subject)
+        subject_text_node(g, subject);
     if (to && !g->failed) {
         holder_ctx hc = {.g = g, .r = r};
         for (size_t i = 0; i < r->nbindings; i++)

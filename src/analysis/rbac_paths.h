@@ -152,9 +152,12 @@ const char *kh_rbac_graph__edge_text(const kh_rbac_graph *g, const kh_rbac_edge 
 
 /* Build the graph over @p r with target cluster-admin-equivalent, or
  * @p to (its namespace_ "" for cluster-wide) when not NULL; shortest paths
- * to it are computed at once. @return 0 or KH_ENOMEM. */
+ * to it are computed at once. @p subject (may be NULL: "user:NAME",
+ * "group:NAME", "sa:NS/NAME") gets a node even when no binding names it,
+ * so that the groups the authenticators put it in still count.
+ * @return 0 or KH_ENOMEM. */
 int kh_rbac_graph__build(kh_rbac_graph **out, const kh_rbac_risk *r, const kh_rbac_attrs *to,
-                         const char *to_text, kh_arena *arena);
+                         const char *to_text, const char *subject, kh_arena *arena);
 
 size_t kh_rbac_graph__nodes(const kh_rbac_graph *g, const kh_rbac_node **out);
 size_t kh_rbac_graph__edges(const kh_rbac_graph *g, const kh_rbac_edge **out);

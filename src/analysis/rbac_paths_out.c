@@ -33,9 +33,9 @@ static int load(out_ctx *o, kh_cluster *c, const kh_rbac_paths_options *opt, kh_
         goto nomem;
     o->r = r;
     o->g = r->graph;
-    if (opt && opt->to) {
+    if (opt && (opt->to || opt->from)) {
         kh_rbac_graph *g = NULL;
-        if (kh_rbac_graph__build(&g, r, opt->to, opt->to_text, o->arena) != KH_OK)
+        if (kh_rbac_graph__build(&g, r, opt->to, opt->to_text, opt->from, o->arena) != KH_OK)
             goto nomem;
         o->g = g;
     }
@@ -52,11 +52,14 @@ static bool is_subject(const kh_rbac_node *n)
            n->kind == KH_RBAC_NODE_SA;
 }
 
-static const kh_rbac_node *sort_nodes;
+typedef struct labelled {
+    const char *label;
+    uint32_t node;
+} labelled;
 
 static int by_label(const void *a, const void *b)
 {
-    return strcmp(sort_nodes[*(const uint32_t *)a].label, sort_nodes[*(const uint32_t *)b].label);
+    return strcmp(((const labelled *)a)->label, ((const labelled *)b)->label);
 }
 
 /* ------------------------------------------------------------- text */
@@ -105,7 +108,7 @@ static void text_path(out_ctx *o, uint32_t from, const kh_rbac_edge *const *path
         const kh_rbac_grant *g = &e->grant;
         fprintf(out, "  %u. ", ++step);
         text(out, o->nodes[e->from].label);
-        fputs(e->kind == KH_RBAC_EDGE_HOLDS ? " holds " : " may ", out);
+        fputs(" may ", out);
         text(out, kh_rbac_graph__edge_text(o->g, e, o->arena));
         fputs("\n     ", out);
         text_object(out, g->binding->obj);
@@ -113,6 +116,7 @@ static void text_path(out_ctx *o, uint32_t from, const kh_rbac_edge *const *path
         fputs(", ", out);
         text_object(out, g->rule->role->obj);
         putc(' ', out);
+        text(out, g->rule->role->obj->path_prefix);
         text(out, g->rule->path);
         text_where(out, g->rule->role->obj, g->rule->node);
         fputs("\n     -> ", out);
@@ -151,9 +155,10 @@ static void json_kv(FILE *out, const char *key, const char *value, bool comma)
     json_str(out, value);
 }
 
-static void json_object_ref(FILE *out, const char *key, const kh_object *obj, const kh_node *at,
+static void json_object_ref(out_ctx *o, const char *key, const kh_object *obj, const kh_node *at,
                             const char *path)
 {
+    FILE *out = o->out;
     fprintf(out, ",\"%s\":{", key);
     json_kv(out, "kind", obj->kind, false);
     json_kv(out, "namespace", obj->namespace_, true);
@@ -161,8 +166,10 @@ static void json_object_ref(FILE *out, const char *key, const kh_object *obj, co
     json_kv(out, "file", obj->file, true);
     fprintf(out, ",\"line\":%u,\"col\":%u", at ? at->line : obj->root->line,
             at ? at->col : obj->root->col);
-    if (path)
-        json_kv(out, "path", path, true);
+    if (path) {
+        fputs(",\"path\":", out);
+        json_str(out, kh_arena_printf(o->arena, "%s%s", obj->path_prefix, path));
+    }
     putc('}', out);
 }
 
@@ -190,14 +197,14 @@ static void json_edge(out_ctx *o, const kh_rbac_edge *e, bool ids)
     if (e->kind == KH_RBAC_EDGE_GRANT || e->kind == KH_RBAC_EDGE_HOLDS) {
         const kh_rbac_grant *g = &e->grant;
         json_kv(out, "permission", kh_rbac_graph__edge_text(o->g, e, o->arena), true);
-        json_object_ref(out, "binding", g->binding->obj, g->subject->node, g->subject->path);
-        json_object_ref(out, "role", g->role->obj, NULL, NULL);
-        json_object_ref(out, "rule", g->rule->role->obj, g->rule->node, g->rule->path);
+        json_object_ref(o, "binding", g->binding->obj, g->subject->node, g->subject->path);
+        json_object_ref(o, "role", g->role->obj, NULL, NULL);
+        json_object_ref(o, "rule", g->rule->role->obj, g->rule->node, g->rule->path);
         fprintf(out, ",\"kubernetesDefault\":%s",
                 o->r->system_default[e->binding_index] ? "true" : "false");
     }
     if (e->via)
-        json_object_ref(out, "via", e->via, NULL, NULL);
+        json_object_ref(o, "via", e->via, NULL, NULL);
     putc('}', out);
 }
 
@@ -223,7 +230,7 @@ int kh_rbac_paths_write(kh_cluster *c, const kh_rbac_paths_options *opt, FILE *o
     if (rc != KH_OK)
         return rc;
     bool json = opt && opt->format == KH_RBAC_PATHS_JSON;
-    uint32_t *order = kh_arena_calloc(o.arena, o.nnodes + 1, sizeof(*order));
+    labelled *order = kh_arena_calloc(o.arena, o.nnodes + 1, sizeof(*order));
     if (!order) {
         kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
         return KH_ENOMEM;
@@ -233,17 +240,15 @@ int kh_rbac_paths_write(kh_cluster *c, const kh_rbac_paths_options *opt, FILE *o
         long v = kh_rbac_graph__find(o.g, opt->from);
         if (v < 0) {
             kh_error_set(err, KH_EINVALID, NULL, 0, 0,
-                         "no subject '%s' in the input (use user:NAME, group:NAME or "
-                         "sa:NAMESPACE/NAME as bindings name them)",
+                         "bad subject '%s' (use user:NAME, group:NAME or sa:NAMESPACE/NAME)",
                          opt->from);
             return KH_EINVALID;
         }
-        order[count++] = (uint32_t)v;
+        order[count++] = (labelled){o.nodes[v].label, (uint32_t)v};
     } else {
         for (size_t v = 0; v < o.nnodes; v++)
             if (is_subject(&o.nodes[v]))
-                order[count++] = (uint32_t)v;
-        sort_nodes = o.nodes;
+                order[count++] = (labelled){o.nodes[v].label, (uint32_t)v};
         qsort(order, count, sizeof(*order), by_label);
     }
     const char *target = o.nodes[kh_rbac_graph__target(o.g)].label;
@@ -256,11 +261,11 @@ int kh_rbac_paths_write(kh_cluster *c, const kh_rbac_paths_options *opt, FILE *o
         const kh_rbac_edge *const *path;
         size_t n;
         unsigned steps;
-        if (!subject_path(&o, order[i], opt && opt->from, &path, &n, &steps))
+        if (!subject_path(&o, order[i].node, opt && opt->from, &path, &n, &steps))
             continue;
         if (json) {
             fputs(written ? ",\n{" : "\n{", out);
-            json_kv(out, "subject", o.nodes[order[i]].label, false);
+            json_kv(out, "subject", o.nodes[order[i].node].label, false);
             fprintf(out, ",\"steps\":%u,\"edges\":[", steps);
             for (size_t k = 0; k < n; k++) {
                 if (k)
@@ -271,7 +276,7 @@ int kh_rbac_paths_write(kh_cluster *c, const kh_rbac_paths_options *opt, FILE *o
         } else {
             if (written)
                 putc('\n', out);
-            text_path(&o, order[i], path, n, steps);
+            text_path(&o, order[i].node, path, n, steps);
         }
         written++;
     }

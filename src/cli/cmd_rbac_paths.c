@@ -163,7 +163,7 @@ static void paths_help(void)
           "  kubeharden rbac paths --from sa:ci/builder rbac/\n"
           "  kubeharden rbac paths --to 'get secrets -n siem' -o json cluster-dump.yaml\n"
           "\nExit status: 0 no path, 1 some path was printed, 2 usage error, unreadable\n"
-          "or malformed input, or an unknown --from subject.\n",
+          "or malformed input, or a malformed --from subject.\n",
           stdout);
 }
 
