@@ -624,7 +624,9 @@ static int on_pod(const kh_object *obj, void *ud)
     c->failed |= !link(c->b->a, &p->budgets, c->idx);
     bu->npods++;
     bu->healthy += p->ready;
-    if (p->noscale)
+    /* Only a scaled budget asks for the controllers' scale, and fails on a
+     * DaemonSet, Job or static pod, which have none. */
+    if (p->noscale && (bu->mode == KH_HA_BUDGET_MAX || bu->value.kind == KH_HA_PERCENT))
         bu->failsafe = true;
     /* getExpectedScale: the sum of the scales of the pods' controllers,
      * each counted once; pods without a controller are left out. */
