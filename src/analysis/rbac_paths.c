@@ -1030,7 +1030,9 @@ static int shortest_paths(kh_rbac_graph *g)
     size_t n = g->nnodes, m = g->nedges;
     uint32_t *off = kh_arena_calloc(g->arena, n + 1, sizeof(*off));
     uint32_t *in = kh_arena_calloc(g->arena, m + 1, sizeof(*in));
-    uint32_t *deque = kh_arena_calloc(g->arena, n + m + 2, sizeof(*deque));
+    /* A node is pushed again each time its distance drops (at most once
+     * per edge into it, plus the target): 2 m + n bounds the queue. */
+    uint32_t *deque = kh_arena_calloc(g->arena, 2 * m + n + 2, sizeof(*deque));
     g->dist = kh_arena_calloc(g->arena, n + 1, sizeof(*g->dist));
     g->next = kh_arena_calloc(g->arena, n + 1, sizeof(*g->next));
     if (!off || !in || !deque || !g->dist || !g->next)
@@ -1047,7 +1049,7 @@ static int shortest_paths(kh_rbac_graph *g)
         in[fill[g->edges[e].to]++] = (uint32_t)e;
     for (size_t v = 0; v < n; v++)
         g->dist[v] = g->next[v] = NONE;
-    size_t cap = n + m + 2, head = 0, count = 0;
+    size_t cap = 2 * m + n + 2, head = 0, count = 0;
     g->dist[g->target] = 0;
     deque[0] = g->target;
     count = 1;
@@ -1063,7 +1065,7 @@ static int shortest_paths(kh_rbac_graph *g)
             g->dist[e->from] = g->dist[u] + w;
             g->next[e->from] = in[k];
             if (count == cap)
-                return KH_ENOMEM; /* cannot happen: each edge relaxes at most once per pop */
+                return KH_ENOMEM; /* cannot happen, see above */
             if (w) {
                 deque[(head + count) % cap] = e->from;
             } else {
@@ -1125,8 +1127,9 @@ int kh_rbac_graph__build(kh_rbac_graph **out, const kh_rbac_risk *r, const kh_rb
         a.ngroups = 0;
         kh_rbac__who_can(r->m, &a, on_holder, &hc);
     }
-    add_members(g);
+    /* Fan-outs may add accounts (a token secret's): members after them. */
     add_fanouts(g, &nc);
+    add_members(g);
     if (g->failed || shortest_paths(g) != KH_OK)
         return KH_ENOMEM;
     *out = g;
