@@ -516,8 +516,8 @@ int kh_ha_worst_write(kh_ha *ha, kh_format fmt, size_t top, FILE *dst, kh_ha_dam
     qsort(r, n, sizeof(*r), cmp_ranked);
     size_t shown = top && top < n ? top : n;
     if (fmt == KH_FORMAT_TEXT) {
-        fprintf(dst, "%zu nodes and %zu zones, ranked by the damage their loss does\n\n",
-                m->nnodes, m->nzones);
+        fprintf(dst, "%zu node%s and %zu zone%s, ranked by the damage their loss does\n\n",
+                m->nnodes, m->nnodes == 1 ? "" : "s", m->nzones, m->nzones == 1 ? "" : "s");
         fprintf(dst, "%4s  %-32s %5s %5s %5s %9s %6s %6s %10s\n", "RANK", "LOSE", "DOWN",
                 "NOEP", "PDBS", "REPLICAS", "PODS", "ETCD", "APISERVER");
         for (size_t i = 0; i < shown; i++) {
