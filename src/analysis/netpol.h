@@ -166,6 +166,8 @@ uint32_t kh_netpol__ps_inter(np_eval *ev, uint32_t a, uint32_t b);
 /* The ports rule @p r allows towards class @p dst (NULL: an address outside
  * the cluster, where named ports resolve to nothing). */
 uint32_t kh_netpol__rule_ports(np_eval *ev, const np_rule *r, const np_class *dst);
+/* The set of ports lo..hi of one protocol. */
+uint32_t kh_netpol__ps_range(np_eval *ev, int proto, unsigned lo, unsigned hi);
 /* Does the port set hold protocol @p proto, port @p port? */
 bool kh_netpol__ps_has(const np_eval *ev, uint32_t ps, int proto, unsigned port);
 /* "TCP 80,443; UDP 53", "all ports" or "none" (static buffer per eval). */
@@ -193,6 +195,14 @@ size_t kh_netpol__atoms(const np_model *m, np_range **out);
  * built rule by rule, so the cost follows the rules' peers. */
 typedef void (*np_pair_fn)(void *ud, uint32_t src, uint32_t dst, uint32_t ps);
 int kh_netpol__pairs(np_eval *ev, const np_model *m, np_pair_fn fn, void *ud);
+
+/* The same, one destination class at a time: *in and *out (valid until
+ * the next call) hold, per source class, the ports the destination's
+ * ingress and the source's egress allow towards it. */
+typedef struct np_columns np_columns;
+np_columns *kh_netpol__columns_new(np_eval *ev, const np_model *m);
+void kh_netpol__column(np_columns *c, uint32_t d, const uint32_t **in, const uint32_t **out);
+void kh_netpol__columns_free(np_columns *c);
 
 /* Address text: a CIDR when the range is one, else "lo-hi". */
 const char *kh_netpol__range_text(kh_arena *arena, const np_range *r);

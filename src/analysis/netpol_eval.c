@@ -32,6 +32,11 @@ struct np_eval {
     uint64_t *mkeys;             /* memo: key + 1, 0 empty */
     uint32_t *mvals;
     size_t mcap, mn;
+    struct rp_slot {             /* rule ports: (rule, class + 1) -> set + 1 */
+        const np_rule *rule;
+        uint32_t cls, ps;
+    } *rp;
+    size_t rpcap, rpn;
     uint32_t *tmp;
     size_t captmp;
     char *text;
@@ -136,6 +141,7 @@ void kh_netpol__eval_free(np_eval *ev)
     free(ev->tab);
     free(ev->mkeys);
     free(ev->mvals);
+    free(ev->rp);
     free(ev->tmp);
     free(ev->text);
     free(ev);
@@ -291,10 +297,59 @@ static int cmp_iv(const void *x, const void *y)
     return a[0] < b[0] ? -1 : a[0] > b[0];
 }
 
+static uint32_t rule_ports(np_eval *ev, const np_rule *r, const np_class *dst);
+
+static size_t rp_hash(const np_rule *r, uint32_t cls, size_t cap)
+{
+    uint64_t k = (uint64_t)(uintptr_t)r * 0x9e3779b97f4a7c15ull ^ cls;
+    k ^= k >> 29;
+    k *= 0xbf58476d1ce4e5b9ull;
+    return (size_t)(k ^ (k >> 32)) & (cap - 1);
+}
+
+/* Cached per rule, and per destination class when the rule names ports
+ * (named ports resolve per destination). */
 uint32_t kh_netpol__rule_ports(np_eval *ev, const np_rule *r, const np_class *dst)
 {
     if (r->nports == 0)
         return NP_PS_ALL;
+    bool named = false;
+    for (size_t i = 0; i < r->nports && !named; i++)
+        named = r->ports[i].kind == NP_PORT_NAMED;
+    uint32_t cls = named && dst ? (uint32_t)(dst - ev->m->cls) + 1 : 0;
+    if (ev->rpcap) {
+        for (size_t j = rp_hash(r, cls, ev->rpcap); ev->rp[j].rule; j = (j + 1) & (ev->rpcap - 1))
+            if (ev->rp[j].rule == r && ev->rp[j].cls == cls)
+                return ev->rp[j].ps;
+    }
+    uint32_t ps = rule_ports(ev, r, dst);
+    if ((ev->rpn + 1) * 2 > ev->rpcap) {
+        size_t cap = ev->rpcap ? ev->rpcap * 2 : 256;
+        struct rp_slot *t = calloc(cap, sizeof(*t));
+        if (!t)
+            return ps; /* only a cache */
+        for (size_t i = 0; i < ev->rpcap; i++) {
+            if (!ev->rp[i].rule)
+                continue;
+            size_t j = rp_hash(ev->rp[i].rule, ev->rp[i].cls, cap);
+            while (t[j].rule)
+                j = (j + 1) & (cap - 1);
+            t[j] = ev->rp[i];
+        }
+        free(ev->rp);
+        ev->rp = t;
+        ev->rpcap = cap;
+    }
+    size_t j = rp_hash(r, cls, ev->rpcap);
+    while (ev->rp[j].rule)
+        j = (j + 1) & (ev->rpcap - 1);
+    ev->rp[j] = (struct rp_slot){r, cls, ps};
+    ev->rpn++;
+    return ps;
+}
+
+static uint32_t rule_ports(np_eval *ev, const np_rule *r, const np_class *dst)
+{
     size_t cap = 0;
     for (size_t i = 0; i < r->nports; i++)
         cap += r->ports[i].kind == NP_PORT_NAMED ? (dst ? dst->nports : 0) : 1;
@@ -337,6 +392,12 @@ uint32_t kh_netpol__rule_ports(np_eval *ev, const np_rule *r, const np_class *ds
         }
     }
     return intern(ev, iv, k);
+}
+
+uint32_t kh_netpol__ps_range(np_eval *ev, int proto, unsigned lo, unsigned hi)
+{
+    uint32_t iv[2] = {(uint32_t)proto << 16 | lo, (uint32_t)proto << 16 | hi};
+    return intern(ev, iv, 1);
 }
 
 bool kh_netpol__ps_has(const np_eval *ev, uint32_t ps, int proto, unsigned port)
@@ -527,20 +588,43 @@ size_t kh_netpol__atoms(const np_model *m, np_range **out)
 
 /* --------------------------------------------------------------- pairs */
 
-int kh_netpol__pairs(np_eval *ev, const np_model *m, np_pair_fn fn, void *ud)
+struct np_columns {
+    np_eval *ev;
+    const np_model *m;
+    uint32_t *in, *out;          /* per source class, for the current destination */
+    size_t *start;               /* egress rules by destination class (CSR) */
+    const np_rule **to, **any;
+    size_t nany;
+};
+
+void kh_netpol__columns_free(np_columns *c)
+{
+    if (!c)
+        return;
+    free(c->in);
+    free(c->out);
+    free(c->start);
+    free(c->to);
+    free(c->any);
+    free(c);
+}
+
+np_columns *kh_netpol__columns_new(np_eval *ev, const np_model *m)
 {
     size_t nc = m->ncls;
-    if (nc == 0)
-        return 0;
-    uint32_t *in = malloc(nc * sizeof(*in)), *out = malloc(nc * sizeof(*out));
+    np_columns *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->ev = ev;
+    c->m = m;
+    c->in = malloc((nc ? nc : 1) * sizeof(*c->in));
+    c->out = malloc((nc ? nc : 1) * sizeof(*c->out));
+    c->start = calloc(nc + 1, sizeof(*c->start));
+    if (!c->in || !c->out || !c->start)
+        goto fail;
     /* Egress rules by the destination classes they name (all-peer rules
      * apart), so a destination finds the rules that reach it directly. */
-    size_t *start = calloc(nc + 1, sizeof(*start));
-    const np_rule **to = NULL, **any = NULL;
-    size_t nany = 0, nto = 0;
-    int rc = -1;
-    if (!in || !out || !start)
-        goto done;
+    size_t nto = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < m->npol; i++) {
             const np_policy *p = &m->pol[i];
@@ -550,76 +634,93 @@ int kh_netpol__pairs(np_eval *ev, const np_model *m, np_pair_fn fn, void *ud)
                 const np_rule *r = &p->eg[j];
                 if (r->all_peers) {
                     if (pass)
-                        any[nany++] = r;
-                    else
-                        nany++;
+                        c->any[c->nany] = r;
+                    c->nany++;
                     continue;
                 }
                 for (size_t k = 0; k < r->nclasses; k++) {
                     if (pass)
-                        to[start[r->classes[k]]++] = r;
+                        c->to[c->start[r->classes[k]]++] = r;
                     else
-                        start[r->classes[k] + 1]++, nto++;
+                        c->start[r->classes[k] + 1]++, nto++;
                 }
             }
         }
         if (pass == 0) {
-            for (size_t c = 0; c < nc; c++)
-                start[c + 1] += start[c];
-            to = malloc((nto ? nto : 1) * sizeof(*to));
-            any = malloc((nany ? nany : 1) * sizeof(*any));
-            if (!to || !any)
-                goto done;
-            nany = 0;
+            for (size_t k = 0; k < nc; k++)
+                c->start[k + 1] += c->start[k];
+            c->to = malloc((nto ? nto : 1) * sizeof(*c->to));
+            c->any = malloc((c->nany ? c->nany : 1) * sizeof(*c->any));
+            if (!c->to || !c->any)
+                goto fail;
+            c->nany = 0;
         }
     }
-    /* start[c] now ends class c's slice; class c's begins at start[c - 1]. */
-    for (size_t d = 0; d < nc && !ev->oom; d++) {
-        const np_class *dc = &m->cls[d];
-        uint32_t fill = dc->in_iso ? NP_PS_NONE : NP_PS_ALL;
-        for (size_t s = 0; s < nc; s++)
-            in[s] = fill;
-        for (size_t i = 0; i < dc->nin; i++) {
-            const np_rule *r = dc->in_rules[i];
-            uint32_t ps = kh_netpol__rule_ports(ev, r, dc);
-            if (ps == NP_PS_NONE)
-                continue;
-            if (r->all_peers)
-                for (size_t s = 0; s < nc; s++)
-                    in[s] = kh_netpol__ps_union(ev, in[s], ps);
-            else
-                for (size_t k = 0; k < r->nclasses; k++)
-                    in[r->classes[k]] = kh_netpol__ps_union(ev, in[r->classes[k]], ps);
+    /* start[k] now ends class k's slice; class k's begins at start[k - 1]. */
+    return c;
+fail:
+    kh_netpol__columns_free(c);
+    return NULL;
+}
+
+void kh_netpol__column(np_columns *c, uint32_t d, const uint32_t **in, const uint32_t **out)
+{
+    const np_model *m = c->m;
+    np_eval *ev = c->ev;
+    size_t nc = m->ncls;
+    const np_class *dc = &m->cls[d];
+    uint32_t fill = dc->in_iso ? NP_PS_NONE : NP_PS_ALL;
+    for (size_t s = 0; s < nc; s++)
+        c->in[s] = fill;
+    for (size_t i = 0; i < dc->nin; i++) {
+        const np_rule *r = dc->in_rules[i];
+        uint32_t ps = kh_netpol__rule_ports(ev, r, dc);
+        if (ps == NP_PS_NONE)
+            continue;
+        if (r->all_peers)
+            for (size_t s = 0; s < nc; s++)
+                c->in[s] = kh_netpol__ps_union(ev, c->in[s], ps);
+        else
+            for (size_t k = 0; k < r->nclasses; k++)
+                c->in[r->classes[k]] = kh_netpol__ps_union(ev, c->in[r->classes[k]], ps);
+    }
+    for (size_t s = 0; s < nc; s++)
+        c->out[s] = m->cls[s].eg_iso ? NP_PS_NONE : NP_PS_ALL;
+    size_t lo = d ? c->start[d - 1] : 0, hi = c->start[d];
+    for (size_t i = 0; i < c->nany + (hi - lo); i++) {
+        const np_rule *r = i < c->nany ? c->any[i] : c->to[lo + i - c->nany];
+        uint32_t ps = kh_netpol__rule_ports(ev, r, dc);
+        if (ps == NP_PS_NONE)
+            continue;
+        for (size_t k = 0; k < r->pol->nselected; k++) {
+            uint32_t s = r->pol->selected[k];
+            c->out[s] = kh_netpol__ps_union(ev, c->out[s], ps);
         }
-        for (size_t s = 0; s < nc; s++)
-            out[s] = m->cls[s].eg_iso ? NP_PS_NONE : NP_PS_ALL;
-        size_t lo = d ? start[d - 1] : 0, hi = start[d];
-        for (size_t i = 0; i < nany + (hi - lo); i++) {
-            const np_rule *r = i < nany ? any[i] : to[lo + i - nany];
-            uint32_t ps = kh_netpol__rule_ports(ev, r, dc);
-            if (ps == NP_PS_NONE)
-                continue;
-            for (size_t k = 0; k < r->pol->nselected; k++) {
-                uint32_t s = r->pol->selected[k];
-                out[s] = kh_netpol__ps_union(ev, out[s], ps);
-            }
-        }
-        for (size_t s = 0; s < nc; s++) {
+    }
+    *in = c->in;
+    *out = c->out;
+}
+
+int kh_netpol__pairs(np_eval *ev, const np_model *m, np_pair_fn fn, void *ud)
+{
+    if (m->ncls == 0)
+        return 0;
+    np_columns *c = kh_netpol__columns_new(ev, m);
+    if (!c)
+        return -1;
+    for (uint32_t d = 0; d < m->ncls && !ev->oom; d++) {
+        const uint32_t *in, *out;
+        kh_netpol__column(c, d, &in, &out);
+        for (uint32_t s = 0; s < m->ncls; s++) {
             if (in[s] == NP_PS_NONE || out[s] == NP_PS_NONE)
                 continue;
             uint32_t ps = kh_netpol__ps_inter(ev, in[s], out[s]);
             if (ps != NP_PS_NONE)
-                fn(ud, (uint32_t)s, (uint32_t)d, ps);
+                fn(ud, s, d, ps);
         }
     }
-    rc = ev->oom ? -1 : 0;
-done:
-    free(in);
-    free(out);
-    free(start);
-    free(to);
-    free(any);
-    return rc;
+    kh_netpol__columns_free(c);
+    return ev->oom ? -1 : 0;
 }
 
 /* ----------------------------------------------------------- addresses */

@@ -390,31 +390,34 @@ typedef struct reason {
     bool open;                   /* the side is not isolated */
 } reason;
 
-static bool port_allowed(np_eval *ev, const kh_netpol_isolation *iso, uint32_t ps, uint32_t *bad)
+static uint32_t one_range(np_eval *ev, int proto, unsigned lo, unsigned hi)
+{
+    return kh_netpol__ps_range(ev, proto, lo, hi);
+}
+
+/* The ports an assertion allows, as one set. */
+static uint32_t allowed_ports(np_eval *ev, const kh_netpol_isolation *iso)
+{
+    uint32_t ok = NP_PS_NONE;
+    for (size_t i = 0; i < iso->nports; i++)
+        ok = kh_netpol__ps_union(ev, ok, one_range(ev, iso->ports[i].proto, iso->ports[i].lo,
+                                                  iso->ports[i].hi));
+    return ok;
+}
+
+/* Are all of @p ps's ports in @p ok? Else *bad is the first interval not. */
+static bool port_allowed(np_eval *ev, const kh_netpol_isolation *iso, uint32_t ok, uint32_t ps,
+                         uint32_t *bad)
 {
     if (!iso->nports)
         return true; /* no ports named: any port from an allowed namespace */
+    if (kh_netpol__ps_inter(ev, ps, ok) == ps)
+        return true;
     const uint32_t *iv;
-    /* ps minus the allowed ports: intersect with the complement. */
-    uint32_t ok = NP_PS_NONE;
-    for (size_t i = 0; i < iso->nports; i++) {
-        np_rule tmp = {0};
-        np_portspec spec = {.kind = NP_PORT_RANGE, .proto = iso->ports[i].proto,
-                            .lo = iso->ports[i].lo, .hi = iso->ports[i].hi};
-        tmp.ports = &spec;
-        tmp.nports = 1;
-        ok = kh_netpol__ps_union(ev, ok, kh_netpol__rule_ports(ev, &tmp, NULL));
-    }
     size_t n = kh_netpol__ps_intervals(ev, ps, &iv);
-    /* Any allowed interval not wholly inside ok breaks the assertion. */
     for (size_t i = 0; i < n; i++) {
-        np_rule tmp = {0};
-        np_portspec spec = {.kind = NP_PORT_RANGE, .proto = (uint8_t)(iv[2 * i] >> 16),
-                            .lo = (uint16_t)(iv[2 * i] & 0xffff),
-                            .hi = (uint16_t)(iv[2 * i + 1] & 0xffff)};
-        tmp.ports = &spec;
-        tmp.nports = 1;
-        uint32_t one = kh_netpol__rule_ports(ev, &tmp, NULL);
+        uint32_t lo = iv[2 * i], hi = iv[2 * i + 1];
+        uint32_t one = one_range(ev, (int)(lo >> 16), lo & 0xffff, hi & 0xffff);
         if (kh_netpol__ps_inter(ev, one, ok) != one) {
             *bad = one;
             return false;
@@ -456,25 +459,30 @@ static size_t reasons(kh_rule_ctx *ctx, np_eval *ev, const np_model *m, kh_locat
     return n;
 }
 
-static bool ns_matches(const np_model *m, const kh_selector *sel, const char *ns)
+/* Per namespace of the model: does @p sel match its labels? (calloc'd) */
+static bool *ns_marks(const np_model *m, const kh_selector *sel)
 {
-    for (size_t i = 0; i < m->nns; i++)
-        if (strcmp(m->ns[i].name, ns) == 0)
-            return kh_selector_matches(sel, m->ns[i].labels);
-    return false;
+    bool *marks = calloc(m->nns ? m->nns : 1, sizeof(*marks));
+    for (size_t i = 0; marks && i < m->nns; i++)
+        marks[i] = kh_selector_matches(sel, m->ns[i].labels);
+    return marks;
 }
 
-static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev,
+static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev, np_columns *cols,
                             const kh_netpol_isolation *iso, const np_range *atoms, size_t natoms)
 {
     const kh_selector *protect = NULL, *from = NULL;
     if (kh_selector_compile(&protect, iso->namespaces, ctx->arena, NULL) != KH_OK ||
         kh_selector_compile(&from, iso->allow_from, ctx->arena, NULL) != KH_OK)
         return; /* the configuration loader validated both */
-    for (uint32_t d = 0; d < m->ncls; d++) {
+    bool *protected_ns = ns_marks(m, protect), *allowed_ns = ns_marks(m, from);
+    uint32_t ok_ports = allowed_ports(ev, iso);
+    for (uint32_t d = 0; protected_ns && allowed_ns && d < m->ncls; d++) {
         const np_class *dc = &m->cls[d];
-        if (!ns_matches(m, protect, dc->ns))
+        if (!protected_ns[dc->nsi])
             continue;
+        const uint32_t *col_in, *col_out;
+        kh_netpol__column(cols, d, &col_in, &col_out);
         for (size_t w = 0; w < dc->nworkloads; w++) {
             const np_workload *dw = &m->wl[dc->workloads[w]];
             kh_location rel[12];
@@ -489,19 +497,18 @@ static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev,
                     bool allowed_src = false;
                     if (s >= 0) {
                         const np_class *sc = &m->cls[s];
-                        allowed_src = ns_matches(m, from, sc->ns) ||
-                                      (!iso->deny_same_namespace && strcmp(sc->ns, dc->ns) == 0);
+                        allowed_src = allowed_ns[sc->nsi] ||
+                                      (!iso->deny_same_namespace && sc->nsi == dc->nsi);
                         if (sc->nworkloads == 1 && sc->workloads[0] == dc->workloads[w])
                             continue;
                     }
-                    uint32_t in = kh_netpol__ingress(ev, m, d, s, fam, addr);
-                    uint32_t out = s >= 0 ? kh_netpol__egress(ev, m, (uint32_t)s, (int)d, 0, 0)
-                                          : NP_PS_ALL;
+                    uint32_t in = s >= 0 ? col_in[s] : kh_netpol__ingress(ev, m, d, s, fam, addr);
+                    uint32_t out = s >= 0 ? col_out[s] : NP_PS_ALL;
                     uint32_t ps = kh_netpol__ps_inter(ev, in, out);
                     if (ps == NP_PS_NONE)
                         continue;
                     uint32_t bad = ps;
-                    if (allowed_src && port_allowed(ev, iso, ps, &bad))
+                    if (allowed_src && port_allowed(ev, iso, ok_ports, ps, &bad))
                         continue;
                     nbroken++;
                     if (nrel + 4 > sizeof(rel) / sizeof(rel[0]))
@@ -541,6 +548,8 @@ static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev,
                 dw->id, first, first_ports);
         }
     }
+    free(protected_ns);
+    free(allowed_ns);
 }
 
 void kh_netpol__isolation_assertion_broken(kh_rule_ctx *ctx, const kh_objset *set)
@@ -550,10 +559,12 @@ void kh_netpol__isolation_assertion_broken(kh_rule_ctx *ctx, const kh_objset *se
         return;
     np_model *m = kh_netpol__rule_model(ctx, set);
     np_eval *ev = m ? kh_netpol__eval_new(m) : NULL;
+    np_columns *cols = ev ? kh_netpol__columns_new(ev, m) : NULL;
     np_range *atoms = NULL;
-    size_t natoms = ev ? kh_netpol__atoms(m, &atoms) : 0;
+    size_t natoms = cols ? kh_netpol__atoms(m, &atoms) : 0;
     for (size_t i = 0; atoms && i < pol->nnetpol_isolations; i++)
-        check_isolation(ctx, m, ev, &pol->netpol_isolations[i], atoms, natoms);
+        check_isolation(ctx, m, ev, cols, &pol->netpol_isolations[i], atoms, natoms);
     free(atoms);
+    kh_netpol__columns_free(cols);
     kh_netpol__eval_free(ev);
 }
