@@ -985,9 +985,10 @@ static void add_fanouts(kh_rbac_graph *g, named_ctx *nc)
         const kh_rbac_sa *sa = nc->sas[i];
         long sa_in = find_node(g, KH_RBAC_NODE_SA_IN, sa->namespace_, "");
         long pods_in = find_node(g, KH_RBAC_NODE_PODS_IN, sa->namespace_, "");
-        const kh_object *pod = NULL; /* one running pod with the token mounted */
+        const kh_object *pod = NULL; /* one running pod with the token mounted (a
+                                      * PodTemplate runs nothing) */
         for (size_t k = 0; k < sa->npods && !pod; k++)
-            if (sa->pods[k]->token_mounted)
+            if (sa->pods[k]->token_mounted && strcmp(sa->pods[k]->obj->kind, "PodTemplate") != 0)
                 pod = sa->pods[k]->obj;
         if (sa_in < 0 && sa_all < 0 && !(pod && (pods_in >= 0 || pods_all >= 0)))
             continue;
