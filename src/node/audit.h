@@ -69,6 +69,8 @@ typedef struct kh_nd_comp {
     const char **env;       /* environment (etcd reads ETCD_* from it) */
     size_t nenv;
     const char *environ_file;
+    const kh_node *etcd_config;     /* etcd --config-file: it replaces flags and environment */
+    const char *etcd_config_file;
     kh_nd_kubelet *kubelet; /* KH_ND_KUBELET only */
 } kh_nd_comp;
 
@@ -110,6 +112,8 @@ void kh_nd__error(kh_nd_ctx *c, const kh_error *e);
  * the command line: pflag for Kubernetes components, Go's flag package and
  * ETCD_* variables for etcd. */
 kh_nd_flag kh_nd__flag(kh_nd_ctx *c, const kh_nd_comp *k, const char *name);
+/* etcd: read its --config-file, when it has one, into k->etcd_config. */
+void kh_nd__etcd_config(kh_nd_ctx *c, kh_nd_comp *k);
 /* Go's strconv.ParseBool: 1 true, 0 false, -1 invalid. */
 int kh_nd__parse_bool(const char *s);
 /* Whether the comma-separated @p list holds @p item. */

@@ -373,13 +373,66 @@ static const char *expectation(kh_nd_ctx *c, int op, const char *path, const cha
 
 /* ------------------------------------------------------------ K_FLAG */
 
+static const kh_node *load_flag_file(kh_nd_ctx *c, const kh_nd_comp *inst, const char *flag,
+                                     const char **file, const char **why);
+
+/* The API server takes authorization modes from --authorization-config and
+ * anonymous authentication from --authentication-config's `anonymous` (both
+ * exclusive with the flags): read them when the flag is absent. */
+static kh_nd_flag from_config_file(kh_nd_ctx *c, const struct check *k, const kh_nd_comp *inst,
+                                   const char **path)
+{
+    kh_nd_flag f = {0};
+    if (inst->kind != KH_ND_APISERVER)
+        return f;
+    const char *file, *why;
+    if (strcmp(k->key, "authorization-mode") == 0 &&
+        kh_nd__flag(c, inst, "authorization-config").set) {
+        const kh_node *root = load_flag_file(c, inst, "authorization-config", &file, &why);
+        const kh_node *list = kh_node_get(root, "authorizers");
+        if (!kh_node_is_seq(list))
+            return f;
+        char *types = "";
+        for (size_t i = 0; i < list->len; i++) {
+            const char *t = kh_node_str(kh_node_get(kh_node_at(list, i), "type"));
+            types = kh_arena_printf(c->arena, "%s%s%s", types, i ? "," : "", t ? t : "");
+        }
+        *path = "authorizers[].type";
+        return (kh_nd_flag){true, types, file, list->line, list->col};
+    }
+    if (strcmp(k->key, "anonymous-auth") == 0 &&
+        kh_nd__flag(c, inst, "authentication-config").set) {
+        const kh_node *root = load_flag_file(c, inst, "authentication-config", &file, &why);
+        const kh_node *anon = kh_node_get(root, "anonymous");
+        const kh_node *en = kh_node_get(anon, "enabled");
+        if (!en)
+            return f;
+        const kh_node *conds = kh_node_get(anon, "conditions");
+        const char *v = kh_node_is_true(en) ? "true" : "false";
+        if (kh_node_is_true(en) && kh_node_is_seq(conds) && conds->len) {
+            char *paths = "";
+            for (size_t i = 0; i < conds->len; i++) {
+                const char *p = kh_node_str(kh_node_get(kh_node_at(conds, i), "path"));
+                paths = kh_arena_printf(c->arena, "%s%s%s", paths, i ? " " : "", p ? p : "");
+            }
+            v = kh_arena_printf(c->arena, "true (only for %s)", paths);
+        }
+        *path = "anonymous.enabled";
+        return (kh_nd_flag){true, v, file, en->line, en->col};
+    }
+    return f;
+}
+
 static void eval_flag(kh_nd_ctx *c, const struct check *k, const kh_nd_comp *inst)
 {
     kh_nd_flag f = kh_nd__flag(c, inst, k->key);
     const char *path = kh_arena_printf(c->arena, "--%s", k->key);
+    if (!f.set)
+        f = from_config_file(c, k, inst, &path);
     const char *value = f.set ? f.value : k->def;
     const char *why;
-    bool ok = test(c, k->op, k->arg, value, &why);
+    bool ok = test(c, k->op, k->arg, strncmp(value ? value : "", "true (", 6) == 0 ? "true" : value,
+                   &why);
     const char *evidence;
     if (f.set)
         evidence = kh_arena_printf(c->arena, "%s=%s%s%s", path, f.value, why ? ": " : "",

@@ -333,6 +333,9 @@ void kh_nd__discover(kh_nd_ctx *c)
         scan_manifests(c, static_dir);
     if (c->ncomps)
         qsort(c->comps, c->ncomps, sizeof(*c->comps), by_kind);
+    for (size_t i = 0; i < c->ncomps; i++)
+        if (c->comps[i].kind == KH_ND_ETCD)
+            kh_nd__etcd_config(c, &c->comps[i]);
 }
 
 const char *kh_nd__comp_path(kh_nd_ctx *c, const kh_nd_comp *k, const char *path)

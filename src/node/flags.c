@@ -10,7 +10,10 @@
  * etcd uses Go's flag package: `-name` equals `--name`, parsing stops at
  * the first word that is not a flag, and a flag not given takes
  * ETCD_<NAME> from the environment (etcd's flags.SetFlagsFromEnv; an empty
- * variable counts as unset).
+ * variable counts as unset). With --config-file, etcd reads only that file
+ * and ignores the other flags and the environment (etcdmain config.go:
+ * configFromFile); TLS settings sit under client-transport-security and
+ * peer-transport-security there.
  */
 #include <ctype.h>
 #include <string.h>
@@ -194,9 +197,67 @@ static kh_nd_flag parse(kh_nd_ctx *c, const kh_nd_word *argv, size_t argc, const
     return f;
 }
 
+void kh_nd__etcd_config(kh_nd_ctx *c, kh_nd_comp *k)
+{
+    kh_nd_flag f = parse(c, k->argv, k->argc, "config-file", true);
+    if (!f.set || !f.value[0])
+        return;
+    const char *path = kh_nd__comp_path(c, k, f.value[0] == '/' ? f.value
+                                       : kh_arena_printf(c->arena, "/%s", f.value));
+    size_t len;
+    char *buf = kh_nd__read(c, path, 1 << 22, &len);
+    kh_error e = {0};
+    const kh_node *root = NULL;
+    if (!buf)
+        kh_error_set(&e, KH_EIO, path, 0, 0, "cannot read etcd --config-file '%s'", path);
+    else
+        kh_doc_load_buffer(&root, c->arena, buf, len, path, &e);
+    if (e.code) {
+        kh_nd__error(c, &e);
+        return;
+    }
+    k->etcd_config = root;
+    k->etcd_config_file = path;
+}
+
+/* A flag's place in etcd's configuration file. */
+static const kh_node *etcd_key(const kh_node *root, const char *name)
+{
+    static const char *const tls[] = {"cert-file", "key-file", "client-cert-auth",
+                                      "trusted-ca-file", "auto-tls", "crl-file", NULL};
+    const char *section = "client-transport-security";
+    const char *key = name;
+    if (strncmp(name, "peer-", 5) == 0 && in(tls, name + 5, strlen(name + 5))) {
+        section = "peer-transport-security";
+        key = name + 5;
+    } else if (!in(tls, name, strlen(name))) {
+        return kh_node_get(root, name);
+    }
+    return kh_node_get(kh_node_get(root, section), key);
+}
+
 kh_nd_flag kh_nd__flag(kh_nd_ctx *c, const kh_nd_comp *k, const char *name)
 {
     bool go = k->kind == KH_ND_ETCD;
+    if (go && k->etcd_config && strcmp(name, "config-file") != 0) {
+        kh_nd_flag f = {0};
+        const kh_node *n = etcd_key(k->etcd_config, name);
+        if (n && kh_node_is_scalar(n) && !kh_node_is_null(n)) {
+            f.set = true;
+            f.value = n->type == KH_NODE_BOOL ? (n->boolean ? "true" : "false") : kh_node_str(n);
+            f.file = k->etcd_config_file;
+            f.line = n->line;
+            f.col = n->col;
+        } else if (kh_node_is_seq(n)) {
+            char *out = "";
+            for (size_t i = 0; i < n->len; i++) {
+                const char *s = kh_node_str(kh_node_at(n, i));
+                out = kh_arena_printf(c->arena, "%s%s%s", out, i ? "," : "", s ? s : "");
+            }
+            f = (kh_nd_flag){true, out, k->etcd_config_file, n->line, n->col};
+        }
+        return f;
+    }
     kh_nd_flag f = parse(c, k->argv, k->argc, name, go);
     if (go && !f.set) {
         char key[128] = "ETCD_";

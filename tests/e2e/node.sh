@@ -53,9 +53,15 @@ PY
 
 # --- kubeadm control plane, hardened: only manual checks and notes remain
 "$bin" node --root "$tmp/controlplane" -o json > cp.json; check "good control plane exits 0" 0 $?
+"$bin" node --root "$tmp/controlplane" --show-pass -o json > cp-all.json
+# --authorization-config and --authentication-config (mapped through the pod's hostPath)
+expect cp-all.json \
+    "cis.1.2.7~PASS~authorizers[].type=Node,RBAC @/etc/kubernetes/authz/authorization.yaml:4:1" \
+    "cis.1.2.6~PASS~authorizers[].type=Node,RBAC"
 expect cp.json "cis.1.2.20~WARN~manual" "cis.3.1.1~WARN" \
+    "cis.1.2.1~WARN~anonymous.enabled=true (only for /livez /readyz) @/etc/kubernetes/authz/authentication.yaml:4:12" \
     '!cis.1.1.1' '!cis.1.1.2' '!cis.1.1.11' '!cis.1.1.12' '!cis.1.1.19' '!cis.1.1.21' \
-    '!cis.1.2.1' '!cis.1.2.6' '!cis.1.2.28' '!cis.1.3.7' '!cis.2.2' '!cis.2.7' '!cis.3.2.1' \
+    '!cis.1.2.6' '!cis.1.2.28' '!cis.1.3.7' '!cis.2.2' '!cis.2.7' '!cis.3.2.1' \
     '!cis.3.2.2' '!cis.4.1.9' '!cis.4.2.1' '!cis.4.2.4' '!cis.4.2.12' '!cis.4.3.1' \
     '!node.listener.etcd-client-exposed' '!node.kubelet.protect-kernel-defaults' \
     '!node.os.container-optimized' \

@@ -113,6 +113,33 @@ static void test_node_flags__etcd_go_flags_and_environment(void **state)
     fixture_free(f);
 }
 
+/* etcd --config-file replaces flags and environment; TLS keys are nested. */
+static void test_node_flags__etcd_config_file_replaces_flags(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new();
+    put(f, "/etc/etcd/etcd.conf.yml",
+        "name: a\ndata-dir: /var/lib/etcd\nlisten-client-urls: https://127.0.0.1:2379\n"
+        "client-transport-security:\n  cert-file: /s.crt\n  client-cert-auth: true\n"
+        "peer-transport-security:\n  auto-tls: true\n");
+    const char *argv[] = {"etcd", "--config-file=/etc/etcd/etcd.conf.yml", "--key-file=/k", NULL};
+    kh_nd_comp *k = comp(f, KH_ND_ETCD, argv);
+    static const char *env[] = {"ETCD_TRUSTED_CA_FILE=/ca"};
+    k->env = env;
+    k->nenv = 1;
+    kh_nd__etcd_config(&f->ctx, k);
+    assert_string_equal(value(f, k, "cert-file"), "/s.crt");
+    assert_string_equal(value(f, k, "client-cert-auth"), "true");
+    assert_string_equal(value(f, k, "peer-auto-tls"), "true");
+    assert_null(value(f, k, "auto-tls"));
+    assert_null(value(f, k, "key-file"));         /* the command line is ignored */
+    assert_null(value(f, k, "trusted-ca-file"));  /* and so is the environment */
+    kh_nd_flag d = kh_nd__flag(&f->ctx, k, "data-dir");
+    assert_string_equal(d.file, "/etc/etcd/etcd.conf.yml");
+    assert_int_equal(d.line, 2);
+    fixture_free(f);
+}
+
 /* Manifest positions are reported when the process runs what it says. */
 static void test_node_flags__manifest_position_when_values_agree(void **state)
 {
@@ -157,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_node_flags__double_dash_ends_flags),
         cmocka_unit_test(test_node_flags__list_flags_accumulate),
         cmocka_unit_test(test_node_flags__etcd_go_flags_and_environment),
+        cmocka_unit_test(test_node_flags__etcd_config_file_replaces_flags),
         cmocka_unit_test(test_node_flags__manifest_position_when_values_agree),
         cmocka_unit_test(test_node_flags__parse_bool_and_gates),
     };
