@@ -57,6 +57,9 @@ typedef struct kh_node_component {
     const char *name;        /**< "kube-apiserver", "etcd", "containerd", ... */
     int pid;                 /**< 0 when only its static pod manifest was found */
     const char *manifest;    /**< node path of its static pod manifest, or NULL */
+    const char *source;      /**< what describes it: "/proc/<pid>/cmdline", the
+                              *   manifest, or the kubelet's systemd unit when it
+                              *   does not run */
 } kh_node_component;
 
 typedef struct kh_node_audit kh_node_audit;

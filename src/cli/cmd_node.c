@@ -122,8 +122,10 @@ static void components(const kh_node_audit *audit)
         printf("%s %s", i ? "," : "", k->name);
         if (k->pid)
             printf(" (pid %d)", k->pid);
+        else if (k->manifest)
+            printf(" (not running; manifest %s)", k->manifest);
         else
-            printf(" (manifest %s)", k->manifest);
+            printf(" (not running; %s)", k->source);
     }
     fputs("\n\n", stdout);
 }

@@ -119,6 +119,7 @@ int kh_node_audit_run(kh_node_audit **out, const char *root, kh_error *err)
         c->pub[i].name = c->comps[i].name;
         c->pub[i].pid = c->comps[i].pid;
         c->pub[i].manifest = c->comps[i].manifest;
+        c->pub[i].source = c->comps[i].cmdline ? c->comps[i].cmdline : c->comps[i].manifest;
     }
     if (!c->root || !c->pub) {
         kh_node_audit_free(a);

@@ -5,6 +5,7 @@
  *            lstat, user and group names from ROOT/etc/passwd and group
  * flags.c    a command line as the component's flag library parses it
  * discover.c components from ROOT/proc and static pod manifests
+ * systemd.c  the kubelet's command line from its unit, when it is not running
  * kubelet.c  the kubelet's effective settings: flags over its config file
  * checks.c   the CIS table and its evaluation
  * extras.c   listening sockets, OS, reboot marker, user namespaces
@@ -124,6 +125,8 @@ int kh_nd__gate(const char *gates, const char *name);
 /* --------------------------------------------------------- discover.c */
 
 void kh_nd__discover(kh_nd_ctx *c);
+/* systemd.c: a kubelet instance (pid 0) from its systemd unit, when none runs. */
+void kh_nd__kubelet_from_systemd(kh_nd_ctx *c);
 /* The host (node) path of a path a component names: mapped through its
  * static pod's hostPath mounts when it has a manifest. */
 const char *kh_nd__comp_path(kh_nd_ctx *c, const kh_nd_comp *k, const char *path);

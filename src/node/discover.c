@@ -318,6 +318,11 @@ static int by_kind(const void *a, const void *b)
 void kh_nd__discover(kh_nd_ctx *c)
 {
     scan_proc(c);
+    bool kubelet = false;
+    for (size_t i = 0; i < c->ncomps; i++)
+        kubelet |= c->comps[i].kind == KH_ND_KUBELET;
+    if (!kubelet)
+        kh_nd__kubelet_from_systemd(c);
     /* The kubelet's staticPodPath tells where manifests are. */
     const char *static_dir = NULL;
     for (size_t i = 0; i < c->ncomps; i++)

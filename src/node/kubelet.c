@@ -247,7 +247,13 @@ kh_nd_setting kh_nd__kubelet(kh_nd_ctx *c, const kh_nd_comp *k, const char *flag
         }
     }
     s.source = "default";
-    s.file = kl && kl->ndocs ? kl->docs[0].file : k->cmdline ? k->cmdline : k->manifest;
+    if (kl && kl->ndocs && row && row->key) {
+        s.file = kl->docs[0].file;      /* where the key would go */
+    } else if (k->argc) {
+        s.file = k->argv[0].file;       /* a flag-only setting: the command line */
+        s.line = k->argv[0].line;
+        s.col = k->argv[0].col;
+    }
     if (!row)
         return s;
     if (kl && kl->ndocs && row->key)

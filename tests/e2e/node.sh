@@ -117,6 +117,19 @@ expect w.json '!cis.4.2.4' '!cis.4.2.10' '!cis.4.1.7' '!cis.4.1.9' '!cis.4.2.12'
     "cis.1.2.6~WARN~kube-apiserver not found on this node" \
     "node.listener.unknown~INFO~udp 0.0.0.0:68 by an unknown process"
 
+# --- the same worker offline (no kubelet process): its command line from the
+# systemd unit, drop-in and EnvironmentFile ($KUBELET_KUBEADM_ARGS split into words)
+rm -rf "$tmp/worker/proc/300"
+"$bin" node --root "$tmp/worker" --show-pass -o json > wo.json; check "offline worker exits 0" 0 $?
+expect wo.json \
+    "cis.4.2.4~PASS~--read-only-port=0 (flag) @/var/lib/kubelet/kubeadm-flags.env:1:" \
+    "cis.4.2.1~PASS~authentication.anonymous.enabled=false (config) @/var/lib/kubelet/config.yaml:6" \
+    "cis.4.1.5~PASS~mode as expected @/etc/kubernetes/kubelet.conf" \
+    "cis.4.2.7~PASS~--hostname-override not set @/etc/systemd/system/kubelet.service.d/10-kubeadm.conf:6"
+"$bin" node --root "$tmp/worker" > wo.txt
+contains "offline kubelet named with its unit" wo.txt \
+    "kubelet (not running; /etc/systemd/system/kubelet.service.d/10-kubeadm.conf)"
+
 # --- worker without --config: the kubelet's legacy flag defaults
 "$bin" node --root "$tmp/worker-bad" -o json > wb.json; check "bad worker exits 1" 1 $?
 expect wb.json "cis.4.1.1~FAIL~mode 644 @/etc/systemd/system/kubelet.service" \
