@@ -61,7 +61,10 @@ int kh_netpol_matrix(const kh_netpol *np, FILE *out, kh_netpol_format format,
 
 /**
  * Can @p src reach @p dst? Each is "ns/Kind/name", "ns/name" (any kind,
- * which must be unique) or an IP address outside the cluster. @p port is
+ * which must be unique) or an IP address outside the cluster; @p dst may
+ * also be a Service, "ns/service/name" (or ns/svc/name), which stands for
+ * its backends on each service port's targetPort (@p port then names the
+ * service port: its number or name). @p port is
  * "443", "443/TCP", "53/UDP", "dns/UDP" (a port name of the destination)
  * or NULL for every port. Writes "yes"/"no" with the policies and rules
  * that decide each direction to @p out and sets *reachable.

@@ -21,7 +21,7 @@
 
 const char *const kh_netpol__kinds[] = {
     "CloneSet", "CronJob", "DaemonSet", "Deployment", "Job", "Namespace", "NetworkPolicy",
-    "Pod", "ReplicaSet", "ReplicationController", "Rollout", "StatefulSet", NULL,
+    "Pod", "ReplicaSet", "ReplicationController", "Rollout", "Service", "StatefulSet", NULL,
 };
 
 static const kh_node empty_map = {.type = KH_NODE_MAP};

@@ -21,6 +21,7 @@
 struct kh_netpol {
     np_model *m;
     kh_arena *arena;
+    const kh_objset *set;        /* the cluster's objects (Services) */
 };
 
 const char *const *kh_netpol_kinds(void)
@@ -36,6 +37,7 @@ int kh_netpol_load(kh_netpol **out, kh_cluster *c, kh_error *err)
     if (!np || !(np->m = kh_netpol__build(arena, kh_cluster__objects(c))))
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     np->arena = arena;
+    np->set = kh_cluster__objects(c);
     *out = np;
     return KH_OK;
 }
@@ -383,20 +385,21 @@ static const char *rule_where(kh_arena *a, const np_rule *r)
 
 /* One direction: the verdict and why. Returns the ports it allows. */
 static uint32_t explain(const kh_netpol *np, np_eval *ev, FILE *out, const endpoint *self,
-                        const endpoint *peer, bool egress, int proto, unsigned port)
+                        const endpoint *peer, bool egress, int proto, unsigned port,
+                        const char *lead)
 {
     const np_model *m = np->m;
     const char *dir = egress ? "egress" : "ingress";
     if (self->cls < 0) {
-        fprintf(out, "  %s of %s: outside the cluster, no NetworkPolicy applies\n", dir,
+        fprintf(out, "%s  %s of %s: outside the cluster, no NetworkPolicy applies\n", lead, dir,
                 self->id);
         return NP_PS_ALL;
     }
     const np_class *c = &m->cls[self->cls];
     bool iso = egress ? c->eg_iso : c->in_iso;
     if (!iso) {
-        fprintf(out, "  %s of %s: allowed: no NetworkPolicy with policyType %s selects it\n",
-                dir, self->id, egress ? "Egress" : "Ingress");
+        fprintf(out, "%s  %s of %s: allowed: no NetworkPolicy with policyType %s selects it\n",
+                lead, dir, self->id, egress ? "Egress" : "Ingress");
         return NP_PS_ALL;
     }
     const np_class *dst = egress ? (peer->cls >= 0 ? &m->cls[peer->cls] : NULL) : c;
@@ -413,12 +416,12 @@ static uint32_t explain(const kh_netpol *np, np_eval *ev, FILE *out, const endpo
         if (ps == NP_PS_NONE || (port && !kh_netpol__ps_has(ev, ps, proto, port)))
             continue;
         acc = kh_netpol__ps_union(ev, acc, ps);
-        fprintf(out, "  %s of %s: allowed by %s (%s)\n", dir, self->id,
+        fprintf(out, "%s  %s of %s: allowed by %s (%s)\n", lead, dir, self->id,
                 rule_where(np->arena, r), kh_netpol__ps_text(ev, ps));
         shown++;
     }
     if (!shown) {
-        fprintf(out, "  %s of %s: denied: isolated by", dir, self->id);
+        fprintf(out, "%s  %s of %s: denied: isolated by", lead, dir, self->id);
         size_t k = 0;
         for (size_t i = 0; i < c->npols; i++) {
             const np_policy *p = c->pols[i];
@@ -432,6 +435,129 @@ static uint32_t explain(const kh_netpol *np, np_eval *ev, FILE *out, const endpo
     return acc;
 }
 
+/* Decide and explain one pair; returns whether it is reachable. */
+static bool decide(const kh_netpol *np, np_eval *ev, FILE *out, const endpoint *s,
+                   const endpoint *d, int proto, unsigned num, const char *lead)
+{
+    const np_model *m = np->m;
+    uint32_t eg = s->cls >= 0 ? kh_netpol__egress(ev, m, (uint32_t)s->cls, d->cls, d->fam, d->addr)
+                              : NP_PS_ALL;
+    uint32_t in = d->cls >= 0 ? kh_netpol__ingress(ev, m, (uint32_t)d->cls, s->cls, s->fam, s->addr)
+                              : NP_PS_ALL;
+    uint32_t both = kh_netpol__ps_inter(ev, eg, in);
+    bool yes = num ? kh_netpol__ps_has(ev, both, proto, num) : both != NP_PS_NONE;
+    if (num)
+        fprintf(out, "%s%s: %s %s %s on %s %u\n", lead, yes ? "yes" : "no", s->id,
+                yes ? "can reach" : "cannot reach", d->id, proto_names[proto], num);
+    else
+        fprintf(out, "%s%s: %s %s %s%s%s\n", lead, yes ? "yes" : "no", s->id,
+                yes ? "can reach" : "cannot reach", d->id, yes ? " on " : "",
+                yes ? kh_netpol__ps_text(ev, both) : "");
+    explain(np, ev, out, s, d, true, proto, num, lead);
+    explain(np, ev, out, d, s, false, proto, num, lead);
+    return yes;
+}
+
+/* "ns/service/name" or "ns/svc/name": the Service, or NULL. */
+static const kh_object *find_service(const kh_netpol *np, const char *text, bool *is_service)
+{
+    const char *s1 = strchr(text, '/');
+    const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+    *is_service = s2 && ((s2 - s1 - 1 == 7 && strncasecmp(s1 + 1, "service", 7) == 0) ||
+                         (s2 - s1 - 1 == 3 && strncasecmp(s1 + 1, "svc", 3) == 0));
+    if (!*is_service)
+        return NULL;
+    const kh_object *const *svcs;
+    size_t n = kh_objset_by_kind(np->set, "Service", &svcs);
+    for (size_t i = 0; i < n; i++) {
+        const char *ns = kh_netpol__ns(svcs[i]);
+        if (strlen(ns) == (size_t)(s1 - text) && strncmp(ns, text, (size_t)(s1 - text)) == 0 &&
+            strcmp(svcs[i]->name, s2 + 1) == 0)
+            return svcs[i];
+    }
+    return NULL;
+}
+
+/* A Service stands for its backends: the classes its selector matches in
+ * its namespace, reached on each service port's targetPort (a number, a
+ * container port name resolved per backend, or the port itself). */
+static int reach_service(const kh_netpol *np, np_eval *ev, const endpoint *s,
+                         const kh_object *svc, const char *port, FILE *out, bool *reachable,
+                         kh_error *err)
+{
+    const np_model *m = np->m;
+    const char *ns = kh_netpol__ns(svc);
+    const char *svc_id = kh_arena_printf(np->arena, "Service %s/%s", ns, svc->name);
+    const kh_node *spec = kh_node_get(svc->root, "spec");
+    const kh_selector *sel = NULL;
+    kh_selector_from_map(&sel, kh_node_get(spec, "selector"), np->arena, NULL);
+    int qproto = NP_TCP;
+    unsigned qnum = 0;
+    const char *qname = NULL;
+    if (port && parse_port(port, &qproto, &qnum, &qname, np->arena, err) != KH_OK)
+        return err ? err->code : KH_EINVALID;
+    const kh_node *ports = kh_node_get(spec, "ports");
+    size_t matched = 0, reached = 0, tried = 0;
+    /* The backends' details go below the verdict: gather them first. */
+    FILE *final = out;
+    char *detail = NULL;
+    size_t detail_len = 0;
+    out = open_memstream(&detail, &detail_len);
+    if (!out)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; kh_node_is_seq(ports) && i < ports->len; i++) {
+        const kh_node *sp = kh_node_at(ports, i);
+        int64_t pnum = 0;
+        kh_node_int(kh_node_get(sp, "port"), &pnum);
+        const kh_node *pr = kh_node_get(sp, "protocol");
+        int proto = kh_netpol__proto(kh_node_is_null(pr) ? NULL : kh_node_str(pr));
+        const char *pname = kh_node_str(kh_node_get(sp, "name"));
+        if (proto < 0 || (port && qnum && ((unsigned)pnum != qnum || proto != qproto)) ||
+            (port && qname && (!pname || strcmp(pname, qname) != 0)))
+            continue;
+        matched++;
+        const kh_node *tp = kh_node_get(sp, "targetPort");
+        int64_t tnum = pnum;
+        const char *tname = NULL;
+        if (!kh_node_is_null(tp) && tp->type != KH_NODE_INT)
+            tname = kh_node_str(tp);
+        else if (!kh_node_is_null(tp))
+            kh_node_int(tp, &tnum);
+        for (uint32_t c = 0; c < m->ncls; c++) {
+            const np_class *cls = &m->cls[c];
+            if (strcmp(cls->ns, ns) != 0 || !sel || !kh_selector_matches(sel, cls->labels))
+                continue;
+            unsigned target = tname ? 0 : (unsigned)tnum;
+            for (size_t k = 0; tname && k < cls->nports && !target; k++)
+                if (cls->ports[k].name && cls->ports[k].proto == proto &&
+                    strcmp(cls->ports[k].name, tname) == 0)
+                    target = cls->ports[k].port;
+            endpoint d = {.cls = (int)c, .id = m->wl[cls->workloads[0]].id};
+            tried++;
+            fprintf(out, "  %s port %lld (%s) -> backend %s", svc_id, (long long)pnum,
+                    proto_names[proto], d.id);
+            if (!target) {
+                fprintf(out, ": no container port named '%s'\n", tname);
+                continue;
+            }
+            fprintf(out, " on %s %u\n", proto_names[proto], target);
+            if (decide(np, ev, out, s, &d, proto, target, "  "))
+                reached++;
+        }
+    }
+    fclose(out);
+    if (port && !matched) {
+        free(detail);
+        return kh_error_set(err, KH_EINVALID, NULL, 0, 0, "%s has no port '%s'", svc_id, port);
+    }
+    *reachable = reached > 0;
+    fprintf(final, "%s: %s %s %s (%zu of %zu backend ports reachable)\n%s",
+            reached ? "yes" : "no", s->id, reached ? "can reach" : "cannot reach", svc_id,
+            reached, tried, detail ? detail : "");
+    free(detail);
+    return KH_OK;
+}
+
 int kh_netpol_can_reach(const kh_netpol *np, const char *src, const char *dst,
                         const char *port, FILE *out, bool *reachable, kh_error *err)
 {
@@ -442,6 +568,18 @@ int kh_netpol_can_reach(const kh_netpol *np, const char *src, const char *dst,
     const char *name = NULL;
     *reachable = false;
     int rc = find_endpoint(np, src, &s, err);
+    bool is_service = false;
+    const kh_object *svc = find_service(np, dst, &is_service);
+    if (rc == KH_OK && is_service) {
+        if (!svc)
+            return kh_error_set(err, KH_EINVALID, NULL, 0, 0, "no Service '%s' in the input", dst);
+        np_eval *ev = kh_netpol__eval_new(m);
+        if (!ev)
+            return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = reach_service(np, ev, &s, svc, port, out, reachable, err);
+        kh_netpol__eval_free(ev);
+        return rc;
+    }
     if (rc == KH_OK)
         rc = find_endpoint(np, dst, &d, err);
     if (rc == KH_OK && port)
@@ -466,23 +604,7 @@ int kh_netpol_can_reach(const kh_netpol *np, const char *src, const char *dst,
     np_eval *ev = kh_netpol__eval_new(m);
     if (!ev)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-    /* Decide first, explain after: the verdict line comes first. */
-    uint32_t eg = s.cls >= 0 ? kh_netpol__egress(ev, m, (uint32_t)s.cls, d.cls, d.fam, d.addr)
-                             : NP_PS_ALL;
-    uint32_t in = d.cls >= 0 ? kh_netpol__ingress(ev, m, (uint32_t)d.cls, s.cls, s.fam, s.addr)
-                             : NP_PS_ALL;
-    uint32_t both = kh_netpol__ps_inter(ev, eg, in);
-    bool yes = num ? kh_netpol__ps_has(ev, both, proto, num) : both != NP_PS_NONE;
-    *reachable = yes;
-    if (num)
-        fprintf(out, "%s: %s %s %s on %s %u\n", yes ? "yes" : "no", s.id,
-                yes ? "can reach" : "cannot reach", d.id, proto_names[proto], num);
-    else
-        fprintf(out, "%s: %s %s %s%s%s\n", yes ? "yes" : "no", s.id,
-                yes ? "can reach" : "cannot reach", d.id, yes ? " on " : "",
-                yes ? kh_netpol__ps_text(ev, both) : "");
-    explain(np, ev, out, &s, &d, true, proto, num);
-    explain(np, ev, out, &d, &s, false, proto, num);
+    *reachable = decide(np, ev, out, &s, &d, proto, num, "");
     kh_netpol__eval_free(ev);
     return KH_OK;
 }

@@ -23,7 +23,7 @@
 const char *const kh_netpol__mtls_kinds[] = {
     "CloneSet", "CronJob", "DaemonSet", "Deployment", "DestinationRule", "Job", "Namespace",
     "NetworkPolicy", "PeerAuthentication", "Pod", "ReplicaSet", "ReplicationController",
-    "Rollout", "StatefulSet", NULL,
+    "Rollout", "Service", "StatefulSet", NULL,
 };
 
 static const char *const root_namespace = "istio-system";

@@ -59,6 +59,17 @@ check "can-reach to an outside address" 0 $?
 "$bin" netpol can-reach shop/api 10.1.2.3 --port 443 "$shop" > r.txt
 check "except range is refused" 1 $?
 
+"$bin" netpol can-reach shop/web shop/service/api 80 "$shop" > r.txt
+check "a Service stands for its backends" 0 $?
+contains "service port to named targetPort of the backend" r.txt \
+    'Service shop/api port 80 (TCP) -> backend shop/Deployment/api on TCP 9000'
+contains "service verdict first" r.txt 'yes: shop/Deployment/web can reach Service shop/api (1 of 1 backend ports reachable)'
+"$bin" netpol can-reach shop/web shop/svc/db 5432 "$shop" > r.txt
+check "a Service whose backends refuse" 1 $?
+"$bin" netpol can-reach shop/web shop/svc/api 81 "$shop" > err 2>&1
+check "a port the Service does not have" 2 $?
+contains "service port error" err "Service shop/api has no port '81'"
+
 "$bin" netpol can-reach shop/nope shop/db "$shop" > err 2>&1
 check "unknown workload is an error" 2 $?
 contains "error names it" err "no workload 'shop/nope' in the input"

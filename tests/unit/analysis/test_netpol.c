@@ -481,6 +481,44 @@ static void test_netpol__cidr_math(void **state)
     kh_arena_free(&a);
 }
 
+/* Can @p src reach @p dst, and what was said? */
+static bool reach_text(world *w, const char *src, const char *dst, const char *port, char **text)
+{
+    size_t len = 0;
+    FILE *f = open_memstream(text, &len);
+    bool yes = false;
+    kh_error err = {0};
+    int rc = kh_netpol_can_reach(w->np, src, dst, port, f, &yes, &err);
+    fclose(f);
+    if (rc != KH_OK)
+        fail_msg("can-reach %s %s: %s", src, dst, err.message);
+    return yes;
+}
+
+static void test_netpol__service_target_port_resolves_per_backend(void **state)
+{
+    (void)state;
+    /* Two backends of one Service whose targetPort names http: 9000 on
+     * api, 9100 on api2; only 9100 is allowed in. */
+    world w = load("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api2, namespace: shop}\n"
+                   "spec:\n  template:\n    metadata: {labels: {app: api, v: \"2\"}}\n"
+                   "    spec:\n      containers:\n      - name: c\n        ports:\n"
+                   "        - {name: http, containerPort: 9100}\n---\n"
+                   "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\n"
+                   "spec:\n  selector: {app: api}\n  ports: [{name: web, port: 80, targetPort: http}]\n"
+                   "---\n" POLICY("shop", "p") "spec:\n  podSelector: {matchLabels: {app: api}}\n"
+                   "  ingress: [{ports: [{port: 9100}]}]\n");
+    char *text = NULL;
+    assert_true(reach_text(&w, "ops/prom", "shop/service/api", "80", &text));
+    assert_non_null(strstr(text, "(1 of 2 backend ports reachable)"));
+    assert_non_null(strstr(text, "-> backend shop/Deployment/api on TCP 9000"));
+    assert_non_null(strstr(text, "-> backend shop/Deployment/api2 on TCP 9100"));
+    free(text);
+    assert_true(reach_text(&w, "ops/prom", "shop/svc/api", "web", &text)); /* by port name */
+    free(text);
+    done(&w);
+}
+
 /* The matrix (built per destination, rule by rule) says exactly what
  * can-reach (evaluated pair by pair) says, for every pair. */
 static void test_netpol__matrix_agrees_with_can_reach(void **state)
@@ -556,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_netpol__both_directions_must_allow),
         cmocka_unit_test(test_netpol__owned_pods_are_left_to_their_owner),
         cmocka_unit_test(test_netpol__cidr_math),
+        cmocka_unit_test(test_netpol__service_target_port_resolves_per_backend),
         cmocka_unit_test(test_netpol__matrix_agrees_with_can_reach),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
