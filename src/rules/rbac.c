@@ -520,14 +520,23 @@ static size_t path_related(kh_rule_ctx *ctx, const kh_rbac_graph *g,
 }
 
 /* "create pods in namespace 'ci' -> sa:ci/deployer; bind roles
- * cluster-wide -> cluster-admin-equivalent" */
+ * cluster-wide -> cluster-admin-equivalent". A message holds 512 bytes,
+ * so a long path is cut after a step and says how many follow (the
+ * related locations name every one). */
 static const char *path_text(kh_rule_ctx *ctx, const kh_rbac_graph *g,
                              const kh_rbac_edge *const *path, size_t n)
 {
     const kh_rbac_node *nodes;
     kh_rbac_graph__nodes(g, &nodes);
     const char *out = "";
+    size_t steps = 0, total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += path[i]->kind == KH_RBAC_EDGE_GRANT || path[i]->kind == KH_RBAC_EDGE_HOLDS;
     for (size_t i = 0; i < n; i++) {
+        if ((path[i]->kind == KH_RBAC_EDGE_GRANT || path[i]->kind == KH_RBAC_EDGE_HOLDS) &&
+            steps++ && strlen(out) > 300)
+            return kh_arena_printf(ctx->arena, "%s; ... %zu more step%s", out,
+                                   total - steps + 1, total - steps + 1 == 1 ? "" : "s");
         const kh_rbac_edge *e = path[i];
         const kh_rbac_node *to = &nodes[e->to];
         bool principal = to->kind == KH_RBAC_NODE_USER || to->kind == KH_RBAC_NODE_GROUP ||

@@ -1187,8 +1187,10 @@ static const kh_rule_def kh_rules[] = {
                    "account's pod, bind or escalate a role, use nodes/proxy or patch nodes), the "
                    "subject reaches all power over the cluster: the shortest such path is reported "
                    "on the binding it starts from, each step with its binding and rule. Subjects "
-                   "that hold the power themselves are rbac.cluster-admin-binding's; paths made "
-                   "only of Kubernetes' own bindings are left out",
+                   "that hold the power themselves are rbac.cluster-admin-binding's; a member "
+                   "whose shortest path is its group's is reported through the group; paths "
+                   "that start with one of Kubernetes' own bindings (a controller creating "
+                   "pods) are left out, the grant to blame being a later one",
             .fix = "break the path at its first step: remove or narrow the grant on the binding "
                    "reported (`kubeharden rbac paths --from SUBJECT` shows every step)",
             .refs = "Kubernetes documentation: Role Based Access Control Good Practices (Privilege "
