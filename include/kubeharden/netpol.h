@@ -35,7 +35,7 @@ int kh_netpol_load(kh_netpol **out, kh_cluster *c, kh_error *err);
 /** Formats of the connectivity matrix. */
 typedef enum kh_netpol_format {
     KH_NETPOL_TEXT = 0,      /**< one line per allowed connection */
-    KH_NETPOL_JSON,          /**< {"workloads", "external", "connections"} */
+    KH_NETPOL_JSON,          /**< {"workloads", "connections", "summary"} */
     KH_NETPOL_CSV,           /**< from,to,protocol,port,end_port: one row per port range */
     KH_NETPOL_DOT            /**< a Graphviz digraph, one cluster per namespace */
 } kh_netpol_format;

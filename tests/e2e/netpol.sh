@@ -106,4 +106,23 @@ Y
 check "bad assertion port is a config error" 2 $?
 contains "config error names the value" err "bad netpol.isolation port 'http'"
 
+cat > .kubeharden.yaml <<'Y'
+netpol:
+  isolation:
+  - namespaces: {matchLabels: {kubeharden.io/sensitive: "true"}}
+Y
+"$bin" scan --area netpol "$shop" > err 2>&1
+check "an assertion without allowFrom is a config error" 2 $?
+contains "config error names the missing key" err "a netpol.isolation entry needs allowFrom (a label selector)"
+
+cat > .kubeharden.yaml <<'Y'
+netpol:
+  isolation:
+  - namespaces: {matchExpressions: [{key: a, operator: Near}]}
+    allowFrom: {}
+Y
+"$bin" scan --area netpol "$shop" > err 2>&1
+check "an invalid selector is a config error" 2 $?
+contains "config error names the selector" err "netpol.isolation namespaces:"
+
 [ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
