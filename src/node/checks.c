@@ -936,8 +936,27 @@ void kh_nd__checks(kh_nd_ctx *c)
             continue;
         }
         if (k->kind == K_MANUAL) {
-            emit(c, k, KH_NODE_WARN, name_of(k), "manual check: review", k->title, "", 0, 0,
-                 k->key ? kh_arena_printf(c->arena, "--%s", k->key) : "");
+            /* Nothing to judge from the node; show the flag's value to review. */
+            bool shown = false;
+            for (size_t j = 0; k->key && j < c->ncomps; j++) {
+                if (c->comps[j].kind != k->comp)
+                    continue;
+                kh_nd_flag f = kh_nd__flag(c, &c->comps[j], k->key);
+                const char *file = f.file;
+                unsigned line = f.line, col = f.col;
+                if (!f.set)
+                    origin(&c->comps[j], &file, &line, &col);
+                emit(c, k, KH_NODE_WARN, c->comps[j].name,
+                     f.set ? kh_arena_printf(c->arena, "manual check: review --%s=%s", k->key,
+                                             f.value)
+                           : kh_arena_printf(c->arena, "manual check: review --%s (not set)",
+                                             k->key),
+                     k->title, file, line, col, kh_arena_printf(c->arena, "--%s", k->key));
+                shown = true;
+            }
+            if (!shown)
+                emit(c, k, KH_NODE_WARN, name_of(k), "manual check: review", k->title, "", 0, 0,
+                     k->key ? kh_arena_printf(c->arena, "--%s", k->key) : "");
             continue;
         }
         bool any = false;
