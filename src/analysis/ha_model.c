@@ -4,9 +4,10 @@
  *
  * Names are resolved through hash maps (nodes by name and address,
  * workloads by namespace/kind/name, HPA targets), and what budgets and
- * Services select comes from label-indexed selects over two stand-in sets
- * (pod templates keyed by their template labels, pods by their labels), so
- * the build costs O(objects + matches), never objects x selectors. Pods are
+ * Services select comes from label-indexed selects: over a stand-in set of
+ * pod templates keyed by their template labels, and over the input's own
+ * pods (mapped back to the model by a pointer map), so the build costs
+ * O(objects + matches), never objects x selectors. Pods are
  * resolved to their workload the way the disruption controller does: the
  * controller owner reference, through a ReplicaSet to its Deployment.
  */
