@@ -17,6 +17,7 @@
 
 #include "analysis/netpol.h"
 #include "kubeharden/netpol.h"
+#include "scan/cluster.h"
 
 /* Two namespaces: shop (web, api, db) and ops (prom); each test appends
  * its policies. */
@@ -558,6 +559,133 @@ static void test_netpol__matrix_agrees_with_can_reach(void **state)
     done(&w);
 }
 
+/* ------------------------------------------------- randomised agreement */
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+
+static unsigned pick(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static const char *const ports_choices[] = {
+    "", "ports: [{port: 80}]", "ports: [{port: http}]", "ports: [{port: dns, protocol: UDP}]",
+    "ports: [{port: 8000, endPort: 8100}, {protocol: SCTP}]", "ports: [{protocol: UDP}]",
+};
+
+static void random_peer(FILE *f)
+{
+    switch (pick(5)) {
+    case 0: fprintf(f, "{podSelector: {matchLabels: {app: a%u}}}", pick(4)); break;
+    case 1: fprintf(f, "{namespaceSelector: {matchLabels: {env: e%u}}}", pick(2)); break;
+    case 2:
+        fprintf(f, "{namespaceSelector: {matchLabels: {env: e%u}}, podSelector: "
+                   "{matchExpressions: [{key: tier, operator: NotIn, values: [t%u]}]}}",
+                pick(2), pick(3));
+        break;
+    case 3: fprintf(f, "{podSelector: {}}"); break;
+    default: fprintf(f, "{ipBlock: {cidr: 10.%u.0.0/16}}", pick(4)); break;
+    }
+}
+
+static void random_rules(FILE *f, const char *key, const char *peers)
+{
+    unsigned n = pick(3);
+    fprintf(f, "  %s:\n", key);
+    if (n == 0) {
+        fprintf(f, "  - {}\n");
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        fprintf(f, "  - %s\n", ports_choices[pick(6)]);
+        if (pick(4) == 0)
+            continue; /* no peers: everything */
+        fprintf(f, "    %s: [", peers);
+        unsigned np = 1 + pick(2);
+        for (unsigned k = 0; k < np; k++) {
+            if (k)
+                fputs(", ", f);
+            random_peer(f);
+        }
+        fputs("]\n", f);
+    }
+}
+
+/* On random clusters, the matrix built per destination through the
+ * egress index equals each pair's ingress and egress evaluated alone. */
+static void test_netpol__matrix_equals_pairwise_on_random_clusters(void **state)
+{
+    (void)state;
+    size_t partial = 0, denied = 0; /* the generator must make real decisions */
+    for (int round = 0; round < 20; round++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        for (unsigned n = 0; n < 3; n++)
+            fprintf(f, "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n%u, labels: "
+                       "{env: e%u}}\n", n, n % 2);
+        for (unsigned i = 0; i < 12; i++)
+            fprintf(f, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%u, namespace: n%u, "
+                       "labels: {app: a%u, tier: t%u}}\nspec:\n  containers:\n  - name: c\n"
+                       "    ports: [{name: http, containerPort: %u}, {name: dns, containerPort: 53, "
+                       "protocol: %s}]\n",
+                    i, pick(3), pick(4), pick(3), 80 + pick(3), pick(2) ? "UDP" : "TCP");
+        for (unsigned j = 0; j < 6; j++) {
+            fprintf(f, "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                       "metadata: {name: np%u, namespace: n%u}\nspec:\n", j, pick(3));
+            if (pick(3))
+                fprintf(f, "  podSelector: {matchLabels: {tier: t%u}}\n", pick(3));
+            else
+                fputs("  podSelector: {}\n", f);
+            unsigned t = pick(4);
+            if (t == 1)
+                fputs("  policyTypes: [Ingress]\n", f);
+            else if (t == 2)
+                fputs("  policyTypes: [Egress]\n", f);
+            else if (t == 3)
+                fputs("  policyTypes: [Ingress, Egress]\n", f);
+            if (pick(3))
+                random_rules(f, "ingress", "from");
+            if (pick(3))
+                random_rules(f, "egress", "to");
+        }
+        fclose(f);
+        kh_cluster *c = NULL;
+        kh_error err = {0};
+        assert_int_equal(kh_cluster_new_area(&c, KH_AREA_NETPOL, NULL, NULL, &err), KH_OK);
+        assert_int_equal(kh_cluster_load_buffer(c, buf, len, "r.yaml", &err), KH_OK);
+        assert_int_equal(kh_cluster_errors(c), 0);
+        np_model *m = kh_netpol__build(kh_cluster__arena(c), kh_cluster__objects(c));
+        assert_non_null(m);
+        np_eval *ev = kh_netpol__eval_new(m);
+        np_columns *cols = kh_netpol__columns_new(ev, m);
+        assert_non_null(cols);
+        for (uint32_t d = 0; d < m->ncls; d++) {
+            const uint32_t *in, *out;
+            kh_netpol__column(cols, d, &in, &out);
+            for (uint32_t s = 0; s < m->ncls; s++) {
+                uint32_t want_in = kh_netpol__ingress(ev, m, d, (int)s, 0, 0);
+                uint32_t want_out = kh_netpol__egress(ev, m, s, (int)d, 0, 0);
+                partial += want_in != NP_PS_ALL && want_in != NP_PS_NONE;
+                denied += want_in == NP_PS_NONE || want_out == NP_PS_NONE;
+                if (in[s] != want_in || out[s] != want_out)
+                    fail_msg("round %d: class %u -> %u: column %s / %s, pairwise %s / %s\n%s",
+                             round, s, d, kh_netpol__ps_text(ev, in[s]),
+                             kh_netpol__ps_text(ev, out[s]), kh_netpol__ps_text(ev, want_in),
+                             kh_netpol__ps_text(ev, want_out), buf);
+            }
+        }
+        kh_netpol__columns_free(cols);
+        kh_netpol__eval_free(ev);
+        kh_cluster_free(c);
+        free(buf);
+    }
+    assert_true(partial > 100 && denied > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -596,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_netpol__cidr_math),
         cmocka_unit_test(test_netpol__service_target_port_resolves_per_backend),
         cmocka_unit_test(test_netpol__matrix_agrees_with_can_reach),
+        cmocka_unit_test(test_netpol__matrix_equals_pairwise_on_random_clusters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
