@@ -423,20 +423,46 @@ static kh_nd_flag from_config_file(kh_nd_ctx *c, const struct check *k, const kh
     return f;
 }
 
+/* kube-scheduler ignores --profiling when --config is given: the
+ * KubeSchedulerConfiguration's enableProfiling (default true) rules. */
+static bool scheduler_config(kh_nd_ctx *c, const struct check *k, const kh_nd_comp *inst,
+                             kh_nd_flag *f, const char **path)
+{
+    if (inst->kind != KH_ND_SCHEDULER || strcmp(k->key, "profiling") != 0 ||
+        !kh_nd__flag(c, inst, "config").set)
+        return false;
+    const char *file, *why;
+    const kh_node *root = load_flag_file(c, inst, "config", &file, &why);
+    const kh_node *n = kh_node_get(root, "enableProfiling");
+    *path = "enableProfiling";
+    *f = (kh_nd_flag){0};
+    f->file = file;
+    if (n) {
+        f->set = true;
+        f->value = n->type == KH_NODE_BOOL ? (n->boolean ? "true" : "false") : kh_node_str(n);
+        f->line = n->line;
+        f->col = n->col;
+    }
+    return true;
+}
+
 static void eval_flag(kh_nd_ctx *c, const struct check *k, const kh_nd_comp *inst)
 {
-    kh_nd_flag f = kh_nd__flag(c, inst, k->key);
+    kh_nd_flag f;
     const char *path = kh_arena_printf(c->arena, "--%s", k->key);
-    if (!f.set)
-        f = from_config_file(c, k, inst, &path);
+    if (!scheduler_config(c, k, inst, &f, &path)) {
+        f = kh_nd__flag(c, inst, k->key);
+        if (!f.set)
+            f = from_config_file(c, k, inst, &path);
+    }
     const char *value = f.set ? f.value : k->def;
     const char *why;
     bool ok = test(c, k->op, k->arg, strncmp(value ? value : "", "true (", 6) == 0 ? "true" : value,
                    &why);
     const char *evidence;
     if (f.set)
-        evidence = kh_arena_printf(c->arena, "%s=%s%s%s", path, f.value, why ? ": " : "",
-                                   why ? why : "");
+        evidence = kh_arena_printf(c->arena, "%s=%s%s%s", path, f.value ? f.value : "",
+                                   why ? ": " : "", why ? why : "");
     else if (k->def)
         evidence = kh_arena_printf(c->arena, "%s not set (default '%s')", path, k->def);
     else
@@ -450,7 +476,7 @@ static void eval_flag(kh_nd_ctx *c, const struct check *k, const kh_nd_comp *ins
     }
     const char *file = f.file;
     unsigned line = f.line, col = f.col;
-    if (!f.set)
+    if (!f.set && !(path[0] != '-' && file))   /* unset in a config file: name the file */
         origin(inst, &file, &line, &col);
     const char *expected = expectation(c, k->op, path, k->arg);
     if (k->key2)

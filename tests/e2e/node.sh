@@ -57,7 +57,8 @@ PY
 # --authorization-config and --authentication-config (mapped through the pod's hostPath)
 expect cp-all.json \
     "cis.1.2.7~PASS~authorizers[].type=Node,RBAC @/etc/kubernetes/authz/authorization.yaml:4:1" \
-    "cis.1.2.6~PASS~authorizers[].type=Node,RBAC"
+    "cis.1.2.6~PASS~authorizers[].type=Node,RBAC" \
+    "cis.1.4.1~PASS~enableProfiling=false @/etc/kubernetes/scheduler-config/config.yaml:5:18"
 expect cp.json "cis.1.2.20~WARN~manual" "cis.3.1.1~WARN" \
     "cis.1.2.1~WARN~anonymous.enabled=true (only for /livez /readyz) @/etc/kubernetes/authz/authentication.yaml:4:12" \
     '!cis.1.1.1' '!cis.1.1.2' '!cis.1.1.11' '!cis.1.1.12' '!cis.1.1.19' '!cis.1.1.21' \
