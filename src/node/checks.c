@@ -603,6 +603,13 @@ static void targets_of(kh_nd_ctx *c, const struct check *k, const kh_nd_comp *in
             t->missing = kh_arena_printf(c->arena, "none of %s exists", strchr(src, ':') + 1);
     } else if (strncmp(src, "kubeconfig:", 11) == 0) {
         kh_nd_flag f = inst ? kh_nd__flag(c, inst, "kubeconfig") : (kh_nd_flag){0};
+        if (inst && inst->kind == KH_ND_SCHEDULER && kh_nd__flag(c, inst, "config").set) {
+            /* under --config the scheduler's --kubeconfig is ignored */
+            const char *file, *why;
+            const kh_node *root = load_flag_file(c, inst, "config", &file, &why);
+            const char *kc = kh_node_str(kh_node_path(root, "clientConnection.kubeconfig"));
+            f = (kh_nd_flag){kc != NULL, kc, file, 0, 0};
+        }
         const char *p = f.set && f.value[0] ? kh_nd__comp_path(c, inst, f.value) : src + 11;
         if (exists(c, p))
             add_path(c, t, p);
@@ -647,6 +654,13 @@ static void targets_of(kh_nd_ctx *c, const struct check *k, const kh_nd_comp *in
             t->missing = kh_arena_printf(c->arena, "client CA file %s not found", p);
     } else if (strcmp(src, "proxy-kubeconfig") == 0) {
         kh_nd_flag f = inst ? kh_nd__flag(c, inst, "kubeconfig") : (kh_nd_flag){0};
+        if (inst && kh_nd__flag(c, inst, "config").set) {
+            /* under --config kube-proxy's --kubeconfig is ignored */
+            const char *file, *why;
+            const kh_node *root = load_flag_file(c, inst, "config", &file, &why);
+            const char *kc = kh_node_str(kh_node_path(root, "clientConnection.kubeconfig"));
+            f = (kh_nd_flag){kc != NULL, kc, file, 0, 0};
+        }
         if (f.set && f.value[0] && exists(c, kh_nd__comp_path(c, inst, f.value)))
             add_path(c, t, kh_nd__comp_path(c, inst, f.value));
         t->optional = true;  /* "if the proxy kubeconfig file exists" */
@@ -924,13 +938,14 @@ static void fn_proxy_metrics(kh_nd_ctx *c, const struct check *k)
         const kh_nd_comp *inst = &c->comps[i];
         if (inst->kind != KH_ND_PROXY)
             continue;
-        kh_nd_flag f = kh_nd__flag(c, inst, k->key);
+        /* With --config, kube-proxy ignores --metrics-bind-address. */
+        bool config = kh_nd__flag(c, inst, "config").set;
+        kh_nd_flag f = config ? (kh_nd_flag){0} : kh_nd__flag(c, inst, k->key);
         const char *value = f.set ? f.value : NULL, *file = f.file, *path = "--metrics-bind-address";
         unsigned line = f.line, col = f.col;
-        if (!f.set) {
+        if (config) {
             const char *cfg, *why;
-            const kh_node *root = kh_nd__flag(c, inst, "config").set
-                ? load_flag_file(c, inst, "config", &cfg, &why) : NULL;
+            const kh_node *root = load_flag_file(c, inst, "config", &cfg, &why);
             const kh_node *n = kh_node_get(root, "metricsBindAddress");
             if (kh_node_str(n)) {
                 value = kh_node_str(n);

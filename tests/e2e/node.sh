@@ -58,7 +58,10 @@ PY
 expect cp-all.json \
     "cis.1.2.7~PASS~authorizers[].type=Node,RBAC @/etc/kubernetes/authz/authorization.yaml:4:1" \
     "cis.1.2.6~PASS~authorizers[].type=Node,RBAC" \
-    "cis.1.4.1~PASS~enableProfiling=false @/etc/kubernetes/scheduler-config/config.yaml:5:18"
+    "cis.1.4.1~PASS~enableProfiling=false @/etc/kubernetes/scheduler-config/config.yaml:5:18" \
+    "cis.1.1.15~PASS~mode as expected @/etc/kubernetes/scheduler.conf" \
+    "cis.4.3.1~PASS~metricsBindAddress=127.0.0.1:10249 @/var/lib/kube-proxy/config.conf:5:21" \
+    "cis.4.1.3~PASS~mode as expected @/var/lib/kube-proxy/kubeconfig.conf"
 expect cp.json "cis.1.2.20~WARN~manual" "cis.3.1.1~WARN" \
     "cis.1.2.1~WARN~anonymous.enabled=true (only for /livez /readyz) @/etc/kubernetes/authz/authentication.yaml:4:12" \
     '!cis.1.1.1' '!cis.1.1.2' '!cis.1.1.11' '!cis.1.1.12' '!cis.1.1.19' '!cis.1.1.21' \
