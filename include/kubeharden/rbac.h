@@ -9,8 +9,9 @@
  * may it make this request and why (kh_rbac_can), and answering
  * SubjectAccessReviews (kh_rbac_review_buffer). Everything a query hands
  * out points into the model and stays valid as long as the cluster.
- * Queries that build text (kh_rbac_can, reviews) allocate in the model:
- * run them from one thread at a time.
+ * who-can and rules-for only read the model; queries that build text
+ * (kh_rbac_can, kh_rbac_user_groups, reviews) allocate in it: run those
+ * from one thread at a time.
  */
 #ifndef KUBEHARDEN_RBAC_H
 #define KUBEHARDEN_RBAC_H
@@ -97,6 +98,15 @@ typedef int (*kh_rbac_grant_cb)(const kh_rbac_grant_view *g, void *ud);
  * not reported here. @return 0 or the callback's non-zero value.
  */
 int kh_rbac_who_can(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_cb cb, void *ud);
+
+/**
+ * kh_rbac_who_can in every namespace at once: the ClusterRoleBindings,
+ * then the RoleBindings of every namespace by namespace and name (each
+ * grant holds in its binding's namespace; a->namespace_ is ignored).
+ * @return 0 or the callback's non-zero value.
+ */
+int kh_rbac_who_can_all(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_cb cb,
+                        void *ud);
 
 /**
  * Every rule that applies to the user and groups of @p a in a->namespace_

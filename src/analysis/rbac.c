@@ -11,6 +11,7 @@
  */
 #include "analysis/rbac.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,24 @@ static int read_strs(kh_arena *a, const kh_node *seq, kh_rbac_strs *out)
     return 0;
 }
 
+/* FNV-1a over the five lists, each item and list ended by a distinct
+ * byte, so that rules equal as upstream compares them hash equal. */
+static uint64_t rule_hash(const kh_rbac_rule *r)
+{
+    const kh_rbac_strs *lists[] = {&r->verbs, &r->api_groups, &r->resources,
+                                   &r->resource_names, &r->non_resource_urls};
+    uint64_t h = 1469598103934665603ull;
+    for (size_t l = 0; l < 5; l++) {
+        for (size_t i = 0; i < lists[l]->n; i++) {
+            for (const unsigned char *p = (const unsigned char *)lists[l]->v[i]; *p; p++)
+                h = (h ^ *p) * 1099511628211ull;
+            h = (h ^ 0x1f) * 1099511628211ull;
+        }
+        h = (h ^ 0x1e) * 1099511628211ull;
+    }
+    return h;
+}
+
 static int read_rules(kh_arena *a, kh_rbac_role *role)
 {
     const kh_node *rules = kh_node_get(role->obj->root, "rules");
@@ -104,11 +123,14 @@ static int read_rules(kh_arena *a, kh_rbac_role *role)
             read_strs(a, kh_node_get(r, "resourceNames"), &x->resource_names) ||
             read_strs(a, kh_node_get(r, "nonResourceURLs"), &x->non_resource_urls))
             return KH_ENOMEM;
+        x->hash = rule_hash(x);
         x->role = role;
         x->node = r;
         x->index = i;
         x->path = kh_arena_printf(a, "rules[%zu]", i);
-        if (!x->path)
+        const char *prefix = role->obj->path_prefix;
+        x->full_path = prefix && *prefix ? kh_arena_printf(a, "%s%s", prefix, x->path) : x->path;
+        if (!x->path || !x->full_path)
             return KH_ENOMEM;
     }
     const kh_rbac_rule **ptrs = kh_arena_alloc(a, (role->nwritten + 1) * sizeof *ptrs);
@@ -333,54 +355,84 @@ typedef struct agg {
 
 /* One sync of the controller for @p g: the rules of every other
  * ClusterRole its selectors match (selector order, then name order),
- * without semantic duplicates. @return 1 when the rules changed, 0, or
- * KH_ENOMEM. */
+ * without semantic duplicates (found through the rules' hashes, so that a
+ * role aggregating thousands of rules costs no more than reading them).
+ * @return 1 when the rules changed, 0, or KH_ENOMEM. */
 static int sync_role(kh_rbac *m, agg *g, size_t ncluster)
 {
-    size_t cap = 16, n = 0, nsrc = 0, srccap = 8;
-    const kh_rbac_rule **out = kh_arena_alloc(m->arena, cap * sizeof *out);
+    size_t nsrc = 0, srccap = 8, total = 0;
     const kh_rbac_role **src = kh_arena_alloc(m->arena, srccap * sizeof *src);
-    if (!out || !src)
+    if (!src)
         return KH_ENOMEM;
+    /* The matched roles in the controller's order; a role matched by two
+     * selectors is visited twice (its rules then are all duplicates). */
+    const kh_rbac_role **order = NULL;
+    size_t norder = 0, ordercap = 0;
     for (size_t s = 0; s < g->nsels; s++) {
         for (size_t i = 0; i < ncluster; i++) {
             const kh_rbac_role *c = m->roles[i];
             if (c == g->role || !kh_selector_matches(g->sels[s], c->obj->labels))
                 continue;
+            if (norder == ordercap) {
+                size_t nc = ordercap ? 2 * ordercap : 16;
+                const kh_rbac_role **bigger = realloc(order, nc * sizeof *bigger);
+                if (!bigger) {
+                    free(order);
+                    return KH_ENOMEM;
+                }
+                order = bigger;
+                ordercap = nc;
+            }
+            order[norder++] = c;
+            total += c->nrules;
             bool seen = false;
             for (size_t j = 0; j < nsrc && !seen; j++)
                 seen = src[j] == c;
-            if (!seen) {
-                if (nsrc == srccap) {
-                    const kh_rbac_role **bigger =
-                        kh_arena_alloc(m->arena, 2 * srccap * sizeof *bigger);
-                    if (!bigger)
-                        return KH_ENOMEM;
-                    memcpy(bigger, src, nsrc * sizeof *src);
-                    src = bigger;
-                    srccap *= 2;
+            if (seen)
+                continue;
+            if (nsrc == srccap) {
+                const kh_rbac_role **bigger = kh_arena_alloc(m->arena, 2 * srccap * sizeof *bigger);
+                if (!bigger) {
+                    free(order);
+                    return KH_ENOMEM;
                 }
-                src[nsrc++] = c;
+                memcpy(bigger, src, nsrc * sizeof *src);
+                src = bigger;
+                srccap *= 2;
             }
-            for (size_t r = 0; r < c->nrules; r++) {
-                bool dup = false;
-                for (size_t j = 0; j < n && !dup; j++)
-                    dup = rule_equal(out[j], c->rules[r]);
-                if (dup)
-                    continue;
-                if (n == cap) {
-                    const kh_rbac_rule **bigger =
-                        kh_arena_alloc(m->arena, 2 * cap * sizeof *bigger);
-                    if (!bigger)
-                        return KH_ENOMEM;
-                    memcpy(bigger, out, n * sizeof *out);
-                    out = bigger;
-                    cap *= 2;
-                }
-                out[n++] = c->rules[r];
-            }
+            src[nsrc++] = c;
         }
     }
+    size_t tsize = 16;
+    while (tsize < 2 * total)
+        tsize *= 2;
+    const kh_rbac_rule **table = calloc(tsize, sizeof *table);
+    const kh_rbac_rule **out = kh_arena_alloc(m->arena, (total + 1) * sizeof *out);
+    if (!table || !out) {
+        free(table);
+        free(order);
+        return KH_ENOMEM;
+    }
+    size_t n = 0;
+    for (size_t o = 0; o < norder; o++) {
+        const kh_rbac_role *c = order[o];
+        for (size_t r = 0; r < c->nrules; r++) {
+            const kh_rbac_rule *rule = c->rules[r];
+            size_t h = (size_t)rule->hash & (tsize - 1);
+            bool dup = false;
+            for (; table[h]; h = (h + 1) & (tsize - 1))
+                if (table[h]->hash == rule->hash && rule_equal(table[h], rule)) {
+                    dup = true;
+                    break;
+                }
+            if (dup)
+                continue;
+            table[h] = rule;
+            out[n++] = rule;
+        }
+    }
+    free(table);
+    free(order);
     kh_rbac_role *role = g->role;
     int changed = n != role->nrules;
     for (size_t i = 0; !changed && i < n; i++)
@@ -1051,6 +1103,13 @@ int kh_rbac__who_can(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_fn 
         return rc;
     n = kh_rbac__bindings_in(m, ns, &bs);
     return who_can_in(bs, n, a, fn, ud);
+}
+
+int kh_rbac__who_can_all(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_fn fn,
+                         void *ud)
+{
+    /* Sorted bindings are ClusterRoleBindings, then each namespace's. */
+    return who_can_in((const kh_rbac_binding *const *)m->bindings, m->nbindings, a, fn, ud);
 }
 
 /* ------------------------------------------------------------- users */

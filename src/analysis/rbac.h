@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "k8s/k8s.h"
@@ -48,6 +49,8 @@ typedef struct kh_rbac_rule {
     const kh_node *node;             /* the rule's mapping (line/col) */
     const char *path;                /* "rules[2]" (prefix: role->obj->path_prefix) */
     size_t index;                    /* 2 in rules[2] */
+    const char *full_path;           /* "items[4].rules[2]": with the object's prefix */
+    uint64_t hash;                   /* of the five lists: equal rules hash equal */
 } kh_rbac_rule;
 
 typedef struct kh_rbac_role {
@@ -249,6 +252,12 @@ bool kh_rbac__authorize(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant 
  */
 int kh_rbac__who_can(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_fn fn,
                      void *ud);
+
+/* Who can, anywhere: kh_rbac__who_can over the ClusterRoleBindings and
+ * then the RoleBindings of every namespace (a->namespace_ is ignored; a
+ * RoleBinding's grant holds in its own namespace). */
+int kh_rbac__who_can_all(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_fn fn,
+                         void *ud);
 
 /* ------------------------------------------------------------- users */
 

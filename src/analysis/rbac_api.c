@@ -34,7 +34,7 @@ size_t kh_rbac_namespaces(const kh_rbac *m, const char *const **out)
     return kh_rbac__namespaces(m, out);
 }
 
-static void view_of(const kh_rbac_grant *g, kh_rbac_grant_view *v, kh_arena *arena)
+static void view_of(const kh_rbac_grant *g, kh_rbac_grant_view *v)
 {
     const kh_rbac_binding *b = g->binding;
     memset(v, 0, sizeof *v);
@@ -65,38 +65,38 @@ static void view_of(const kh_rbac_grant *g, kh_rbac_grant_view *v, kh_arena *are
     v->rule_file = r->role->obj->file;
     v->rule_line = r->node->line;
     v->rule_col = r->node->col;
-    const char *prefix = r->role->obj->path_prefix;
-    v->rule_path = r->path;
-    if (prefix && *prefix && arena) {
-        const char *full = kh_arena_printf(arena, "%s%s", prefix, r->path);
-        if (full)
-            v->rule_path = full;
-    }
+    v->rule_path = r->full_path;
 }
 
 typedef struct view_state {
     kh_rbac_grant_cb cb;
     void *ud;
-    kh_arena *arena;
 } view_state;
 
 static int view_visit(const kh_rbac_grant *g, void *ud)
 {
     view_state *st = ud;
     kh_rbac_grant_view v;
-    view_of(g, &v, st->arena);
+    view_of(g, &v);
     return st->cb(&v, st->ud);
 }
 
 int kh_rbac_who_can(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_cb cb, void *ud)
 {
-    view_state st = {cb, ud, kh_rbac__arena(m)};
+    view_state st = {cb, ud};
     return kh_rbac__who_can(m, a, view_visit, &st);
+}
+
+int kh_rbac_who_can_all(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_cb cb,
+                        void *ud)
+{
+    view_state st = {cb, ud};
+    return kh_rbac__who_can_all(m, a, view_visit, &st);
 }
 
 int kh_rbac_rules_for(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_cb cb, void *ud)
 {
-    view_state st = {cb, ud, kh_rbac__arena(m)};
+    view_state st = {cb, ud};
     return kh_rbac__visit(m, a, view_visit, &st);
 }
 
@@ -127,7 +127,7 @@ int kh_rbac_can(kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_answer *out, kh_erro
     out->reason = d.reason;
     if (d.grant.binding) {
         out->has_grant = true;
-        view_of(&d.grant, &out->grant, kh_rbac__arena(m));
+        view_of(&d.grant, &out->grant);
     }
     return 0;
 }

@@ -23,7 +23,7 @@ enum {
 
 /* Sorted by long name. */
 static const struct cli_option who_options[] = {
-    {"all-namespaces", 'A', NULL, "also every namespace's RoleBindings (each request in its namespace)", OPT_ALL_NAMESPACES},
+    {"all-namespaces", 'A', NULL, "the request in every namespace: every RoleBinding counts (in its own namespace)", OPT_ALL_NAMESPACES},
     {"api-group", ' ', "GROUP", "the resource's API group (default: the core group, or GROUP from RESOURCE.GROUP)", OPT_API_GROUP},
     {"help", 'h', NULL, "show this help", OPT_HELP},
     {"name", ' ', "NAME", "the object's name (list and watch carry one through a metadata.name field selector)", OPT_NAME},
@@ -345,8 +345,10 @@ static size_t parse_request(struct rbac_args *a, size_t at, kh_rbac_attrs *r, ch
     r->namespace_ = a->ns ? a->ns : "";
     r->name = a->name ? a->name : "";
     if (a->url) {
+        /* A non-resource request has no namespace: ClusterRoleBindings only. */
         r->resource_request = false;
         r->path = a->url;
+        r->namespace_ = "";
         return 1;
     }
     r->resource_request = true;
@@ -463,29 +465,33 @@ static void who_help(void)
     cli_print_exit_codes(stdout, 0);
 }
 
-static int who_in(kh_rbac *m, kh_rbac_attrs *r, struct who_state *st, bool first)
+/* The request @p r, or with @p all the same in every namespace. */
+static int who(kh_rbac *m, kh_rbac_attrs *r, struct who_state *st, bool all)
 {
     char desc[1024];
     describe_request(desc, sizeof desc, r);
+    if (all) {
+        /* "... cluster-wide" reads "... in every namespace" here */
+        char *cw = strstr(desc, " cluster-wide");
+        if (cw)
+            snprintf(cw, sizeof desc - (size_t)(cw - desc), " in every namespace");
+    }
     if (st->json) {
-        fputs(first ? "[\n{\"request\":" : ",\n{\"request\":", st->out);
+        fputs("{\"request\":", st->out);
         json_request(st->out, r);
-        fputs(",\"privilegedGroups\":[\"system:masters\"],\"grants\":[", st->out);
-        st->n = 0;
+        fprintf(st->out, ",\"allNamespaces\":%s,\"privilegedGroups\":[\"system:masters\"],"
+                         "\"grants\":[", all ? "true" : "false");
     } else {
-        st->t = (struct table){.ncols = 5};
-        st->n = 0;
-        st->last[0] = '\0';
         const char *head[] = {"KIND", "SUBJECT", "BINDING", "ROLE", "RULE"};
         table_row(&st->t, head);
     }
-    int rc = kh_rbac_who_can(m, r, who_grant, st);
+    int rc = all ? kh_rbac_who_can_all(m, r, who_grant, st) : kh_rbac_who_can(m, r, who_grant, st);
     if (st->json) {
-        fputs(st->n ? "\n]}" : "]}", st->out);
+        fputs(st->n ? "\n]}\n" : "]}\n", st->out);
         return rc;
     }
-    fprintf(st->out, "%s%s: %zu subject%s (and group system:masters)\n", first ? "" : "\n",
-            desc, st->n, st->n == 1 ? "" : "s");
+    fprintf(st->out, "%s: %zu subject%s (and group system:masters)\n", desc, st->n,
+            st->n == 1 ? "" : "s");
     if (st->n)
         table_print(st->out, &st->t);
     table_free(&st->t);
@@ -512,20 +518,10 @@ int cmd_rbac_who_can(int argc, char **argv)
     }
     if ((status = load(a.command, a.pos + used, a.npos - used, &c, &m)))
         goto cleanup;
-    struct who_state st = {.out = stdout, .json = a.json};
-    status = who_in(m, &r, &st, true);
-    if (!status && a.all && r.resource_request) {
-        const char *const *nss;
-        size_t nns = kh_rbac_namespaces(m, &nss);
-        for (size_t i = 0; !status && i < nns; i++) {
-            if (a.ns && strcmp(a.ns, nss[i]) == 0)
-                continue;
-            r.namespace_ = nss[i];
-            status = who_in(m, &r, &st, false);
-        }
-    }
-    if (a.json)
-        fputs("\n]\n", stdout);
+    struct who_state st = {.out = stdout, .json = a.json, .t = {.ncols = 5}};
+    if (a.all && r.resource_request)
+        r.namespace_ = "";
+    status = who(m, &r, &st, a.all && r.resource_request);
     if (status)
         status = CLI_EXIT_ERROR;
     else if (kh_cluster_errors(c))

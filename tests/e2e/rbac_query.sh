@@ -52,7 +52,8 @@ contains "RESOURCE.GROUP sets the group" who.json '"group":"apps","resource":"de
 
 cat "$dump" | "$bin" rbac who-can delete secrets -n shop -A - > out 2>&1
 check "stdin and every namespace" 0 $?
-contains "every namespace's section" out "delete secrets in namespace shop"
+contains "every namespace at once" out "delete secrets in every namespace"
+contains "with the RoleBindings of each" out "RoleBinding/shop/shop-admins"
 
 # ---------------------------------------------------------------- can
 "$bin" rbac can user:bob@example.com delete secrets -n shop "$dump" > out 2>&1

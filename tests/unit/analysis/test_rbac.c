@@ -579,6 +579,22 @@ static void test_rbac_aggregation__roles_are_never_aggregated_from_namespaced_ro
     assert_int_equal(kh_rbac__find_role(m, "", "agg")->nrules, 0);
 }
 
+static void test_rbac_aggregation__roles_selecting_each_other_settle(void **state)
+{
+    (void)state;
+    /* a and b aggregate each other and c: both end with c's rule and the
+     * build terminates (the controller's syncs stop changing anything) */
+    kh_rbac *m = load(
+        HEAD "kind: ClusterRole\nmetadata: {name: a, labels: {ring: 'yes'}}\n"
+             "aggregationRule: {clusterRoleSelectors: [{matchLabels: {ring: 'yes'}}]}\n---\n"
+        HEAD "kind: ClusterRole\nmetadata: {name: b, labels: {ring: 'yes'}}\n"
+             "aggregationRule: {clusterRoleSelectors: [{matchLabels: {ring: 'yes'}}]}\n---\n"
+        AGG_CR("c", "{ring: 'yes'}", "[{verbs: [get], apiGroups: [''], resources: [c]}]"));
+    assert_int_equal(kh_rbac__find_role(m, "", "a")->nrules, 1);
+    assert_int_equal(kh_rbac__find_role(m, "", "b")->nrules, 1);
+    assert_string_equal(kh_rbac__find_role(m, "", "b")->rules[0]->role->name, "c");
+}
+
 /* ------------------------------------------------------------- queries */
 
 typedef struct collected {
@@ -617,6 +633,22 @@ static void test_rbac_who_can__cluster_and_namespace_bindings(void **state)
     a.namespace_ = "";
     assert_int_equal(kh_rbac__who_can(m, &a, collect, &c), 0);
     assert_int_equal(c.n, 2);
+}
+
+static void test_rbac_who_can__every_namespace_at_once(void **state)
+{
+    (void)state;
+    kh_rbac *m = load(CR("reader", "[{verbs: [get], apiGroups: [''], resources: [pods]}]")
+                          RB("b", "rb", "ClusterRole", "reader", "[{kind: User, name: u2}]")
+                              RB("a", "rb", "ClusterRole", "reader", ALICE)
+                                  CRB("z", "reader", "[{kind: Group, name: g1}]"));
+    collected c = {0};
+    kh_rbac_attrs a = res("", "", "get", "ignored", "", "pods", "", "");
+    assert_int_equal(kh_rbac__who_can_all(m, &a, collect, &c), 0);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.lines[0], "ClusterRoleBinding /z Group:g1 reader");
+    assert_string_equal(c.lines[1], "RoleBinding a/rb User:alice reader");
+    assert_string_equal(c.lines[2], "RoleBinding b/rb User:u2 reader");
 }
 
 static void test_rbac_visit__clusterrolebindings_then_rolebindings_of_the_namespace(void **state)
@@ -744,6 +776,8 @@ int main(void)
         cmocka_unit_test_teardown(test_rbac_aggregation__invalid_selector_keeps_the_written_rules, teardown),
         cmocka_unit_test_teardown(test_rbac_aggregation__roles_are_never_aggregated_from_namespaced_roles, teardown),
         cmocka_unit_test_teardown(test_rbac_who_can__cluster_and_namespace_bindings, teardown),
+        cmocka_unit_test_teardown(test_rbac_who_can__every_namespace_at_once, teardown),
+        cmocka_unit_test_teardown(test_rbac_aggregation__roles_selecting_each_other_settle, teardown),
         cmocka_unit_test_teardown(test_rbac_visit__clusterrolebindings_then_rolebindings_of_the_namespace, teardown),
         cmocka_unit_test_teardown(test_rbac_accounts__pods_and_token_mounts, teardown),
         cmocka_unit_test_teardown(test_rbac_review__answers_as_the_api_server, teardown),
