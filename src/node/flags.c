@@ -200,6 +200,10 @@ static kh_nd_flag parse(kh_nd_ctx *c, const kh_nd_word *argv, size_t argc, const
 void kh_nd__etcd_config(kh_nd_ctx *c, kh_nd_comp *k)
 {
     kh_nd_flag f = parse(c, k->argv, k->argc, "config-file", true);
+    /* etcdmain reads ETCD_CONFIG_FILE itself when the flag is not given */
+    for (size_t i = 0; !f.set && i < k->nenv; i++)
+        if (strncmp(k->env[i], "ETCD_CONFIG_FILE=", 17) == 0 && k->env[i][17])
+            f = (kh_nd_flag){true, k->env[i] + 17, k->environ_file, 0, 0};
     if (!f.set || !f.value[0])
         return;
     const char *path = kh_nd__comp_path(c, k, f.value[0] == '/' ? f.value

@@ -137,6 +137,15 @@ static void test_node_flags__etcd_config_file_replaces_flags(void **state)
     kh_nd_flag d = kh_nd__flag(&f->ctx, k, "data-dir");
     assert_string_equal(d.file, "/etc/etcd/etcd.conf.yml");
     assert_int_equal(d.line, 2);
+
+    /* ETCD_CONFIG_FILE names it too */
+    const char *argv2[] = {"etcd", "--cert-file=/ignored", NULL};
+    kh_nd_comp *k2 = comp(f, KH_ND_ETCD, argv2);
+    static const char *env2[] = {"ETCD_CONFIG_FILE=/etc/etcd/etcd.conf.yml"};
+    k2->env = env2;
+    k2->nenv = 1;
+    kh_nd__etcd_config(&f->ctx, k2);
+    assert_string_equal(value(f, k2, "cert-file"), "/s.crt");
     fixture_free(f);
 }
 
