@@ -115,10 +115,12 @@ char *kh_nd__read(kh_nd_ctx *c, const char *path, size_t max, size_t *len)
     const char *host = kh_nd__path(c, path, false);
     if (!host)
         return NULL;
+    struct stat st;
+    if (stat(host, &st) != 0 || !S_ISREG(st.st_mode))
+        return NULL;    /* never open a device or FIFO an image may hold */
     int fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return NULL;
-    struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
         return NULL;
