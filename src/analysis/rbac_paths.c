@@ -704,12 +704,9 @@ static long cap_target(kh_rbac_graph *g, kh_rbac_cap cap, const char *ns,
 {
     *kind = KH_RBAC_EDGE_GRANT;
     switch (cap) {
-    case KH_RBAC_CAP_ALL:
-        if (!ns[0]) {
-            *kind = KH_RBAC_EDGE_HOLDS;
-            return g->admin;
-        }
-        return get_node(g, KH_RBAC_NODE_NS_ALL, ns, "");
+    case KH_RBAC_CAP_ALL: /* held, not gained: everything, or everything in ns */
+        *kind = KH_RBAC_EDGE_HOLDS;
+        return ns[0] ? get_node(g, KH_RBAC_NODE_NS_ALL, ns, "") : g->admin;
     case KH_RBAC_CAP_BIND:
     case KH_RBAC_CAP_ESCALATE:
         /* Bind or escalate: grant oneself any role, so everything the
@@ -1217,10 +1214,15 @@ bool kh_rbac_graph__reportable(const kh_rbac_graph *g, const kh_rbac_risk *r, ui
      * one, reported on its own binding. */
     if (r->system_default[path[0]->binding_index])
         return false;
-    for (size_t i = 0; i < n; i++)
+    /* One step that only holds the target (cluster-admin itself, or
+     * everything in the target's namespace) is no escalation. */
+    size_t weighted = 0;
+    for (size_t i = 0; i < n; i++) {
         if (path[i]->kind == KH_RBAC_EDGE_GRANT)
             return true;
-    return false;
+        weighted += path[i]->kind == KH_RBAC_EDGE_HOLDS;
+    }
+    return weighted > 1;
 }
 
 const char *kh_rbac_graph__edge_text(const kh_rbac_graph *g, const kh_rbac_edge *e,

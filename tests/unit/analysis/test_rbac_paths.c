@@ -268,6 +268,60 @@ static void test_rbac_paths_graph__membership_costs_no_step(void **state)
     assert_true(kh_rbac_graph__reportable(r->graph, r, (uint32_t)g, path, n));
 }
 
+static void test_rbac_paths_graph__holding_the_target_in_its_namespace_is_no_path(void **state)
+{
+    (void)state;
+    /* cluster-admin through a RoleBinding in siem holds 'get secrets -n
+     * siem': reachable in one step, but no escalation to report. */
+    const kh_rbac_risk *r = load(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: all}\n"
+        "rules: [{apiGroups: [\"*\"], resources: [\"*\"], verbs: [\"*\"]}]\n---\n"
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+        "metadata: {name: siem-admin, namespace: siem}\n"
+        "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: all}\n"
+        "subjects: [{kind: User, name: ann}]\n");
+    kh_rbac_attrs to = {.verb = "get", .resource_request = true, .namespace_ = "siem",
+                        .api_group = "", .resource = "secrets", .subresource = "", .name = ""};
+    kh_rbac_graph *g = NULL;
+    assert_int_equal(kh_rbac_graph__build(&g, r, &to, "get secrets -n siem", NULL,
+                                          kh_cluster__arena(cluster)),
+                     0);
+    long ann = kh_rbac_graph__find(g, "user:ann");
+    const kh_rbac_edge *const *path;
+    unsigned steps;
+    size_t n = kh_rbac_graph__path(g, (uint32_t)ann, &path, &steps);
+    assert_int_equal(steps, 1);
+    assert_false(kh_rbac_graph__reportable(g, r, (uint32_t)ann, path, n));
+    /* and it is no path to cluster-admin-equivalent at all */
+    ann = kh_rbac_graph__find(r->graph, "user:ann");
+    assert_int_equal(kh_rbac_graph__path(r->graph, (uint32_t)ann, &path, &steps), 0);
+}
+
+static void test_rbac_paths_graph__everything_in_a_namespace_reaches_its_accounts(void **state)
+{
+    (void)state;
+    /* Holding everything in ops (no grant on the way) still lets ann run
+     * a pod as ops/admin, which holds everything cluster-wide. */
+    const kh_rbac_risk *r = load(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: admin, namespace: ops}\n---\n"
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: all}\n"
+        "rules: [{apiGroups: [\"*\"], resources: [\"*\"], verbs: [\"*\"]}]\n---\n"
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+        "metadata: {name: ops-admin, namespace: ops}\n"
+        "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: all}\n"
+        "subjects: [{kind: User, name: ann}]\n---\n"
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n"
+        "metadata: {name: admin}\n"
+        "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: all}\n"
+        "subjects: [{kind: ServiceAccount, name: admin, namespace: ops}]\n");
+    long ann = kh_rbac_graph__find(r->graph, "user:ann");
+    const kh_rbac_edge *const *path;
+    unsigned steps;
+    size_t n = kh_rbac_graph__path(r->graph, (uint32_t)ann, &path, &steps);
+    assert_int_equal(steps, 2);
+    assert_true(kh_rbac_graph__reportable(r->graph, r, (uint32_t)ann, path, n));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +337,8 @@ int main(void)
         cmocka_unit_test_teardown(test_rbac_paths_graph__a_cycle_without_power_has_no_path, teardown),
         cmocka_unit_test_teardown(test_rbac_paths_graph__the_shorter_of_two_paths, teardown),
         cmocka_unit_test_teardown(test_rbac_paths_graph__membership_costs_no_step, teardown),
+        cmocka_unit_test_teardown(test_rbac_paths_graph__holding_the_target_in_its_namespace_is_no_path, teardown),
+        cmocka_unit_test_teardown(test_rbac_paths_graph__everything_in_a_namespace_reaches_its_accounts, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
