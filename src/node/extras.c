@@ -139,16 +139,18 @@ static void read_net(kh_nd_ctx *c, const char *proto, listener **out, size_t *n)
             char *rport = strchr(remote, ':');
             if (!tcp && rport && strtoul(rport + 1, NULL, 16) != 0)
                 listening = false;  /* a connected UDP socket */
-            listener *l = listening && colon ? kh_array__push(c->arena, out, n, sizeof(*l))
-                                             : NULL;
-            if (l) {
+            char addr[48], *end = NULL;
+            unsigned long port = colon ? strtoul(colon + 1, &end, 16) : 0;
+            bool ok = colon && end != colon + 1 && !*end && port <= 65535 &&
+                      decode_addr(local, (size_t)(colon - local), addr, sizeof(addr));
+            listener *l = listening && ok ? kh_array__push(c->arena, out, n, sizeof(*l)) : NULL;
+            if (l) {        /* a line the kernel would not write is skipped */
                 l->proto = proto;
-                l->port = (unsigned)strtoul(colon + 1, NULL, 16);
+                l->port = (unsigned)port;
                 l->inode = inode;
                 l->file = kh_arena_strdup(c->arena, path);
                 l->line = line;
-                if (!decode_addr(local, (size_t)(colon - local), l->addr, sizeof(l->addr)))
-                    snprintf(l->addr, sizeof(l->addr), "?");
+                memcpy(l->addr, addr, sizeof(addr));
             }
         }
         p = nl ? nl + 1 : NULL;
