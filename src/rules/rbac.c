@@ -14,6 +14,9 @@
 #include "analysis/rbac_paths.h"
 #include "rules/rules.h"
 
+/* kh_rbac__kinds (what the authorizer model reads), then the Namespaces
+ * (sensitive labels) and Secrets (legacy tokens) the risk model reads;
+ * keep the first part in step with analysis/rbac.c. */
 const char *const kh_rbac__risk_kinds[] = {
     "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount",
     "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
