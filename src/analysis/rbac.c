@@ -935,29 +935,51 @@ bool kh_rbac__non_resource_url_matches(const kh_rbac_rule *r, const char *path)
     return false;
 }
 
-bool kh_rbac__rule_allows(const kh_rbac_rule *rule, const kh_rbac_attrs *a)
+/* A request with its "resource/subresource" joined once, for the many
+ * rules one query matches. */
+typedef struct prepared {
+    const kh_rbac_attrs *a;
+    const char *combined;
+    char small[256];
+    char *heap;
+} prepared;
+
+static bool prepare(prepared *p, const kh_rbac_attrs *a)
 {
+    p->a = a;
+    p->heap = NULL;
+    p->combined = str_or_empty(a->resource);
+    const char *sub = str_or_empty(a->subresource);
+    if (a->resource_request && *sub) {
+        size_t need = strlen(p->combined) + strlen(sub) + 2;
+        char *buf = need <= sizeof p->small ? p->small : (p->heap = malloc(need));
+        if (!buf)
+            return false;
+        snprintf(buf, need, "%s/%s", p->combined, sub);
+        p->combined = buf;
+    }
+    return true;
+}
+
+static bool allows(const kh_rbac_rule *rule, const prepared *p)
+{
+    const kh_rbac_attrs *a = p->a;
     if (!kh_rbac__verb_matches(rule, a->verb))
         return false;
     if (!a->resource_request)
         return kh_rbac__non_resource_url_matches(rule, a->path);
-    const char *res = str_or_empty(a->resource);
-    const char *sub = str_or_empty(a->subresource);
-    char small[256];
-    const char *combined = res;
-    char *heap = NULL;
-    if (*sub) {
-        size_t need = strlen(res) + strlen(sub) + 2;
-        char *buf = need <= sizeof small ? small : (heap = malloc(need));
-        if (!buf)
-            return false;
-        snprintf(buf, need, "%s/%s", res, sub);
-        combined = buf;
-    }
-    bool ok = kh_rbac__api_group_matches(rule, a->api_group) &&
-              kh_rbac__resource_matches(rule, combined, sub) &&
-              kh_rbac__resource_name_matches(rule, a->name);
-    free(heap);
+    return kh_rbac__api_group_matches(rule, a->api_group) &&
+           kh_rbac__resource_matches(rule, p->combined, a->subresource) &&
+           kh_rbac__resource_name_matches(rule, a->name);
+}
+
+bool kh_rbac__rule_allows(const kh_rbac_rule *rule, const kh_rbac_attrs *a)
+{
+    prepared p;
+    if (!prepare(&p, a))
+        return false;
+    bool ok = allows(rule, &p);
+    free(p.heap);
     return ok;
 }
 
@@ -1043,14 +1065,14 @@ int kh_rbac__visit(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_fn fn
 }
 
 typedef struct auth_state {
-    const kh_rbac_attrs *a;
+    const prepared *p;
     kh_rbac_grant *why;
 } auth_state;
 
 static int authorize_visit(const kh_rbac_grant *g, void *ud)
 {
     auth_state *st = ud;
-    if (g->rule && kh_rbac__rule_allows(g->rule, st->a)) {
+    if (g->rule && allows(g->rule, st->p)) {
         if (st->why)
             *st->why = *g;
         return 1;
@@ -1060,13 +1082,18 @@ static int authorize_visit(const kh_rbac_grant *g, void *ud)
 
 bool kh_rbac__authorize(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant *why)
 {
-    auth_state st = {a, why};
+    prepared p;
     if (why)
         memset(why, 0, sizeof *why);
-    return kh_rbac__visit(m, a, authorize_visit, &st) == 1;
+    if (!prepare(&p, a))
+        return false;
+    auth_state st = {&p, why};
+    bool ok = kh_rbac__visit(m, a, authorize_visit, &st) == 1;
+    free(p.heap);
+    return ok;
 }
 
-static int who_can_in(const kh_rbac_binding *const *bs, size_t n, const kh_rbac_attrs *a,
+static int who_can_in(const kh_rbac_binding *const *bs, size_t n, const prepared *p,
                       kh_rbac_grant_fn fn, void *ud)
 {
     for (size_t i = 0; i < n; i++) {
@@ -1074,14 +1101,14 @@ static int who_can_in(const kh_rbac_binding *const *bs, size_t n, const kh_rbac_
         if (!b->role || b->nsubjects == 0)
             continue;
         size_t first = 0, nr = b->role->nrules;
-        while (first < nr && !kh_rbac__rule_allows(b->role->rules[first], a))
+        while (first < nr && !allows(b->role->rules[first], p))
             first++;
         if (first == nr)
             continue;
         /* Subject by subject, so that one subject's grants are adjacent. */
         for (size_t s = 0; s < b->nsubjects; s++) {
             for (size_t r = first; r < nr; r++) {
-                if (r > first && !kh_rbac__rule_allows(b->role->rules[r], a))
+                if (r > first && !allows(b->role->rules[r], p))
                     continue;
                 kh_rbac_grant g = {b, &b->subjects[s], b->role, b->role->rules[r]};
                 int rc = fn(&g, ud);
@@ -1095,21 +1122,31 @@ static int who_can_in(const kh_rbac_binding *const *bs, size_t n, const kh_rbac_
 
 int kh_rbac__who_can(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_fn fn, void *ud)
 {
+    prepared p;
+    if (!prepare(&p, a))
+        return KH_ENOMEM;
     const kh_rbac_binding *const *bs;
     size_t n = kh_rbac__bindings_in(m, "", &bs);
-    int rc = who_can_in(bs, n, a, fn, ud);
+    int rc = who_can_in(bs, n, &p, fn, ud);
     const char *ns = str_or_empty(a->namespace_);
-    if (rc || !*ns)
-        return rc;
-    n = kh_rbac__bindings_in(m, ns, &bs);
-    return who_can_in(bs, n, a, fn, ud);
+    if (!rc && *ns) {
+        n = kh_rbac__bindings_in(m, ns, &bs);
+        rc = who_can_in(bs, n, &p, fn, ud);
+    }
+    free(p.heap);
+    return rc;
 }
 
 int kh_rbac__who_can_all(const kh_rbac *m, const kh_rbac_attrs *a, kh_rbac_grant_fn fn,
                          void *ud)
 {
+    prepared p;
+    if (!prepare(&p, a))
+        return KH_ENOMEM;
     /* Sorted bindings are ClusterRoleBindings, then each namespace's. */
-    return who_can_in((const kh_rbac_binding *const *)m->bindings, m->nbindings, a, fn, ud);
+    int rc = who_can_in((const kh_rbac_binding *const *)m->bindings, m->nbindings, &p, fn, ud);
+    free(p.heap);
+    return rc;
 }
 
 /* ------------------------------------------------------------- users */
@@ -1197,7 +1234,7 @@ char *kh_rbac__grant_source(kh_arena *arena, const kh_rbac_grant *g)
 }
 
 typedef struct deny_state {
-    const kh_rbac_attrs *a;
+    const prepared *p;
     kh_rbac_grant why;
     bool allowed;
     const char **errs;
@@ -1210,7 +1247,7 @@ static int decide_visit(const kh_rbac_grant *g, void *ud)
 {
     deny_state *st = ud;
     if (g->rule) {
-        if (kh_rbac__rule_allows(g->rule, st->a)) {
+        if (allows(g->rule, st->p)) {
             st->why = *g;
             st->allowed = true;
             return 1;
@@ -1245,8 +1282,12 @@ int kh_rbac__decide(const kh_rbac *m, const kh_rbac_attrs *a, kh_arena *arena,
         out->allowed = out->privileged = true;
         return 0;
     }
-    deny_state st = {.a = a, .arena = arena};
+    prepared pr;
+    if (!prepare(&pr, a))
+        return KH_ENOMEM;
+    deny_state st = {.p = &pr, .arena = arena};
     kh_rbac__visit(m, a, decide_visit, &st);
+    free(pr.heap);
     if (st.nomem)
         return KH_ENOMEM;
     if (st.allowed) {
