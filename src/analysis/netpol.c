@@ -613,6 +613,9 @@ static void select_peer(builder *b, np_policy *p, np_peer *peer, const kh_node *
     }
     if (kh_node_is_null(nsel)) {
         peer->nnamespaces = 1;
+        for (size_t i = 0; i < b->m->nns; i++)
+            if (strcmp(b->m->ns[i].name, p->ns) == 0)
+                peer->npopulated = b->m->ns[i].nworkloads > 0;
         kh_objset_select(b->pods, NULL, p->ns, pods, on_hit, b);
         peer->nclasses = take_hits(b, &peer->classes);
         return;
@@ -624,6 +627,8 @@ static void select_peer(builder *b, np_policy *p, np_peer *peer, const kh_node *
     }
     if (kh_selector_matches_everything(nss)) {
         peer->nnamespaces = b->m->nns;
+        for (size_t i = 0; i < b->m->nns; i++)
+            peer->npopulated += b->m->ns[i].nworkloads > 0;
         kh_objset_select(b->pods, NULL, NULL, pods, on_hit, b);
         peer->nclasses = take_hits(b, &peer->classes);
         return;
@@ -632,6 +637,8 @@ static void select_peer(builder *b, np_policy *p, np_peer *peer, const kh_node *
     uint32_t *list;
     size_t n = take_hits(b, &list);
     peer->nnamespaces = n;
+    for (size_t i = 0; i < n; i++)
+        peer->npopulated += b->m->ns[list[i]].nworkloads > 0;
     /* One select per namespace, or one over all of them filtered by
      * namespace, whichever has fewer candidates. */
     size_t per_ns = 0, all = kh_objset__candidates(b->pods, NULL, NULL, pods);

@@ -51,6 +51,7 @@ typedef struct np_peer {
     uint32_t *classes;           /* NP_PEER_PODS: classes selected, ascending */
     size_t nclasses;
     size_t nnamespaces;          /* namespaces it reaches (its own for a bare podSelector) */
+    size_t npopulated;           /* those of them with workloads in the input */
     bool has_ns_selector;
     np_range *ranges;            /* NP_PEER_IPBLOCK: cidr minus except */
     size_t nranges;

@@ -165,11 +165,20 @@ void kh_netpol__policy_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set)
 
 /* ---------------------------------------------------------------- peers */
 
+/* A peer that selects nothing is reported only where the input shows what
+ * it could have selected: its namespaces' workloads, or, for a namespace
+ * selector that matches no namespace, Namespace objects with labels (a
+ * manifest repository rarely holds kube-system, which DNS rules name). */
 void kh_netpol__peer_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set)
 {
     np_model *m = kh_netpol__rule_model(ctx, set);
     if (!m || !m->nwl)
         return;
+    bool labelled_namespaces = false;
+    for (size_t n = 0; n < m->nns; n++)
+        labelled_namespaces |= m->ns[n].obj && m->ns[n].obj->labels &&
+                               kh_node_is_map(m->ns[n].obj->labels) &&
+                               m->ns[n].obj->labels->len > 0;
     for (size_t i = 0; i < m->npol; i++) {
         const np_policy *p = &m->pol[i];
         if (!live(p))
@@ -182,13 +191,15 @@ void kh_netpol__peer_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set)
                     const np_peer *pe = &rs[j].peers[k];
                     if (pe->kind != NP_PEER_PODS || pe->nclasses)
                         continue;
-                    const char *why = pe->has_ns_selector && !pe->nnamespaces
-                                          ? "namespaceSelector matches no namespace"
-                                          : pe->has_ns_selector
-                                                ? "no workload in the namespaces it selects "
-                                                  "matches podSelector"
-                                                : "podSelector matches no workload in the "
-                                                  "policy's namespace";
+                    bool no_ns = pe->has_ns_selector && !pe->nnamespaces;
+                    if (no_ns ? !labelled_namespaces : !pe->npopulated)
+                        continue;
+                    const char *why = no_ns ? "namespaceSelector matches no namespace in the input"
+                                      : pe->has_ns_selector
+                                          ? "no workload in the namespaces it selects "
+                                            "matches podSelector"
+                                          : "podSelector matches no workload in the "
+                                            "policy's namespace";
                     kh_rule__report(ctx, p->obj, pe->node,
                                     kh_arena_printf(ctx->arena, "spec.%s[%zu].%s[%zu]",
                                                     e ? "egress" : "ingress", j,
