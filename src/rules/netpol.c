@@ -379,7 +379,12 @@ void kh_netpol__named_port_unresolved(kh_rule_ctx *ctx, const kh_objset *set)
                     else
                         for (size_t c = 0; c < r->nclasses && !found; c++)
                             found = class_has_port(&m->cls[r->classes[c]], ps);
-                    if (found)
+                    /* Pod peers the input holds no workload of: unknown
+                     * destinations, not judged. */
+                    bool pod_peers = false;
+                    for (size_t q = 0; q < r->npeers; q++)
+                        pod_peers |= r->peers[q].kind == NP_PEER_PODS;
+                    if (found || (e && !r->all_peers && pod_peers && !r->nclasses))
                         continue;
                     kh_rule__report(ctx, p->obj, ps->node,
                                     kh_arena_printf(ctx->arena, "spec.%s[%zu].ports[%zu]",
@@ -387,7 +392,11 @@ void kh_netpol__named_port_unresolved(kh_rule_ctx *ctx, const kh_objset *set)
                                     "named port '%s' (%s) is declared by no container of the %s, "
                                     "so this entry allows nothing",
                                     ps->name, protos[ps->proto],
-                                    e ? "destinations this rule names" : "pods the policy selects");
+                                    !e ? "pods the policy selects"
+                                    : pod_peers || r->all_peers
+                                        ? "destinations this rule names"
+                                        : "destinations this rule names (only addresses outside "
+                                          "the cluster, which have no port names)");
                 }
             }
         }
