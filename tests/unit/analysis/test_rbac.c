@@ -703,6 +703,13 @@ static void test_rbac_accounts__pods_and_token_mounts(void **state)
 
 /* ------------------------------------------------------------- reviews */
 
+static int count_errors(const kh_finding *f, void *ud)
+{
+    assert_true(f->is_error);
+    ++*(size_t *)ud;
+    return 0;
+}
+
 static void test_rbac_review__answers_as_the_api_server(void **state)
 {
     (void)state;
@@ -732,6 +739,47 @@ static void test_rbac_review__answers_as_the_api_server(void **state)
                                  "\\\"alice\\\"\"}}\n"));
     assert_non_null(strstr(text, "\"spec\":{\"user\":\"bob\",\"nonResourceAttributes\":{\"verb\":"
                                  "\"get\",\"path\":\"/x\"}},\"status\":{\"allowed\":false}}\n"));
+    free(text);
+}
+
+static void test_rbac_reasons__names_quoted_as_go_does(void **state)
+{
+    (void)state;
+    kh_rbac *m = load(CR("'r\"1'", "[{verbs: [get], apiGroups: [''], resources: [pods]}]")
+                          CRB("'b\\x'", "'r\"1'", "[{kind: User, name: \"tab\\there\"}]"));
+    bool allowed;
+    const char *why = reason(m, res("tab\there", "", "get", "", "", "pods", "", ""), &allowed);
+    assert_true(allowed);
+    assert_string_equal(why, "RBAC: allowed by ClusterRoleBinding \"b\\\\x\" of ClusterRole "
+                             "\"r\\\"1\" to User \"tab\\there\"");
+}
+
+static void test_rbac_review__invalid_reviews_are_reported_and_skipped(void **state)
+{
+    (void)state;
+    kh_rbac *m = load(CR("r", "[]"));
+    static const char in[] =
+        "apiVersion: authorization.k8s.io/v1\nkind: SubjectAccessReview\n"
+        "spec: {user: a, resourceAttributes: {verb: get}, nonResourceAttributes: {verb: get}}\n"
+        "---\n"
+        "apiVersion: authorization.k8s.io/v1\nkind: SubjectAccessReview\nspec: {user: a}\n"
+        "---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+        "---\n"
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: authorization.k8s.io/v1\n  kind: SubjectAccessReview\n"
+        "  spec: {groups: [g], nonResourceAttributes: {verb: get, path: /}}\n";
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    size_t answered = 0, errors = 0;
+    kh_error err = {0};
+    assert_int_equal(kh_rbac_review_buffer(m, in, strlen(in), "in", out, count_errors, &errors,
+                                           &answered, NULL, &err), 0);
+    fclose(out);
+    assert_int_equal(errors, 3);
+    assert_int_equal(answered, 1);
+    assert_non_null(strstr(text, "\"status\":{\"allowed\":false}}\n"));
     free(text);
 }
 
@@ -781,6 +829,8 @@ int main(void)
         cmocka_unit_test_teardown(test_rbac_visit__clusterrolebindings_then_rolebindings_of_the_namespace, teardown),
         cmocka_unit_test_teardown(test_rbac_accounts__pods_and_token_mounts, teardown),
         cmocka_unit_test_teardown(test_rbac_review__answers_as_the_api_server, teardown),
+        cmocka_unit_test_teardown(test_rbac_review__invalid_reviews_are_reported_and_skipped, teardown),
+        cmocka_unit_test_teardown(test_rbac_reasons__names_quoted_as_go_does, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
