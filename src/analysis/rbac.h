@@ -146,9 +146,10 @@ extern const char *const kh_rbac__kinds[];
 
 /*
  * Build the model of @p set in @p arena. RBAC kinds count only in group
- * rbac.authorization.k8s.io (any version); when two objects share kind,
- * namespace and name the later one wins, as applying them in order would
- * leave it. @return 0, or KH_ENOMEM (*out NULL). Invalid fields are
+ * rbac.authorization.k8s.io (any version); a namespaced object without
+ * a namespace is in "default" (where `kubectl apply` puts it); when two
+ * objects share kind, namespace and name the later one wins, as applying
+ * them in order would leave it. @return 0, or KH_ENOMEM (*out NULL). Invalid fields are
  * read as the API server's decoder would tolerate them (non-scalar list
  * items skipped); nothing here fails on odd input.
  */
