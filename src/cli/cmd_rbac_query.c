@@ -460,9 +460,10 @@ static void who_help(void)
           "  kubeharden rbac who-can create pods/exec -n prod cluster-dump.yaml\n"
           "  kubeharden rbac who-can get secrets --name db-pass -n prod rbac/\n"
           "  kubeharden rbac who-can update deployments.apps/scale -A -o json rbac/\n"
-          "  kubeharden rbac who-can get --url /metrics rbac/\n",
+          "  kubeharden rbac who-can get --url /metrics rbac/\n"
+          "\nExit status: 0 answered; 2 usage error, or an input that could not be read or\n"
+          "parsed (the answer from the rest of the input is still printed).\n",
           stdout);
-    cli_print_exit_codes(stdout, 0);
 }
 
 /* The request @p r, or with @p all the same in every namespace. */
@@ -811,9 +812,10 @@ static void review_help(void)
     fputs("\nExamples:\n"
           "  kubeharden rbac review questions.yaml --rbac cluster-dump.yaml\n"
           "  kubectl get clusterroles,clusterrolebindings,roles,rolebindings -A -o yaml > rbac.yaml\n"
-          "  kubeharden rbac review - --rbac rbac.yaml < reviews.json | jq .status\n",
+          "  kubeharden rbac review - --rbac rbac.yaml < reviews.json | jq .status\n"
+          "\nExit status: 0 every review answered; 2 usage error, an invalid review, or\n"
+          "an input that could not be read or parsed (the other reviews are answered).\n",
           stdout);
-    cli_print_exit_codes(stdout, 0);
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -865,6 +867,14 @@ int cmd_rbac_review(int argc, char **argv)
         status = CLI_EXIT_ERROR;
         goto cleanup;
     }
+    for (size_t i = 0; i < a.nrbac; i++)
+        for (size_t j = 0; j < a.npos; j++)
+            if (strcmp(a.rbac[i], "-") == 0 && strcmp(a.pos[j], "-") == 0) {
+                fprintf(stderr, "kubeharden %s: stdin ('-') cannot hold both the reviews "
+                                "and the RBAC objects\n", a.command);
+                status = CLI_EXIT_ERROR;
+                goto cleanup;
+            }
     if ((status = load(a.command, a.rbac, a.nrbac, &c, &m)))
         goto cleanup;
     size_t bad = 0; /* reviews that could not be answered */
