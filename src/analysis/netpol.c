@@ -129,6 +129,12 @@ typedef struct builder {
     kh_objset *pods;             /* one stand-in per class */
     kh_objset *nss;              /* one stand-in per namespace */
     strmap classes, namespaces;
+    strmap peers;                /* serialized peer -> index in peer_memo */
+    struct peer_memo {
+        uint32_t *classes;
+        size_t nclasses, nnamespaces, npopulated;
+    } *memo;
+    size_t nmemo;
     char *buf;                   /* key scratch (malloc) */
     size_t len, cap;
     uint32_t *hits;              /* select scratch (malloc) */
@@ -613,9 +619,8 @@ static void select_peer(builder *b, np_policy *p, np_peer *peer, const kh_node *
     }
     if (kh_node_is_null(nsel)) {
         peer->nnamespaces = 1;
-        for (size_t i = 0; i < b->m->nns; i++)
-            if (strcmp(b->m->ns[i].name, p->ns) == 0)
-                peer->npopulated = b->m->ns[i].nworkloads > 0;
+        int64_t ni = strmap_get(&b->namespaces, p->ns);
+        peer->npopulated = ni >= 0 && b->m->ns[ni].nworkloads > 0;
         kh_objset_select(b->pods, NULL, p->ns, pods, on_hit, b);
         peer->nclasses = take_hits(b, &peer->classes);
         return;
@@ -664,6 +669,79 @@ static void select_peer(builder *b, np_policy *p, np_peer *peer, const kh_node *
         free(in);
     }
     peer->nclasses = take_hits(b, &peer->classes);
+}
+
+/* A node as text for a memo key (\1 and \3 separate; scalars as written). */
+static void serialize(builder *b, const kh_node *n)
+{
+    if (!n || n->type == KH_NODE_NULL) {
+        buf_add(b, "~", 1);
+    } else if (n->type == KH_NODE_MAP) {
+        buf_add(b, "{", 1);
+        for (uint32_t i = 0; i < n->len; i++) {
+            serialize(b, n->u.pairs[i].key);
+            buf_add(b, "\3", 1);
+            serialize(b, n->u.pairs[i].value);
+            buf_add(b, "\1", 1);
+        }
+        buf_add(b, "}", 1);
+    } else if (n->type == KH_NODE_SEQ) {
+        buf_add(b, "[", 1);
+        for (uint32_t i = 0; i < n->len; i++) {
+            serialize(b, n->u.items[i]);
+            buf_add(b, "\1", 1);
+        }
+        buf_add(b, "]", 1);
+    } else {
+        const char *t = kh_k8s__label_text(n);
+        buf_add(b, "'", 1);
+        buf_add(b, t, strlen(t));
+        buf_add(b, "'", 1);
+    }
+}
+
+/* select_peer, once per distinct peer: policies repeat the same selectors
+ * (every namespace's DNS rule, the monitoring namespace...). A bare
+ * podSelector depends on the policy's namespace, a namespaceSelector
+ * does not. */
+static void select_peer_memo(builder *b, np_policy *p, np_peer *peer, const kh_node *psel,
+                             const kh_node *nsel, const char *path)
+{
+    b->len = 0;
+    bool bare = kh_node_is_null(nsel);
+    buf_add(b, bare ? "P" : "N", 1);
+    if (bare)
+        buf_add(b, p->ns, strlen(p->ns));
+    buf_add(b, "\1", 1);
+    serialize(b, psel);
+    buf_add(b, "\1", 1);
+    serialize(b, nsel);
+    if (b->oom)
+        return;
+    int64_t hit = strmap_get(&b->peers, b->buf);
+    if (hit >= 0) {
+        const struct peer_memo *pm = &b->memo[hit];
+        peer->kind = NP_PEER_PODS;
+        peer->has_ns_selector = !bare;
+        peer->classes = pm->classes;
+        peer->nclasses = pm->nclasses;
+        peer->nnamespaces = pm->nnamespaces;
+        peer->npopulated = pm->npopulated;
+        return;
+    }
+    char *key = kh_arena_strdup(b->a, b->buf);
+    const char *was_invalid = p->invalid;
+    select_peer(b, p, peer, psel, nsel, path);
+    if (!key || b->oom || p->invalid != was_invalid)
+        return; /* an invalid selector is reported for every policy */
+    struct peer_memo *pm = kh_array__push(b->a, &b->memo, &b->nmemo, sizeof(*pm));
+    bool found;
+    if (!pm || strmap_put(&b->peers, b->a, key, (uint32_t)(b->nmemo - 1), &found) < 0) {
+        b->oom = true;
+        return;
+    }
+    *pm = (struct peer_memo){peer->classes, peer->nclasses, peer->nnamespaces,
+                             peer->npopulated};
 }
 
 static void parse_rules(builder *b, np_policy *p, bool egress)
@@ -719,7 +797,7 @@ static void parse_rules(builder *b, np_policy *p, bool egress)
                 parse_ipblock(b, p, peer, blk, ppath);
                 nranges += peer->nranges;
             } else {
-                select_peer(b, p, peer, psel, nsel, ppath);
+                select_peer_memo(b, p, peer, psel, nsel, ppath);
             }
         }
         for (size_t j = 0; j < np; j++)

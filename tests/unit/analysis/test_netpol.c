@@ -191,6 +191,20 @@ static void test_netpol__pod_selector_peer_is_own_namespace(void **state)
     done(&w);
 }
 
+static void test_netpol__same_peer_text_in_two_namespaces(void **state)
+{
+    (void)state;
+    /* Peers are resolved once per distinct text, but a bare podSelector
+     * means the pods of each policy's own namespace. */
+    world w = load(POLICY("ops", "p") "spec:\n  podSelector: {}\n"
+                   "  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]\n---\n"
+                   POLICY("shop", "p") "spec:\n  podSelector: {matchLabels: {app: db}}\n"
+                   "  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]\n");
+    assert_false(reach(&w, "shop/web", "ops/prom", NULL));
+    assert_true(reach(&w, "shop/web", "shop/db", NULL));
+    done(&w);
+}
+
 static void test_netpol__namespace_and_pod_selector_in_one_peer_is_and(void **state)
 {
     (void)state;
@@ -699,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_netpol__rules_of_a_type_not_listed_are_ignored),
         cmocka_unit_test(test_netpol__union_of_policies),
         cmocka_unit_test(test_netpol__pod_selector_peer_is_own_namespace),
+        cmocka_unit_test(test_netpol__same_peer_text_in_two_namespaces),
         cmocka_unit_test(test_netpol__namespace_and_pod_selector_in_one_peer_is_and),
         cmocka_unit_test(test_netpol__two_peers_are_or),
         cmocka_unit_test(test_netpol__empty_namespace_selector_selects_all_namespaces),
