@@ -24,10 +24,11 @@ const char *const kh_ha__kinds[] = {
 };
 
 /* Everything the model and the ha rules read besides apiVersion, kind and
- * metadata, so a scan or a query keeps only these of the objects (a
+ * the name, namespace and labels, so a scan or a query keeps only these of the objects (a
  * dump's pods drop their container statuses, volumes, env...). */
 const char *const kh_ha__fields[] = {
-    KH_FIELD_POD_METADATA, "endpoints", "spec.containers", "spec.maxUnavailable",
+    KH_FIELD_POD_METADATA, "endpoints", "metadata.ownerReferences", "spec.containers",
+    "spec.maxUnavailable",
     "spec.minAvailable", "spec.minReplicas", "spec.nodeName", "spec.replicas",
     "spec.scaleTargetRef", "spec.selector", "spec.strategy", "spec.taints", "spec.template",
     "spec.type", "spec.updateStrategy", "status.addresses", "status.conditions",

@@ -280,6 +280,38 @@ char *kh_container_path(const kh_object *obj, const kh_podspec *ps,
 
 /* Copy a subtree into @p arena. An alias's shared subtree is copied once
  * per reference: the loader already capped what aliases expand to. */
+/* Keys and values that nearly every kept object repeats: a copy points at
+ * the one static string instead of taking 8-24 bytes of the scan-lifetime
+ * arena for each (a 100,000-pod dump repeats them millions of times). */
+static const char *const common_strings[] = {
+    "", "True", "False", "v1", "apps/v1", "Pod", "Node", "Deployment", "ReplicaSet",
+    "StatefulSet", "DaemonSet", "Service", "apiVersion", "kind", "metadata", "name",
+    "namespace", "labels", "annotations", "spec", "status", "containers", "image",
+    "command", "args", "ports", "containerPort", "protocol", "TCP", "UDP", "selector",
+    "matchLabels", "template", "replicas", "nodeName", "conditions", "type", "Ready",
+    "phase", "Running", "ownerReferences", "controller", "uid", "app",
+    "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component",
+    "pod-template-hash", "rules", "verbs", "apiGroups", "resources", "subjects", "roleRef",
+    "kube-system", "default", "serviceAccountName", "readinessProbe", "topology.kubernetes.io/zone",
+    "kubernetes.io/hostname", "rbac.authorization.k8s.io", "ServiceAccount", "ClusterRole",
+    "Role", "get", "list", "watch", "create", "update", "patch", "delete", "*",
+};
+
+static const char *common_string(const char *text, size_t len)
+{
+    for (size_t i = 0; i < sizeof(common_strings) / sizeof(common_strings[0]); i++)
+        if (common_strings[i][0] == (len ? text[0] : '\0') &&
+            strlen(common_strings[i]) == len && memcmp(common_strings[i], text, len) == 0)
+            return common_strings[i];
+    return NULL;
+}
+
+static const char *keep_string(kh_arena *arena, const char *text, size_t len)
+{
+    const char *s = common_string(text, len);
+    return s ? s : kh_arena_strndup(arena, text, len);
+}
+
 static const kh_node *clone_node(const kh_node *n, kh_arena *arena, unsigned depth)
 {
     if (!n || depth > KH_DOC_MAX_DEPTH + 1)
@@ -308,7 +340,7 @@ static const kh_node *clone_node(const kh_node *n, kh_arena *arena, unsigned dep
                 return NULL;
         c->u.items = items;
     } else if (n->u.text) {
-        if (!(c->u.text = kh_arena_strndup(arena, n->u.text, n->len)))
+        if (!(c->u.text = keep_string(arena, n->u.text, n->len)))
             return NULL;
     }
     return c;
@@ -324,17 +356,30 @@ static bool path_starts(const char *path, const char *key, size_t klen, const ch
     return true;
 }
 
+/* More paths than a projection is ever given (KH_PLAN_MAX_FIELDS plus the
+ * pod metadata and suppression fields); a longer list keeps the rest whole. */
+#define MAX_PROJECTED 48
+
 /* Copy only the parts of a mapping on @p paths (dotted, relative to it);
- * a path that ends at a key takes that key's whole value. */
+ * a path that ends at a key takes that key's whole value. What is kept
+ * stays in the arena for the whole scan, so the copy takes exactly what it
+ * keeps: pairs counted first, the paths handed down from the stack. */
 static const kh_node *clone_projected(const kh_node *n, const char *const *paths,
                                       size_t npaths, kh_arena *arena, unsigned depth)
 {
-    if (!kh_node_is_map(n) || depth > KH_DOC_MAX_DEPTH)
+    if (!kh_node_is_map(n) || depth > KH_DOC_MAX_DEPTH || npaths > MAX_PROJECTED)
         return clone_node(n, arena, depth);
+    size_t kept = 0;
+    for (size_t i = 0; i < n->len; i++) {
+        const char *name = kh_node_str(n->u.pairs[i].key), *rest;
+        bool on_path = false;
+        for (size_t p = 0; name && p < npaths && !on_path; p++)
+            on_path = path_starts(paths[p], name, strlen(name), &rest);
+        kept += on_path;
+    }
     kh_node *c = kh_arena_alloc(arena, sizeof(*c));
-    kh_pair *pairs = kh_arena_alloc(arena, (n->len ? n->len : 1) * sizeof(*pairs));
-    const char **rest = kh_arena_alloc(arena, (npaths ? npaths : 1) * sizeof(*rest));
-    if (!c || !pairs || !rest)
+    kh_pair *pairs = kh_arena_alloc(arena, (kept ? kept : 1) * sizeof(*pairs));
+    if (!c || !pairs)
         return NULL;
     *c = *n;
     c->len = 0;
@@ -343,6 +388,7 @@ static const kh_node *clone_projected(const kh_node *n, const char *const *paths
         const char *name = kh_node_str(key);
         if (!name)
             continue;
+        const char *rest[MAX_PROJECTED];
         size_t nrest = 0, klen = strlen(name);
         bool whole = false;
         for (size_t p = 0; p < npaths && !whole; p++)
@@ -438,9 +484,11 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
         /* Identity always; then the fields asked for, with
          * KH_FIELD_POD_METADATA standing for wherever this kind keeps its
          * pods' metadata. */
-        const char **paths = kh_arena_alloc(arena, (nfields + 6) * sizeof(*paths));
+        const char *paths[MAX_PROJECTED];
         size_t n = 0;
-        if (paths) {
+        if (nfields + 6 > MAX_PROJECTED) {
+            root = clone_node(src->root, arena, 0);
+        } else {
             static const char *const identity[] = {
                 "apiVersion", "kind", "metadata.name", "metadata.generateName",
                 "metadata.namespace", "metadata.labels",
@@ -460,9 +508,11 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
                 root = NULL;
         }
     }
-    const char *prefix = kh_arena_strdup(arena, src->path_prefix);
-    const char *kind = src->kind ? kh_arena_strdup(arena, src->kind) : NULL;
-    const char *av = src->api_version ? kh_arena_strdup(arena, src->api_version) : NULL;
+    const char *prefix = keep_string(arena, src->path_prefix, strlen(src->path_prefix));
+    const char *kind = src->kind ? keep_string(arena, src->kind, strlen(src->kind)) : NULL;
+    const char *av = src->api_version
+                         ? keep_string(arena, src->api_version, strlen(src->api_version))
+                         : NULL;
     if (!root || !prefix || (src->kind && !kind) || (src->api_version && !av))
         return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
     int rc = kh_object_from_item(dst, root, file, prefix, av, kind, arena, err);

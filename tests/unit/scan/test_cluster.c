@@ -96,14 +96,14 @@ static void keeps_every_kind_when_none_named(void **state)
     kh_cluster_free(c);
 }
 
-/* An area's cluster keeps what its set rules read, projected: a budget's
- * selector and a pod's labels, not its containers. */
+/* An area's cluster keeps what its set rules read, projected: a pod's
+ * labels, not its volumes. */
 static void keeps_what_an_area_reads(void **state)
 {
     (void)state;
     static const char pods[] =
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a, labels: {app: x}}\n"
-        "spec: {containers: [{name: c, image: nginx}]}\n"
+        "spec: {containers: [{name: c, image: nginx}], volumes: [{name: v, emptyDir: {}}]}\n"
         "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\n";
     kh_cluster *c = NULL;
     kh_error err = {0};
@@ -113,7 +113,7 @@ static void keeps_what_an_area_reads(void **state)
     const kh_object *pod = kh_objset_at(kh_cluster__objects(c), 0);
     assert_string_equal(pod->kind, "Pod");
     assert_non_null(pod->labels);
-    assert_null(kh_node_get(kh_node_get(pod->root, "spec"), "containers"));
+    assert_null(kh_node_get(kh_node_get(pod->root, "spec"), "volumes"));
     kh_cluster_free(c);
     /* An area without set rules has nothing to keep: an error, not an
      * empty cluster that would answer every query with "nobody". */
