@@ -54,6 +54,7 @@ int cli_finish(const char *command, int status);
 
 int cmd_ha(int argc, char **argv);
 int cmd_netpol(int argc, char **argv);
+int cmd_rbac(int argc, char **argv);
 int cmd_rbac_can(int argc, char **argv);
 int cmd_rbac_graph(int argc, char **argv);
 int cmd_rbac_paths(int argc, char **argv);
