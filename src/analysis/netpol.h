@@ -190,6 +190,9 @@ uint32_t kh_netpol__ingress(np_eval *ev, const np_model *m, uint32_t dst, int sr
 /* The atoms outside the cluster: the address space of both families cut
  * at every ipBlock boundary, so each rule admits an atom wholly or not. */
 size_t kh_netpol__atoms(const np_model *m, np_range **out);
+/* The same cut at the boundaries of one class's rules of a direction only:
+ * enough to tell its answers apart (malloc'd; NULL and 0 when out of memory). */
+size_t kh_netpol__class_atoms(const np_model *m, uint32_t c, bool egress, np_range **out);
 
 /* Call @p fn for every pair of classes with some port allowed both ways
  * (ps is the intersection). Per destination class the sources' sets are

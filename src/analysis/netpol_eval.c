@@ -537,53 +537,71 @@ static unsigned __int128 fam_max(uint8_t fam)
     return fam == 4 ? (unsigned __int128)0xffffffffu : ~(unsigned __int128)0;
 }
 
-size_t kh_netpol__atoms(const np_model *m, np_range **out)
+static void add_bounds(bound *b, size_t *k, const np_rule *r)
 {
-    size_t n = 2, cap = 2;
-    for (size_t i = 0; i < m->npol; i++) {
+    for (size_t q = 0; q < r->nranges; q++) {
+        b[(*k)++] = (bound){r->ranges[q].fam, r->ranges[q].lo};
+        if (r->ranges[q].hi != fam_max(r->ranges[q].fam))
+            b[(*k)++] = (bound){r->ranges[q].fam, r->ranges[q].hi + 1};
+    }
+}
+
+/* Cut both families' address space at each boundary of the ranges of
+ * @p rules (n of them), or, with @p m, of every rule of every policy. */
+static size_t cut(const np_model *m, np_rule *const *rules, size_t n, np_range **out)
+{
+    size_t cap = 2, k = 0;
+    for (size_t i = 0; m && i < m->npol; i++) {
         for (size_t j = 0; j < m->pol[i].nin; j++)
             cap += 2 * m->pol[i].in[j].nranges;
         for (size_t j = 0; j < m->pol[i].neg; j++)
             cap += 2 * m->pol[i].eg[j].nranges;
     }
+    for (size_t i = 0; i < n; i++)
+        cap += 2 * rules[i]->nranges;
     bound *b = malloc(cap * sizeof(*b));
     *out = NULL;
     if (!b)
         return 0;
-    b[0] = (bound){4, 0};
-    b[1] = (bound){6, 0};
-    for (size_t i = 0; i < m->npol; i++) {
-        const np_policy *p = &m->pol[i];
-        for (int e = 0; e < 2; e++) {
-            const np_rule *rs = e ? p->eg : p->in;
-            size_t nr = e ? p->neg : p->nin;
-            for (size_t j = 0; j < nr; j++)
-                for (size_t k = 0; k < rs[j].nranges; k++) {
-                    const np_range *r = &rs[j].ranges[k];
-                    b[n++] = (bound){r->fam, r->lo};
-                    if (r->hi != fam_max(r->fam))
-                        b[n++] = (bound){r->fam, r->hi + 1};
-                }
-        }
+    b[k++] = (bound){4, 0};
+    b[k++] = (bound){6, 0};
+    for (size_t i = 0; m && i < m->npol; i++) {
+        for (size_t j = 0; j < m->pol[i].nin; j++)
+            add_bounds(b, &k, &m->pol[i].in[j]);
+        for (size_t j = 0; j < m->pol[i].neg; j++)
+            add_bounds(b, &k, &m->pol[i].eg[j]);
     }
-    qsort(b, n, sizeof(*b), cmp_bound);
-    size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (k == 0 || cmp_bound(&b[k - 1], &b[i]) != 0)
-            b[k++] = b[i];
-    np_range *atoms = malloc(k * sizeof(*atoms));
+        add_bounds(b, &k, rules[i]);
+    qsort(b, k, sizeof(*b), cmp_bound);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || cmp_bound(&b[u - 1], &b[i]) != 0)
+            b[u++] = b[i];
+    np_range *atoms = malloc(u * sizeof(*atoms));
     if (!atoms) {
         free(b);
         return 0;
     }
-    for (size_t i = 0; i < k; i++) {
-        bool last = i + 1 == k || b[i + 1].fam != b[i].fam;
+    for (size_t i = 0; i < u; i++) {
+        bool last = i + 1 == u || b[i + 1].fam != b[i].fam;
         atoms[i] = (np_range){.fam = b[i].fam, .lo = b[i].at,
                               .hi = last ? fam_max(b[i].fam) : b[i + 1].at - 1};
     }
     free(b);
     *out = atoms;
-    return k;
+    return u;
+}
+
+size_t kh_netpol__atoms(const np_model *m, np_range **out)
+{
+    return cut(m, NULL, 0, out);
+}
+
+size_t kh_netpol__class_atoms(const np_model *m, uint32_t c, bool egress, np_range **out)
+{
+    const np_class *cls = &m->cls[c];
+    return cut(NULL, egress ? cls->eg_rules : cls->in_rules, egress ? cls->neg : cls->nin, out);
 }
 
 /* --------------------------------------------------------------- pairs */

@@ -168,10 +168,12 @@ static void ext_node(writer *w, const char *name)
 
 /* One class against every outside atom, both directions; runs of atoms
  * of one family with the same ports are one range. */
-static void external(writer *w, const np_range *atoms, size_t natoms, uint32_t c, bool egress)
+static void external(writer *w, uint32_t c, bool egress)
 {
     const np_model *m = w->np->m;
     const np_class *cls = &m->cls[c];
+    np_range *atoms = NULL;
+    size_t natoms = kh_netpol__class_atoms(m, c, egress, &atoms);
     size_t i = 0;
     while (i < natoms) {
         uint32_t ps = egress ? kh_netpol__egress(w->ev, m, c, -1, atoms[i].fam, atoms[i].lo)
@@ -200,6 +202,7 @@ static void external(writer *w, const np_range *atoms, size_t natoms, uint32_t c
         }
         i = j;
     }
+    free(atoms);
 }
 
 int kh_netpol_matrix(const kh_netpol *np, FILE *out, kh_netpol_format format,
@@ -264,8 +267,8 @@ int kh_netpol_matrix(const kh_netpol *np, FILE *out, kh_netpol_format format,
     }
     int rc = kh_netpol__pairs(w.ev, m, on_pair, &w);
     for (uint32_t c = 0; rc == 0 && c < m->ncls; c++) {
-        external(&w, atoms, natoms, c, true);
-        external(&w, atoms, natoms, c, false);
+        external(&w, c, true);
+        external(&w, c, false);
     }
     if (out && format == KH_NETPOL_JSON)
         fprintf(out, "%s],\n  \"summary\": {\"workloads\": %zu, \"classes\": %zu, "

@@ -489,7 +489,7 @@ static bool *ns_marks(const np_model *m, const kh_selector *sel)
 }
 
 static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev, np_columns *cols,
-                            const kh_netpol_isolation *iso, const np_range *atoms, size_t natoms)
+                            const kh_netpol_isolation *iso)
 {
     const kh_selector *protect = NULL, *from = NULL;
     if (kh_selector_compile(&protect, iso->namespaces, ctx->arena, NULL) != KH_OK ||
@@ -503,6 +503,10 @@ static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev, np
             continue;
         const uint32_t *col_in, *col_out;
         kh_netpol__column(cols, d, &col_in, &col_out);
+        /* Outside sources: the address ranges this class's ingress rules
+         * tell apart. */
+        np_range *atoms = NULL;
+        size_t natoms = kh_netpol__class_atoms(m, d, false, &atoms);
         for (size_t w = 0; w < dc->nworkloads; w++) {
             const np_workload *dw = &m->wl[dc->workloads[w]];
             kh_location rel[12];
@@ -567,6 +571,7 @@ static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev, np
                 iso->name ? iso->name : "netpol.isolation", nbroken, nbroken == 1 ? "" : "s",
                 dw->id, first, first_ports);
         }
+        free(atoms);
     }
     free(protected_ns);
     free(allowed_ns);
@@ -580,11 +585,8 @@ void kh_netpol__isolation_assertion_broken(kh_rule_ctx *ctx, const kh_objset *se
     np_model *m = kh_netpol__rule_model(ctx, set);
     np_eval *ev = m ? kh_netpol__eval_new(m) : NULL;
     np_columns *cols = ev ? kh_netpol__columns_new(ev, m) : NULL;
-    np_range *atoms = NULL;
-    size_t natoms = cols ? kh_netpol__atoms(m, &atoms) : 0;
-    for (size_t i = 0; atoms && i < pol->nnetpol_isolations; i++)
-        check_isolation(ctx, m, ev, cols, &pol->netpol_isolations[i], atoms, natoms);
-    free(atoms);
+    for (size_t i = 0; cols && i < pol->nnetpol_isolations; i++)
+        check_isolation(ctx, m, ev, cols, &pol->netpol_isolations[i]);
     kh_netpol__columns_free(cols);
     kh_netpol__eval_free(ev);
 }
