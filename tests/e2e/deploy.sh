@@ -73,7 +73,7 @@ EOF
 done
 "$bin" scan --no-config <(kubectl kustomize "$src/deploy") > out.txt
 check "scan <(kubectl kustomize deploy/) exits 0" 0 $?
-contains "scan <(kubectl kustomize deploy/) reads the objects" out.txt "in 6 objects"
+contains "scan <(kubectl kustomize deploy/) reads the objects" out.txt "in 8 objects"
 
 grep -v 'readOnlyRootFilesystem' base.yaml > weak.yaml
 "$bin" scan --no-config weak.yaml > out.txt
