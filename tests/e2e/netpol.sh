@@ -7,6 +7,15 @@ set -u
 . "$(dirname "$0")/lib/check.bash"
 shop=$src/tests/fixtures/netpol/shop.yaml
 
+"$bin" netpol --help > help.txt
+check "netpol --help" 0 $?
+contains "help names the subcommands" help.txt 'kubeharden netpol can-reach SRC DST [PORT[/PROTO]] PATH...'
+"$bin" netpol reach a b > err 2>&1
+check "unknown subcommand is a usage error" 2 $?
+contains "usage error names it" err "unknown subcommand 'reach'"
+"$bin" netpol matrix > err 2>&1
+check "no input is a usage error" 2 $?
+
 "$bin" netpol matrix "$shop" > m.txt 2>&1
 check "matrix answers" 0 $?
 contains "named port resolved at the destination (web -> api http = 9000)" m.txt \
