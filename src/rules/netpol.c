@@ -405,22 +405,12 @@ void kh_netpol__named_port_unresolved(kh_rule_ctx *ctx, const kh_objset *set)
 
 /* ------------------------------------------------------------ isolation */
 
-typedef struct reason {
-    const np_rule *rule;
-    bool open;                   /* the side is not isolated */
-} reason;
-
-static uint32_t one_range(np_eval *ev, int proto, unsigned lo, unsigned hi)
-{
-    return kh_netpol__ps_range(ev, proto, lo, hi);
-}
-
 /* The ports an assertion allows, as one set. */
 static uint32_t allowed_ports(np_eval *ev, const kh_netpol_isolation *iso)
 {
     uint32_t ok = NP_PS_NONE;
     for (size_t i = 0; i < iso->nports; i++)
-        ok = kh_netpol__ps_union(ev, ok, one_range(ev, iso->ports[i].proto, iso->ports[i].lo,
+        ok = kh_netpol__ps_union(ev, ok, kh_netpol__ps_range(ev, iso->ports[i].proto, iso->ports[i].lo,
                                                   iso->ports[i].hi));
     return ok;
 }
@@ -437,7 +427,7 @@ static bool port_allowed(np_eval *ev, const kh_netpol_isolation *iso, uint32_t o
     size_t n = kh_netpol__ps_intervals(ev, ps, &iv);
     for (size_t i = 0; i < n; i++) {
         uint32_t lo = iv[2 * i], hi = iv[2 * i + 1];
-        uint32_t one = one_range(ev, (int)(lo >> 16), lo & 0xffff, hi & 0xffff);
+        uint32_t one = kh_netpol__ps_range(ev, (int)(lo >> 16), lo & 0xffff, hi & 0xffff);
         if (kh_netpol__ps_inter(ev, one, ok) != one) {
             *bad = one;
             return false;
