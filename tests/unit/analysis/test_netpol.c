@@ -573,6 +573,228 @@ static void test_netpol__matrix_agrees_with_can_reach(void **state)
     done(&w);
 }
 
+/* ------------------------------------------- upstream e2e truth tables */
+
+/*
+ * Scenarios of Kubernetes' own NetworkPolicy e2e suite
+ * (test/e2e/network/netpol/network_policy.go): namespaces x, y, z; pods
+ * labelled pod=<name> serving ports 80 and 81 on TCP, UDP and SCTP with
+ * container port names serve-<port>-<proto>; the same pods and policies
+ * (SetSpecIngressRules/SetSpecEgressRules also set policyTypes); the
+ * expectations applied in upstream's order over a table that starts all
+ * true, loopback ignored.
+ */
+typedef struct expect {
+    const char *from_ns, *from_pod, *to_ns, *to_pod; /* NULL: any */
+    bool allow;
+} expect;
+
+typedef struct scenario {
+    const char *name;
+    const char *pods;            /* "x/a x/b y/a" */
+    const char *policies;
+    const char *port;            /* "80/TCP" */
+    expect exp[6];
+    size_t nexp;
+} scenario;
+
+static bool peer_is(const char *ns, const char *pod, const char *want_ns, const char *want_pod)
+{
+    return (!want_ns || strcmp(ns, want_ns) == 0) && (!want_pod || strcmp(pod, want_pod) == 0);
+}
+
+static void run_scenario(const scenario *sc)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    char pods[64];
+    snprintf(pods, sizeof(pods), "%s", sc->pods);
+    for (char *t = strtok(pods, " "); t; t = strtok(NULL, " "))
+        fprintf(f, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: %c, namespace: %c, labels: "
+                   "{pod: %c}}\nspec:\n  containers:\n  - name: c\n    ports:\n"
+                   "    - {name: serve-80-tcp, containerPort: 80}\n"
+                   "    - {name: serve-81-tcp, containerPort: 81}\n"
+                   "    - {name: serve-80-udp, containerPort: 80, protocol: UDP}\n"
+                   "    - {name: serve-81-udp, containerPort: 81, protocol: UDP}\n"
+                   "    - {name: serve-80-sctp, containerPort: 80, protocol: SCTP}\n"
+                   "    - {name: serve-81-sctp, containerPort: 81, protocol: SCTP}\n",
+                t[2], t[0], t[2]);
+    fprintf(f, "%s", sc->policies);
+    fclose(f);
+    world w = {0};
+    kh_error err = {0};
+    assert_int_equal(kh_cluster_new_area(&w.c, KH_AREA_NETPOL, NULL, NULL, &err), KH_OK);
+    assert_int_equal(kh_cluster_load_buffer(w.c, buf, len, "e2e.yaml", &err), KH_OK);
+    assert_int_equal(kh_cluster_errors(w.c), 0);
+    assert_int_equal(kh_netpol_load(&w.np, w.c, &err), KH_OK);
+    char from[64], to[64];
+    snprintf(from, sizeof(from), "%s", sc->pods);
+    size_t nf = 0;
+    const char *list[9];
+    for (char *t = strtok(from, " "); t && nf < 9; t = strtok(NULL, " "))
+        list[nf++] = t;
+    for (size_t i = 0; i < nf; i++)
+        for (size_t j = 0; j < nf; j++) {
+            if (i == j)
+                continue; /* loopback: ignored upstream */
+            char sns[2] = {list[i][0], 0}, spod[2] = {list[i][2], 0};
+            char dns[2] = {list[j][0], 0}, dpod[2] = {list[j][2], 0};
+            bool want = true;
+            for (size_t k = 0; k < sc->nexp; k++) {
+                const expect *e = &sc->exp[k];
+                if (peer_is(sns, spod, e->from_ns, e->from_pod) &&
+                    peer_is(dns, dpod, e->to_ns, e->to_pod))
+                    want = e->allow;
+            }
+            snprintf(to, sizeof(to), "%s/%s", dns, dpod);
+            char src[8];
+            snprintf(src, sizeof(src), "%s/%s", sns, spod);
+            bool got = reach(&w, src, to, sc->port);
+            if (got != want)
+                fail_msg("%s: %s -> %s on %s: got %s, upstream expects %s", sc->name, src, to,
+                         sc->port, got ? "allowed" : "denied", want ? "allowed" : "denied");
+        }
+    done(&w);
+    free(buf);
+}
+
+#define NP(ns, name) "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n" \
+    "metadata: {name: " name ", namespace: " ns "}\nspec:\n"
+#define ANY NULL
+
+static const scenario upstream[] = {
+    {"should support a 'default-deny-ingress' policy", "x/a x/b y/a y/b",
+     NP("x", "deny-ingress") "  podSelector: {}\n  policyTypes: [Ingress]\n  ingress: []\n",
+     "80/TCP", {{ANY, ANY, "x", ANY, false}}, 1},
+    {"should support a 'default-deny-all' policy", "x/a x/b y/a",
+     NP("x", "deny-all") "  podSelector: {}\n  policyTypes: [Ingress, Egress]\n",
+     "80/TCP", {{ANY, ANY, "x", ANY, false}, {"x", ANY, ANY, ANY, false}}, 2},
+    {"should enforce policy to allow traffic from pods within server namespace based on "
+     "PodSelector", "x/a x/b x/c y/a",
+     NP("x", "x-a-allows-x-b") "  podSelector: {matchLabels: {pod: a}}\n  policyTypes: [Ingress]\n"
+     "  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]\n",
+     "80/TCP", {{ANY, ANY, "x", "a", false}, {"x", "b", "x", "a", true}}, 2},
+    {"should enforce policy to allow ingress traffic for a target", "x/a x/b y/a",
+     NP("x", "deny-all") "  podSelector: {}\n  policyTypes: [Ingress]\n"
+     NP("x", "allow-all-to-a") "  podSelector: {matchLabels: {pod: a}}\n  policyTypes: [Ingress]\n"
+     "  ingress: [{from: [{podSelector: {}, namespaceSelector: {}}]}]\n",
+     "80/TCP", {{ANY, ANY, "x", "a", true}, {ANY, ANY, "x", "b", false}}, 2},
+    {"should enforce policy to allow ingress traffic from pods in all namespaces",
+     "x/a x/b y/a z/a",
+     NP("x", "allow-from-another-ns") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: {}}}]}]\n",
+     "80/TCP", {{0}}, 0},
+    {"should enforce policy to allow traffic only from a different namespace, based on "
+     "NamespaceSelector", "x/a x/b y/a z/a",
+     NP("x", "allow-client-a-via-ns-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}}]}]\n",
+     "80/TCP", {{"x", ANY, "x", "a", false}, {"z", ANY, "x", "a", false}}, 2},
+    {"should enforce policy based on PodSelector with MatchExpressions", "x/a x/b y/a",
+     NP("x", "x-a-allows-x-b") "  podSelector: {matchLabels: {pod: a}}\n  policyTypes: [Ingress]\n"
+     "  ingress: [{from: [{podSelector: {matchExpressions: [{key: pod, operator: In, "
+     "values: [b]}]}}]}]\n",
+     "80/TCP", {{ANY, ANY, "x", "a", false}, {"x", "b", "x", "a", true}}, 2},
+    {"should enforce policy based on NamespaceSelector with MatchExpressions", "x/a x/b y/a z/a",
+     NP("x", "allow-ns-y-match-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchExpressions: "
+     "[{key: kubernetes.io/metadata.name, operator: In, values: [y]}]}}]}]\n",
+     "80/TCP", {{"x", ANY, "x", "a", false}, {"z", ANY, "x", "a", false}}, 2},
+    {"should enforce policy based on PodSelector or NamespaceSelector", "x/a x/b x/c y/a",
+     NP("x", "allow-ns-y-match-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress:\n  - from:\n"
+     "    - namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, "
+     "operator: NotIn, values: [x]}]}\n    - podSelector: {matchLabels: {pod: b}}\n",
+     "80/TCP", {{"x", "a", "x", "a", false}, {"x", "c", "x", "a", false}}, 2},
+    {"should enforce policy based on PodSelector and NamespaceSelector", "x/a x/b y/a y/b z/b",
+     NP("x", "allow-ns-y-podselector-and-nsselector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress:\n  - from:\n"
+     "    - namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, "
+     "operator: NotIn, values: [x]}]}\n      podSelector: {matchLabels: {pod: b}}\n",
+     "80/TCP",
+     {{ANY, ANY, "x", "a", false}, {"y", "b", "x", "a", true}, {"z", "b", "x", "a", true}}, 3},
+    {"should enforce policy based on Multiple PodSelectors and NamespaceSelectors",
+     "x/a x/b y/a y/b y/c",
+     NP("x", "allow-ns-y-z-pod-b-c") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress:\n  - from:\n"
+     "    - namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, "
+     "operator: NotIn, values: [x]}]}\n      podSelector: {matchExpressions: [{key: pod, "
+     "operator: In, values: [b, c]}]}\n",
+     "80/TCP", {{"x", ANY, "x", "a", false}, {"y", "a", "x", "a", false}}, 2},
+    {"should enforce policy based on any PodSelectors", "x/a x/b x/c",
+     NP("x", "allow-ns-x-pod-b-c") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}, "
+     "{podSelector: {matchLabels: {pod: c}}}]}]\n",
+     "80/TCP",
+     {{ANY, ANY, "x", "a", false}, {"x", "b", "x", "a", true}, {"x", "c", "x", "a", true}}, 3},
+    {"should enforce policy to allow traffic only from a pod in a different namespace based on "
+     "PodSelector and NamespaceSelector", "x/a x/b y/a y/b z/a",
+     NP("x", "allow-ns-y-pod-a") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}, podSelector: {matchLabels: {pod: a}}}]}]\n",
+     "80/TCP", {{ANY, ANY, "x", "a", false}, {"y", "a", "x", "a", true}}, 2},
+    {"should enforce policy based on Ports (81)", "x/a x/b y/a y/b z/a",
+     NP("x", "allow-client-a-via-ns-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}}], ports: [{port: 81, protocol: TCP}]}]\n",
+     "81/TCP",
+     {{"x", ANY, "x", "a", false}, {"y", ANY, "x", "a", true}, {"z", ANY, "x", "a", false}}, 3},
+    {"should enforce multiple, stacked policies with overlapping podSelectors (80 denied)",
+     "x/a x/b y/a y/b z/a",
+     NP("x", "allow-client-a-via-ns-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}}], ports: [{port: 81, protocol: TCP}]}]\n",
+     "80/TCP", {{ANY, ANY, "x", "a", false}}, 1},
+    {"should enforce multiple, stacked policies with overlapping podSelectors (80 unblocked)",
+     "x/a x/b y/a y/b z/a",
+     NP("x", "allow-client-a-via-ns-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}}], ports: [{port: 81, protocol: TCP}]}]\n"
+     NP("x", "allow-client-a-via-ns-selector-80") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}}], ports: [{port: 80, protocol: TCP}]}]\n",
+     "80/TCP",
+     {{"x", ANY, "x", "a", false}, {"y", ANY, "x", "a", true}, {"z", ANY, "x", "a", false}}, 3},
+    {"should support allow-all policy", "x/a x/b y/a",
+     NP("x", "allow-all") "  podSelector: {matchLabels: {}}\n  policyTypes: [Ingress]\n"
+     "  ingress: [{}]\n",
+     "81/TCP", {{0}}, 0},
+    {"should allow ingress access on one named port (81 open)", "x/a x/b y/a",
+     NP("x", "allow-all") "  podSelector: {}\n  policyTypes: [Ingress]\n"
+     "  ingress: [{ports: [{port: serve-81-tcp}]}]\n",
+     "81/TCP", {{0}}, 0},
+    {"should allow ingress access on one named port (80 closed)", "x/a x/b y/a",
+     NP("x", "allow-all") "  podSelector: {}\n  policyTypes: [Ingress]\n"
+     "  ingress: [{ports: [{port: serve-81-tcp}]}]\n",
+     "80/TCP", {{ANY, ANY, "x", ANY, false}}, 1},
+    {"should allow ingress access from namespace on one named port (80)", "x/a x/b y/a z/a",
+     NP("x", "allow-client-a-via-ns-selector-80") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}}], ports: [{port: serve-80-tcp, protocol: TCP}]}]\n",
+     "80/TCP", {{"x", ANY, "x", "a", false}, {"z", ANY, "x", "a", false}}, 2},
+    {"should allow ingress access from namespace on one named port (81)", "x/a x/b y/a z/a",
+     NP("x", "allow-client-a-via-ns-selector-80") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}}], ports: [{port: serve-80-tcp, protocol: TCP}]}]\n",
+     "81/TCP", {{ANY, ANY, "x", "a", false}}, 1},
+    {"should allow egress access on one named port (80)", "x/a y/a",
+     NP("x", "allow-egress") "  podSelector: {}\n  policyTypes: [Egress]\n"
+     "  egress: [{ports: [{port: serve-80-tcp}]}]\n",
+     "80/TCP", {{0}}, 0},
+    {"should allow egress access on one named port (81)", "x/a y/a",
+     NP("x", "allow-egress") "  podSelector: {}\n  policyTypes: [Egress]\n"
+     "  egress: [{ports: [{port: serve-80-tcp}]}]\n",
+     "81/TCP", {{"x", ANY, ANY, ANY, false}}, 1},
+};
+
+static void test_netpol__upstream_e2e_truth_tables(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(upstream) / sizeof(upstream[0]); i++)
+        run_scenario(&upstream[i]);
+}
+
 /* ------------------------------------------------- randomised agreement */
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
@@ -740,6 +962,7 @@ int main(void)
         cmocka_unit_test(test_netpol__service_target_port_resolves_per_backend),
         cmocka_unit_test(test_netpol__matrix_agrees_with_can_reach),
         cmocka_unit_test(test_netpol__matrix_equals_pairwise_on_random_clusters),
+        cmocka_unit_test(test_netpol__upstream_e2e_truth_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
