@@ -594,7 +594,7 @@ typedef struct scenario {
     const char *pods;            /* "x/a x/b y/a" */
     const char *policies;
     const char *port;            /* "80/TCP" */
-    expect exp[6];
+    expect exp[6];             /* applied in order, as upstream's Expect* calls */
     size_t nexp;
 } scenario;
 
@@ -786,6 +786,96 @@ static const scenario upstream[] = {
      NP("x", "allow-egress") "  podSelector: {}\n  policyTypes: [Egress]\n"
      "  egress: [{ports: [{port: serve-80-tcp}]}]\n",
      "81/TCP", {{"x", ANY, ANY, ANY, false}}, 1},
+    {"should deny ingress from pods on other namespaces", "x/a x/b y/a z/a",
+     NP("x", "deny-empty-policy") "  podSelector: {}\n  policyTypes: [Ingress]\n"
+     "  ingress: [{from: [{podSelector: {matchLabels: {}}}]}]\n",
+     "80/TCP", {{"y", ANY, "x", ANY, false}, {"z", ANY, "x", ANY, false}}, 2},
+    {"should deny egress from pods based on PodSelector", "x/a x/b y/a",
+     NP("x", "deny-egress-pod-a") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Egress]\n  egress: []\n",
+     "80/TCP", {{"x", "a", ANY, ANY, false}}, 1},
+    {"should deny egress from all pods in a namespace", "x/a x/b y/a",
+     NP("x", "deny-egress-ns-x") "  podSelector: {}\n  policyTypes: [Egress]\n",
+     "80/TCP", {{"x", ANY, ANY, ANY, false}}, 1},
+    {"should work with Ingress, Egress specified together (80)", "x/a x/b x/c y/a",
+     NP("x", "allow-client-a-via-pod-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Egress, Ingress]\n"
+     "  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]\n"
+     "  egress: [{ports: [{port: 80}]}]\n",
+     "80/TCP", {{ANY, ANY, "x", "a", false}, {"x", "b", "x", "a", true}}, 2},
+    {"should work with Ingress, Egress specified together (81)", "x/a x/b x/c y/a",
+     NP("x", "allow-client-a-via-pod-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Egress, Ingress]\n"
+     "  ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]\n"
+     "  egress: [{ports: [{port: 80}]}]\n",
+     "81/TCP",
+     {{ANY, ANY, "x", "a", false}, {"x", "a", ANY, ANY, false}, {"x", "b", "x", "a", true}}, 3},
+    {"should support denying of egress traffic on the client side (even if the server "
+     "explicitly allows this traffic)", "x/a y/a y/b",
+     NP("x", "allow-to-ns-y-pod-a") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Egress]\n  egress: [{to: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}, podSelector: {matchLabels: {pod: a}}}]}]\n"
+     NP("y", "allow-from-xa-on-ya-match-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: x}}, podSelector: {matchLabels: {pod: a}}}]}]\n"
+     NP("y", "allow-from-xa-on-yb-match-selector") "  podSelector: {matchLabels: {pod: b}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{from: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: x}}, podSelector: {matchLabels: {pod: a}}}]}]\n",
+     "80/TCP",
+     {{"x", "a", ANY, ANY, false}, {ANY, ANY, "y", "a", false}, {"x", "a", "y", "a", true},
+      {ANY, ANY, "y", "b", false}}, 4},
+    {"should enforce egress policy allowing traffic to a server in a different namespace based "
+     "on PodSelector and NamespaceSelector", "x/a y/a y/b",
+     NP("x", "allow-to-ns-y-pod-a") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Egress]\n  egress: [{to: [{namespaceSelector: {matchLabels: "
+     "{kubernetes.io/metadata.name: y}}, podSelector: {matchLabels: {pod: a}}}]}]\n",
+     "80/TCP", {{"x", "a", ANY, ANY, false}, {"x", "a", "y", "a", true}}, 2},
+    {"should enforce ingress policy allowing any port traffic to a server on a specific "
+     "protocol (TCP)", "x/a y/a",
+     NP("x", "allow-ingress-by-proto") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{ports: [{protocol: TCP}]}]\n",
+     "80/TCP", {{0}}, 0},
+    {"should enforce ingress policy allowing any port traffic to a server on a specific "
+     "protocol (UDP)", "x/a y/a",
+     NP("x", "allow-ingress-by-proto") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{ports: [{protocol: TCP}]}]\n",
+     "80/UDP", {{ANY, ANY, "x", "a", false}}, 1},
+    {"should enforce multiple ingress policies with ingress allow-all policy taking precedence "
+     "(port 80 only)", "x/a y/a",
+     NP("x", "allow-ingress-port-80") "  podSelector: {matchLabels: {}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{ports: [{port: 80}]}]\n",
+     "81/TCP", {{ANY, ANY, "x", ANY, false}}, 1},
+    {"should enforce multiple ingress policies with ingress allow-all policy taking precedence "
+     "(allow-all added)", "x/a y/a",
+     NP("x", "allow-ingress-port-80") "  podSelector: {matchLabels: {}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{ports: [{port: 80}]}]\n"
+     NP("x", "allow-ingress") "  podSelector: {matchLabels: {}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{}]\n",
+     "81/TCP", {{0}}, 0},
+    {"should enforce multiple egress policies with egress allow-all policy taking precedence "
+     "(port 80 only)", "x/a y/a",
+     NP("x", "allow-egress-port-80") "  podSelector: {matchLabels: {}}\n"
+     "  policyTypes: [Egress]\n  egress: [{ports: [{port: 80}]}]\n",
+     "81/TCP", {{"x", ANY, ANY, ANY, false}}, 1},
+    {"should enforce multiple egress policies with egress allow-all policy taking precedence "
+     "(allow-all added)", "x/a y/a",
+     NP("x", "allow-egress-port-80") "  podSelector: {matchLabels: {}}\n"
+     "  policyTypes: [Egress]\n  egress: [{ports: [{port: 80}]}]\n"
+     NP("x", "allow-egress") "  podSelector: {matchLabels: {}}\n"
+     "  policyTypes: [Egress]\n  egress: [{}]\n",
+     "81/TCP", {{0}}, 0},
+    {"should enforce policies to check ingress and egress policies can be controlled "
+     "independently based on PodSelector", "x/a x/b y/a",
+     NP("x", "allow-egress-for-target") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Egress]\n  egress: [{}]\n"
+     NP("x", "deny-ingress-via-label-selector") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n",
+     "80/TCP", {{ANY, ANY, "x", "a", false}}, 1},
+    {"should not mistakenly treat 'protocol: SCTP' as 'protocol: TCP'", "x/a y/a",
+     NP("x", "deny-ingress") "  podSelector: {}\n  policyTypes: [Ingress]\n"
+     NP("x", "allow-only-sctp-ingress-on-port-81") "  podSelector: {matchLabels: {pod: a}}\n"
+     "  policyTypes: [Ingress]\n  ingress: [{ports: [{port: 81, protocol: SCTP}]}]\n",
+     "81/TCP", {{ANY, ANY, "x", ANY, false}}, 1},
 };
 
 static void test_netpol__upstream_e2e_truth_tables(void **state)
