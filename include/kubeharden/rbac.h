@@ -49,8 +49,13 @@ typedef struct kh_rbac_strs {
     size_t n;
 } kh_rbac_strs;
 
-/** The kinds to keep for RBAC (NULL-terminated), for kh_cluster_new. */
+/** The kinds to keep for RBAC (NULL-terminated), for kh_cluster_new: the
+ * four RBAC kinds, ServiceAccounts and every kind with a pod spec. */
 const char *const *kh_rbac_kinds(void);
+
+/** Only Roles, ClusterRoles, RoleBindings and ClusterRoleBindings: enough
+ * for who-can, can and reviews, which never look at accounts or pods. */
+const char *const *kh_rbac_authorizer_kinds(void);
 
 /**
  * Build the RBAC model of the objects @p c holds. The model is allocated

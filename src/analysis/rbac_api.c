@@ -21,6 +21,13 @@ const char *const *kh_rbac_kinds(void)
     return kh_rbac__kinds;
 }
 
+const char *const *kh_rbac_authorizer_kinds(void)
+{
+    static const char *const kinds[] = {"ClusterRole", "ClusterRoleBinding", "Role",
+                                        "RoleBinding", NULL};
+    return kinds;
+}
+
 int kh_rbac_load(kh_rbac **out, kh_cluster *c, kh_error *err)
 {
     int rc = kh_rbac__build(out, kh_cluster__objects(c), kh_cluster__arena(c));

@@ -129,7 +129,8 @@ static int load(const char *command, const char *const *paths, size_t npaths, kh
                         "Try 'kubeharden %s --help'.\n", command, command);
         return CLI_EXIT_ERROR;
     }
-    if (kh_cluster_new(c, kh_rbac_kinds(), on_input_error, NULL, &err) != KH_OK)
+    /* Queries never look at accounts or pods: keep only what the authorizer reads. */
+    if (kh_cluster_new(c, kh_rbac_authorizer_kinds(), on_input_error, NULL, &err) != KH_OK)
         goto fail;
     for (size_t i = 0; i < npaths; i++)
         if (kh_cluster_load_path(*c, paths[i], &err) != KH_OK)
