@@ -564,33 +564,79 @@ static int read_subjects(kh_arena *a, kh_rbac_binding *b)
     return 0;
 }
 
-/* Go's %q for the strings in resolver messages: quotes, backslashes and
- * control bytes escaped (names are valid UTF-8 here; the reader checks). */
+/* The code point at @p s (UTF-8) and its length, or -1 with length 1
+ * for a byte that starts no valid sequence (as utf8.DecodeRuneInString). */
+static long utf8_rune(const unsigned char *s, size_t *len)
+{
+    unsigned c = s[0];
+    size_t n = c >= 0xf0 ? (c <= 0xf4 ? 4 : 0) : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    *len = 1;
+    if (c < 0x80)
+        return (long)c;
+    if (!n)
+        return -1;
+    long r = (long)(c & (0x7f >> n));
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return -1;
+        r = (r << 6) | (s[i] & 0x3f);
+    }
+    if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 || r > 0x10ffff)) ||
+        (r >= 0xd800 && r <= 0xdfff))
+        return -1;
+    *len = n;
+    return r;
+}
+
+/* unicode.IsPrint for what names hold: false for controls, spaces other
+ * than U+0020, format characters and private use; true otherwise (the
+ * few unassigned code points Go also escapes are not told apart). */
+static bool go_printable(long r)
+{
+    if (r < 0x20 || (r >= 0x7f && r <= 0xa0) || r == 0xad || r == 0x1680 || r == 0x061c ||
+        r == 0x180e || (r >= 0x2000 && r <= 0x200f) || (r >= 0x2028 && r <= 0x202f) ||
+        (r >= 0x205f && r <= 0x206f) || r == 0x3000 || (r >= 0xd800 && r <= 0xf8ff) ||
+        r == 0xfeff || (r >= 0xfff9 && r <= 0xfffb) || r >= 0xf0000 ||
+        (r >= 0xe0000 && r <= 0xe007f))
+        return false;
+    return true;
+}
+
+/* Go's %q (strconv.Quote) for the strings in resolver messages and
+ * reasons: quotes and backslashes escaped, printable characters as they
+ * are, \a \b \f \n \r \t \v, other controls \xNN, other unprintable
+ * characters \uNNNN or \UNNNNNNNN, bytes of invalid UTF-8 \xNN. */
 static char *go_quote(kh_arena *a, const char *s)
 {
     size_t len = strlen(s);
-    char *out = kh_arena_alloc(a, 4 * len + 3);
+    char *out = kh_arena_alloc(a, 10 * len + 3);
     if (!out)
         return NULL;
     char *p = out;
     *p++ = '"';
-    for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
-        switch (*q) {
-        case '"': *p++ = '\\'; *p++ = '"'; break;
-        case '\\': *p++ = '\\'; *p++ = '\\'; break;
-        case '\a': *p++ = '\\'; *p++ = 'a'; break;
-        case '\b': *p++ = '\\'; *p++ = 'b'; break;
-        case '\f': *p++ = '\\'; *p++ = 'f'; break;
-        case '\n': *p++ = '\\'; *p++ = 'n'; break;
-        case '\r': *p++ = '\\'; *p++ = 'r'; break;
-        case '\t': *p++ = '\\'; *p++ = 't'; break;
-        case '\v': *p++ = '\\'; *p++ = 'v'; break;
-        default:
-            if (*q < 0x20 || *q == 0x7f)
-                p += sprintf(p, "\\x%02x", *q);
+    for (const unsigned char *q = (const unsigned char *)s; *q;) {
+        size_t n;
+        long r = utf8_rune(q, &n);
+        if (r < 0) {
+            p += sprintf(p, "\\x%02x", *q);
+        } else if (r == '"' || r == '\\') {
+            *p++ = '\\';
+            *p++ = (char)r;
+        } else if (go_printable(r)) {
+            memcpy(p, q, n);
+            p += n;
+        } else {
+            static const char esc[] = "abtnvfr"; /* \a=7 ... \r=13 */
+            if (r >= 7 && r <= 13)
+                p += sprintf(p, "\\%c", esc[r - 7]);
+            else if (r < 0x20 || r == 0x7f)
+                p += sprintf(p, "\\x%02lx", r);
+            else if (r < 0x10000)
+                p += sprintf(p, "\\u%04lx", r);
             else
-                *p++ = (char)*q;
+                p += sprintf(p, "\\U%08lx", r);
         }
+        q += n;
     }
     *p++ = '"';
     *p = '\0';

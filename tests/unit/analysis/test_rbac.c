@@ -752,6 +752,13 @@ static void test_rbac_reasons__names_quoted_as_go_does(void **state)
     assert_true(allowed);
     assert_string_equal(why, "RBAC: allowed by ClusterRoleBinding \"b\\\\x\" of ClusterRole "
                              "\"r\\\"1\" to User \"tab\\there\"");
+    /* printable UTF-8 stays, a no-break space is escaped as Go does */
+    m = load(CR("r", "[{verbs: [get], apiGroups: [''], resources: [pods]}]")
+                 CRB("b", "r", "[{kind: User, name: \"J\u00f6rg\u00a0K\"}]"));
+    why = reason(m, res("J\u00f6rg\u00a0K", "", "get", "", "", "pods", "", ""), &allowed);
+    assert_true(allowed);
+    assert_string_equal(why, "RBAC: allowed by ClusterRoleBinding \"b\" of ClusterRole \"r\" to "
+                             "User \"J\u00f6rg\\u00a0K\"");
 }
 
 static void test_rbac_review__invalid_reviews_are_reported_and_skipped(void **state)
