@@ -204,7 +204,9 @@ void kh_netpol__peer_selects_nothing(kh_rule_ctx *ctx, const kh_objset *set)
                                     kh_arena_printf(ctx->arena, "spec.%s[%zu].%s[%zu]",
                                                     e ? "egress" : "ingress", j,
                                                     e ? "to" : "from", k),
-                                    "this peer selects nothing (%s), so it allows no %s",
+                                    "this peer matches no workload of the input (%s): it allows "
+                                    "no %s unless pods the input does not hold (an operator's, "
+                                    "say) match it",
                                     why, e ? "destination" : "source");
                 }
         }
