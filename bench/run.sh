@@ -178,3 +178,15 @@ echo "Targets:"
 echo
 for v in "${VERDICTS[@]}"; do echo "- $v"; done
 rm -f "$OUT/time.txt" "$OUT/stderr.txt" "$OUT/hf.json"
+
+# ------------------------------------------------------------- analyses
+# The benchmarks of the analyses, each its own report section with its own
+# targets (bench/README.md). KH_BENCH_ANALYSES=0 skips them.
+if [[ "${KH_BENCH_ANALYSES:-1}" != 0 ]]; then
+    for script in rbac.sh rbac_query.sh netpol.sh ha.sh; do
+        echo
+        KH_BUILD_DIR=$BUILD bash "$ROOT/bench/$script"
+    done
+    echo
+    bash "$ROOT/bench/node.sh" "$KH_BIN" "$STARTUP_RUNS"
+fi
