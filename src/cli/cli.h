@@ -45,6 +45,14 @@ void cli_print_exit_codes(FILE *out, int scans);
  * @p cases_dir (NULL: no examples). Returns 0, or -1 when writing failed. */
 int cli_rules_doc(FILE *dst, const char *cases_dir);
 
+/* Append @p value to a growing argument list; CLI_EXIT_ERROR (said) when
+ * out of memory. */
+int cli_push(const char ***list, size_t *n, const char *value);
+
+/* `<command> check ARGS` of an analysis: `scan --area AREA ARGS`, so its
+ * findings come with every option and report format of scan. */
+int cli_scan_area(const char *area, int argc, char **argv);
+
 /* Flush standard output and check that it took everything: a full disk or
  * a closed stdout makes any command fail (exit 2, with a message unless
  * @p status already is CLI_EXIT_ERROR). @p command names the subcommand in

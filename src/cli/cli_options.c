@@ -7,6 +7,7 @@
  * written to it.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -108,6 +109,35 @@ void cli_print_exit_codes(FILE *out, int scans)
     else
         fputs("\nExit status:\n  0  success\n  2  usage error, or output that could not be written\n",
               out);
+}
+
+int cli_push(const char ***list, size_t *n, const char *value)
+{
+    const char **bigger = realloc(*list, (*n + 1) * sizeof(char *));
+    if (!bigger) {
+        fputs("kubeharden: out of memory\n", stderr);
+        return CLI_EXIT_ERROR;
+    }
+    bigger[(*n)++] = value;
+    *list = bigger;
+    return 0;
+}
+
+int cli_scan_area(const char *area, int argc, char **argv)
+{
+    char **args = calloc((size_t)argc + 3, sizeof(*args));
+    if (!args) {
+        fputs("kubeharden: out of memory\n", stderr);
+        return CLI_EXIT_ERROR;
+    }
+    args[0] = "scan";
+    args[1] = "--area";
+    args[2] = (char *)area;
+    for (int i = 1; i < argc; i++)
+        args[i + 2] = argv[i];
+    int status = cmd_scan(argc + 2, args);
+    free(args);
+    return status;
 }
 
 int cli_finish(const char *command, int status)

@@ -62,24 +62,14 @@ static void usage(FILE *out)
           out);
 }
 
-static int push(const char ***list, size_t *n, const char *value)
-{
-    const char **bigger = realloc(*list, (*n + 1) * sizeof(char *));
-    if (!bigger)
-        return CLI_EXIT_ERROR;
-    bigger[(*n)++] = value;
-    *list = bigger;
-    return 0;
-}
-
 static int on_option(const struct cli_option *o, const char *value, void *ud)
 {
     struct ha_args *a = ud;
     if (!o)
-        return push(&a->paths, &a->npaths, value);
+        return cli_push(&a->paths, &a->npaths, value);
     switch (o->id) {
     case OPT_HELP: a->help = 1; break;
-    case OPT_LOSE: return push(&a->lose, &a->nlose, value);
+    case OPT_LOSE: return cli_push(&a->lose, &a->nlose, value);
     case OPT_OUTPUT:
         if (strcmp(value, "json") == 0)
             a->format = KH_FORMAT_JSON;
@@ -170,22 +160,6 @@ done:
     return rc;
 }
 
-/* `check` is the scan with the ha rules only. */
-static int run_check(int argc, char **argv)
-{
-    char **args = calloc((size_t)argc + 3, sizeof(*args));
-    if (!args)
-        return CLI_EXIT_ERROR;
-    args[0] = "scan";
-    args[1] = "--area";
-    args[2] = "ha";
-    for (int i = 1; i < argc; i++)
-        args[i + 2] = argv[i];
-    int rc = cmd_scan(argc + 2, args);
-    free(args);
-    return rc;
-}
-
 int cmd_ha(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -196,7 +170,7 @@ int cmd_ha(int argc, char **argv)
         return argc < 2 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "check") == 0)
-        return run_check(argc - 1, argv + 1);
+        return cli_scan_area("ha", argc - 1, argv + 1);
     if (strcmp(argv[1], "simulate") == 0)
         return run_simulate(argc - 1, argv + 1);
     fprintf(stderr, "kubeharden ha: unknown subcommand '%s' (use simulate or check)\n", argv[1]);

@@ -67,23 +67,13 @@ static void usage(FILE *out)
           out);
 }
 
-static int push(const char ***list, size_t *n, const char *value)
-{
-    const char **bigger = realloc(*list, (*n + 1) * sizeof(char *));
-    if (!bigger)
-        return CLI_EXIT_ERROR;
-    bigger[(*n)++] = value;
-    *list = bigger;
-    return 0;
-}
-
 static int on_option(const struct cli_option *o, const char *value, void *ud)
 {
     struct netpol_args *a = ud;
     if (!o)
-        return push(&a->pos, &a->npos, value);
+        return cli_push(&a->pos, &a->npos, value);
     switch (o->id) {
-    case OPT_FILENAME: return push(&a->paths, &a->npaths, value);
+    case OPT_FILENAME: return cli_push(&a->paths, &a->npaths, value);
     case OPT_HELP: a->help = 1; break;
     case OPT_PORT: a->port = value; break;
     case OPT_OUTPUT:
@@ -139,7 +129,7 @@ static int load(struct netpol_args *a, kh_cluster **c, kh_netpol **np)
 static int run_matrix(struct netpol_args *a)
 {
     for (size_t i = 0; i < a->npos; i++)
-        if (push(&a->paths, &a->npaths, a->pos[i]))
+        if (cli_push(&a->paths, &a->npaths, a->pos[i]))
             return CLI_EXIT_ERROR;
     if (!a->npaths) {
         fprintf(stderr, "kubeharden netpol matrix: no input (give a PATH or - for stdin)\n");
@@ -186,7 +176,7 @@ static int run_reach(struct netpol_args *a)
     if (!a->port && a->npos > 2 && looks_like_port(a->pos[2]))
         a->port = a->pos[first++];
     for (size_t i = first; i < a->npos; i++)
-        if (push(&a->paths, &a->npaths, a->pos[i]))
+        if (cli_push(&a->paths, &a->npaths, a->pos[i]))
             return CLI_EXIT_ERROR;
     if (!a->npaths) {
         fprintf(stderr, "kubeharden netpol can-reach: no input (give a PATH or - for stdin)\n");
@@ -209,22 +199,6 @@ static int run_reach(struct netpol_args *a)
     return rc;
 }
 
-/* `check` is the scan with the netpol rules only. */
-static int run_check(int argc, char **argv)
-{
-    char **args = calloc((size_t)argc + 3, sizeof(*args));
-    if (!args)
-        return CLI_EXIT_ERROR;
-    args[0] = "scan";
-    args[1] = "--area";
-    args[2] = "netpol";
-    for (int i = 1; i < argc; i++)
-        args[i + 2] = argv[i];
-    int rc = cmd_scan(argc + 2, args);
-    free(args);
-    return rc;
-}
-
 int cmd_netpol(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -239,7 +213,7 @@ int cmd_netpol(int argc, char **argv)
         return argc < 2 ? CLI_EXIT_ERROR : CLI_EXIT_OK;
     }
     if (strcmp(argv[1], "check") == 0)
-        return run_check(argc - 1, argv + 1);
+        return cli_scan_area("netpol", argc - 1, argv + 1);
     bool matrix = strcmp(argv[1], "matrix") == 0;
     if (!matrix && strcmp(argv[1], "can-reach") != 0) {
         fprintf(stderr, "kubeharden netpol: unknown subcommand '%s' (use matrix, can-reach "

@@ -5,7 +5,6 @@
  * escalation paths and the graph in cmd_rbac_paths.c; `check` is `scan
  * --area rbac`, so the findings come in every report format of scan.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -48,22 +47,6 @@ static void usage(FILE *out)
           out);
 }
 
-/* `rbac check ARGS` runs `scan --area rbac ARGS`. */
-static int check(int argc, char **argv)
-{
-    char **args = calloc((size_t)argc + 3, sizeof(*args));
-    if (!args)
-        return CLI_EXIT_ERROR;
-    args[0] = "scan";
-    args[1] = "--area";
-    args[2] = "rbac";
-    for (int i = 1; i < argc; i++)
-        args[i + 2] = argv[i];
-    int status = cmd_scan(argc + 2, args);
-    free(args);
-    return status;
-}
-
 int cmd_rbac(int argc, char **argv)
 {
     if (argc < 2) {
@@ -78,7 +61,7 @@ int cmd_rbac(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run ? commands[i].run(argc - 1, argv + 1)
-                                   : check(argc - 1, argv + 1);
+                                   : cli_scan_area("rbac", argc - 1, argv + 1);
     fprintf(stderr, "kubeharden rbac: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return CLI_EXIT_ERROR;

@@ -62,25 +62,15 @@ struct rbac_args {
     bool all, help, json;
 };
 
-static int push(const char ***list, size_t *n, const char *value)
-{
-    const char **bigger = realloc(*list, (*n + 1) * sizeof(char *));
-    if (!bigger)
-        return CLI_EXIT_ERROR;
-    bigger[(*n)++] = value;
-    *list = bigger;
-    return 0;
-}
-
 static int on_option(const struct cli_option *o, const char *value, void *ud)
 {
     struct rbac_args *a = ud;
     if (!o)
-        return push(&a->pos, &a->npos, value);
+        return cli_push(&a->pos, &a->npos, value);
     switch (o->id) {
     case OPT_ALL_NAMESPACES: a->all = true; break;
     case OPT_API_GROUP: a->api_group = value; break;
-    case OPT_AS_GROUP: return push(&a->groups, &a->ngroups, value);
+    case OPT_AS_GROUP: return cli_push(&a->groups, &a->ngroups, value);
     case OPT_HELP: a->help = true; break;
     case OPT_NAME: a->name = value; break;
     case OPT_NAMESPACE: a->ns = value; break;
@@ -95,7 +85,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
             return CLI_EXIT_ERROR;
         }
         break;
-    case OPT_RBAC: return push(&a->rbac, &a->nrbac, value);
+    case OPT_RBAC: return cli_push(&a->rbac, &a->nrbac, value);
     case OPT_URL: a->url = value; break;
     }
     return 0;
@@ -762,7 +752,7 @@ int cmd_rbac_can(int argc, char **argv)
     const char *user, *group;
     if ((status = parse_subject(&a, a.pos[0], userbuf, sizeof userbuf, &user, &group)))
         goto cleanup;
-    if (group && (status = push(&a.groups, &a.ngroups, group)))
+    if (group && (status = cli_push(&a.groups, &a.ngroups, group)))
         goto cleanup;
     /* A request follows the subject when it is not an input path: a VERB
      * then a RESOURCE, or a VERB with --url. Inputs must then come after. */

@@ -86,21 +86,11 @@ static void help(void)
     cli_print_exit_codes(stdout, 1);
 }
 
-static int push(const char ***list, size_t *n, const char *value)
-{
-    const char **bigger = realloc(*list, (*n + 1) * sizeof(char *));
-    if (!bigger)
-        return CLI_EXIT_ERROR;
-    bigger[(*n)++] = value;
-    *list = bigger;
-    return 0;
-}
-
 static int on_option(const struct cli_option *o, const char *value, void *ud)
 {
     struct scan_args *a = ud;
     if (!o)
-        return push(&a->paths, &a->npaths, value);
+        return cli_push(&a->paths, &a->npaths, value);
     switch (o->id) {
     case OPT_AREA:
         if (kh_area_parse(&a->areas[a->nareas], value) != KH_OK) {
@@ -119,7 +109,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
             return CLI_EXIT_ERROR;
         }
         break;
-    case OPT_FILENAME: return push(&a->paths, &a->npaths, value);
+    case OPT_FILENAME: return cli_push(&a->paths, &a->npaths, value);
     case OPT_HELP: a->help = 1; break;
     case OPT_KUBE_VERSION: a->kube_version = value; break;
     case OPT_NO_COLOR: a->no_color = 1; break;
@@ -133,7 +123,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         break;
     case OPT_PSS_LEVEL: a->pss_level = value; break;
     case OPT_PSS_VERSION: a->pss_version = value; break;
-    case OPT_RULE: return push(&a->rules, &a->nrules, value);
+    case OPT_RULE: return cli_push(&a->rules, &a->nrules, value);
     case OPT_THREADS:
         if (strcmp(value, "1") != 0 && strcmp(value, "2") != 0) {
             fprintf(stderr, "kubeharden scan: --threads must be 1 or 2, not '%s'\n", value);
@@ -141,8 +131,8 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         }
         a->threads = value[0] - '0';
         break;
-    case OPT_SIGNATURES: return push(&a->signatures, &a->nsignatures, value);
-    case OPT_VULN_REPORT: return push(&a->reports, &a->nreports, value);
+    case OPT_SIGNATURES: return cli_push(&a->signatures, &a->nsignatures, value);
+    case OPT_VULN_REPORT: return cli_push(&a->reports, &a->nreports, value);
     }
     return 0;
 }
