@@ -62,6 +62,7 @@ int cli_finish(const char *command, int status);
 
 int cmd_ha(int argc, char **argv);
 int cmd_netpol(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_rbac(int argc, char **argv);
 int cmd_rbac_can(int argc, char **argv);
 int cmd_rbac_graph(int argc, char **argv);

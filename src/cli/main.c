@@ -25,6 +25,7 @@ static const struct cli_command commands[] = {
     {"ha", cmd_ha, "single points of failure; simulate losing nodes or zones"},
     {"netpol", cmd_netpol, "who can reach whom under NetworkPolicies (matrix, can-reach)"},
     {"node", cmd_node, "audit this node's Kubernetes configuration (CIS sections 1-4)"},
+    {"probe", cmd_probe, "probe nodes' Kubernetes ports as an anonymous network client would"},
     {"rbac", cmd_rbac, "who can do what: who-can, can, review, escalation paths"},
     {"rules", cmd_rules, "list the rules, or write their documentation"},
     {"scan", cmd_scan, "scan manifests (files, directories, stdin) for weaknesses"},
