@@ -48,8 +48,8 @@ static const struct check {
                           "since 1.14 system:discovery is bound to system:authenticated only; remove bindings "
                           "that give it to system:unauthenticated, or set --anonymous-auth=false"},
     [C_VERSION] = {"probe.version-exposed", "the exact version is told without credentials", KH_SEVERITY_INFO,
-                   "expected of an API server (system:public-info-viewer); make sure the port is reachable only "
-                   "where it must be, and the version is patched"},
+                   "an API server tells it to anyone by design (system:public-info-viewer), etcd too; make sure "
+                   "the port is reachable only where it must be, and that version is patched"},
     [C_ANON_KUBELET] = {"probe.anonymous-kubelet", "the kubelet API answers without credentials", KH_SEVERITY_CRITICAL,
                         "set authentication.anonymous.enabled: false and authorization.mode: Webhook "
                         "in the KubeletConfiguration (--anonymous-auth=false --authorization-mode=Webhook)"},

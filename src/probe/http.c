@@ -104,3 +104,60 @@ int kh_probe__json_string(const char *s, size_t len, const char *key, char *out,
     }
     return -1;
 }
+
+/* The value of header @p name (case-insensitive) in the head @p head..@p end,
+ * or NULL. */
+static const char *header(const char *head, const char *end, const char *name, size_t *vlen)
+{
+    size_t n = strlen(name);
+    const char *p = memchr(head, '\n', (size_t)(end - head)); /* skip the status line */
+    while (p && p + 1 < end) {
+        p++;
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        if ((size_t)(eol - p) > n && p[n] == ':') {
+            size_t i = 0;
+            while (i < n && (p[i] | 0x20) == (name[i] | 0x20))
+                i++;
+            if (i == n) {
+                const char *v = p + n + 1;
+                while (v < eol && (*v == ' ' || *v == '\t'))
+                    v++;
+                const char *ve = eol;
+                while (ve > v && (ve[-1] == '\r' || ve[-1] == ' '))
+                    ve--;
+                *vlen = (size_t)(ve - v);
+                return v;
+            }
+        }
+        p = eol < end ? eol : NULL;
+    }
+    return NULL;
+}
+
+int kh_probe__http_complete(const char *buf, size_t len)
+{
+    kh_pr_http h;
+    if (kh_probe__http_parse(buf, len, &h) != 0 || !h.body)
+        return 0;
+    if (h.status < 200 || h.status == 204 || h.status == 304)
+        return 1;
+    size_t vlen;
+    const char *v = header(buf, h.body, "Content-Length", &vlen);
+    if (v) {
+        size_t want = 0;
+        for (size_t i = 0; i < vlen; i++) {
+            if (v[i] < '0' || v[i] > '9' || want > (size_t)1 << 40)
+                return 0;
+            want = want * 10 + (size_t)(v[i] - '0');
+        }
+        return h.body_len >= want;
+    }
+    v = header(buf, h.body, "Transfer-Encoding", &vlen);
+    if (v && vlen >= 7 && memcmp(v + vlen - 7, "chunked", 7) == 0) {
+        /* the last chunk: "0" CRLF, no trailers, CRLF */
+        return h.body_len >= 5 && memcmp(h.body + h.body_len - 5, "0\r\n\r\n", 5) == 0;
+    }
+    return 0; /* read to the close */
+}

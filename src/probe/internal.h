@@ -33,6 +33,11 @@ typedef struct kh_pr_http {
  * a status line "HTTP/1.D NNN[ reason]" ending in LF, else -1. */
 int kh_probe__http_parse(const char *buf, size_t len, kh_pr_http *out);
 
+/* 1 when @p buf holds a whole answer (its Content-Length of body, or the
+ * last chunk of a chunked one), so the probe need not wait for the server
+ * to close a connection it keeps open despite "Connection: close". */
+int kh_probe__http_complete(const char *buf, size_t len);
+
 /* Copy the first string value of member @p key ("gitVersion") found anywhere
  * in the JSON text @p s into @p out (NUL-terminated, escapes kept as
  * written, cut at @p size - 1). @return 0 when found, else -1. */

@@ -281,6 +281,10 @@ static int step(kh_pr_engine *e, kh_pr_job *j, short *ev)
                 return 0;
             }
             j->resp_len += (size_t)r;
+            if (kh_probe__http_complete(j->resp, j->resp_len)) {
+                j->result = KH_PR_OK;
+                return 0;
+            }
             break;
         }
         }

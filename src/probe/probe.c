@@ -219,7 +219,7 @@ static void answered(kh_pr_port *p, int rq, const kh_pr_job *j)
                 /* count is an int64 in a JSON string; absent when 0 */
                 if (kh_probe__json_string(body, blen, "count", v, sizeof(v)) != 0)
                     snprintf(v, sizeof(v), "0");
-                snprintf(a->detail, sizeof(a->detail), "%s keys readable", v);
+                snprintf(a->detail, sizeof(a->detail), "count %s: the keys are readable", v);
             } else if (rq == KH_RQ_NAMESPACES && h.status == 200) {
                 snprintf(a->detail, sizeof(a->detail), "a NamespaceList");
             } else if ((rq == KH_RQ_PODS || rq == KH_RQ_RUNNINGPODS) && h.status == 200) {
