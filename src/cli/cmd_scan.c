@@ -12,21 +12,27 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cluster_opts.h"
 
 enum {
     OPT_AREA, OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_KUBE_VERSION, OPT_NO_COLOR,
     OPT_NO_CONFIG, OPT_OUTPUT, OPT_PSS_LEVEL, OPT_PSS_VERSION, OPT_RULE, OPT_THREADS,
-    OPT_SIGNATURES, OPT_VULN_REPORT
+    OPT_SIGNATURES, OPT_VULN_REPORT, OPT_CLUSTER_BASE /* + CLI_CLUSTER_* */
 };
 
 /* Sorted by long name. */
 static const struct cli_option options[] = {
     {"area", ' ', "AREA", "run only the rules of this area (pss, workload, image, rbac, netpol, ha, manifest); repeatable", OPT_AREA},
+    CLI_CLUSTER_OPTION_CLUSTER(OPT_CLUSTER_BASE),
     {"config", ' ', "FILE", "configuration file (default: .kubeharden.yaml found upwards)", OPT_CONFIG},
+    CLI_CLUSTER_OPTION_CONTEXT(OPT_CLUSTER_BASE),
     {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default info)", OPT_FAIL_ON},
     {"filename", 'f', "PATH", "file, directory or - (stdin) to scan; repeatable", OPT_FILENAME},
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    CLI_CLUSTER_OPTION_KINDS(OPT_CLUSTER_BASE),
     {"kube-version", ' ', "VERSION", "the API server's version: latest (default) or v1.N; --pss-version defaults to it", OPT_KUBE_VERSION},
+    CLI_CLUSTER_OPTION_KUBECONFIG(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_NAMESPACE(OPT_CLUSTER_BASE),
     {"no-color", ' ', NULL, "never colour the text output", OPT_NO_COLOR},
     {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
     {"output", 'o', "FORMAT", "text (default), json, sarif or junit", OPT_OUTPUT},
@@ -55,6 +61,7 @@ struct scan_args {
     int no_config, no_color, help, threads;
     kh_format format;
     kh_severity fail_on;
+    struct cli_cluster cluster;
 };
 
 static void help(void)
@@ -133,6 +140,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         break;
     case OPT_SIGNATURES: return cli_push(&a->signatures, &a->nsignatures, value);
     case OPT_VULN_REPORT: return cli_push(&a->reports, &a->nreports, value);
+    default: return cli_cluster_option(&a->cluster, "scan", o->id - OPT_CLUSTER_BASE, value);
     }
     return 0;
 }
@@ -211,6 +219,9 @@ static int run(const struct scan_args *a, kh_config *cfg)
     kh_scanner_finish(scanner, NULL);
     kh_scan_stats st;
     kh_scanner_stats(scanner, &st);
+    if (a->cluster.enabled && cli_cluster_scan(&a->cluster, "scan", cfg, a->threads,
+                                               kh_report_finding_cb, report, &st))
+        goto cleanup;
     if (kh_report_end(report, &st, &err)) {
         print_error(&err);
         goto cleanup;
@@ -232,7 +243,9 @@ int cmd_scan(int argc, char **argv)
         help();
         goto cleanup;
     }
-    if (a.npaths == 0) {
+    if ((status = cli_cluster_check(&a.cluster, "scan", a.npaths)))
+        goto cleanup;
+    if (a.npaths == 0 && !a.cluster.enabled) {
         fputs("kubeharden scan: no input: give files, directories or '-' for stdin\n"
               "Try 'kubeharden scan --help'.\n", stderr);
         status = CLI_EXIT_ERROR;
@@ -250,5 +263,6 @@ cleanup:
     free(a.rules);
     free(a.signatures);
     free(a.reports);
+    cli_cluster_free(&a.cluster);
     return status;
 }

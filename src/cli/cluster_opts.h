@@ -1,0 +1,50 @@
+/*
+ * cluster_opts.h -- the options that point a command at a live cluster
+ * (--cluster, --kubeconfig, --context, -n, --kinds) and the scan they run.
+ */
+#ifndef KH_CLI_CLUSTER_OPTS_H
+#define KH_CLI_CLUSTER_OPTS_H
+
+#include <stddef.h>
+
+#include "kubeharden.h"
+
+struct cli_cluster {
+    int enabled;                /* --cluster */
+    const char *kubeconfig, *context, *namespace_;
+    char *kinds_buf;            /* --kinds, split in place */
+    const char **kinds;         /* NULL-terminated, or NULL */
+};
+
+enum {
+    CLI_CLUSTER_ON = 0, CLI_CLUSTER_CONTEXT, CLI_CLUSTER_KINDS, CLI_CLUSTER_KUBECONFIG,
+    CLI_CLUSTER_NAMESPACE
+};
+
+/* The option rows, sorted by long name, for a command's table (ids are
+ * @p base + CLI_CLUSTER_*). */
+#define CLI_CLUSTER_OPTION_CLUSTER(base) \
+    {"cluster", ' ', NULL, "read a live cluster through its API server (docs/cluster.md)", (base) + CLI_CLUSTER_ON}
+#define CLI_CLUSTER_OPTION_CONTEXT(base) \
+    {"context", ' ', "NAME", "with --cluster: the kubeconfig context (default: current-context)", (base) + CLI_CLUSTER_CONTEXT}
+#define CLI_CLUSTER_OPTION_KINDS(base) \
+    {"kinds", ' ', "K1,K2", "with --cluster: read only these kinds (Secrets are never read)", (base) + CLI_CLUSTER_KINDS}
+#define CLI_CLUSTER_OPTION_KUBECONFIG(base) \
+    {"kubeconfig", ' ', "FILE", "with --cluster: this kubeconfig only (default: $KUBECONFIG, ~/.kube/config)", (base) + CLI_CLUSTER_KUBECONFIG}
+#define CLI_CLUSTER_OPTION_NAMESPACE(base) \
+    {"namespace", 'n', "NS", "with --cluster: read only this namespace", (base) + CLI_CLUSTER_NAMESPACE}
+
+/* Record option @p which (a CLI_CLUSTER_* value). @return 0 or an exit code. */
+int cli_cluster_option(struct cli_cluster *c, const char *command, int which,
+                       const char *value);
+/* After parsing: cluster options without --cluster, or --cluster with
+ * paths, are usage errors (printed). @return 0 or CLI_EXIT_ERROR. */
+int cli_cluster_check(const struct cli_cluster *c, const char *command, size_t npaths);
+/* Scan the cluster into @p cb; @p st receives the scan's counters.
+ * @return 0, or CLI_EXIT_ERROR after printing why the cluster could not
+ * be read. */
+int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_config *cfg,
+                     int threads, kh_finding_cb cb, void *ud, kh_scan_stats *st);
+void cli_cluster_free(struct cli_cluster *c);
+
+#endif

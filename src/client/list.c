@@ -1,0 +1,370 @@
+/*
+ * list.c -- discovery and paged lists, each page scanned as it arrives.
+ *
+ * Discovery reads /api/v1 and, from /apis, each group's preferred version,
+ * and maps every wanted kind to the first resource that serves it (core
+ * first, then groups in the server's priority order). A list is read with
+ * limit and continue, as client-go's pager does; each page goes whole to
+ * kh_scan_buffer (the envelope code unwraps the list), so memory follows a
+ * page. A 410 Gone for an expired continue token resumes with the token the
+ * Status carries (the API's documented inconsistent continuation); without
+ * one the list restarts and skips every item up to the last one scanned
+ * (lists come in key order: namespace/name), so no object is judged twice.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/internal.h"
+#include "scan/scanner.h"
+
+#define PAGE_LIMIT 500
+
+/* ------------------------------------------------------------ item ranges */
+
+/* End of the JSON string starting at buf[i] == '"': the offset of its
+ * closing quote, or len. */
+static size_t string_end(const char *buf, size_t len, size_t i)
+{
+    for (i++; i < len; i++) {
+        if (buf[i] == '\\')
+            i++;
+        else if (buf[i] == '"')
+            return i;
+    }
+    return len;
+}
+
+int kh_list__items(const char *buf, size_t len, kh_item_range **items, size_t *n,
+                   size_t *items_open, size_t *items_close)
+{
+    *items = NULL;
+    *n = 0;
+    size_t cap = 0, depth = 0, start = 0;
+    bool key_expected = false, last_key_items = false, in_items = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '"') {
+            size_t e = string_end(buf, len, i);
+            if (depth == 1 && key_expected) {
+                last_key_items = e - i - 1 == 5 && memcmp(buf + i + 1, "items", 5) == 0;
+                key_expected = false;
+            }
+            i = e;
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            depth++;
+            if (depth == 1)
+                key_expected = true;
+            if (depth == 2 && c == '[' && last_key_items) {
+                in_items = true;
+                *items_open = i;
+            }
+            if (in_items && depth == 3)
+                start = i;
+        } else if (c == '}' || c == ']') {
+            if (in_items && depth == 3 && c == '}') {
+                if (*n == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    kh_item_range *bigger = realloc(*items, cap * sizeof(*bigger));
+                    if (!bigger) {
+                        free(*items);
+                        *items = NULL;
+                        return -1;
+                    }
+                    *items = bigger;
+                }
+                (*items)[(*n)++] = (kh_item_range){start, i + 1};
+            }
+            if (in_items && depth == 2 && c == ']') {
+                *items_close = i;
+                return 0;
+            }
+            if (depth == 0)
+                break;
+            depth--;
+            last_key_items = false;
+        } else if (c == ',' && depth == 1) {
+            key_expected = true;
+            last_key_items = false;
+        }
+    }
+    free(*items);
+    *items = NULL;
+    *n = 0;
+    return -1;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *sfield(const kh_node *map, const char *key)
+{
+    const kh_node *v = kh_node_get(map, key);
+    return v && v->type == KH_NODE_STRING ? v->u.text : NULL;
+}
+
+/* The key a list is ordered by: namespace/name, or name. */
+static char *item_key(kh_arena *a, const char *buf, kh_item_range r)
+{
+    const kh_node *root = NULL;
+    if (kh_doc_load_buffer(&root, a, buf + r.start, r.end - r.start, "<item>", NULL))
+        return NULL;
+    const char *ns = sfield(kh_node_get(root, "metadata"), "namespace");
+    const char *name = sfield(kh_node_get(root, "metadata"), "name");
+    if (!name)
+        return NULL;
+    return ns && *ns ? kh_arena_printf(a, "%s/%s", ns, name) : kh_arena_strdup(a, name);
+}
+
+/* Percent-encode a continue token for a query string. */
+static char *query_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = malloc(strlen(s) * 3 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            *o++ = (char)c;
+        } else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* --------------------------------------------------------------- discovery */
+
+static bool has_verb(const kh_node *res, const char *verb)
+{
+    const kh_node *verbs = kh_node_get(res, "verbs");
+    for (size_t i = 0; kh_node_is_seq(verbs) && i < verbs->len; i++) {
+        const char *v = kh_node_str(verbs->u.items[i]);
+        if (v && strcmp(v, verb) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Match one APIResourceList against the wanted kinds still unresolved. */
+static void take_resources(kh_list_plan *plan, const kh_node *root, const char *base)
+{
+    const kh_node *resources = kh_node_get(root, "resources");
+    for (size_t i = 0; kh_node_is_seq(resources) && i < resources->len; i++) {
+        const kh_node *r = resources->u.items[i];
+        const char *name = sfield(r, "name"), *kind = sfield(r, "kind");
+        if (!name || !kind || strchr(name, '/') || !has_verb(r, "list"))
+            continue;
+        for (size_t k = 0; k < plan->n; k++) {
+            kh_collection *c = &plan->items[k];
+            if (c->resource || strcmp(c->kind, kind) != 0)
+                continue;
+            c->base = kh_arena_strdup(&plan->arena, base);
+            c->resource = kh_arena_strdup(&plan->arena, name);
+            c->namespaced = kh_node_is_true(kh_node_get(r, "namespaced"));
+        }
+    }
+}
+
+static int get_json(kh_http *h, const char *path, int retries, kh_arena *a,
+                    const kh_node **root, long *status, kh_error *err)
+{
+    kh_http_resp resp;
+    int rc = kh_http__get(h, path, retries, &resp, err);
+    if (rc)
+        return rc;
+    *status = resp.status;
+    if (resp.status != 200)
+        return kh_http__status_error(path, &resp, err);
+    rc = kh_doc_load_buffer(root, a, resp.body, resp.len, path, err);
+    if (rc)
+        return kh_error_set(err, rc, NULL, 0, 0, "GET %s: the response is not JSON: %s", path,
+                            err ? err->message : "");
+    return 0;
+}
+
+int kh_list__discover(kh_http *h, kh_list_plan *plan, FILE *warnings, kh_error *err)
+{
+    kh_arena a;
+    kh_arena_init(&a, 0);
+    const kh_node *root = NULL;
+    long status = 0;
+    int rc = get_json(h, "/api/v1", -1, &a, &root, &status, err);
+    if (rc)
+        goto done;
+    take_resources(plan, root, "/api/v1");
+    rc = get_json(h, "/apis", -1, &a, &root, &status, err);
+    if (rc)
+        goto done;
+    const kh_node *groups = kh_node_get(root, "groups");
+    for (size_t g = 0; kh_node_is_seq(groups) && g < groups->len; g++) {
+        bool pending = false;
+        for (size_t k = 0; k < plan->n; k++)
+            pending |= plan->items[k].resource == NULL;
+        if (!pending)
+            break;
+        const kh_node *pref = kh_node_get(groups->u.items[g], "preferredVersion");
+        const char *gv = sfield(pref, "groupVersion");
+        if (!gv)
+            continue;
+        char path[512];
+        snprintf(path, sizeof(path), "/apis/%s", gv);
+        const kh_node *list = NULL;
+        kh_error gerr = {0};
+        /* An aggregated API that is down (503) must not stop the scan:
+         * kubectl too warns and goes on without the group. */
+        if (get_json(h, path, 1, &a, &list, &status, &gerr) != 0) {
+            if (status == 401 || status == 403) {
+                if (err)
+                    *err = gerr;
+                rc = gerr.code ? gerr.code : KH_EIO;
+                goto done;
+            }
+            fprintf(warnings, "kubeharden: warning: skipping API group %s: %s\n", gv,
+                    gerr.message);
+            continue;
+        }
+        take_resources(plan, list, path);
+    }
+done:
+    kh_arena_free(&a);
+    return rc;
+}
+
+/* ----------------------------------------------------------------- listing */
+
+/* Scan items [from, n) of a page: the envelope with only those items. */
+static int scan_tail(kh_scanner *s, const char *buf, size_t len, const kh_item_range *items,
+                     size_t n, size_t from, size_t open, size_t close, const char *label,
+                     kh_error *err)
+{
+    if (from == 0)
+        return kh_scan_buffer(s, buf, len, label, err);
+    size_t mid = from < n ? items[n - 1].end - items[from].start : 0;
+    size_t total = (open + 1) + mid + (len - close);
+    char *sub = malloc(total + 1);
+    if (!sub)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    memcpy(sub, buf, open + 1);
+    if (mid)
+        memcpy(sub + open + 1, buf + items[from].start, mid);
+    memcpy(sub + open + 1 + mid, buf + close, len - close);
+    sub[total] = '\0';
+    int rc = kh_scan_buffer(s, sub, total, label, err);
+    free(sub);
+    return rc;
+}
+
+int kh_list__scan(kh_http *h, const kh_collection *c, kh_scanner *s, FILE *warnings,
+                  kh_error *err)
+{
+    char *cont = NULL, *last_key = NULL, *skip_until = NULL;
+    int rc = 0;
+    kh_arena a;
+    kh_arena_init(&a, 8192);
+    size_t pages = 0;
+    for (;;) {
+        size_t qlen = strlen(c->label) + (cont ? strlen(cont) : 0) + 64;
+        char *path = malloc(qlen);
+        if (!path) {
+            rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+            break;
+        }
+        snprintf(path, qlen, "%s?limit=%d%s%s", c->label, PAGE_LIMIT, cont ? "&continue=" : "",
+                 cont ? cont : "");
+        kh_http_resp resp;
+        rc = kh_http__get(h, path, -1, &resp, err);
+        if (rc) {
+            free(path);
+            break;
+        }
+        kh_arena_reset(&a);
+        if (resp.status == 410 && cont) {
+            /* The continue token expired between two pages. */
+            const kh_node *st = NULL;
+            const char *next = NULL;
+            if (kh_doc_load_buffer(&st, &a, resp.body, resp.len, path, NULL) == 0)
+                next = sfield(kh_node_get(st, "metadata"), "continue");
+            free(cont);
+            cont = NULL;
+            if (next && *next) {
+                fprintf(warnings, "kubeharden: warning: %s: the list expired after %zu "
+                                  "pages; going on from the newest version of the rest\n",
+                        c->label, pages);
+                cont = query_escape(next);
+            } else {
+                fprintf(warnings, "kubeharden: warning: %s: the list expired after %zu "
+                                  "pages; reading it again from the start, skipping what "
+                                  "was scanned\n", c->label, pages);
+                free(skip_until);
+                skip_until = last_key ? strdup(last_key) : NULL;
+            }
+            free(path);
+            continue;
+        }
+        if (resp.status != 200) {
+            rc = kh_http__status_error(path, &resp, err);
+            free(path);
+            break;
+        }
+        free(path);
+        pages++;
+        kh_item_range *items = NULL;
+        size_t n = 0, open = 0, close = 0;
+        if (kh_list__items(resp.body, resp.len, &items, &n, &open, &close) != 0) {
+            rc = kh_error_set(err, KH_EINVALID, NULL, 0, 0,
+                              "GET %s: the response is not a list", c->label);
+            break;
+        }
+        size_t from = 0;
+        if (skip_until) {
+            while (from < n) {
+                char *key = item_key(&a, resp.body, items[from]);
+                if (key && strcmp(key, skip_until) > 0)
+                    break;
+                from++;
+            }
+            if (from < n) {
+                free(skip_until);
+                skip_until = NULL;
+            }
+        }
+        if (from < n || n == 0)
+            rc = scan_tail(s, resp.body, resp.len, items, n, from, open, close, c->label, err);
+        if (n) {
+            char *key = item_key(&a, resp.body, items[n - 1]);
+            free(last_key);
+            last_key = key ? strdup(key) : NULL;
+        }
+        free(items);
+        if (rc)
+            break;
+        /* The envelope without its items tells the continue token. */
+        char *env = malloc(open + 1 + (resp.len - close) + 1);
+        const kh_node *root = NULL;
+        const char *next = NULL;
+        if (env) {
+            memcpy(env, resp.body, open + 1);
+            memcpy(env + open + 1, resp.body + close, resp.len - close);
+            size_t elen = open + 1 + resp.len - close;
+            env[elen] = '\0';
+            if (kh_doc_load_buffer(&root, &a, env, elen, c->label, NULL) == 0)
+                next = sfield(kh_node_get(root, "metadata"), "continue");
+            free(env);
+        }
+        free(cont);
+        cont = next && *next ? query_escape(next) : NULL;
+        if (!cont || kh_scanner__stopped(s))
+            break;
+    }
+    free(cont);
+    free(last_key);
+    free(skip_until);
+    kh_arena_free(&a);
+    return rc;
+}
