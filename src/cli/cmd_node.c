@@ -20,7 +20,7 @@ enum { OPT_FAIL_ON, OPT_HELP, OPT_NO_COLOR, OPT_OUTPUT, OPT_ROOT, OPT_SHOW_PASS 
 
 /* Sorted by long name. */
 static const struct cli_option options[] = {
-    {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default low: any FAIL)", OPT_FAIL_ON},
+    {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default low: any FAIL; never: exit 0)", OPT_FAIL_ON},
     {"help", 'h', NULL, "show this help", OPT_HELP},
     {"no-color", ' ', NULL, "never colour the text output", OPT_NO_COLOR},
     {"output", 'o', "FORMAT", "text (default), json, sarif or junit", OPT_OUTPUT},
@@ -71,9 +71,13 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     }
     switch (o->id) {
     case OPT_FAIL_ON:
+        if (strcmp(value, "never") == 0) {  /* a DaemonSet's init container must exit 0 */
+            a->fail_on = KH_SEVERITY_CRITICAL + 1;
+            break;
+        }
         if (kh_severity_parse(&a->fail_on, value) != KH_OK) {
             fprintf(stderr, "kubeharden node: unknown severity '%s' "
-                            "(use info, low, medium, high or critical)\n", value);
+                            "(use info, low, medium, high, critical or never)\n", value);
             return CLI_EXIT_ERROR;
         }
         break;

@@ -272,4 +272,57 @@ check("recipe: the webhooks have distinct names", len({h["name"] for h in rhooks
 sys.exit(min(fails, 100))
 EOF
 
+# deploy/node-audit: not in the base, renders, passes scan with only the
+# suppressions a node auditor cannot avoid (each with its reason), and holds
+# the privileges docs/node.md states and no more.
+lacks "the base does not include the node audit" base.yaml "kind: DaemonSet"
+kubectl kustomize "$src/deploy/node-audit" > node-audit.yaml 2> err.txt
+check "kubectl kustomize deploy/node-audit renders" 0 $?
+cat err.txt
+for level in restricted baseline; do
+    "$bin" scan --no-config --pss-level $level -o json node-audit.yaml > na.json
+    check "node-audit ($level): scan exits 0" 0 $?
+    python3 - na.json $level <<'EOF' || fails=$((fails + 1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["summary"]
+sup = sorted({f["ruleId"] for f in d["findings"] if f.get("suppressed")})
+allowed = {"pss.baseline.host-namespaces", "pss.baseline.host-path-volumes", "pss.baseline.capabilities",
+           "pss.restricted.capabilities", "pss.restricted.run-as-non-root", "pss.restricted.run-as-user",
+           "pss.restricted.volume-types", "workload.no-liveness-probe", "workload.no-readiness-probe"}
+bad = s["findings"] or s["errors"] or not set(sup) <= allowed or \
+      any(not f.get("suppressed") for f in d["findings"])
+print(("FAIL" if bad else "ok") + ": node-audit (%s): %d findings, suppressed %s" % (sys.argv[2], s["findings"], sup))
+sys.exit(1 if bad else 0)
+EOF
+done
+python3 - node-audit.yaml <<'EOF' || fails=$((fails + 1))
+import sys, yaml
+fails = 0
+def check(what, ok):
+    global fails
+    print(("ok: " if ok else "FAIL: ") + what); fails += not ok
+objs = {d["kind"]: d for d in yaml.safe_load_all(open(sys.argv[1])) if d}
+pod = objs["DaemonSet"]["spec"]["template"]["spec"]
+check("node-audit: hostNetwork (sockets), no hostPID, no hostIPC",
+      pod.get("hostNetwork") is True and not pod.get("hostPID") and not pod.get("hostIPC"))
+check("node-audit: no service-account token", pod.get("automountServiceAccountToken") is False)
+a = pod["initContainers"][0]
+sc = a["securityContext"]
+check("node-audit: audits /host, exits 0", "--root=/host" in a["args"] and "--fail-on=never" in a["args"])
+check("node-audit: capabilities drop ALL, add only DAC_READ_SEARCH and SYS_PTRACE",
+      sc["capabilities"]["drop"] == ["ALL"] and sorted(sc["capabilities"]["add"]) == ["DAC_READ_SEARCH", "SYS_PTRACE"])
+check("node-audit: not privileged, no escalation, read-only root",
+      not sc.get("privileged") and sc.get("allowPrivilegeEscalation") is False and sc.get("readOnlyRootFilesystem") is True)
+vols = {v["name"]: v for v in pod["volumes"]}
+m = a["volumeMounts"][0]
+check("node-audit: / mounted read-only at /host",
+      vols[m["name"]]["hostPath"]["path"] == "/" and m["mountPath"] == "/host" and m.get("readOnly") is True)
+c = pod["containers"][0]
+check("node-audit: the pause container runs as non-root with nothing added",
+      c["securityContext"].get("runAsNonRoot") is True and c["securityContext"]["capabilities"] == {"drop": ["ALL"]})
+check("node-audit: pause pinned by digest", "@sha256:" in c["image"])
+sys.exit(min(fails, 100))
+EOF
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
