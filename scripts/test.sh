@@ -30,7 +30,8 @@ cmake --build build-tsan -j"$jobs" --target kubeharden kh-bench-gen >/dev/null
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R 'e2e/(pipeline|cli)')
 
 if [ "${KH_FUZZ_SECONDS:-20}" != 0 ]; then
-    for target in fuzz_admission fuzz_config fuzz_doc fuzz_evaluate fuzz_imageref fuzz_probe fuzz_scan; do
+    for target in fuzz_admission fuzz_apiresponse fuzz_config fuzz_doc fuzz_evaluate \
+                  fuzz_imageref fuzz_kubeconfig fuzz_probe fuzz_scan; do
         echo "== fuzzing $target for ${KH_FUZZ_SECONDS:-20}s"
         bash fuzz/run.sh "${KH_FUZZ_SECONDS:-20}" "$target" 2>&1 | tail -n 20
     done
