@@ -249,6 +249,32 @@ contains "429: the deployments were read after the retry" out.txt \
 check "429: one 429, then one 200" "2" "$(requests rbac.log path /apis/apps/v1/deployments)"
 check "429: the 429 was logged" 1 "$(requests rbac.log status 429)"
 
+# --- 5xx without Retry-After: backoff, then success; a server that keeps
+# failing opens the breaker and the remaining kinds are not even asked for
+start flaky --token s3cr3t --flaky deployments
+kubeconfig flaky.yaml "https://localhost:$port" "    token: s3cr3t"
+"$bin" scan --cluster --kubeconfig flaky.yaml --no-config --kinds Deployment > out.txt 2> err.txt
+check "503: read after two retries" 1 $?
+check "503: two 503 then a 200" 3 "$(requests flaky.log path /apis/apps/v1/deployments)"
+start down --token s3cr3t --fail-lists 500
+kubeconfig down.yaml "https://localhost:$port" "    token: s3cr3t"
+"$bin" scan --cluster --kubeconfig down.yaml --no-config --kinds Pod,Deployment,Role,Namespace \
+    > out.txt 2> err.txt
+check "500: exit 2" 2 $?
+contains "500: the Status message" out.txt \
+    "GET /api/v1/pods?limit=500: 500 Internal Server Error: Internal error occurred: etcdserver: request timed out"
+check "500: the breaker opened after 10 failed attempts" 10 "$(requests down.log status 500)"
+contains "500: later kinds are not sent" out.txt "not sent: the API server failed 10 requests in a row"
+
+# --- a token file, relative to the kubeconfig
+printf 's3cr3t\n' > conf/token
+kubeconfig conf/tf.yaml "https://localhost:$port" "    tokenFile: token"
+start tf --token s3cr3t
+kubeconfig conf/tf.yaml "https://localhost:$port" "    tokenFile: token"
+"$bin" scan --cluster --kubeconfig conf/tf.yaml --no-config --kinds Deployment > out.txt 2> err.txt
+check "tokenFile: read relative to the kubeconfig, trimmed" 1 $?
+check "tokenFile: sent" "$(wc -l < tf.log)" "$(requests tf.log authorization 'Bearer s3cr3t')"
+
 # --- an expired continue token: the server's inconsistent token, then a restart
 for mode in token restart; do
     extra=(); [ $mode = restart ] && extra=(--expire-no-token)
