@@ -127,6 +127,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
     -keyout kca.key -out kca.crt 2> /dev/null
 key node-1@1700000000 kubelet && sign kubelet kca "subjectAltName=DNS:node-1,IP:127.0.0.1"
 cat kubelet.crt kca.crt > kubelet-chain.crt
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=node-2 \
+    -addext "subjectAltName=DNS:node-2" -keyout self.key -out self.crt 2> /dev/null
 expired=0
 if python3 - <<'PY' 2> /dev/null; then expired=1; fi
 import datetime
@@ -159,7 +161,7 @@ start() {
 }
 start kopen kubelet-open kubelet-chain.crt kubelet.key 1.0
 start kclosed kubelet-closed api.crt api.key
-start knodebug kubelet-nodebug api.crt api.key
+start knodebug kubelet-nodebug self.crt self.key
 start ro readonly
 start apiopen api-open expired.crt expired.key
 start apidef api-default api.crt api.key
@@ -190,7 +192,9 @@ want = {
     # anonymous off: only the port itself
     "kclosed": {"probe.open-port"},
     # debugging handlers off (405): no exec, no pprof; pods and metrics still open
-    "knodebug": {"probe.open-port", "probe.anonymous-kubelet", "probe.anonymous-metrics"},
+    # (and a self-signed certificate)
+    "knodebug": {"probe.open-port", "probe.anonymous-kubelet", "probe.anonymous-metrics",
+                 "probe.cert-self-signed"},
     # the read-only port: plain HTTP, pods, metrics; no exec handler (404)
     "ro": {"probe.open-port", "probe.plain-http", "probe.kubelet-readonly-port", "probe.anonymous-metrics"},
     "apiopen": {"probe.open-port", "probe.anonymous-api", "probe.anonymous-discovery",
@@ -219,6 +223,7 @@ ev("kopen", "probe.open-port", "SANs DNS:node-1,IP:127.0.0.1")
 ev("kclosed", "probe.open-port", "TLS (accepts 1.2, 1.3)")
 ev("kclosed", "probe.open-port", "/pods 401")
 ev("kclosed", "probe.open-port", "issuer 'CN=kubernetes'")
+ev("knodebug", "probe.cert-self-signed", "certificate subject 'CN=node-2' issued by 'CN=node-2' (itself)")
 ev("knodebug", "probe.open-port", "/exec/kube-system/kubeharden-probe/probe?command=true 405")
 ev("ro", "probe.plain-http", "no TLS: GET /version: HTTP/1.1 404")
 ev("apiopen", "probe.anonymous-api", "GET /api/v1/namespaces?limit=1: HTTP/1.1 200 OK (a NamespaceList)")
