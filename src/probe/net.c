@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +47,12 @@ int kh_probe__engine_new(kh_pr_engine **out, unsigned concurrency, unsigned time
     if (!e)
         return KH_ENOMEM;
     e->concurrency = concurrency ? concurrency : 32;
+    /* Leave room under the descriptor limit: a socket() refused for want of
+     * descriptors would look like a closed port. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 32 &&
+        e->concurrency > rl.rlim_cur - 32)
+        e->concurrency = (unsigned)(rl.rlim_cur - 32);
     e->timeout_ms = timeout_ms ? timeout_ms : 2000;
     e->active = calloc(e->concurrency, sizeof(*e->active));
     e->pfd = calloc(e->concurrency, sizeof(*e->pfd));
