@@ -97,7 +97,9 @@ class H(http.server.BaseHTTPRequestHandler):
 class S(http.server.ThreadingHTTPServer):
     request_queue_size = 128
     daemon_threads = True
-srv = S(("127.0.0.1", 0), H)
+if os.environ.get("BIND6"):
+    S.address_family = socket.AF_INET6
+srv = S(("::1" if os.environ.get("BIND6") else "127.0.0.1", 0), H)
 if len(sys.argv) > 3:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[3], sys.argv[4])
@@ -268,6 +270,17 @@ contains "a closed port is tried, not open" free.txt "1 ports tried, 0 open"
 "$bin" probe -o json --ports "$(port ro),$free" localhost > dns.json
 check "--ports on a name: exit 1" 1 $?
 contains "the name is resolved and the open port probed" dns.json "probe.kubelet-readonly-port"
+
+# --- IPv6: [::1]:PORT, when this machine has IPv6 loopback
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2> /dev/null; then
+    BIND6=1 start ro6 readonly
+    "$bin" probe "[::1]:$(port ro6)" > v6.txt
+    check "IPv6: exit 1" 1 $?
+    contains "IPv6: the target is [::1]:PORT" v6.txt "[::1]:$(port ro6)"
+    contains "IPv6: the read-only port is found" v6.txt "probe.kubelet-readonly-port"
+else
+    echo "note: no IPv6 loopback, [::1] not tested"
+fi
 
 # --- bounded: a server that never answers costs about the timeout, twice
 # (the plain request, then the TLS hello), not more
