@@ -396,7 +396,8 @@ typedef enum kh_format {
     KH_FORMAT_TEXT = 0,
     KH_FORMAT_JSON,
     KH_FORMAT_SARIF,
-    KH_FORMAT_JUNIT
+    KH_FORMAT_JUNIT,
+    KH_FORMAT_POLICYREPORT   /**< wgpolicyk8s.io/v1alpha2 PolicyReports (docs/cluster.md) */
 } kh_format;
 
 /** Parse "text", "json", "sarif" or "junit". @return 0 or KH_EUSAGE. */

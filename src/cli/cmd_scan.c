@@ -35,7 +35,7 @@ static const struct cli_option options[] = {
     CLI_CLUSTER_OPTION_NAMESPACE(OPT_CLUSTER_BASE),
     {"no-color", ' ', NULL, "never colour the text output", OPT_NO_COLOR},
     {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
-    {"output", 'o', "FORMAT", "text (default), json, sarif or junit", OPT_OUTPUT},
+    {"output", 'o', "FORMAT", "text (default), json, sarif, junit or policyreport", OPT_OUTPUT},
     {"pss-level", ' ', "LEVEL", "Pod Security level: baseline or restricted (default)", OPT_PSS_LEVEL},
     {"pss-version", ' ', "VERSION", "Pod Security version: latest (default) or v1.N", OPT_PSS_VERSION},
     {"rule", ' ', "ID", "run only this rule; repeatable", OPT_RULE},
@@ -124,7 +124,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     case OPT_OUTPUT:
         if (kh_format_parse(&a->format, value) != KH_OK) {
             fprintf(stderr, "kubeharden scan: unknown output format '%s' "
-                            "(use text, json, sarif or junit)\n", value);
+                            "(use text, json, sarif, junit or policyreport)\n", value);
             return CLI_EXIT_ERROR;
         }
         break;

@@ -26,6 +26,7 @@ static const struct {
     {"json", KH_FORMAT_JSON, &kh_report__json_ops},
     {"sarif", KH_FORMAT_SARIF, &kh_report__sarif_ops},
     {"junit", KH_FORMAT_JUNIT, &kh_report__junit_ops},
+    {"policyreport", KH_FORMAT_POLICYREPORT, &kh_report__policyreport_ops},
 };
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))

@@ -70,6 +70,7 @@ extern const kh_report_ops kh_report__text_ops;
 extern const kh_report_ops kh_report__json_ops;
 extern const kh_report_ops kh_report__sarif_ops;
 extern const kh_report_ops kh_report__junit_ops;
+extern const kh_report_ops kh_report__policyreport_ops;
 
 /* ------------------------------------------------------------ buffers */
 

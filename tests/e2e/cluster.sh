@@ -94,6 +94,31 @@ contains "token: the down aggregated API is a warning" err.txt \
 check "token: the down group was retried once" 2 \
     "$(requests main.log path /apis/metrics.k8s.io/v1beta1)"
 
+# --- -o policyreport: a PolicyReport per namespace, a ClusterPolicyReport
+SOURCE_DATE_EPOCH=1796050800 "$bin" scan --cluster --kubeconfig token.yaml --no-config \
+    --kinds Deployment,ClusterRoleBinding,Pod -n shop -o policyreport > pr.json 2> err.txt
+check "policyreport: exit 1" 1 $?
+python3 - pr.json > pr.txt <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["kind"] == "List"
+for r in d["items"]:
+    assert r["apiVersion"] == "wgpolicyk8s.io/v1alpha2"
+    s = r["summary"]
+    assert s["fail"] + s["skip"] + s["error"] == len(r["results"])
+    for x in r["results"]:
+        assert x["result"] in ("pass", "fail", "warn", "error", "skip")
+        assert x.get("severity", "info") in ("critical", "high", "medium", "low", "info")
+        assert x["timestamp"] == {"seconds": 1796050800, "nanos": 0}
+        for res in x.get("resources", []):
+            print(r["kind"], r["metadata"].get("namespace", "-"), x["policy"], res["kind"],
+                  res["name"], x["properties"].get("location"))
+PY
+check "policyreport: valid reports" 0 $?
+contains "policyreport: the shop report names the deployment, at its API path" pr.txt \
+    "PolicyReport shop pss.baseline.privileged Deployment web /apis/apps/v1/namespaces/shop/deployments/web"
+lacks "policyreport: -n reads no cluster-scoped kind" pr.txt "ClusterPolicyReport"
+
 # --- text output: the API path heads each object
 "$bin" scan --cluster --kubeconfig token.yaml --no-config --kinds Deployment -n shop > out.txt 2>&1
 check "kinds: exit 1" 1 $?
