@@ -60,6 +60,15 @@ const char *const *kh_client_default_kinds(void);
 int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *ud,
                    kh_scan_stats *stats, kh_error *err);
 
+/**
+ * Read what the cluster-wide rules of @p area read (or the options' kinds,
+ * when given) into @p cluster, for the rbac, netpol and ha queries. Each
+ * object is labelled with its API path. @return 0, or the error of a kind
+ * that could not be read (the server's Status message in @p err): a query
+ * over part of the cluster would answer wrongly.
+ */
+int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *err);
+
 void kh_client_free(kh_client *c);
 
 #ifdef __cplusplus

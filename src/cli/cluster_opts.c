@@ -91,6 +91,33 @@ int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_
     return rc == KH_OK ? 0 : CLI_EXIT_ERROR;
 }
 
+int cli_cluster_load(const struct cli_cluster *c, const char *command, kh_cluster *cl,
+                     kh_area area)
+{
+    kh_client_options o = {
+        .kubeconfig = c->kubeconfig,
+        .context = c->context,
+        .namespace_ = c->namespace_,
+        .kinds = c->kinds,
+    };
+    kh_client *client = NULL;
+    kh_error err = {0};
+    char buf[512];
+    int rc = kh_client_new(&client, &o, &err);
+    if (rc == KH_OK)
+        rc = kh_client_load(client, cl, area, &err);
+    if (rc != KH_OK) {
+        kh_error_format(&err, buf, sizeof(buf));
+        if (client)
+            fprintf(stderr, "kubeharden %s: %s (server %s)\n", command, buf,
+                    kh_client_server(client));
+        else
+            fprintf(stderr, "kubeharden %s: %s\n", command, buf);
+    }
+    kh_client_free(client);
+    return rc == KH_OK ? 0 : CLI_EXIT_ERROR;
+}
+
 void cli_cluster_free(struct cli_cluster *c)
 {
     free(c->kinds_buf);

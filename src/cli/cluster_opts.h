@@ -45,6 +45,10 @@ int cli_cluster_check(const struct cli_cluster *c, const char *command, size_t n
  * be read. */
 int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_config *cfg,
                      int threads, kh_finding_cb cb, void *ud, kh_scan_stats *st);
+/* Read what @p area's cluster-wide rules read (or --kinds) into @p cl, for
+ * a query command. @return 0, or CLI_EXIT_ERROR after printing why. */
+int cli_cluster_load(const struct cli_cluster *c, const char *command, kh_cluster *cl,
+                     kh_area area);
 void cli_cluster_free(struct cli_cluster *c);
 
 #endif

@@ -12,14 +12,20 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cluster_opts.h"
 #include "kubeharden/ha.h"
 
-enum { OPT_HELP, OPT_LOSE, OPT_OUTPUT, OPT_TOP, OPT_WORST };
+enum { OPT_HELP, OPT_LOSE, OPT_OUTPUT, OPT_TOP, OPT_WORST, OPT_CLUSTER_BASE };
 
 /* Sorted by long name. */
 static const struct cli_option options[] = {
+    CLI_CLUSTER_OPTION_CLUSTER(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_CONTEXT(OPT_CLUSTER_BASE),
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    CLI_CLUSTER_OPTION_KINDS(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_KUBECONFIG(OPT_CLUSTER_BASE),
     {"lose", 'l', "LOSS", "node=NAME or zone=NAME, several joined by commas; repeatable", OPT_LOSE},
+    CLI_CLUSTER_OPTION_NAMESPACE(OPT_CLUSTER_BASE),
     {"output", 'o', "FORMAT", "text (default) or json", OPT_OUTPUT},
     {"top", ' ', "N", "with --worst: show the N most damaging losses (default: all)", OPT_TOP},
     {"worst", ' ', NULL, "rank the loss of every single node and zone by damage", OPT_WORST},
@@ -32,6 +38,7 @@ struct ha_args {
     kh_format format;
     size_t top;
     int help, worst;
+    struct cli_cluster cluster;
 };
 
 static void usage(FILE *out)
@@ -92,6 +99,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         break;
     }
     case OPT_WORST: a->worst = 1; break;
+    default: return cli_cluster_option(&a->cluster, "ha simulate", o->id - OPT_CLUSTER_BASE, value);
     }
     return 0;
 }
@@ -121,8 +129,10 @@ static int run_simulate(int argc, char **argv)
               stdout);
         goto done;
     }
-    if (!a.npaths || (!a.worst && !a.nlose) || (a.worst && a.nlose)) {
-        fputs(!a.npaths ? "kubeharden ha simulate: no input (name files, directories or -)\n"
+    if ((rc = cli_cluster_check(&a.cluster, "ha simulate", a.npaths)))
+        goto done;
+    if ((!a.npaths && !a.cluster.enabled) || (!a.worst && !a.nlose) || (a.worst && a.nlose)) {
+        fputs(!a.npaths && !a.cluster.enabled ? "kubeharden ha simulate: no input (name files, directories or -)\n"
                         : "kubeharden ha simulate: give either --lose or --worst\n",
               stderr);
         rc = CLI_EXIT_ERROR;
@@ -137,6 +147,10 @@ static int run_simulate(int argc, char **argv)
     for (size_t i = 0; i < a.npaths; i++)
         if (kh_cluster_load_path(c, a.paths[i], &err) != 0)
             input_failed = 1; /* already reported through on_error */
+    if (a.cluster.enabled && cli_cluster_load(&a.cluster, "ha simulate", c, KH_AREA_HA)) {
+        rc = CLI_EXIT_ERROR;
+        goto done;
+    }
     kh_ha *ha = NULL;
     if (kh_ha_load(&ha, c, &err) != 0) {
         fprintf(stderr, "kubeharden ha: %s\n", err.message);
@@ -157,6 +171,7 @@ done:
     kh_cluster_free(c);
     free(a.lose);
     free(a.paths);
+    cli_cluster_free(&a.cluster);
     return rc;
 }
 

@@ -14,19 +14,30 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cluster_opts.h"
 #include "kubeharden/netpol.h"
 
-enum { OPT_FILENAME, OPT_HELP, OPT_OUTPUT, OPT_PORT };
+enum { OPT_FILENAME, OPT_HELP, OPT_OUTPUT, OPT_PORT, OPT_CLUSTER_BASE };
 
 /* Sorted by long name. */
 static const struct cli_option matrix_options[] = {
+    CLI_CLUSTER_OPTION_CLUSTER(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_CONTEXT(OPT_CLUSTER_BASE),
     {"filename", 'f', "PATH", "file, directory or - (stdin) to read; repeatable", OPT_FILENAME},
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    CLI_CLUSTER_OPTION_KINDS(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_KUBECONFIG(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_NAMESPACE(OPT_CLUSTER_BASE),
     {"output", 'o', "FORMAT", "text (default), json, csv or dot", OPT_OUTPUT},
 };
 static const struct cli_option reach_options[] = {
+    CLI_CLUSTER_OPTION_CLUSTER(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_CONTEXT(OPT_CLUSTER_BASE),
     {"filename", 'f', "PATH", "file, directory or - (stdin) to read; repeatable", OPT_FILENAME},
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    CLI_CLUSTER_OPTION_KINDS(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_KUBECONFIG(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_NAMESPACE(OPT_CLUSTER_BASE),
     {"port", 'p', "PORT[/PROTO]", "the destination port: 443, 53/UDP, http/TCP (a port name of the destination)", OPT_PORT},
 };
 #define NMATRIX (sizeof(matrix_options) / sizeof(matrix_options[0]))
@@ -41,6 +52,7 @@ struct netpol_args {
     kh_netpol_format format;
     int help;
     const char *command;
+    struct cli_cluster cluster;
 };
 
 static void usage(FILE *out)
@@ -91,6 +103,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
             return CLI_EXIT_ERROR;
         }
         break;
+    default: return cli_cluster_option(&a->cluster, a->command, o->id - OPT_CLUSTER_BASE, value);
     }
     return 0;
 }
@@ -108,6 +121,8 @@ static int load(struct netpol_args *a, kh_cluster **c, kh_netpol **np)
 {
     kh_error err = {0};
     char msg[512];
+    if (cli_cluster_check(&a->cluster, a->command, a->npaths))
+        return CLI_EXIT_ERROR;
     if (kh_cluster_new_area(c, KH_AREA_NETPOL, on_input_error, NULL, &err) != KH_OK) {
         kh_error_format(&err, msg, sizeof(msg));
         fprintf(stderr, "kubeharden %s: %s\n", a->command, msg);
@@ -119,6 +134,8 @@ static int load(struct netpol_args *a, kh_cluster **c, kh_netpol **np)
             fprintf(stderr, "kubeharden %s: %s\n", a->command, msg);
             return CLI_EXIT_ERROR;
         }
+    if (a->cluster.enabled && cli_cluster_load(&a->cluster, a->command, *c, KH_AREA_NETPOL))
+        return CLI_EXIT_ERROR;
     if (kh_netpol_load(np, *c, &err) != KH_OK) {
         fprintf(stderr, "kubeharden %s: %s\n", a->command, err.message);
         return CLI_EXIT_ERROR;
@@ -131,7 +148,7 @@ static int run_matrix(struct netpol_args *a)
     for (size_t i = 0; i < a->npos; i++)
         if (cli_push(&a->paths, &a->npaths, a->pos[i]))
             return CLI_EXIT_ERROR;
-    if (!a->npaths) {
+    if (!a->npaths && !a->cluster.enabled) {
         fprintf(stderr, "kubeharden netpol matrix: no input (give a PATH or - for stdin)\n");
         return CLI_EXIT_ERROR;
     }
@@ -178,7 +195,7 @@ static int run_reach(struct netpol_args *a)
     for (size_t i = first; i < a->npos; i++)
         if (cli_push(&a->paths, &a->npaths, a->pos[i]))
             return CLI_EXIT_ERROR;
-    if (!a->npaths) {
+    if (!a->npaths && !a->cluster.enabled) {
         fprintf(stderr, "kubeharden netpol can-reach: no input (give a PATH or - for stdin)\n");
         return CLI_EXIT_ERROR;
     }
@@ -238,5 +255,6 @@ int cmd_netpol(int argc, char **argv)
     }
     free(a.pos);
     free(a.paths);
+    cli_cluster_free(&a.cluster);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client/internal.h"
+#include "rules/rules.h"
 #include "scan/scanner.h"
 
 struct kh_client {
@@ -20,6 +21,7 @@ struct kh_client {
     const char **kinds;
     size_t nkinds;
     int threads;
+    bool explicit_kinds;        /* --kinds was given */
     FILE *warnings;
 };
 
@@ -64,6 +66,7 @@ int kh_client_new(kh_client **out, const kh_client_options *opts, kh_error *err)
         goto fail;
     }
     const char *const *kinds = opts->kinds ? opts->kinds : default_kinds;
+    c->explicit_kinds = opts->kinds != NULL;
     size_t n = 0;
     while (kinds[n])
         n++;
@@ -168,7 +171,57 @@ static int relabel(const kh_finding *f, void *ud)
     return r->cb(&g, r->ud);
 }
 
+/* ---------------------------------------------------------------- planning */
+
+/* Discover where each of @p kinds is served and name the collections to
+ * list (label NULL: not read). */
+static int plan_kinds(kh_client *c, const char *const *kinds, size_t nkinds, kh_list_plan *plan,
+                      kh_error *err)
+{
+    plan->items = calloc(nkinds ? nkinds : 1, sizeof(*plan->items));
+    if (!plan->items)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < nkinds; i++)
+        plan->items[plan->n++].kind = kinds[i];
+    int rc = kh_list__discover(c->http, plan, c->warnings, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < plan->n; i++) {
+        kh_collection *col = &plan->items[i];
+        if (!col->resource)
+            continue;   /* the server does not serve this kind */
+        if (c->namespace_ && !col->namespaced)
+            continue;   /* -n reads only what lives in the namespace */
+        col->label = c->namespace_
+                         ? kh_arena_printf(&plan->arena, "%s/namespaces/%s/%s", col->base,
+                                           c->namespace_, col->resource)
+                         : kh_arena_printf(&plan->arena, "%s/%s", col->base, col->resource);
+        if (!col->label)
+            return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------- scan */
+
+static int scan_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh_error *err)
+{
+    kh_scanner *s = ud;
+    int rc;
+    if (p->from == 0) {
+        rc = kh_scan_buffer(s, p->buf, p->len, c->label, err);
+    } else {
+        /* A restarted list: only the items not scanned yet. */
+        size_t len = 0;
+        char *sub = kh_list__subpage(p->buf, p->len, p->items, p->n, p->from, p->n, p->open,
+                                     p->close, &len);
+        if (!sub)
+            return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = kh_scan_buffer(s, sub, len, c->label, err);
+        free(sub);
+    }
+    return rc ? rc : kh_scanner__stopped(s) ? 1 : 0;
+}
 
 int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *ud,
                    kh_scan_stats *stats, kh_error *err)
@@ -178,15 +231,8 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
     relabel_ctx r = {&plan, cb, ud, {0}};
     kh_arena_init(&r.scratch, 4096);
     kh_scanner *s = NULL;
-    int rc = 0;
-    plan.items = calloc(c->nkinds ? c->nkinds : 1, sizeof(*plan.items));
-    if (!plan.items) {
-        rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < c->nkinds; i++)
-        plan.items[plan.n++].kind = c->kinds[i];
-    if ((rc = kh_list__discover(c->http, &plan, c->warnings, err)))
+    int rc = plan_kinds(c, c->kinds, c->nkinds, &plan, err);
+    if (rc)
         goto done;
     if ((rc = kh_scanner_new(&s, cfg, relabel, &r, err)))
         goto done;
@@ -194,20 +240,10 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
         kh_scanner_set_threads(s, c->threads);
     for (size_t i = 0; i < plan.n; i++) {
         kh_collection *col = &plan.items[i];
-        if (!col->resource)
-            continue;   /* the server does not serve this kind */
-        if (c->namespace_ && !col->namespaced)
-            continue;   /* -n reads only what lives in the namespace */
-        col->label = c->namespace_
-                         ? kh_arena_printf(&plan.arena, "%s/namespaces/%s/%s", col->base,
-                                           c->namespace_, col->resource)
-                         : kh_arena_printf(&plan.arena, "%s/%s", col->base, col->resource);
-        if (!col->label) {
-            rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-            goto done;
-        }
+        if (!col->label)
+            continue;
         kh_error lerr = {0};
-        if (kh_list__scan(c->http, col, s, c->warnings, &lerr) != 0) {
+        if (kh_list__read(c->http, col, scan_sink, s, c->warnings, &lerr) != 0) {
             /* One kind that cannot be read (403) is an input error; the
              * others are still scanned. */
             kh_scanner__error(s, col->label, 0, 0, lerr.message);
@@ -227,5 +263,81 @@ done:
     free(plan.items);
     kh_arena_free(&plan.arena);
     kh_arena_free(&r.scratch);
+    return rc;
+}
+
+/* ------------------------------------------------------------------- load */
+
+typedef struct load_ctx {
+    kh_cluster *cluster;
+    kh_arena arena;
+} load_ctx;
+
+/* Each item alone, labelled with its API path, so a query names objects
+ * as a scan does. */
+static int load_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh_error *err)
+{
+    load_ctx *lc = ud;
+    for (size_t i = p->from; i < p->n; i++) {
+        kh_arena_reset(&lc->arena);
+        const kh_node *root = NULL;
+        const kh_item_range *it = &p->items[i];
+        const char *ns = NULL, *name = NULL;
+        if (kh_doc_load_buffer(&root, &lc->arena, p->buf + it->start, it->end - it->start,
+                               c->label, NULL) == 0) {
+            const kh_node *md = kh_node_get(root, "metadata");
+            ns = kh_node_str(kh_node_get(md, "namespace"));
+            name = kh_node_str(kh_node_get(md, "name"));
+        }
+        const char *label = object_path(&lc->arena, c, ns, name);
+        size_t len = 0;
+        char *sub = label ? kh_list__subpage(p->buf, p->len, p->items, p->n, i, i + 1, p->open,
+                                             p->close, &len)
+                          : NULL;
+        if (!sub)
+            return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        int rc = kh_cluster_load_buffer(lc->cluster, sub, len, label, err);
+        free(sub);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The kinds the cluster-wide rules of @p area keep. */
+static size_t area_kinds(kh_area area, const char **out, size_t max)
+{
+    size_t count = 0, n = 0;
+    const kh_rule_def *table = kh_rules__table(&count);
+    for (size_t i = 0; i < count; i++) {
+        if (table[i].info.area != area || !table[i].check_set || !table[i].kinds)
+            continue;
+        for (const char *const *k = table[i].kinds; *k; k++) {
+            bool seen = strcmp(*k, "Secret") == 0;
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = strcmp(out[j], *k) == 0;
+            if (!seen && n < max)
+                out[n++] = *k;
+        }
+    }
+    return n;
+}
+
+int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *err)
+{
+    const char *kinds[128];
+    size_t nkinds = c->explicit_kinds ? 0 : area_kinds(area, kinds, 128);
+    kh_list_plan plan = {0};
+    kh_arena_init(&plan.arena, 4096);
+    load_ctx lc = {cluster, {0}};
+    kh_arena_init(&lc.arena, 4096);
+    int rc = c->explicit_kinds ? plan_kinds(c, c->kinds, c->nkinds, &plan, err)
+                               : plan_kinds(c, kinds, nkinds, &plan, err);
+    for (size_t i = 0; rc == 0 && i < plan.n; i++)
+        if (plan.items[i].label)
+            rc = kh_list__read(c->http, &plan.items[i], load_sink, &lc, c->warnings, err);
+    free(plan.items);
+    kh_arena_free(&plan.arena);
+    kh_arena_free(&lc.arena);
     return rc;
 }

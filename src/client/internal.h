@@ -164,9 +164,24 @@ typedef struct kh_list_plan {
 
 /* Resolve each collection's kind through /api/v1 and /apis. */
 int kh_list__discover(kh_http *h, kh_list_plan *plan, FILE *warnings, kh_error *err);
-/* List @p c page by page into @p s. @return 0, or the error of a page that
- * could not be read (the Status message in @p err). */
-int kh_list__scan(kh_http *h, const kh_collection *c, kh_scanner *s, FILE *warnings,
-                  kh_error *err);
+/* A page as it arrived, and the items of it still to be read: [from, n). */
+typedef struct kh_list_page {
+    const char *buf;
+    size_t len;
+    const kh_item_range *items;
+    size_t n, from, open, close;
+} kh_list_page;
+/* Receives each page: @return 0 to go on, > 0 to stop listing, < 0 (a
+ * kh_code, @p err set) to fail. */
+typedef int (*kh_list_sink)(void *ud, const kh_collection *c, const kh_list_page *page,
+                            kh_error *err);
+/* List @p c page by page into @p sink. @return 0, or the error of a page
+ * that could not be read (the Status message in @p err). */
+int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *ud,
+                  FILE *warnings, kh_error *err);
+/* The envelope of a page with only its items [from, to): malloc'd, NULL
+ * when out of memory. */
+char *kh_list__subpage(const char *buf, size_t len, const kh_item_range *items, size_t n,
+                       size_t from, size_t to, size_t open, size_t close, size_t *out_len);
 
 #endif

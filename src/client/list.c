@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "client/internal.h"
-#include "scan/scanner.h"
 
 #define PAGE_LIMIT 500
 
@@ -238,30 +237,25 @@ done:
 
 /* ----------------------------------------------------------------- listing */
 
-/* Scan items [from, n) of a page: the envelope with only those items. */
-static int scan_tail(kh_scanner *s, const char *buf, size_t len, const kh_item_range *items,
-                     size_t n, size_t from, size_t open, size_t close, const char *label,
-                     kh_error *err)
+char *kh_list__subpage(const char *buf, size_t len, const kh_item_range *items, size_t n,
+                       size_t from, size_t to, size_t open, size_t close, size_t *out_len)
 {
-    if (from == 0)
-        return kh_scan_buffer(s, buf, len, label, err);
-    size_t mid = from < n ? items[n - 1].end - items[from].start : 0;
+    size_t mid = from < to && to <= n ? items[to - 1].end - items[from].start : 0;
     size_t total = (open + 1) + mid + (len - close);
     char *sub = malloc(total + 1);
     if (!sub)
-        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
     memcpy(sub, buf, open + 1);
     if (mid)
         memcpy(sub + open + 1, buf + items[from].start, mid);
     memcpy(sub + open + 1 + mid, buf + close, len - close);
     sub[total] = '\0';
-    int rc = kh_scan_buffer(s, sub, total, label, err);
-    free(sub);
-    return rc;
+    *out_len = total;
+    return sub;
 }
 
-int kh_list__scan(kh_http *h, const kh_collection *c, kh_scanner *s, FILE *warnings,
-                  kh_error *err)
+int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *ud,
+                  FILE *warnings, kh_error *err)
 {
     char *cont = NULL, *last_key = NULL, *skip_until = NULL;
     int rc = 0;
@@ -334,8 +328,14 @@ int kh_list__scan(kh_http *h, const kh_collection *c, kh_scanner *s, FILE *warni
                 skip_until = NULL;
             }
         }
-        if (from < n || n == 0)
-            rc = scan_tail(s, resp.body, resp.len, items, n, from, open, close, c->label, err);
+        int stop = 0;
+        if (from < n || n == 0) {
+            kh_list_page page = {resp.body, resp.len, items, n, from, open, close};
+            rc = sink(ud, c, &page, err);
+            stop = rc > 0;
+            if (stop)
+                rc = 0;
+        }
         if (n) {
             char *key = item_key(&a, resp.body, items[n - 1]);
             free(last_key);
@@ -359,7 +359,7 @@ int kh_list__scan(kh_http *h, const kh_collection *c, kh_scanner *s, FILE *warni
         }
         free(cont);
         cont = next && *next ? query_escape(next) : NULL;
-        if (!cont || kh_scanner__stopped(s))
+        if (!cont || stop)
             break;
     }
     free(cont);

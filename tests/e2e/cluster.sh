@@ -126,6 +126,23 @@ contains "kinds: the deployment's API path" out.txt "/apis/apps/v1/namespaces/sh
 lacks "kinds: no pod read" out.txt "/pods/"
 contains "kinds: -n lists inside the namespace" main.log '"path": "/apis/apps/v1/namespaces/shop/deployments"'
 
+# --- queries over the cluster: ha, netpol, and the areas' check (scan --area)
+"$bin" ha simulate --cluster --kubeconfig token.yaml --lose node=node-1 > out.txt 2> err.txt
+check "ha simulate --cluster: no outage" 0 $?
+contains "ha simulate --cluster: the node from the pods" out.txt "Losing node=node-1: 1 of 1 node, 1 ready pod"
+"$bin" netpol can-reach shop/deployment/web shop/deployment/api 443 --cluster \
+    --kubeconfig token.yaml > out.txt 2> err.txt
+check "netpol can-reach --cluster: reachable" 0 $?
+contains "netpol can-reach --cluster: the answer" out.txt \
+    "yes: shop/Deployment/web can reach shop/Deployment/api on TCP 443"
+"$bin" rbac check --cluster --kubeconfig token.yaml --no-config > out.txt 2> err.txt
+check "rbac check --cluster: findings" 1 $?
+contains "rbac check --cluster: the binding at its API path" out.txt \
+    "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/ops-admin"
+"$bin" netpol matrix --cluster --kubeconfig token.yaml some/path > out.txt 2> err.txt
+check "netpol matrix: --cluster and a path" 2 $?
+contains "netpol matrix: says why" err.txt "--cluster reads the cluster, not files"
+
 # --- a Secret asked for is refused
 "$bin" scan --cluster --kubeconfig token.yaml --no-config --kinds Secret > out.txt 2> err.txt
 contains "secret: refused with a warning" err.txt "Secrets are never read"
