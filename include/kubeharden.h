@@ -82,7 +82,8 @@ typedef enum kh_area {
     KH_AREA_HA,
     KH_AREA_CONTROLPLANE,
     KH_AREA_KUBELET,
-    KH_AREA_MANIFEST     /* the manifest text itself: duplicate keys */
+    KH_AREA_MANIFEST,    /* the manifest text itself: duplicate keys */
+    KH_AREA_AUDIT        /* audit events (kubeharden watch), never in a scan */
 } kh_area;
 
 const char *kh_area_name(kh_area a);

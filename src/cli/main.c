@@ -31,6 +31,7 @@ static const struct cli_command commands[] = {
     {"scan", cmd_scan, "scan manifests (files, directories, stdin) for weaknesses"},
     {"serve", cmd_serve, "run the validating admission webhook (HTTPS)"},
     {"version", cmd_version, "print the version"},
+    {"watch", cmd_watch, "detect attacks in the API server's audit log; alerts to stdout or syslog"},
 };
 
 static void usage(FILE *out)

@@ -86,6 +86,7 @@ typedef struct kh_policy {
     size_t ntemplates;
     kh_netpol_isolation *netpol_isolations; /* netpol.isolation */
     size_t nnetpol_isolations;
+    struct kh_watch_policy *watch; /* watch: (src/watch/event.h), NULL when absent */
 } kh_policy;
 
 /* The allow-list entry that trusts repository @p name, or NULL. */

@@ -9,11 +9,220 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rules/audit.h"
 #include "rules/ha.h"
 #include "rules/rules.h"
 
 /* Sorted by id. Ids are public: never renamed, never reused. */
 static const kh_rule_def kh_rules[] = {
+    {
+        .info = {
+            .id = "audit.admission-webhook-changed",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "an admission webhook or policy was changed or deleted",
+            .why = "admission webhooks and ValidatingAdmissionPolicies are where a cluster enforces its rules; an attacker who rewrites or deletes one switches the enforcement off (or installs a mutating webhook that injects into every pod)",
+            .fix = "make sure the change was planned; restrict create, update, patch and delete on admissionregistration.k8s.io to the cluster's operators",
+            .refs = "Falco k8saudit rules; Kubernetes documentation: Dynamic Admission Control",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__admission_webhook_changed,
+    },
+    {
+        .info = {
+            .id = "audit.anonymous-allowed",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "an anonymous request was allowed",
+            .why = "a request without credentials (system:anonymous or the system:unauthenticated group) was authorized and served: whatever RBAC grants to anonymous users is open to anyone who can reach the API server",
+            .fix = "run the API server with --anonymous-auth=false (or limit anonymous access to health endpoints with an AuthenticationConfiguration) and remove RBAC grants to system:anonymous and system:unauthenticated",
+            .refs = "Falco k8saudit rules (Anonymous Request Allowed); CIS Kubernetes Benchmark 1.2.1",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__anonymous_allowed,
+    },
+    {
+        .info = {
+            .id = "audit.auth-failure-burst",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a burst of failed authentications (401)",
+            .why = "many 401 answers for one source address (or user) in a short window mean credentials are being guessed or a stolen token has been revoked and is still being tried",
+            .fix = "find the client at that address; block it if unknown; rotate the credentials it may hold (threshold and window: watch.rules.audit.auth-failure-burst)",
+            .refs = "Kubernetes documentation: Auditing; MITRE ATT&CK T1110 Brute Force",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__auth_failure_burst,
+    },
+    {
+        .info = {
+            .id = "audit.cluster-admin-binding",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a binding to cluster-admin was created",
+            .why = "a (Cluster)RoleBinding to the cluster-admin ClusterRole gives its subjects every permission in the cluster (or the namespace): the usual last step of a privilege escalation and a common persistence mechanism",
+            .fix = "check who created it and why; bind a narrower role instead and delete the binding",
+            .refs = "Falco k8saudit rules (Attach to cluster-admin Role); Kubernetes documentation: Using RBAC Authorization",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__cluster_admin_binding,
+    },
+    {
+        .info = {
+            .id = "audit.events-deleted",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "Kubernetes events were deleted",
+            .why = "events record what happened in the cluster (failed pulls, kills, scheduling); deleting them by hand, rather than letting the API server expire them, hides traces",
+            .fix = "find out why the user deleted events; do not grant delete on events to people or workloads",
+            .refs = "MITRE ATT&CK for Containers: Delete Kubernetes events (T1070)",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__events_deleted,
+    },
+    {
+        .info = {
+            .id = "audit.forbidden-burst",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a burst of forbidden requests (403) by one user",
+            .why = "many requests refused by authorization for one user in a short window is how a stolen credential is probed for what it may do (kubectl auth can-i --list by trial and error)",
+            .fix = "check the user's recent activity; revoke the credential if its owner did not make these requests (threshold and window: watch.rules.audit.forbidden-burst)",
+            .refs = "Kubernetes documentation: Auditing; MITRE ATT&CK T1069 Permission Groups Discovery",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__forbidden_burst,
+    },
+    {
+        .info = {
+            .id = "audit.impersonation",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a request impersonated another user",
+            .why = "impersonation lets a user act with another identity's permissions; outside a known proxy it is a privilege escalation that also hides who acted",
+            .fix = "allow the impersonate verb only to the proxies that need it and add them to watch.rules.audit.impersonation.exceptions",
+            .refs = "Kubernetes documentation: User impersonation; Falco k8saudit rules",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__impersonation,
+    },
+    {
+        .info = {
+            .id = "audit.kube-system-change",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a change in kube-system by a non-system user",
+            .why = "kube-system holds the control plane's own workloads and credentials; a person (or an ordinary workload) creating, changing or deleting objects there can take over the cluster's components",
+            .fix = "make such changes through the cluster's provisioning tooling; restrict write access to kube-system",
+            .refs = "Falco k8saudit rules (Pod Created in Kube Namespace, Service Account Created in Kube Namespace)",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__kube_system_change,
+    },
+    {
+        .info = {
+            .id = "audit.nodes-proxy",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "the kubelet API was reached through nodes/proxy",
+            .why = "nodes/proxy forwards a request to a node's kubelet with the API server's own credentials: exec into any pod on the node without an audit record of the exec, and a read of every pod's environment",
+            .fix = "grant nodes/proxy only to monitoring that needs it (and except it here); use the metrics endpoints instead",
+            .refs = "Kubernetes documentation: Kubelet authentication/authorization; Falco k8saudit rules",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__nodes_proxy,
+    },
+    {
+        .info = {
+            .id = "audit.pod-exec",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a shell or port-forward was opened into a pod",
+            .why = "exec, attach and port-forward run commands in or tunnel into a running container, bypassing the image and its admission checks: the usual way in after a credential theft",
+            .fix = "use exec only for debugging on a short-lived grant; except the users and namespaces where it is expected",
+            .refs = "Falco k8saudit rules (Attach/Exec Pod); MITRE ATT&CK for Containers: Exec into container",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__pod_exec,
+    },
+    {
+        .info = {
+            .id = "audit.privileged-pod",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a pod was created privileged, with host namespaces or hostPath",
+            .why = "a privileged container, the host's network, PID or IPC namespace, or a hostPath volume gives the pod the node: a container escape needs nothing more (the Pod Security baseline checks, run on the audited requestObject)",
+            .fix = "enforce the baseline (or restricted) Pod Security level on the namespace; find out who created the pod",
+            .refs = "Falco k8saudit rules (Create Privileged Pod, Create Sensitive Mount Pod, Create HostNetwork Pod); Pod Security Standards",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__privileged_pod,
+    },
+    {
+        .info = {
+            .id = "audit.secret-enumeration",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "secrets were listed across all namespaces",
+            .why = "a list or watch of secrets without a namespace returns every secret of the cluster (tokens, keys, passwords) in one answer",
+            .fix = "grant list and watch on secrets only within namespaces; find out why this user read them all",
+            .refs = "Falco k8saudit rules (K8s Secret Get/List); MITRE ATT&CK T1552.007 Container API",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__secret_enumeration,
+    },
+    {
+        .info = {
+            .id = "audit.secret-read",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_LOW,
+            .title = "a secret was read by a non-system user",
+            .why = "reading secrets by hand (not by the controllers that use them) is how credentials are collected; each read is worth a trace",
+            .fix = "read secrets only through the workloads that mount them; except automation that must read them",
+            .refs = "Falco k8saudit rules (K8s Secret Get Successfully)",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__secret_read,
+    },
+    {
+        .info = {
+            .id = "audit.sensitive-namespace",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "activity in a namespace marked sensitive",
+            .why = "namespaces listed in watch.sensitiveNamespaces (the SIEM, EDR, SOAR agents) are what an attacker disables first; any request there by a non-system user is reported",
+            .fix = "check the request was expected; list the namespaces of your security tooling in watch.sensitiveNamespaces",
+            .refs = "Kubernetes documentation: Auditing",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__sensitive_namespace,
+    },
+    {
+        .info = {
+            .id = "audit.serviceaccount-token",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a service account token was created by a user",
+            .why = "a token minted through serviceaccounts/token (kubectl create token) carries the service account's permissions for as long as it lives, outside any pod",
+            .fix = "mint tokens only from automation that needs them, with short expirations",
+            .refs = "Kubernetes documentation: Managing Service Accounts (TokenRequest API)",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__serviceaccount_token,
+    },
+    {
+        .info = {
+            .id = "audit.wildcard-role",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "a role granting '*' was created or changed",
+            .why = "a rule with verbs or resources '*' grants everything present and future, including resources added later by CRDs",
+            .fix = "list the verbs and resources the role needs",
+            .refs = "Falco k8saudit rules (ClusterRole With Wildcard Created); Kubernetes documentation: RBAC Good Practices",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__wildcard_role,
+    },
     {
         .info = {
             .id = "ha.budget-blocks-eviction",
@@ -1701,7 +1910,7 @@ int kh_severity_parse(kh_severity *out, const char *name)
 }
 
 static const char *const area_names[] = {"pss", "workload", "image",   "rbac",    "netpol",
-                                          "ha",  "controlplane", "kubelet", "manifest"};
+                                          "ha",  "controlplane", "kubelet", "manifest", "audit"};
 
 const char *kh_area_name(kh_area a)
 {

@@ -15,6 +15,10 @@
 typedef struct kh_rule_ctx kh_rule_ctx;
 typedef void (*kh_rule_check_fn)(kh_rule_ctx *ctx, const kh_object *obj);
 typedef void (*kh_rule_set_fn)(kh_rule_ctx *ctx, const kh_objset *set);
+struct kh_audit_ctx;
+struct kh_audit_event;
+/* Audit-event rules (src/rules/audit.c): run by the watcher, never by scan. */
+typedef void (*kh_rule_event_fn)(struct kh_audit_ctx *ctx, const struct kh_audit_event *ev);
 
 /* Flags of a registry row. */
 #define KH_RULE_SEES_ENVELOPE 1u /* also checks an envelope's own mapping (a List's
@@ -44,6 +48,7 @@ typedef struct kh_rule_def {
     const char *overrides;
     int overrides_since;
     unsigned flags;             /* KH_RULE_* */
+    kh_rule_event_fn check_event; /* audit-event rules (kubeharden watch) */
 } kh_rule_def;
 
 /* The whole table, sorted by id. */

@@ -49,6 +49,7 @@
 #include "k8s/imageref.h"
 #include "rules/rules.h"
 #include "scan/config.h"
+#include "watch/event.h"
 
 int kh_config_new(kh_config **out, kh_error *err)
 {
@@ -984,6 +985,15 @@ static const section netpol_section = {
     "netpol", "netpol", "a mapping", netpol_fields, sizeof(netpol_fields) / sizeof(field),
 };
 
+/* ---------------------------------------------------------------- watch: */
+
+/* Each key of `watch:` is read by the watcher's own table (src/watch). */
+static int watch_pair(loader *l, const kh_pair *p, void *target)
+{
+    kh_config *cfg = target;
+    return kh_watch__config_pair(&cfg->arena, &cfg->policy.watch, p, l->file, l->err);
+}
+
 /* ----------------------------------------------------------------- root */
 
 static const field root_fields[] = {
@@ -994,6 +1004,7 @@ static const field root_fields[] = {
     {"workloads", V_SECTION, .section = &workloads_section},
     {"admission", V_SECTION, .section = &admission_section},
     {"netpol", V_SECTION, .section = &netpol_section},
+    {"watch", V_MAP, .what = "a mapping (docs/watch.md)", .pair = watch_pair},
 };
 static const section root_section = {
     "", "the configuration", "a mapping", root_fields, sizeof(root_fields) / sizeof(field),

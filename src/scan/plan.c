@@ -99,6 +99,8 @@ int kh_plan__build(kh_rule_plan *p, const kh_config *cfg, kh_pss_level level, in
     size_t noverridden = overridden_ids(cfg, level, minor, overridden);
     for (size_t i = 0; i < n; i++) {
         const kh_rule_def *def = &table[i];
+        if (def->check_event) /* audit-event rules run in the watcher only */
+            continue;
         if (!kh_config__enabled(cfg, i) || def->pss_level > level ||
             (def->pss_level == KH_PSS_BASELINE &&
              is_listed(def->info.id, overridden, noverridden)))

@@ -30,8 +30,10 @@ static void test_rules_registry__every_field_filled(void **state)
     const kh_rule_def *t = kh_rules__table(&n);
     for (size_t i = 0; i < n; i++) {
         const kh_rule_info *r = &t[i].info;
-        /* Exactly one kind of check; a set rule names the kinds it keeps. */
-        assert_true(!t[i].check != !t[i].check_set);
+        /* Exactly one kind of check; a set rule names the kinds it keeps;
+         * audit-event rules (kubeharden watch) are the audit area's. */
+        assert_int_equal(!!t[i].check + !!t[i].check_set + !!t[i].check_event, 1);
+        assert_true(!t[i].check_event == (r->area != KH_AREA_AUDIT));
         if (t[i].check_set)
             assert_true(t[i].kinds && t[i].kinds[0]);
         assert_true(t[i].check_set ? !(t[i].flags & KH_RULE_SEES_ENVELOPE) : 1);

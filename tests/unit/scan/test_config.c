@@ -136,7 +136,7 @@ static void test_scan_config__errors_have_positions(void **state)
     expect_error("rules:\n  disable: [image.tag-not-pinned, no.such-rule]\n", 2, 35,
                  "unknown rule 'no.such-rule'");
     expect_error("rule:\n  disable: []\n", 1, 1,
-                 "unknown key 'rule' (expected rules, exclude, pss, images, workloads, admission or netpol)");
+                 "unknown key 'rule' (expected rules, exclude, pss, images, workloads, admission, netpol or watch)");
     expect_error("rules:\n  severity:\n    image.tag-not-pinned: severe\n", 3, 27,
                  "unknown severity 'severe' (use info, low, medium, high or critical)");
     expect_error("rules:\n  disable: image.tag-not-pinned\n", 2, 12,
@@ -342,7 +342,7 @@ static void test_scan_config__unknown_keys_at_each_level(void **state)
                  "or specPath)");
     /* A key that is not a string is named '?' rather than dropped. */
     expect_error("? [a]\n: b\n", 1, 3,
-                 "unknown key '?' (expected rules, exclude, pss, images, workloads, admission or netpol)");
+                 "unknown key '?' (expected rules, exclude, pss, images, workloads, admission, netpol or watch)");
 }
 
 static void test_scan_config__wrong_types_at_each_level(void **state)

@@ -1,0 +1,110 @@
+/*
+ * kubeharden/watch.h -- detection over the API server's audit events.
+ *
+ * A watcher reads Kubernetes audit events (audit.k8s.io/v1 Event, one JSON
+ * object per line as the log backend writes them, or EventList batches),
+ * runs the audit.* rules of the registry over each, folds repeated alerts
+ * of one rule and subject into few alerts with counts, and hands them to a
+ * callback (or to the sinks below: JSON lines, syslog RFC 5424 over UDP or
+ * TCP). docs/watch.md describes the rules, the configuration and the sinks.
+ */
+#ifndef KUBEHARDEN_WATCH_H
+#define KUBEHARDEN_WATCH_H
+
+#include <signal.h>
+
+#include "kubeharden.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One alert. Strings are borrowed for the duration of the callback. */
+typedef struct kh_alert {
+    const char *id;              /**< stable: the same event and rule give the same id */
+    const char *rule_id;
+    kh_severity severity;        /**< after the configuration's overrides */
+    const char *title, *why, *fix;
+    const char *message;
+    unsigned long count;         /**< events this alert stands for (1 + those folded
+                                  *   into it since the last alert of its rule and subject) */
+    const char *subject;         /**< what dedup and windows key on ("user alice") */
+    const char *file;            /**< where the event was read */
+    unsigned line, col;
+    const char *audit_id, *stage, *timestamp, *verb, *request_uri;
+    const char *user, *user_agent, *impersonated_user;
+    const char *const *groups;   /**< of the user */
+    size_t ngroups;
+    const char *const *source_ips;
+    size_t nsource_ips;
+    const char *resource, *subresource, *namespace_, *name, *api_group; /**< objectRef */
+    int code;                    /**< responseStatus.code, 0 when absent */
+} kh_alert;
+
+/** Receives each alert; return non-zero to stop reading. */
+typedef int (*kh_alert_cb)(const kh_alert *a, void *ud);
+
+typedef struct kh_watch kh_watch;
+
+/**
+ * A watcher running the enabled audit.* rules of @p cfg (borrowed; NULL for
+ * the defaults) with its `watch:` section. Malformed lines go to @p on_error
+ * as error findings (file:line:col; may be NULL) and reading goes on.
+ */
+int kh_watch_new(kh_watch **out, const kh_config *cfg, kh_alert_cb cb, void *ud,
+                 kh_finding_cb on_error, void *err_ud, kh_error *err);
+
+/**
+ * Judge one line (one JSON value: an Event or an EventList; blank lines are
+ * skipped). @p file and @p line label positions. @return 0; KH_EPARSE or
+ * KH_EINVALID for a malformed line (also delivered to on_error); non-zero
+ * when the callback asked to stop (KH_EUSAGE).
+ */
+int kh_watch_line(kh_watch *w, const char *text, size_t len, const char *file, unsigned line,
+                  kh_error *err);
+
+/**
+ * Read @p path ("-": standard input) line by line. Without @p follow, stop
+ * at its end. With @p follow, go on as `tail -F` does: wait for more, and
+ * when the file is replaced (another inode at the path: rotation) or
+ * truncated, finish the old one and read the new one from its start, until
+ * *stop becomes non-zero (a signal handler sets it). @return 0 or KH_EIO.
+ */
+int kh_watch_path(kh_watch *w, const char *path, int follow, unsigned poll_ms,
+                  volatile sig_atomic_t *stop, kh_error *err);
+
+/** Emit the alerts still held by dedup (the counts of folded storms). */
+int kh_watch_flush(kh_watch *w);
+
+/** Counters. */
+typedef struct kh_watch_stats {
+    unsigned long long lines, events, errors, alerts, folded, bytes;
+} kh_watch_stats;
+void kh_watch_get_stats(const kh_watch *w, kh_watch_stats *out);
+
+void kh_watch_free(kh_watch *w);
+
+/* ------------------------------------------------------------------ sinks */
+
+typedef struct kh_sink kh_sink;
+
+/**
+ * Open a sink from a spec: "-" or "stdout" (JSON lines on standard output),
+ * "file:PATH" (JSON lines appended), "syslog+udp://HOST:PORT" or
+ * "syslog+tcp://HOST:PORT" (RFC 5424; TCP with octet counting, RFC 6587).
+ * @return 0, KH_EUSAGE for a bad spec, KH_EIO when it cannot be opened.
+ */
+int kh_sink_open(kh_sink **out, const char *spec, kh_error *err);
+/** Send one alert. @return 0 or KH_EIO (the sink reconnects on the next send). */
+int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err);
+/** Adapter for kh_watch_new: ud is a kh_sink *; send failures go to stderr. */
+int kh_sink_alert_cb(const kh_alert *a, void *ud);
+void kh_sink_close(kh_sink *s);
+
+/** The alert as one JSON object (no newline), malloc'd; NULL when out of memory. */
+char *kh_alert_json(const kh_alert *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

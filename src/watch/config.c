@@ -1,0 +1,200 @@
+/*
+ * config.c -- the `watch:` section of the configuration file.
+ *
+ * The configuration loader (src/scan/config.c) hands every key of `watch:`
+ * to kh_watch__config_pair, which fills a kh_watch_policy in the
+ * configuration's arena: dedup window and burst, the sensitive namespaces,
+ * exceptions for every rule, and per-rule thresholds, windows, severities
+ * and exceptions. Every mistake names file:line:col and the bad value.
+ */
+#include <string.h>
+
+#include "rules/rules.h"
+#include "watch/event.h"
+
+typedef struct cfg_ctx {
+    kh_arena *arena;
+    const char *file;
+    kh_error *err;
+} cfg_ctx;
+
+static int fail(cfg_ctx *c, const kh_node *at, const char *fmt, const char *a, const char *b)
+{
+    return kh_error_set(c->err, KH_ECONFIG, c->file, at ? at->line : 0, at ? at->col : 0, fmt,
+                        a, b);
+}
+
+static const char *text(const kh_node *n)
+{
+    return n && kh_node_is_scalar(n) && n->type != KH_NODE_NULL ? kh_node_str(n) : NULL;
+}
+
+static int positive(cfg_ctx *c, const kh_node *v, const char *path, long *out)
+{
+    int64_t x;
+    if (!kh_node_int(v, &x) || x < 1 || x > 86400 * 7)
+        return fail(c, v, "%s must be a whole number from 1 to 604800, not '%s'", path,
+                    text(v) ? text(v) : "");
+    *out = (long)x;
+    return 0;
+}
+
+static int list(cfg_ctx *c, const kh_node *v, const char *path, const char ***out, size_t *n)
+{
+    if (!kh_node_is_seq(v))
+        return fail(c, v, "%s must be a list of strings%s", path, "");
+    const char **items = kh_arena_calloc(c->arena, v->len + 1, sizeof(*items));
+    if (!items)
+        return kh_error_set(c->err, KH_ENOMEM, c->file, 0, 0, "out of memory");
+    for (size_t i = 0; i < v->len; i++) {
+        const kh_node *it = kh_node_at(v, i);
+        if (!text(it) || !*text(it))
+            return fail(c, it, "each item of %s must be a non-empty string%s", path, "");
+        items[i] = text(it);
+    }
+    *out = items;
+    *n = v->len;
+    return 0;
+}
+
+static int except(cfg_ctx *c, const kh_node *v, const char *path, kh_watch_except *x)
+{
+    if (!kh_node_is_map(v))
+        return fail(c, v, "%s must be a mapping with users, groups, namespaces and/or "
+                    "userAgents%s", path, "");
+    for (size_t i = 0; i < v->len; i++) {
+        const char *key = text(v->u.pairs[i].key);
+        const kh_node *val = v->u.pairs[i].value;
+        char sub[160];
+        snprintf(sub, sizeof(sub), "%s.%s", path, key ? key : "?");
+        int rc;
+        if (key && strcmp(key, "users") == 0)
+            rc = list(c, val, sub, &x->users, &x->nusers);
+        else if (key && strcmp(key, "groups") == 0)
+            rc = list(c, val, sub, &x->groups, &x->ngroups);
+        else if (key && strcmp(key, "namespaces") == 0)
+            rc = list(c, val, sub, &x->namespaces, &x->nnamespaces);
+        else if (key && strcmp(key, "userAgents") == 0)
+            rc = list(c, val, sub, &x->user_agents, &x->nuser_agents);
+        else
+            rc = fail(c, v->u.pairs[i].key,
+                      "unknown key '%s' (expected users, groups, namespaces or userAgents)%s",
+                      sub, "");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int rule(cfg_ctx *c, const kh_pair *p, kh_watch_policy *pol)
+{
+    const char *id = text(p->key);
+    const kh_rule_def *def = id ? kh_rules__find(id) : NULL;
+    if (!def || !def->check_event)
+        return fail(c, p->key, "unknown audit rule '%s' in watch.rules%s", id ? id : "", "");
+    if (!kh_node_is_map(p->value))
+        return fail(c, p->value, "watch.rules.%s must be a mapping with threshold, window, "
+                    "severity and/or exceptions%s", id, "");
+    kh_watch_rule_cfg *r = NULL;
+    for (size_t i = 0; i < pol->nrules && !r; i++)
+        if (strcmp(pol->rules[i].id, id) == 0)
+            r = &pol->rules[i];
+    if (!r) {
+        kh_watch_rule_cfg *grown = kh_arena_calloc(c->arena, pol->nrules + 1, sizeof(*grown));
+        if (!grown)
+            return kh_error_set(c->err, KH_ENOMEM, c->file, 0, 0, "out of memory");
+        if (pol->nrules)
+            memcpy(grown, pol->rules, pol->nrules * sizeof(*grown));
+        pol->rules = grown;
+        r = &pol->rules[pol->nrules++];
+        r->id = def->info.id;
+        r->severity = -1;
+    }
+    const kh_node *m = p->value;
+    for (size_t i = 0; i < m->len; i++) {
+        const char *key = text(m->u.pairs[i].key);
+        const kh_node *v = m->u.pairs[i].value;
+        char path[200];
+        snprintf(path, sizeof(path), "watch.rules.%s.%s", id, key ? key : "?");
+        int rc = 0;
+        kh_severity sev;
+        if (key && strcmp(key, "threshold") == 0)
+            rc = positive(c, v, path, &r->threshold);
+        else if (key && strcmp(key, "window") == 0)
+            rc = positive(c, v, path, &r->window_s);
+        else if (key && strcmp(key, "severity") == 0) {
+            if (!text(v) || kh_severity_parse(&sev, text(v)) != KH_OK)
+                rc = fail(c, v, "unknown severity '%s' in %s (use info, low, medium, high or "
+                          "critical)", text(v) ? text(v) : "", path);
+            else
+                r->severity = (int)sev;
+        } else if (key && strcmp(key, "exceptions") == 0)
+            rc = except(c, v, path, &r->except);
+        else
+            rc = fail(c, m->u.pairs[i].key,
+                      "unknown key '%s' (expected threshold, window, severity or exceptions)%s",
+                      path, "");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const kh_pair *p,
+                          const char *file, kh_error *err)
+{
+    cfg_ctx c = {arena, file, err};
+    if (!*polp) {
+        if (!(*polp = kh_arena_calloc(arena, 1, sizeof(**polp))))
+            return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
+        (*polp)->dedup_window_s = 60;
+        (*polp)->dedup_burst = 1;
+    }
+    kh_watch_policy *pol = *polp;
+    const char *key = text(p->key);
+    const kh_node *v = p->value;
+    if (key && strcmp(key, "sensitiveNamespaces") == 0)
+        return list(&c, v, "watch.sensitiveNamespaces", &pol->sensitive_namespaces,
+                    &pol->nsensitive_namespaces);
+    if (key && strcmp(key, "exceptions") == 0)
+        return except(&c, v, "watch.exceptions", &pol->except);
+    if (key && strcmp(key, "dedup") == 0) {
+        if (!kh_node_is_map(v))
+            return fail(&c, v, "watch.dedup must be a mapping with window and/or burst%s%s", "",
+                        "");
+        for (size_t i = 0; i < v->len; i++) {
+            const char *k = text(v->u.pairs[i].key);
+            const kh_node *x = v->u.pairs[i].value;
+            int rc;
+            int64_t zero;
+            if (k && strcmp(k, "window") == 0 && kh_node_int(x, &zero) && zero == 0)
+                rc = (pol->dedup_window_s = 0); /* 0: no dedup */
+            else if (k && strcmp(k, "window") == 0)
+                rc = positive(&c, x, "watch.dedup.window", &pol->dedup_window_s);
+            else if (k && strcmp(k, "burst") == 0)
+                rc = positive(&c, x, "watch.dedup.burst", &pol->dedup_burst);
+            else
+                rc = fail(&c, v->u.pairs[i].key,
+                          "unknown key 'watch.dedup.%s' (expected window or burst)%s",
+                          k ? k : "?", "");
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    if (key && strcmp(key, "rules") == 0) {
+        if (!kh_node_is_map(v))
+            return fail(&c, v, "watch.rules must be a mapping of audit rule id to settings%s%s",
+                        "", "");
+        for (size_t i = 0; i < v->len; i++) {
+            int rc = rule(&c, &v->u.pairs[i], pol);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    return fail(&c, p->key,
+                "unknown key 'watch.%s' (expected dedup, exceptions, rules or "
+                "sensitiveNamespaces)%s",
+                key ? key : "?", "");
+}

@@ -1,0 +1,13 @@
+/*
+ * internal.h -- what the files of src/watch share.
+ */
+#ifndef KH_WATCH_INTERNAL_H
+#define KH_WATCH_INTERNAL_H
+
+#include "kubeharden/watch.h"
+#include "watch/event.h"
+
+/* Has the alert or error callback asked to stop? */
+int kh_watch__stopped(const kh_watch *w);
+
+#endif

@@ -1,0 +1,324 @@
+/*
+ * sink.c -- where alerts go: JSON lines on standard output or appended to
+ * a file, or syslog (RFC 5424) over UDP or TCP.
+ *
+ * Over TCP each message is framed by octet counting (RFC 6587 3.4.1:
+ * "LEN SP MSG"), so a message may hold any byte. A send that fails closes
+ * the connection; the next send reconnects once before it gives up, so a
+ * restarted collector is picked up again. The syslog MSG is the alert's
+ * JSON; structured data repeats its id, rule and count so a collector can
+ * drop duplicates without parsing the message.
+ */
+#define _GNU_SOURCE /* open_memstream */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report/report.h"
+#include "watch/internal.h"
+
+typedef enum sink_kind { SINK_STDOUT, SINK_FILE, SINK_UDP, SINK_TCP } sink_kind;
+
+struct kh_sink {
+    sink_kind kind;
+    FILE *out;
+    char host[256], port[16];
+    int fd;
+    char hostname[256];
+};
+
+/* ---------------------------------------------------------------- JSON */
+
+static void str_field(FILE *f, const char *key, const char *val, bool *first)
+{
+    if (!val || !*val)
+        return;
+    fprintf(f, "%s\"%s\":", *first ? "" : ",", key);
+    kh_report__json_str(f, val);
+    *first = false;
+}
+
+static void list_field(FILE *f, const char *key, const char *const *v, size_t n)
+{
+    fprintf(f, ",\"%s\":[", key);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            putc(',', f);
+        kh_report__json_str(f, v[i]);
+    }
+    putc(']', f);
+}
+
+char *kh_alert_json(const kh_alert *a)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    bool first = true;
+    putc('{', f);
+    str_field(f, "id", a->id, &first);
+    str_field(f, "rule", a->rule_id, &first);
+    str_field(f, "severity", kh_severity_name(a->severity), &first);
+    str_field(f, "title", a->title, &first);
+    str_field(f, "message", a->message, &first);
+    fprintf(f, ",\"count\":%lu", a->count);
+    str_field(f, "subject", a->subject, &first);
+    str_field(f, "auditID", a->audit_id, &first);
+    str_field(f, "stage", a->stage, &first);
+    str_field(f, "timestamp", a->timestamp, &first);
+    str_field(f, "user", a->user, &first);
+    list_field(f, "groups", a->groups, a->ngroups);
+    list_field(f, "sourceIPs", a->source_ips, a->nsource_ips);
+    str_field(f, "userAgent", a->user_agent, &first);
+    str_field(f, "impersonatedUser", a->impersonated_user, &first);
+    str_field(f, "verb", a->verb, &first);
+    str_field(f, "requestURI", a->request_uri, &first);
+    fputs(",\"objectRef\":{", f);
+    bool ofirst = true;
+    str_field(f, "resource", a->resource, &ofirst);
+    str_field(f, "subresource", a->subresource, &ofirst);
+    str_field(f, "namespace", a->namespace_, &ofirst);
+    str_field(f, "name", a->name, &ofirst);
+    str_field(f, "apiGroup", a->api_group, &ofirst);
+    putc('}', f);
+    if (a->code)
+        fprintf(f, ",\"responseCode\":%d", a->code);
+    str_field(f, "why", a->why, &first);
+    str_field(f, "fix", a->fix, &first);
+    if (a->file) {
+        fputs(",\"source\":{\"file\":", f);
+        kh_report__json_str(f, a->file);
+        fprintf(f, ",\"line\":%u}", a->line);
+    }
+    putc('}', f);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* --------------------------------------------------------------- syslog */
+
+static int connect_to(kh_sink *s, kh_error *err)
+{
+    struct addrinfo hints = {.ai_socktype = s->kind == SINK_TCP ? SOCK_STREAM : SOCK_DGRAM};
+    struct addrinfo *res = NULL;
+    int gai = getaddrinfo(s->host, s->port, &hints, &res);
+    if (gai != 0)
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot resolve '%s': %s", s->host,
+                            gai_strerror(gai));
+    int fd = -1;
+    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        struct timeval tv = {5, 0}; /* a stuck collector must not stall detection for long */
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot connect to '%s:%s': %s", s->host,
+                            s->port, strerror(errno));
+    s->fd = fd;
+    return 0;
+}
+
+/* RFC 5424 severities: critical 2, high 3 (err), medium 4 (warning), low 5
+ * (notice), info 6; facility 10 (security/authorization). */
+static int priority(kh_severity sev)
+{
+    static const int map[] = {6, 5, 4, 3, 2};
+    return 10 * 8 + map[sev <= KH_SEVERITY_CRITICAL ? sev : KH_SEVERITY_CRITICAL];
+}
+
+/* A structured-data value: '"', '\' and ']' escaped (RFC 5424 6.3.3). */
+static void sd_value(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\' || *s == ']')
+            putc('\\', f);
+        putc(*s, f);
+    }
+}
+
+static char *syslog_message(const kh_sink *s, const kh_alert *a, size_t *len)
+{
+    char *json = kh_alert_json(a);
+    if (!json)
+        return NULL;
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    if (!f) {
+        free(json);
+        return NULL;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char when[40];
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+    fprintf(f, "<%d>1 %s.%06ldZ %s kubeharden %ld %s [kubeharden@32473 id=\"", priority(a->severity),
+            when, ts.tv_nsec / 1000, s->hostname, (long)getpid(), a->rule_id);
+    sd_value(f, a->id);
+    fputs("\" rule=\"", f);
+    sd_value(f, a->rule_id);
+    fprintf(f, "\" count=\"%lu\" severity=\"%s\"] %s", a->count, kh_severity_name(a->severity),
+            json);
+    free(json);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int send_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int syslog_send(kh_sink *s, const char *msg, size_t len, kh_error *err)
+{
+    char head[32];
+    int hn = s->kind == SINK_TCP ? snprintf(head, sizeof(head), "%zu ", len) : 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (s->fd < 0 && connect_to(s, err) != 0)
+            continue;
+        bool ok = s->kind == SINK_TCP
+                      ? send_all(s->fd, head, (size_t)hn) == 0 && send_all(s->fd, msg, len) == 0
+                      : send(s->fd, msg, len, MSG_NOSIGNAL) == (ssize_t)len;
+        if (ok)
+            return 0;
+        kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot send to '%s:%s': %s", s->host, s->port,
+                     strerror(errno));
+        close(s->fd);
+        s->fd = -1;
+    }
+    return KH_EIO;
+}
+
+/* ---------------------------------------------------------------- sinks */
+
+int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
+{
+    kh_sink *s = calloc(1, sizeof(*s));
+    if (!s)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    s->fd = -1;
+    if (gethostname(s->hostname, sizeof(s->hostname) - 1) != 0 || !s->hostname[0])
+        strcpy(s->hostname, "-");
+    const char *rest = NULL;
+    if (strcmp(spec, "-") == 0 || strcmp(spec, "stdout") == 0) {
+        s->kind = SINK_STDOUT;
+        s->out = stdout;
+    } else if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
+        s->kind = SINK_FILE;
+        if (!(s->out = fopen(spec + 5, "ae"))) {
+            int e = errno;
+            free(s);
+            return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot open '%s': %s", spec + 5,
+                                strerror(e));
+        }
+    } else if (strncmp(spec, "syslog+udp://", 13) == 0) {
+        s->kind = SINK_UDP;
+        rest = spec + 13;
+    } else if (strncmp(spec, "syslog+tcp://", 13) == 0) {
+        s->kind = SINK_TCP;
+        rest = spec + 13;
+    } else {
+        free(s);
+        return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                            "unknown sink '%s' (use -, file:PATH, syslog+udp://HOST:PORT or "
+                            "syslog+tcp://HOST:PORT)", spec);
+    }
+    if (rest) {
+        /* HOST:PORT, or [IPv6]:PORT */
+        const char *colon = rest[0] == '[' ? strstr(rest, "]:") : strrchr(rest, ':');
+        size_t hl = colon ? (size_t)(colon - rest) - (rest[0] == '[' ? 1 : 0) : 0;
+        const char *port = colon ? colon + (rest[0] == '[' ? 2 : 1) : NULL;
+        if (!colon || hl == 0 || hl >= sizeof(s->host) || !*port ||
+            strlen(port) >= sizeof(s->port) || strspn(port, "0123456789") != strlen(port)) {
+            free(s);
+            return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                                "bad syslog address '%s' (use HOST:PORT)", rest);
+        }
+        memcpy(s->host, rest + (rest[0] == '[' ? 1 : 0), hl);
+        strcpy(s->port, port);
+        /* Connect now so a wrong address fails at start; a collector that
+         * is down only fails the sends until it is back. */
+        kh_error cerr;
+        if (connect_to(s, &cerr) != 0 && s->kind == SINK_UDP) {
+            free(s);
+            return kh_error_set(err, KH_EIO, NULL, 0, 0, "%s", cerr.message);
+        }
+    }
+    *out = s;
+    return 0;
+}
+
+int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err)
+{
+    if (s->kind == SINK_STDOUT || s->kind == SINK_FILE) {
+        char *json = kh_alert_json(a);
+        if (!json)
+            return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        fputs(json, s->out);
+        putc('\n', s->out);
+        free(json);
+        /* An alert is worth its write: a follower is read live. */
+        if (fflush(s->out) != 0)
+            return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot write alert: %s",
+                                strerror(errno));
+        return 0;
+    }
+    size_t len = 0;
+    char *msg = syslog_message(s, a, &len);
+    if (!msg)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = syslog_send(s, msg, len, err);
+    free(msg);
+    return rc;
+}
+
+int kh_sink_alert_cb(const kh_alert *a, void *ud)
+{
+    kh_error err = {0};
+    if (kh_sink_send(ud, a, &err) != 0)
+        fprintf(stderr, "kubeharden watch: alert %s (%s) not delivered: %s\n", a->id,
+                a->rule_id, err.message);
+    return 0;
+}
+
+void kh_sink_close(kh_sink *s)
+{
+    if (!s)
+        return;
+    if (s->kind == SINK_FILE && s->out)
+        fclose(s->out);
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s);
+}
