@@ -209,6 +209,24 @@ check "exec: its token was sent" "$(wc -l < main.log)" "$(requests main.log auth
 contains "exec: KUBERNETES_EXEC_INFO says non-interactive" runs.info '"interactive":false'
 contains "exec: and carries the cluster" runs.info "\"server\":\"https://localhost:$port\""
 contains "exec: args passed" runs.args "--cluster"
+# a plugin that answers with a client certificate instead of a token
+cat > certplugin.sh <<EOF
+#!/bin/sh
+python3 -c 'import json; print(json.dumps({"kind": "ExecCredential",
+  "apiVersion": "client.authentication.k8s.io/v1beta1",
+  "status": {"clientCertificateData": open("$tmp/user.crt").read(),
+             "clientKeyData": open("$tmp/user.key").read()}}))'
+EOF
+chmod +x certplugin.sh
+kubeconfig execcert.yaml "https://localhost:$port" \
+"    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: $tmp/certplugin.sh"
+: > main.log
+"$bin" scan --cluster --kubeconfig execcert.yaml --no-config --kinds Deployment > out.txt 2> err.txt
+check "exec cert: exit 1" 1 $?
+check "exec cert: every request presented the plugin's certificate" "$(wc -l < main.log)" \
+    "$(requests main.log cn kh-auditor)"
 sed -i 's/interactiveMode: Never/interactiveMode: Always/' exec.yaml
 "$bin" scan --cluster --kubeconfig exec.yaml --no-config --kinds Pod < /dev/null > out.txt 2> err.txt
 check "exec: Always without a terminal fails" 2 $?
