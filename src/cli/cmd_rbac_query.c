@@ -14,18 +14,27 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cluster_opts.h"
 #include "kubeharden/rbac.h"
 
 enum {
     OPT_ALL_NAMESPACES, OPT_API_GROUP, OPT_AS_GROUP, OPT_HELP, OPT_NAME, OPT_NAMESPACE,
-    OPT_OUTPUT, OPT_RBAC, OPT_URL
+    OPT_OUTPUT, OPT_RBAC, OPT_URL, OPT_CLUSTER_BASE /* + CLI_CLUSTER_* */
 };
+
+/* The cluster options a query takes: its -n is the question's namespace. */
+#define CLUSTER_ROWS_C \
+    CLI_CLUSTER_OPTION_CLUSTER(OPT_CLUSTER_BASE), CLI_CLUSTER_OPTION_CONTEXT(OPT_CLUSTER_BASE)
+#define CLUSTER_ROWS_K \
+    CLI_CLUSTER_OPTION_KINDS(OPT_CLUSTER_BASE), CLI_CLUSTER_OPTION_KUBECONFIG(OPT_CLUSTER_BASE)
 
 /* Sorted by long name. */
 static const struct cli_option who_options[] = {
     {"all-namespaces", 'A', NULL, "the request in every namespace: every RoleBinding counts (in its own namespace)", OPT_ALL_NAMESPACES},
     {"api-group", ' ', "GROUP", "the resource's API group (default: the core group, or GROUP from RESOURCE.GROUP)", OPT_API_GROUP},
+    CLUSTER_ROWS_C,
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    CLUSTER_ROWS_K,
     {"name", ' ', "NAME", "the object's name (list and watch carry one through a metadata.name field selector)", OPT_NAME},
     {"namespace", 'n', "NS", "the request's namespace (default: a cluster-wide request)", OPT_NAMESPACE},
     {"output", 'o', "FORMAT", "text (default) or json", OPT_OUTPUT},
@@ -36,7 +45,9 @@ static const struct cli_option can_options[] = {
     {"all-namespaces", 'A', NULL, "list: every namespace's RoleBinding rules too", OPT_ALL_NAMESPACES},
     {"api-group", ' ', "GROUP", "the resource's API group (default: the core group, or GROUP from RESOURCE.GROUP)", OPT_API_GROUP},
     {"as-group", ' ', "GROUP", "a group the user is in; repeatable", OPT_AS_GROUP},
+    CLUSTER_ROWS_C,
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    CLUSTER_ROWS_K,
     {"name", ' ', "NAME", "the object's name", OPT_NAME},
     {"namespace", 'n', "NS", "the request's namespace (default: cluster-wide)", OPT_NAMESPACE},
     {"output", 'o', "FORMAT", "text (default) or json", OPT_OUTPUT},
@@ -44,7 +55,9 @@ static const struct cli_option can_options[] = {
 };
 
 static const struct cli_option review_options[] = {
+    CLUSTER_ROWS_C,
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    CLUSTER_ROWS_K,
     {"rbac", ' ', "PATH", "file, directory or - with the RBAC objects; repeatable", OPT_RBAC},
 };
 
@@ -60,6 +73,7 @@ struct rbac_args {
     size_t nrbac;
     const char *ns, *name, *api_group, *url;
     bool all, help, json;
+    struct cli_cluster cluster;
 };
 
 static int on_option(const struct cli_option *o, const char *value, void *ud)
@@ -87,6 +101,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         break;
     case OPT_RBAC: return cli_push(&a->rbac, &a->nrbac, value);
     case OPT_URL: a->url = value; break;
+    default: return cli_cluster_option(&a->cluster, a->command, o->id - OPT_CLUSTER_BASE, value);
     }
     return 0;
 }
@@ -96,6 +111,7 @@ static void free_args(struct rbac_args *a)
     free(a->pos);
     free(a->groups);
     free(a->rbac);
+    cli_cluster_free(&a->cluster);
 }
 
 static int on_input_error(const kh_finding *f, void *ud)
@@ -109,12 +125,14 @@ static int on_input_error(const kh_finding *f, void *ud)
 
 /* Read @p paths into a cluster and build the model; prints what fails. */
 static int load(const char *command, const char *const *paths, size_t npaths, kh_cluster **c,
-                kh_rbac **m)
+                kh_rbac **m, const struct cli_cluster *cl)
 {
     kh_error err = {0};
     char msg[512];
     *c = NULL;
-    if (npaths == 0) {
+    if (cli_cluster_check(cl, command, npaths))
+        return CLI_EXIT_ERROR;
+    if (npaths == 0 && !cl->enabled) {
         fprintf(stderr, "kubeharden %s: no input: give files, directories or '-' for stdin\n"
                         "Try 'kubeharden %s --help'.\n", command, command);
         return CLI_EXIT_ERROR;
@@ -125,6 +143,16 @@ static int load(const char *command, const char *const *paths, size_t npaths, kh
     for (size_t i = 0; i < npaths; i++)
         if (kh_cluster_load_path(*c, paths[i], &err) != KH_OK)
             goto fail;
+    if (cl->enabled) {
+        struct cli_cluster only = *cl;
+        if (!only.kinds)
+            only.kinds = (const char **)kh_rbac_authorizer_kinds();
+        if (cli_cluster_load(&only, command, *c, KH_AREA_RBAC)) {
+            kh_cluster_free(*c);
+            *c = NULL;
+            return CLI_EXIT_ERROR;
+        }
+    }
     if (kh_rbac_load(m, *c, &err) != KH_OK)
         goto fail;
     return CLI_EXIT_OK;
@@ -508,7 +536,7 @@ int cmd_rbac_who_can(int argc, char **argv)
         status = CLI_EXIT_ERROR;
         goto cleanup;
     }
-    if ((status = load(a.command, a.pos + used, a.npos - used, &c, &m)))
+    if ((status = load(a.command, a.pos + used, a.npos - used, &c, &m, &a.cluster)))
         goto cleanup;
     struct who_state st = {.out = stdout, .json = a.json, .t = {.ncols = 5}};
     if (a.all && r.resource_request)
@@ -769,7 +797,7 @@ int cmd_rbac_can(int argc, char **argv)
         }
         used += n;
     }
-    if ((status = load(a.command, a.pos + used, a.npos - used, &c, &m)))
+    if ((status = load(a.command, a.pos + used, a.npos - used, &c, &m, &a.cluster)))
         goto cleanup;
     r.user = user;
     kh_error err = {0};
@@ -866,7 +894,7 @@ int cmd_rbac_review(int argc, char **argv)
                 status = CLI_EXIT_ERROR;
                 goto cleanup;
             }
-    if ((status = load(a.command, a.rbac, a.nrbac, &c, &m)))
+    if ((status = load(a.command, a.rbac, a.nrbac, &c, &m, &a.cluster)))
         goto cleanup;
     size_t bad = 0; /* reviews that could not be answered */
     for (size_t i = 0; i < a.npos; i++) {

@@ -270,14 +270,36 @@ done:
 
 typedef struct load_ctx {
     kh_cluster *cluster;
-    kh_arena arena;
+    kh_arena arena;             /* per item */
+    kh_arena types;             /* per page */
 } load_ctx;
 
-/* Each item alone, labelled with its API path, so a query names objects
- * as a scan does. */
+/* The list's kind and apiVersion, which its items lack: from the page
+ * without its items. */
+static void list_type(kh_arena *a, const kh_list_page *p, const char **kind, const char **av)
+{
+    size_t len = 0;
+    char *env = kh_list__subpage(p->buf, p->len, p->items, p->n, 0, 0, p->open, p->close, &len);
+    const kh_node *root = NULL;
+    *kind = *av = NULL;
+    if (env && kh_doc_load_buffer(&root, a, env, len, "<list>", NULL) == 0) {
+        const char *k = kh_node_str(kh_node_get(root, "kind"));
+        *av = kh_node_str(kh_node_get(root, "apiVersion"));
+        if (k && strlen(k) > 4 && strcmp(k + strlen(k) - 4, "List") == 0)
+            *kind = kh_arena_strndup(a, k, strlen(k) - 4);
+    }
+    free(env);
+}
+
+/* Each item alone, as the object it is (the list's kind and apiVersion
+ * written in when it lacks them), labelled with its API path, so a query
+ * names objects and fields as for a file of that one object. */
 static int load_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh_error *err)
 {
     load_ctx *lc = ud;
+    kh_arena_reset(&lc->types);
+    const char *kind = NULL, *av = NULL;
+    list_type(&lc->types, p, &kind, &av);
     for (size_t i = p->from; i < p->n; i++) {
         kh_arena_reset(&lc->arena);
         const kh_node *root = NULL;
@@ -291,11 +313,27 @@ static int load_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh
         }
         const char *label = object_path(&lc->arena, c, ns, name);
         size_t len = 0;
-        char *sub = label ? kh_list__subpage(p->buf, p->len, p->items, p->n, i, i + 1, p->open,
-                                             p->close, &len)
-                          : NULL;
-        if (!sub)
+        char *sub = NULL;
+        if (root && !kh_node_get(root, "kind") && kind && av) {
+            /* '{' + apiVersion and kind + the item's own members. */
+            const char *body = p->buf + it->start + 1;
+            size_t blen = it->end - it->start - 1;
+            char *head = kh_arena_printf(&lc->arena, "{\"apiVersion\":\"%s\",\"kind\":\"%s\"%s",
+                                         av, kind, body[strspn(body, " \t\r\n")] == '}' ? "" : ",");
+            if (head && (sub = malloc(strlen(head) + blen + 1))) {
+                len = strlen(head) + blen;
+                memcpy(sub, head, strlen(head));
+                memcpy(sub + strlen(head), body, blen);
+                sub[len] = '\0';
+            }
+        } else {
+            sub = kh_list__subpage(p->buf, p->len, p->items, p->n, i, i + 1, p->open, p->close,
+                                   &len);
+        }
+        if (!label || !sub) {
+            free(sub);
             return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        }
         int rc = kh_cluster_load_buffer(lc->cluster, sub, len, label, err);
         free(sub);
         if (rc)
@@ -329,8 +367,9 @@ int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *er
     size_t nkinds = c->explicit_kinds ? 0 : area_kinds(area, kinds, 128);
     kh_list_plan plan = {0};
     kh_arena_init(&plan.arena, 4096);
-    load_ctx lc = {cluster, {0}};
+    load_ctx lc = {cluster, {0}, {0}};
     kh_arena_init(&lc.arena, 4096);
+    kh_arena_init(&lc.types, 1024);
     int rc = c->explicit_kinds ? plan_kinds(c, c->kinds, c->nkinds, &plan, err)
                                : plan_kinds(c, kinds, nkinds, &plan, err);
     for (size_t i = 0; rc == 0 && i < plan.n; i++)
@@ -339,5 +378,6 @@ int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *er
     free(plan.items);
     kh_arena_free(&plan.arena);
     kh_arena_free(&lc.arena);
+    kh_arena_free(&lc.types);
     return rc;
 }

@@ -135,6 +135,10 @@ contains "ha simulate --cluster: the node from the pods" out.txt "Losing node=no
 check "netpol can-reach --cluster: reachable" 0 $?
 contains "netpol can-reach --cluster: the answer" out.txt \
     "yes: shop/Deployment/web can reach shop/Deployment/api on TCP 443"
+"$bin" rbac who-can list secrets -n shop --cluster --kubeconfig token.yaml > out.txt 2> err.txt
+check "rbac who-can --cluster: answered" 0 $?
+contains "rbac who-can --cluster: the role's rule at its API path" out.txt \
+    "/apis/rbac.authorization.k8s.io/v1/namespaces/shop/roles/reader:1:229 Role/shop/reader rules[0]"
 "$bin" rbac check --cluster --kubeconfig token.yaml --no-config > out.txt 2> err.txt
 check "rbac check --cluster: findings" 1 $?
 contains "rbac check --cluster: the binding at its API path" out.txt \
