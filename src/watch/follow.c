@@ -147,9 +147,16 @@ int kh_watch_path(kh_watch *w, const char *path, int follow, unsigned poll_ms,
             bool rotated = stat(path, &now) == 0 &&
                            (now.st_ino != open_st.st_ino || now.st_dev != open_st.st_dev);
             bool truncated = !rotated && open_st.st_size < r.offset;
+            if (rotated) {
+                /* Lines may have reached the old file between our last
+                 * read and the stat: read it to its end again. */
+                int more;
+                while ((more = fill(&r, label)) > 0)
+                    if (drain(w, &r, label, false) != 0 || kh_watch__stopped(w))
+                        break;
+            }
             if (rotated || truncated) {
-                /* The old file is read to its end (above); a last line
-                 * without a newline ends with it. */
+                /* A last line without a newline ends with its file. */
                 drain(w, &r, label, true);
                 r.len = 0;
                 r.line = 0;
