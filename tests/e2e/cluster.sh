@@ -213,6 +213,42 @@ check "exec: its token was sent" "$(wc -l < main.log)" "$(requests main.log auth
 contains "exec: KUBERNETES_EXEC_INFO says non-interactive" runs.info '"interactive":false'
 contains "exec: and carries the cluster" runs.info "\"server\":\"https://localhost:$port\""
 contains "exec: args passed" runs.args "--cluster"
+# an expired credential is fetched again before the next request; a 401 for
+# a plugin's credential runs the plugin again once
+cat > rotplugin.sh <<'EOF'
+#!/bin/sh
+echo run >> "$PLUGIN_RUNS"
+n=$(wc -l < "$PLUGIN_RUNS")
+token=s3cr3t; [ "$n" -eq 1 ] && [ -n "$FIRST_WRONG" ] && token=stale
+printf '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"token":"%s","expirationTimestamp":"%s"}}\n' \
+    "$token" "$EXPIRES"
+EOF
+chmod +x rotplugin.sh
+for mode in expired stale; do
+    rm -f "runs-$mode"
+    expires=2099-01-01T00:00:00Z; first=""
+    [ $mode = expired ] && expires=2001-01-01T00:00:00Z
+    [ $mode = stale ] && first=1
+    kubeconfig "rot-$mode.yaml" "https://localhost:$port" \
+"    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: ./rotplugin.sh
+      interactiveMode: Never
+      env:
+      - {name: PLUGIN_RUNS, value: $tmp/runs-$mode}
+      - {name: EXPIRES, value: '$expires'}
+      - {name: FIRST_WRONG, value: '$first'}"
+    : > main.log
+    "$bin" scan --cluster --kubeconfig "rot-$mode.yaml" --no-config --kinds Deployment > out.txt 2> err.txt
+    check "exec ($mode): scan exit 1" 1 $?
+    if [ $mode = expired ]; then
+        check "exec (expired): the plugin ran before every request" "$(wc -l < main.log)" \
+            "$(wc -l < runs-expired)"
+    else
+        check "exec (stale): one 401, then the plugin ran again" "1 2" \
+            "$(requests main.log status 401) $(wc -l < runs-stale)"
+    fi
+done
 # a plugin that answers with a client certificate instead of a token
 cat > certplugin.sh <<EOF
 #!/bin/sh
