@@ -570,6 +570,24 @@ static int line_error(kh_watch *w, kh_error *err, int rc, const char *file, unsi
     return rc;
 }
 
+/* A log line may hold a CR, which the loader counts as a line break: its
+ * line:col within the line becomes a column of the log's line (code points
+ * from the line's start). */
+static unsigned line_col(const char *text, size_t len, unsigned pline, unsigned pcol)
+{
+    unsigned cps = 0;
+    size_t i = 0;
+    for (unsigned l = 1; l < pline && i < len; i++) {
+        if ((text[i] & 0xc0) != 0x80)
+            cps++;
+        if (text[i] == '\r' && !(i + 1 < len && text[i + 1] == '\n'))
+            l++;
+        else if (text[i] == '\n')
+            l++;
+    }
+    return pline ? cps + pcol : pcol;
+}
+
 static bool is_audit(const kh_node *root, const char *kind)
 {
     const char *k = kh_node_str(kh_node_get(root, "kind"));
@@ -594,7 +612,7 @@ int kh_watch_line(kh_watch *w, const char *text, size_t len, const char *file, u
     if (rc == KH_ENOMEM)
         return kh_error_set(err, KH_ENOMEM, file, line, 0, "out of memory");
     if (rc)
-        return line_error(w, err, rc, file, line + (perr.line ? perr.line - 1 : 0), perr.col,
+        return line_error(w, err, rc, file, line, line_col(text, len, perr.line, perr.col),
                           perr.message);
     if (is_audit(root, "Event")) {
         judge(w, root, file, line);
