@@ -13,20 +13,31 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cluster_opts.h"
 #include "kubeharden/rbac_paths.h"
 
-enum { OPT_FROM, OPT_HELP, OPT_OUTPUT, OPT_TO };
+enum { OPT_FROM, OPT_HELP, OPT_OUTPUT, OPT_TO, OPT_CLUSTER_BASE };
 
 /* Sorted by long name. */
 static const struct cli_option paths_options[] = {
+    CLI_CLUSTER_OPTION_CLUSTER(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_CONTEXT(OPT_CLUSTER_BASE),
     {"from", ' ', "SUBJECT", "only this subject: user:NAME, group:NAME or sa:NAMESPACE/NAME", OPT_FROM},
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    CLI_CLUSTER_OPTION_KINDS(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_KUBECONFIG(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_NAMESPACE(OPT_CLUSTER_BASE),
     {"output", 'o', "FORMAT", "text (default) or json", OPT_OUTPUT},
     {"to", ' ', "REQUEST", "another target: 'VERB RESOURCE[.GROUP][/SUB] [-n NS] [--name NAME]'", OPT_TO},
 };
 
 static const struct cli_option graph_options[] = {
+    CLI_CLUSTER_OPTION_CLUSTER(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_CONTEXT(OPT_CLUSTER_BASE),
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    CLI_CLUSTER_OPTION_KINDS(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_KUBECONFIG(OPT_CLUSTER_BASE),
+    CLI_CLUSTER_OPTION_NAMESPACE(OPT_CLUSTER_BASE),
     {"output", 'o', "FORMAT", "dot (default) or json", OPT_OUTPUT},
 };
 
@@ -38,6 +49,7 @@ struct paths_args {
     size_t npos;
     const char *from, *to, *output;
     bool help;
+    struct cli_cluster cluster;
 };
 
 static int on_option(const struct cli_option *o, const char *value, void *ud)
@@ -56,6 +68,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     case OPT_HELP: a->help = true; break;
     case OPT_OUTPUT: a->output = value; break;
     case OPT_TO: a->to = value; break;
+    default: return cli_cluster_option(&a->cluster, a->command, o->id - OPT_CLUSTER_BASE, value);
     }
     return 0;
 }
@@ -74,7 +87,9 @@ static int load(const struct paths_args *a, kh_cluster **c)
     kh_error err = {0};
     char msg[512];
     *c = NULL;
-    if (a->npos == 0) {
+    if (cli_cluster_check(&a->cluster, a->command, a->npos))
+        return CLI_EXIT_ERROR;
+    if (a->npos == 0 && !a->cluster.enabled) {
         fprintf(stderr, "kubeharden %s: no input: give files, directories or '-' for stdin\n"
                         "Try 'kubeharden %s --help'.\n", a->command, a->command);
         return CLI_EXIT_ERROR;
@@ -84,6 +99,11 @@ static int load(const struct paths_args *a, kh_cluster **c)
     for (size_t i = 0; i < a->npos; i++)
         if (kh_cluster_load_path(*c, a->pos[i], &err) != KH_OK)
             goto fail;
+    if (a->cluster.enabled && cli_cluster_load(&a->cluster, a->command, *c, KH_AREA_RBAC)) {
+        kh_cluster_free(*c);
+        *c = NULL;
+        return CLI_EXIT_ERROR;
+    }
     return kh_cluster_errors(*c) ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 fail:
     kh_error_format(&err, msg, sizeof(msg));
@@ -228,6 +248,7 @@ int cmd_rbac_paths(int argc, char **argv)
 done:
     kh_cluster_free(c);
     free(a.pos);
+    cli_cluster_free(&a.cluster);
     return status;
 }
 
@@ -263,5 +284,6 @@ int cmd_rbac_graph(int argc, char **argv)
 done:
     kh_cluster_free(c);
     free(a.pos);
+    cli_cluster_free(&a.cluster);
     return status;
 }

@@ -139,6 +139,9 @@ contains "netpol can-reach --cluster: the answer" out.txt \
 check "rbac who-can --cluster: answered" 0 $?
 contains "rbac who-can --cluster: the role's rule at its API path" out.txt \
     "/apis/rbac.authorization.k8s.io/v1/namespaces/shop/roles/reader:1:229 Role/shop/reader rules[0]"
+"$bin" rbac graph --cluster --kubeconfig token.yaml > out.txt 2> err.txt
+check "rbac graph --cluster: drawn" 0 $?
+contains "rbac graph --cluster: the group bound to everything" out.txt '[label="group:ops"]'
 "$bin" rbac check --cluster --kubeconfig token.yaml --no-config > out.txt 2> err.txt
 check "rbac check --cluster: findings" 1 $?
 contains "rbac check --cluster: the binding at its API path" out.txt \
