@@ -17,6 +17,7 @@
 #include "client/internal.h"
 
 #define PAGE_LIMIT 500
+#define MAX_EXPIRED 5   /* 410s in one list before giving up */
 
 /* ------------------------------------------------------------ item ranges */
 
@@ -261,7 +262,7 @@ int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *u
     int rc = 0;
     kh_arena a;
     kh_arena_init(&a, 8192);
-    size_t pages = 0;
+    size_t pages = 0, expired = 0;
     for (;;) {
         size_t qlen = strlen(c->label) + (cont ? strlen(cont) : 0) + 64;
         char *path = malloc(qlen);
@@ -278,6 +279,12 @@ int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *u
             break;
         }
         kh_arena_reset(&a);
+        if (resp.status == 410 && cont && ++expired > MAX_EXPIRED) {
+            /* A server that expires every token would have us list forever. */
+            rc = kh_http__status_error(path, &resp, err);
+            free(path);
+            break;
+        }
         if (resp.status == 410 && cont) {
             /* The continue token expired between two pages. */
             const kh_node *st = NULL;
@@ -357,8 +364,16 @@ int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *u
                 next = sfield(kh_node_get(root, "metadata"), "continue");
             free(env);
         }
-        free(cont);
+        char *prev = cont;
         cont = next && *next ? query_escape(next) : NULL;
+        if (cont && prev && strcmp(cont, prev) == 0) {
+            rc = kh_error_set(err, KH_EINVALID, NULL, 0, 0,
+                              "GET %s: the server sent back the continue token it was given",
+                              c->label);
+            free(prev);
+            break;
+        }
+        free(prev);
         if (!cont || stop)
             break;
     }
