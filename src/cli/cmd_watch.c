@@ -8,34 +8,44 @@
  * and the exit status says whether an alert reached --fail-on (batch
  * audits, tests); with --follow it runs until SIGINT or SIGTERM, across
  * rotations. Malformed lines are reported on stderr as file:line:col and
- * reading goes on.
+ * reading goes on. With --listen it serves POST /audit over HTTPS instead
+ * (the API server's audit webhook backend, on serve's server: src/server)
+ * until SIGTERM, each batch judged under one lock before it is answered.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "kubeharden/watch.h"
+#include "server.h"
 
 enum {
-    OPT_CONFIG, OPT_FAIL_ON, OPT_FOLLOW, OPT_HELP, OPT_NO_CONFIG, OPT_POLL, OPT_RULE, OPT_SINK
+    OPT_CLIENT_CA, OPT_CONFIG, OPT_FAIL_ON, OPT_FOLLOW, OPT_HELP, OPT_LISTEN, OPT_NO_CONFIG,
+    OPT_POLL, OPT_RULE, OPT_SINK, OPT_TLS_CERT, OPT_TLS_KEY
 };
 
 /* Sorted by long name. */
 static const struct cli_option options[] = {
+    {"client-ca-file", ' ', "FILE", "with --listen: require client certificates signed by this CA", OPT_CLIENT_CA},
     {"config", ' ', "FILE", "configuration file (default: .kubeharden.yaml found upwards)", OPT_CONFIG},
     {"fail-on", ' ', "SEVERITY", "exit 1 when an alert is at least this severe (default low; never: always 0)", OPT_FAIL_ON},
     {"follow", 'f', NULL, "keep reading as the file grows, across rotation, until SIGINT/SIGTERM", OPT_FOLLOW},
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    {"listen", ' ', "[ADDR:]PORT", "serve POST /audit over HTTPS for the audit webhook backend instead of reading FILE", OPT_LISTEN},
     {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
     {"poll-interval", ' ', "MS", "with --follow: how often to look for more (default 250)", OPT_POLL},
     {"rule", ' ', "ID", "run only this rule (repeatable)", OPT_RULE},
     {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT (repeatable; default -)", OPT_SINK},
+    {"tls-cert-file", ' ', "FILE", "with --listen: the server certificate chain (PEM)", OPT_TLS_CERT},
+    {"tls-private-key-file", ' ', "FILE", "with --listen: its private key (PEM)", OPT_TLS_KEY},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 struct watch_args {
-    const char *config, *path;
+    const char *config, *path, *listen, *cert, *key, *client_ca;
     const char **rules, **sinks;
     size_t nrules, nsinks;
     int follow, help, no_config, never;
@@ -66,7 +76,11 @@ static void help(void)
           "send an alert per detection to each sink as one JSON object per line or as\n"
           "RFC 5424 syslog. Repeated alerts of one rule and subject are folded into few\n"
           "alerts with counts (watch.dedup). Thresholds, exceptions and severities come\n"
-          "from the configuration's watch: section (docs/watch.md).\n\nOptions:\n",
+          "from the configuration's watch: section (docs/watch.md).\n\n"
+          "With --listen, no FILE: serve POST /audit over HTTPS, where the API server's\n"
+          "audit webhook backend (--audit-webhook-config-file) sends EventList batches;\n"
+          "each batch is judged before it is answered (200, or 400 for a bad batch), with\n"
+          "/healthz, /readyz and /metrics as `kubeharden serve` has them.\n\nOptions:\n",
           stdout);
     cli_print_options(stdout, options, NOPTIONS);
     cli_print_exit_codes(stdout, 1);
@@ -86,6 +100,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     }
     char *end;
     switch (o->id) {
+    case OPT_CLIENT_CA: a->client_ca = value; break;
     case OPT_CONFIG: a->config = value; break;
     case OPT_FAIL_ON:
         if (strcmp(value, "never") == 0) {
@@ -98,6 +113,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         break;
     case OPT_FOLLOW: a->follow = 1; break;
     case OPT_HELP: a->help = 1; break;
+    case OPT_LISTEN: a->listen = value; break;
     case OPT_NO_CONFIG: a->no_config = 1; break;
     case OPT_POLL: {
         long n = strtol(value, &end, 10);
@@ -110,6 +126,8 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     }
     case OPT_RULE: return cli_push(&a->rules, &a->nrules, value);
     case OPT_SINK: return cli_push(&a->sinks, &a->nsinks, value);
+    case OPT_TLS_CERT: a->cert = value; break;
+    case OPT_TLS_KEY: a->key = value; break;
     }
     return 0;
 }
@@ -164,6 +182,78 @@ static kh_config *load_config(const struct watch_args *a)
     return cfg;
 }
 
+/* --listen: batches arrive on the server's threads; the watcher and the
+ * sinks are used by one at a time. */
+struct listen_ctx {
+    kh_watch *w;
+    pthread_mutex_t lock;
+};
+
+static int on_batch(void *ud, const char *body, size_t len, uint64_t request_id, kh_error *err)
+{
+    struct listen_ctx *l = ud;
+    char label[48];
+    snprintf(label, sizeof(label), "<webhook request %llu>", (unsigned long long)request_id);
+    pthread_mutex_lock(&l->lock);
+    int rc = kh_watch_line(l->w, body, len, label, 1, err);
+    pthread_mutex_unlock(&l->lock);
+    return rc == KH_EPARSE || rc == KH_EINVALID ? rc : 0;
+}
+
+/* "[ADDR:]PORT" into the server options; 0 or -1. */
+static int parse_listen(const char *spec, struct kh_server_options *o, char *addr, size_t n)
+{
+    const char *colon = strrchr(spec, ':');
+    const char *port = colon ? colon + 1 : spec;
+    char *end;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || p < 1 || p > 65535)
+        return -1;
+    o->port = (unsigned)p;
+    if (colon) {
+        size_t hl = (size_t)(colon - spec);
+        if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']') {
+            spec++;
+            hl -= 2;
+        }
+        if (hl == 0 || hl >= n)
+            return -1;
+        memcpy(addr, spec, hl);
+        addr[hl] = '\0';
+        o->bind_address = addr;
+    }
+    return 0;
+}
+
+static int listen_audit(const struct watch_args *a, kh_watch *w, const kh_config *cfg)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    char addr[64];
+    struct kh_server_options o = {
+        .bind_address = "0.0.0.0", .max_body_bytes = 3u << 20, .max_in_flight = 400,
+        .max_connections = 1024, .max_connections_per_ip = 512,
+        .threads = cpus > 0 && cpus <= 256 ? (unsigned)cpus : 1, .read_timeout_s = 30,
+        .request_timeout_ms = 10000, .grace_ms = 20000, .cfg = cfg,
+        .cert_file = a->cert, .key_file = a->key, .client_ca_file = a->client_ca,
+    };
+    if (parse_listen(a->listen, &o, addr, sizeof(addr)) != 0) {
+        fprintf(stderr, "kubeharden watch: bad --listen '%s' (use [ADDR:]PORT)\n", a->listen);
+        return CLI_EXIT_ERROR;
+    }
+    if (!a->cert || !a->key) {
+        fputs("kubeharden watch: --listen needs --tls-cert-file and --tls-private-key-file\n",
+              stderr);
+        return CLI_EXIT_ERROR;
+    }
+    struct listen_ctx l = {.w = w};
+    pthread_mutex_init(&l.lock, NULL);
+    o.audit = on_batch;
+    o.audit_ud = &l;
+    int rc = kh_server__run(&o) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+    pthread_mutex_destroy(&l.lock);
+    return rc;
+}
+
 int cmd_watch(int argc, char **argv)
 {
     struct watch_args a = {.fail_on = KH_SEVERITY_LOW};
@@ -172,8 +262,11 @@ int cmd_watch(int argc, char **argv)
         help();
         goto done;
     }
-    if (rc == 0 && !a.path) {
+    if (rc == 0 && !a.path && !a.listen) {
         fputs("kubeharden watch: missing FILE (or - for standard input)\n", stderr);
+        rc = CLI_EXIT_ERROR;
+    } else if (rc == 0 && a.path && a.listen) {
+        fputs("kubeharden watch: FILE or --listen, not both\n", stderr);
         rc = CLI_EXIT_ERROR;
     }
     if (rc)
@@ -201,7 +294,10 @@ int cmd_watch(int argc, char **argv)
         fprintf(stderr, "kubeharden watch: %s\n", err.message);
         rc = CLI_EXIT_ERROR;
     }
-    if (rc == 0) {
+    if (rc == 0 && a.listen) {
+        rc = listen_audit(&a, w, cfg);
+        kh_watch_flush(w);
+    } else if (rc == 0) {
         struct sigaction sa = {.sa_handler = on_signal};
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);

@@ -47,6 +47,7 @@ struct req {
     int counted;          /* holds a slot of --max-in-flight */
     int oversize;         /* a body without Content-Length outgrew --max-body-bytes */
     char get_route;       /* 'h'ealthz, 'r'eadyz, 'm'etrics: answered after the body */
+    int audit;            /* POST /audit: an audit webhook batch (opts->audit) */
     kh_route route;
     char *body;
     size_t len, cap;
@@ -287,6 +288,21 @@ static enum MHD_Result review(struct srv *s, struct MHD_Connection *c, struct co
     return queue(s, c, 200, "application/json", out, outlen, MHD_RESPMEM_MUST_FREE, NULL);
 }
 
+/* POST /audit: one batch of the API server's audit webhook backend, judged
+ * before the answer (the backend retries a batch that was not answered 2xx). */
+static enum MHD_Result audit_batch(struct srv *s, struct MHD_Connection *c, struct conn *cn)
+{
+    struct req *r = &cn->req;
+    kh_error err = {0};
+    if (s->opts->audit(s->opts->audit_ud, r->body ? r->body : "", r->len, r->id, &err) != 0) {
+        char why[64];
+        snprintf(why, sizeof(why), "bad audit batch at %u:%u", err.line, err.col);
+        log_refusal(cn, 400, why);
+        return status_error(s, c, 400, NULL, "%s", err.message[0] ? err.message : why);
+    }
+    return queue(s, c, 200, "application/json", (char *)"{}\n", 3, MHD_RESPMEM_PERSISTENT, NULL);
+}
+
 /* The first call for a /validate request: everything that can be refused
  * without the body is refused here, at once. */
 static enum MHD_Result validate_start(struct srv *s, struct MHD_Connection *c, struct conn *cn,
@@ -300,7 +316,8 @@ static enum MHD_Result validate_start(struct srv *s, struct MHD_Connection *c, s
     path[plen] = '\0';
 
     kh_error err = {0};
-    int rc = kh_route_parse(&r->route, path, q ? q + 1 : "", &err);
+    r->audit = s->opts->audit && strcmp(path, "/audit") == 0;
+    int rc = r->audit ? 0 : kh_route_parse(&r->route, path, q ? q + 1 : "", &err);
     if (rc == KH_ENOTFOUND) {
         log_refusal(cn, 404, "unknown path");
         return status_error(s, c, 404, NULL, "no route for '%s'", path);
@@ -440,7 +457,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return status_error(s, c, 413, NULL, "body is over the limit of %zu bytes",
                             s->opts->max_body_bytes);
     }
-    return review(s, c, cn);
+    return r->audit ? audit_batch(s, c, cn) : review(s, c, cn);
 }
 
 /* --------------------------------------------------------- connections */

@@ -31,6 +31,12 @@ struct kh_server_options {
     uint64_t request_timeout_ms;       /* accept to first request line; request line to complete body */
     uint64_t grace_ms;                 /* SIGTERM to exit */
     const kh_config *cfg;              /* borrowed, read-only while serving */
+    /* `kubeharden watch --listen`: POST /audit takes the API server's audit
+     * webhook batches (EventList JSON) and hands each body to this function
+     * (any thread; it serialises itself); 0 answers 200, else 400 with
+     * @p err. NULL: no /audit route. */
+    int (*audit)(void *ud, const char *body, size_t len, uint64_t request_id, kh_error *err);
+    void *audit_ud;
 };
 
 /* Serve until SIGTERM or SIGINT, then drain. @return 0 on a clean exit,
