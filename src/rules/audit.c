@@ -256,3 +256,45 @@ void kh_audit__sensitive_namespace(kh_audit_ctx *ctx, const kh_audit_event *ev)
             return;
         }
 }
+
+void kh_audit__source_outside_cidrs(kh_audit_ctx *ctx, const kh_audit_event *ev)
+{
+    const kh_watch_policy *p = kh_audit__policy(ctx);
+    if (!p->ncidrs || !kh_node_is_seq(ev->source_ips))
+        return;
+    /* sourceIPs[0] is the client as the API server saw it through the
+     * proxies it trusts (X-Forwarded-For); any unlisted hop counts. */
+    for (size_t i = 0; i < ev->source_ips->len; i++) {
+        const char *ip = kh_node_str(kh_node_at(ev->source_ips, i));
+        if (!ip)
+            continue;
+        bool inside = false;
+        for (size_t k = 0; k < p->ncidrs && !inside; k++)
+            inside = kh_watch__cidr_contains(&p->cidrs[k], ip);
+        if (!inside) {
+            const char *subject = kh_arena_printf(kh_audit__arena(ctx), "address %s", ip);
+            kh_audit__alert(ctx, subject, "%s %s %s from %s, outside watch.allowedSourceCIDRs "
+                            "(code %d)", who(ctx, ev), ev->verb, object(ctx, ev), ip, ev->code);
+            return;
+        }
+    }
+}
+
+static bool has_extra(const kh_audit_event *ev, const char *key)
+{
+    return kh_node_get(kh_node_get(kh_node_get(ev->root, "user"), "extra"), key) != NULL;
+}
+
+void kh_audit__kubectl_in_pod(kh_audit_ctx *ctx, const kh_audit_event *ev)
+{
+    /* kubectl's user agent with a pod's credentials: a service account
+     * token (or one bound to a pod: user.extra ...pod-name, from 1.30) is
+     * what a shell inside a pod has. */
+    if (strncmp(ev->user_agent, "kubectl/", 8) != 0)
+        return;
+    bool sa = strncmp(ev->user, "system:serviceaccount:", 22) == 0;
+    if (!sa && !has_extra(ev, "authentication.kubernetes.io/pod-name"))
+        return;
+    kh_audit__alert(ctx, NULL, "kubectl used with the credentials of %s: %s %s (%s)",
+                    who(ctx, ev), ev->verb, object(ctx, ev), ev->user_agent);
+}

@@ -121,6 +121,19 @@ static const kh_rule_def kh_rules[] = {
     },
     {
         .info = {
+            .id = "audit.kubectl-in-pod",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_MEDIUM,
+            .title = "kubectl was used with a pod's credentials",
+            .why = "kubectl's user agent with a service account token (or a token bound to a pod) means someone runs kubectl inside a pod or with a token taken from one: the usual next step after getting a shell in a container",
+            .fix = "find the pod the token belongs to; do not ship kubectl in images; except the automation (CI runners) that does this on purpose",
+            .refs = "Falco rules (Contact K8S API Server From Container); MITRE ATT&CK for Containers: Container Administration Command",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__kubectl_in_pod,
+    },
+    {
+        .info = {
             .id = "audit.nodes-proxy",
             .area = KH_AREA_AUDIT,
             .severity = KH_SEVERITY_HIGH,
@@ -209,6 +222,19 @@ static const kh_rule_def kh_rules[] = {
             .since = "0.4.0",
         },
         .check_event = kh_audit__serviceaccount_token,
+    },
+    {
+        .info = {
+            .id = "audit.source-outside-cidrs",
+            .area = KH_AREA_AUDIT,
+            .severity = KH_SEVERITY_HIGH,
+            .title = "a request came from outside the allowed networks",
+            .why = "with watch.allowedSourceCIDRs listing the networks the API server is reached from (nodes, VPN, CI), a request from any other address, answered or not, is someone reaching the API server from where nobody should",
+            .fix = "restrict the API server's network exposure (firewall, authorized networks); list every legitimate network in watch.allowedSourceCIDRs",
+            .refs = "Kubernetes documentation: Controlling Access to the Kubernetes API; CIS Kubernetes Benchmark 5.x (network access to the control plane)",
+            .since = "0.4.0",
+        },
+        .check_event = kh_audit__source_outside_cidrs,
     },
     {
         .info = {

@@ -7,6 +7,8 @@
  * exceptions for every rule, and per-rule thresholds, windows, severities
  * and exceptions. Every mistake names file:line:col and the bad value.
  */
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules/rules.h"
@@ -140,6 +142,45 @@ static int rule(cfg_ctx *c, const kh_pair *p, kh_watch_policy *pol)
     return 0;
 }
 
+/* "10.0.0.0/8", "2001:db8::/32", or a bare address (a /32 or /128). */
+static int cidr(cfg_ctx *c, const kh_node *n, kh_watch_cidr *out)
+{
+    const char *t = text(n);
+    char buf[64];
+    if (!t || strlen(t) >= sizeof(buf))
+        return fail(c, n, "bad CIDR '%s' in watch.allowedSourceCIDRs%s", t ? t : "", "");
+    strcpy(buf, t);
+    char *slash = strchr(buf, '/');
+    if (slash)
+        *slash = '\0';
+    out->text = t;
+    out->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+    unsigned max = out->family == AF_INET6 ? 128 : 32;
+    char *end = NULL;
+    long prefix = slash ? strtol(slash + 1, &end, 10) : (long)max;
+    if (inet_pton(out->family, buf, out->addr) != 1 || (slash && (!slash[1] || *end)) ||
+        prefix < 0 || prefix > (long)max)
+        return fail(c, n, "bad CIDR '%s' in watch.allowedSourceCIDRs (use 10.0.0.0/8 or "
+                    "2001:db8::/32)%s", t, "");
+    out->prefix = (unsigned)prefix;
+    return 0;
+}
+
+bool kh_watch__cidr_contains(const kh_watch_cidr *c, const char *ip)
+{
+    unsigned char a[16];
+    if (inet_pton(c->family, ip, a) != 1) {
+        /* An IPv4 client seen on an IPv6 socket: ::ffff:10.1.2.3. */
+        if (c->family != AF_INET || strncmp(ip, "::ffff:", 7) != 0 ||
+            inet_pton(AF_INET, ip + 7, a) != 1)
+            return false;
+    }
+    unsigned full = c->prefix / 8, rest = c->prefix % 8;
+    if (memcmp(a, c->addr, full) != 0)
+        return false;
+    return !rest || ((a[full] ^ c->addr[full]) & (0xffu << (8 - rest)) & 0xffu) == 0;
+}
+
 int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const kh_pair *p,
                           const char *file, kh_error *err)
 {
@@ -158,6 +199,21 @@ int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const 
                     &pol->nsensitive_namespaces);
     if (key && strcmp(key, "exceptions") == 0)
         return except(&c, v, "watch.exceptions", &pol->except);
+    if (key && strcmp(key, "allowedSourceCIDRs") == 0) {
+        if (!kh_node_is_seq(v))
+            return fail(&c, v, "watch.allowedSourceCIDRs must be a list of CIDRs%s%s", "", "");
+        pol->cidrs = kh_arena_calloc(arena, v->len + 1, sizeof(*pol->cidrs));
+        if (!pol->cidrs)
+            return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
+        pol->ncidrs = 0;
+        for (size_t i = 0; i < v->len; i++) {
+            int rc = cidr(&c, kh_node_at(v, i), &pol->cidrs[pol->ncidrs]);
+            if (rc)
+                return rc;
+            pol->ncidrs++;
+        }
+        return 0;
+    }
     if (key && strcmp(key, "dedup") == 0) {
         if (!kh_node_is_map(v))
             return fail(&c, v, "watch.dedup must be a mapping with window and/or burst%s%s", "",
@@ -194,7 +250,7 @@ int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const 
         return 0;
     }
     return fail(&c, p->key,
-                "unknown key 'watch.%s' (expected dedup, exceptions, rules or "
-                "sensitiveNamespaces)%s",
+                "unknown key 'watch.%s' (expected allowedSourceCIDRs, dedup, exceptions, rules "
+                "or sensitiveNamespaces)%s",
                 key ? key : "?", "");
 }

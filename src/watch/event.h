@@ -44,11 +44,21 @@ typedef struct kh_watch_rule_cfg {
     kh_watch_except except;
 } kh_watch_rule_cfg;
 
+/* An allowed source network (watch.allowedSourceCIDRs). */
+typedef struct kh_watch_cidr {
+    const char *text;             /* as written */
+    int family;                   /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+    unsigned prefix;
+} kh_watch_cidr;
+
 typedef struct kh_watch_policy {
     long dedup_window_s;          /* watch.dedup.window (default 60) */
     long dedup_burst;             /* watch.dedup.burst: alerts per window (default 1) */
     const char **sensitive_namespaces; /* watch.sensitiveNamespaces */
     size_t nsensitive_namespaces;
+    kh_watch_cidr *cidrs;         /* watch.allowedSourceCIDRs */
+    size_t ncidrs;
     kh_watch_except except;       /* watch.exceptions: every rule */
     kh_watch_rule_cfg *rules;
     size_t nrules;
@@ -90,5 +100,7 @@ bool kh_audit__succeeded(const kh_audit_event *ev);
 /* A write verb: create, update, patch, delete, deletecollection. */
 bool kh_audit__write(const char *verb);
 bool kh_audit__in(const char *s, const char *const *list);
+/* Is @p ip (textual IPv4 or IPv6) inside @p c? false for an unparsable address. */
+bool kh_watch__cidr_contains(const kh_watch_cidr *c, const char *ip);
 
 #endif

@@ -278,7 +278,8 @@ static void test_watch__config_errors_name_the_value_and_position(void **state)
         unsigned line, col;
     } bad[] = {
         {"watch:\n  dedupe: 1\n",
-         "unknown key 'watch.dedupe' (expected dedup, exceptions, rules or sensitiveNamespaces)",
+         "unknown key 'watch.dedupe' (expected allowedSourceCIDRs, dedup, exceptions, rules or "
+         "sensitiveNamespaces)",
          2, 3},
         {"watch:\n  rules:\n    audit.forbidden-burst: {threshold: 0}\n",
          "watch.rules.audit.forbidden-burst.threshold must be a whole number from 1 to 604800, "
@@ -292,6 +293,9 @@ static void test_watch__config_errors_name_the_value_and_position(void **state)
          "unknown key 'watch.exceptions.people' (expected users, groups, namespaces or "
          "userAgents)", 2, 16},
         {"watch: []\n", "watch must be a mapping (docs/watch.md)", 1, 8},
+        {"watch:\n  allowedSourceCIDRs: [10.0.0.0/33]\n",
+         "bad CIDR '10.0.0.0/33' in watch.allowedSourceCIDRs (use 10.0.0.0/8 or 2001:db8::/32)",
+         2, 24},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char path[] = "/tmp/kh-watch-cfg-XXXXXX";
