@@ -69,6 +69,16 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
  */
 int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *err);
 
+/**
+ * Server-side apply (PATCH, application/apply-patch+yaml, fieldManager
+ * kubeharden, force) every PolicyReport and ClusterPolicyReport of @p list,
+ * the JSON `kind: List` that `-o policyreport` writes. @p applied counts
+ * the reports the server took. @return 0 or the first failure, with the
+ * server's Status message (a 404 when the wgpolicyk8s.io CRDs are absent).
+ */
+int kh_client_apply(kh_client *c, const char *list, size_t len, size_t *applied,
+                    kh_error *err);
+
 void kh_client_free(kh_client *c);
 
 #ifdef __cplusplus

@@ -18,6 +18,7 @@ int cli_cluster_option(struct cli_cluster *c, const char *command, int which,
 {
     switch (which) {
     case CLI_CLUSTER_ON: c->enabled = 1; break;
+    case CLI_CLUSTER_APPLY: c->apply = 1; break;
     case CLI_CLUSTER_CONTEXT: c->context = value; break;
     case CLI_CLUSTER_KUBECONFIG: c->kubeconfig = value; break;
     case CLI_CLUSTER_NAMESPACE: c->namespace_ = value; break;
@@ -50,8 +51,8 @@ int cli_cluster_option(struct cli_cluster *c, const char *command, int which,
 
 int cli_cluster_check(const struct cli_cluster *c, const char *command, size_t npaths)
 {
-    if (!c->enabled && (c->kubeconfig || c->context || c->namespace_ || c->kinds)) {
-        fprintf(stderr, "kubeharden %s: --kubeconfig, --context, -n and --kinds need "
+    if (!c->enabled && (c->kubeconfig || c->context || c->namespace_ || c->kinds || c->apply)) {
+        fprintf(stderr, "kubeharden %s: --kubeconfig, --context, -n, --kinds and --apply need "
                         "--cluster\n", command);
         return CLI_EXIT_ERROR;
     }
@@ -61,6 +62,38 @@ int cli_cluster_check(const struct cli_cluster *c, const char *command, size_t n
         return CLI_EXIT_ERROR;
     }
     return 0;
+}
+
+/* --apply: every finding goes to the command's report and to a
+ * PolicyReport writer in memory. */
+struct tee {
+    kh_finding_cb cb;
+    void *ud;
+    kh_report *reports;
+};
+
+static int tee_finding(const kh_finding *f, void *ud)
+{
+    struct tee *t = ud;
+    int rc = t->cb(f, t->ud);
+    int rc2 = kh_report_add(t->reports, f);
+    return rc ? rc : rc2;
+}
+
+/* Write the PolicyReports of the scan and apply them. */
+static int apply_reports(kh_client *client, kh_report *reports, FILE *mem, char **buf,
+                         size_t *len, const kh_scan_stats *st, kh_error *err)
+{
+    int rc = kh_report_end(reports, st, err);
+    if (fclose(mem) != 0 && rc == KH_OK)
+        rc = kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot write the PolicyReports");
+    size_t applied = 0;
+    if (rc == KH_OK)
+        rc = kh_client_apply(client, *buf, *len, &applied, err);
+    if (rc == KH_OK)
+        fprintf(stderr, "kubeharden: applied %zu PolicyReport%s to %s\n", applied,
+                applied == 1 ? "" : "s", kh_client_server(client));
+    return rc;
 }
 
 int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_config *cfg,
@@ -76,9 +109,27 @@ int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_
     kh_client *client = NULL;
     kh_error err = {0};
     char buf[512];
+    char *out = NULL;
+    size_t len = 0;
+    FILE *mem = NULL;
+    struct tee t = {cb, ud, NULL};
     int rc = kh_client_new(&client, &o, &err);
+    if (rc == KH_OK && c->apply) {
+        mem = open_memstream(&out, &len);
+        rc = mem ? kh_report_new(&t.reports, KH_FORMAT_POLICYREPORT, mem, NULL, &err)
+                 : kh_error_set(&err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     if (rc == KH_OK)
-        rc = kh_client_scan(client, cfg, cb, ud, st, &err);
+        rc = c->apply ? kh_client_scan(client, cfg, tee_finding, &t, st, &err)
+                      : kh_client_scan(client, cfg, cb, ud, st, &err);
+    if (rc == KH_OK && c->apply) {
+        rc = apply_reports(client, t.reports, mem, &out, &len, st, &err);
+        mem = NULL;
+    }
+    if (mem)
+        fclose(mem);
+    kh_report_free(t.reports);
+    free(out);
     if (rc != KH_OK) {
         kh_error_format(&err, buf, sizeof(buf));
         if (client)

@@ -11,6 +11,7 @@
 
 struct cli_cluster {
     int enabled;                /* --cluster */
+    int apply;                  /* --apply: server-side apply the PolicyReports */
     const char *kubeconfig, *context, *namespace_;
     char *kinds_buf;            /* --kinds, split in place */
     const char **kinds;         /* NULL-terminated, or NULL */
@@ -18,11 +19,13 @@ struct cli_cluster {
 
 enum {
     CLI_CLUSTER_ON = 0, CLI_CLUSTER_CONTEXT, CLI_CLUSTER_KINDS, CLI_CLUSTER_KUBECONFIG,
-    CLI_CLUSTER_NAMESPACE
+    CLI_CLUSTER_NAMESPACE, CLI_CLUSTER_APPLY
 };
 
 /* The option rows, sorted by long name, for a command's table (ids are
  * @p base + CLI_CLUSTER_*). */
+#define CLI_CLUSTER_OPTION_APPLY(base) \
+    {"apply", ' ', NULL, "with --cluster: also apply the findings as PolicyReports (server-side apply)", (base) + CLI_CLUSTER_APPLY}
 #define CLI_CLUSTER_OPTION_CLUSTER(base) \
     {"cluster", ' ', NULL, "read a live cluster through its API server (docs/cluster.md)", (base) + CLI_CLUSTER_ON}
 #define CLI_CLUSTER_OPTION_CONTEXT(base) \

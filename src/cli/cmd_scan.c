@@ -22,6 +22,7 @@ enum {
 
 /* Sorted by long name. */
 static const struct cli_option options[] = {
+    CLI_CLUSTER_OPTION_APPLY(OPT_CLUSTER_BASE),
     {"area", ' ', "AREA", "run only the rules of this area (pss, workload, image, rbac, netpol, ha, manifest); repeatable", OPT_AREA},
     CLI_CLUSTER_OPTION_CLUSTER(OPT_CLUSTER_BASE),
     {"config", ' ', "FILE", "configuration file (default: .kubeharden.yaml found upwards)", OPT_CONFIG},

@@ -381,3 +381,55 @@ int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *er
     kh_arena_free(&lc.types);
     return rc;
 }
+
+/* ------------------------------------------------------------------ apply */
+
+int kh_client_apply(kh_client *c, const char *list, size_t len, size_t *applied,
+                    kh_error *err)
+{
+    kh_item_range *items = NULL;
+    size_t n = 0, open = 0, close = 0;
+    *applied = 0;
+    if (kh_list__items(list, len, &items, &n, &open, &close) != 0)
+        return kh_error_set(err, KH_EINVALID, NULL, 0, 0, "nothing to apply: not a List");
+    kh_arena a;
+    kh_arena_init(&a, 4096);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        kh_arena_reset(&a);
+        const char *obj = list + items[i].start;
+        size_t olen = items[i].end - items[i].start;
+        const kh_node *root = NULL;
+        if ((rc = kh_doc_load_buffer(&root, &a, obj, olen, "<report>", err)))
+            break;
+        const char *kind = kh_node_str(kh_node_get(root, "kind"));
+        const kh_node *md = kh_node_get(root, "metadata");
+        const char *ns = kh_node_str(kh_node_get(md, "namespace"));
+        const char *name = kh_node_str(kh_node_get(md, "name"));
+        const char *path = NULL;
+        if (kind && name && strcmp(kind, "PolicyReport") == 0 && ns)
+            path = kh_arena_printf(&a, "/apis/wgpolicyk8s.io/v1alpha2/namespaces/%s/"
+                                       "policyreports/%s", ns, name);
+        else if (kind && name && strcmp(kind, "ClusterPolicyReport") == 0)
+            path = kh_arena_printf(&a, "/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/%s",
+                                   name);
+        if (!path) {
+            rc = kh_error_set(err, KH_EINVALID, NULL, 0, 0,
+                              "item %zu of the List is not a PolicyReport", i);
+            break;
+        }
+        /* Server-side apply: the whole report is ours (force takes fields
+         * another manager set), under one field manager. */
+        const char *query = kh_arena_printf(&a, "%s?fieldManager=kubeharden&force=true", path);
+        kh_http_resp resp;
+        rc = kh_http__send(c->http, "PATCH", query, "application/apply-patch+yaml", obj, olen,
+                           -1, &resp, err);
+        if (rc == 0 && resp.status != 200 && resp.status != 201)
+            rc = kh_http__method_error("PATCH", query, &resp, err);
+        if (rc == 0)
+            ++*applied;
+    }
+    kh_arena_free(&a);
+    free(items);
+    return rc;
+}

@@ -386,6 +386,13 @@ static void sleep_ms(long ms)
 int kh_http__get(kh_http *h, const char *path, int max_retries, kh_http_resp *resp,
                  kh_error *err)
 {
+    return kh_http__send(h, "GET", path, NULL, NULL, 0, max_retries, resp, err);
+}
+
+int kh_http__send(kh_http *h, const char *method, const char *path, const char *content_type,
+                  const char *body, size_t body_len, int max_retries, kh_http_resp *resp,
+                  kh_error *err)
+{
     if (max_retries < 0)
         max_retries = MAX_RETRIES;
     memset(resp, 0, sizeof(*resp));
@@ -400,9 +407,9 @@ int kh_http__get(kh_http *h, const char *path, int max_retries, kh_http_resp *re
         time_t now = time(NULL);
         if (h->failures >= BREAKER_THRESHOLD && now < h->open_until) {
             rcode = kh_error_set(err, KH_EIO, NULL, 0, 0,
-                                 "GET %s: not sent: the API server failed %u requests in a "
+                                 "%s %s: not sent: the API server failed %u requests in a "
                                  "row (last: %s); waiting %lds before trying it again",
-                                 path, h->failures, h->last_failure,
+                                 method, path, h->failures, h->last_failure,
                                  (long)(h->open_until - now));
             break;
         }
@@ -411,6 +418,11 @@ int kh_http__get(kh_http *h, const char *path, int max_retries, kh_http_resp *re
         if ((rcode = credentials(h, &token, &fresh, err)))
             break;
         struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+        if (content_type) {
+            char ct[128];
+            snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+            headers = curl_slist_append(headers, ct);
+        }
         char *auth = NULL;
         if (token) {
             auth = malloc(strlen(token) + 32);
@@ -431,9 +443,18 @@ int kh_http__get(kh_http *h, const char *path, int max_retries, kh_http_resp *re
         h->retry_after = -1;
         curl_easy_setopt(h->curl, CURLOPT_URL, url);
         curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
+        if (strcmp(method, "GET") != 0) {
+            curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
+            curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body ? body : "");
+            curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+        }
         curl_easy_setopt(h->curl, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
         CURLcode cc = curl_easy_perform(h->curl);
         curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+        if (strcmp(method, "GET") != 0) {
+            curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
+            curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+        }
         curl_slist_free_all(headers);
         if (auth) {
             memset(auth, 0, strlen(auth));
@@ -445,7 +466,7 @@ int kh_http__get(kh_http *h, const char *path, int max_retries, kh_http_resp *re
             if (h->body_too_big)
                 cc = CURLE_FILESIZE_EXCEEDED;
             snprintf(h->last_failure, sizeof(h->last_failure), "%s", curl_easy_strerror(cc));
-            rcode = kh_error_set(err, KH_EIO, NULL, 0, 0, "GET %s: %s", path,
+            rcode = kh_error_set(err, KH_EIO, NULL, 0, 0, "%s %s: %s", method, path,
                                  curl_easy_strerror(cc));
             retry = transient(cc);
             if (retry)
@@ -527,6 +548,12 @@ static const char *reason_phrase(long status)
 
 int kh_http__status_error(const char *path, const kh_http_resp *resp, kh_error *err)
 {
+    return kh_http__method_error("GET", path, resp, err);
+}
+
+int kh_http__method_error(const char *method, const char *path, const kh_http_resp *resp,
+                          kh_error *err)
+{
     kh_arena a;
     kh_arena_init(&a, 4096);
     const kh_node *root = NULL;
@@ -539,10 +566,10 @@ int kh_http__status_error(const char *path, const kh_http_resp *resp, kh_error *
     }
     int rc;
     if (message && *message)
-        rc = kh_error_set(err, KH_EIO, NULL, 0, 0, "GET %s: %ld %s: %s", path, resp->status,
+        rc = kh_error_set(err, KH_EIO, NULL, 0, 0, "%s %s: %ld %s: %s", method, path, resp->status,
                           reason_phrase(resp->status), message);
     else
-        rc = kh_error_set(err, KH_EIO, NULL, 0, 0, "GET %s: %ld %s%s%.120s", path,
+        rc = kh_error_set(err, KH_EIO, NULL, 0, 0, "%s %s: %ld %s%s%.120s", method, path,
                           resp->status, reason_phrase(resp->status), resp->len ? ": " : "",
                           resp->len ? resp->body : "");
     kh_arena_free(&a);

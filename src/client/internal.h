@@ -129,8 +129,14 @@ int kh_http__new(kh_http **out, kh_rest_config *rc, long timeout_ms, FILE *warni
  * the return value is negative only when no response came. */
 int kh_http__get(kh_http *h, const char *path, int max_retries, kh_http_resp *resp,
                  kh_error *err);
+/* Any method: PATCH with a body for server-side apply. Retried as GET. */
+int kh_http__send(kh_http *h, const char *method, const char *path, const char *content_type,
+                  const char *body, size_t body_len, int max_retries, kh_http_resp *resp,
+                  kh_error *err);
 /* "GET /path: 403 Forbidden: <the Status message>" into @p err. */
 int kh_http__status_error(const char *path, const kh_http_resp *resp, kh_error *err);
+int kh_http__method_error(const char *method, const char *path, const kh_http_resp *resp,
+                          kh_error *err);
 void kh_http__free(kh_http *h);
 
 /* Testing knobs: the base backoff delay and the breaker threshold. */

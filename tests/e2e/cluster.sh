@@ -119,6 +119,29 @@ contains "policyreport: the shop report names the deployment, at its API path" p
     "PolicyReport shop pss.baseline.privileged Deployment web /apis/apps/v1/namespaces/shop/deployments/web"
 lacks "policyreport: -n reads no cluster-scoped kind" pr.txt "ClusterPolicyReport"
 
+# --- --apply: the PolicyReports, server-side applied
+"$bin" scan --cluster --kubeconfig token.yaml --no-config --kinds Deployment,ClusterRole,ClusterRoleBinding \
+    --apply > out.txt 2> err.txt
+check "apply: the scan's own exit status" 1 $?
+contains "apply: the text report still on stdout" out.txt "/apis/apps/v1/namespaces/shop/deployments/web"
+contains "apply: says how many" err.txt "applied 2 PolicyReports to https://localhost:$port"
+python3 - main.log > apply.txt <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["method"] == "PATCH":
+        print(r["path"], r["query"], r["contentType"], r["status"])
+PY
+contains "apply: the namespace's PolicyReport" apply.txt \
+    "/apis/wgpolicyk8s.io/v1alpha2/namespaces/shop/policyreports/kubeharden fieldManager=kubeharden&force=true application/apply-patch+yaml 201"
+contains "apply: the ClusterPolicyReport" apply.txt \
+    "/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/kubeharden fieldManager=kubeharden&force=true application/apply-patch+yaml 201"
+"$bin" scan --cluster --kubeconfig token.yaml --no-config --kinds Deployment --apply \
+    > out.txt 2> err.txt
+contains "apply: a second run updates (200)" main.log '"method": "PATCH", "path": "/apis/wgpolicyk8s.io/v1alpha2/namespaces/shop/policyreports/kubeharden", "query": "fieldManager=kubeharden&force=true", "authorization": "Bearer s3cr3t"'
+"$bin" scan --no-config --apply "$srv/objects.json" > out.txt 2> err.txt
+check "apply: needs --cluster" 2 $?
+
 # --- text output: the API path heads each object
 "$bin" scan --cluster --kubeconfig token.yaml --no-config --kinds Deployment -n shop > out.txt 2>&1
 check "kinds: exit 1" 1 $?
@@ -340,7 +363,7 @@ check "insecure: the scan runs" 1 $?
 contains "insecure: a loud warning" err.txt "WARNING: insecure-skip-tls-verify is set"
 
 # --- 403 on one kind, 429 with Retry-After on another
-start rbac --token s3cr3t --forbid roles --throttle deployments
+start rbac --token s3cr3t --forbid roles --throttle deployments --no-report-crd
 kubeconfig token2.yaml "https://localhost:$port" "    token: s3cr3t"
 "$bin" scan --cluster --kubeconfig token2.yaml --no-config --kinds Role,Deployment,Namespace \
     > out.txt 2> err.txt
@@ -351,6 +374,11 @@ contains "429: the deployments were read after the retry" out.txt \
     "/apis/apps/v1/namespaces/shop/deployments/web"
 check "429: one 429, then one 200" "2" "$(requests rbac.log path /apis/apps/v1/deployments)"
 check "429: the 429 was logged" 1 "$(requests rbac.log status 429)"
+"$bin" scan --cluster --kubeconfig token2.yaml --no-config --kinds Namespace,Deployment --apply \
+    > out.txt 2> err.txt
+check "apply without the PolicyReport CRDs: exit 2" 2 $?
+contains "apply without the PolicyReport CRDs: the server's 404" err.txt \
+    "PATCH /apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/kubeharden?fieldManager=kubeharden&force=true: 404 Not Found: the server could not find the requested resource"
 
 # --- 5xx without Retry-After: backoff, then success; a server that keeps
 # failing opens the breaker and the remaining kinds are not even asked for
