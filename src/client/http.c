@@ -141,12 +141,6 @@ static int set_client_cert(kh_http *h, const char *cert, size_t cert_len, const 
     return 0;
 }
 
-void kh_http__set_backoff(kh_http *h, long base_ms, long max_ms)
-{
-    h->base_ms = base_ms;
-    h->max_ms = max_ms;
-}
-
 /* The part of a server URL after the scheme, split into host and port. */
 static int split_server(const char *server, char *host, size_t hsize, long *port,
                         const char **scheme_end)

@@ -139,9 +139,6 @@ int kh_http__method_error(const char *method, const char *path, const kh_http_re
                           kh_error *err);
 void kh_http__free(kh_http *h);
 
-/* Testing knobs: the base backoff delay and the breaker threshold. */
-void kh_http__set_backoff(kh_http *h, long base_ms, long max_ms);
-
 /* ---------------------------------------------------------------- list */
 
 /* The byte ranges of a list response's top-level `items` elements. */

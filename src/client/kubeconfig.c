@@ -182,8 +182,15 @@ static int load_file(kh_kubeconfig *kc, const char *path, kh_error *err)
     if (!blank(buf, len))
         rc = kh_doc_load_buffer(&root, &kc->arena, buf, len, file, err);
     free(buf);
-    if (rc)
-        return rc == KH_ENOMEM ? rc : (err ? (err->code = KH_ECONFIG) : KH_ECONFIG);
+    if (rc == KH_ENOMEM)
+        return rc;
+    if (rc) {
+        /* A kubeconfig that does not parse is a configuration error; err
+         * keeps the loader's message and position. */
+        if (err)
+            err->code = KH_ECONFIG;
+        return KH_ECONFIG;
+    }
     if (!root || kh_node_is_null(root))
         return 0;
     if (!kh_node_is_map(root))

@@ -357,6 +357,23 @@ static void test_client_kubeconfig__in_cluster_uses_the_service_account(void **s
     kh_rest_config__free(&rc);
 }
 
+static void test_client_kubeconfig__a_file_that_does_not_parse_names_its_place(void **state)
+{
+    (void)state;
+    const char *a = put("bad.yaml", "clusters:\n- name: c\n  cluster: {server: [\n");
+    const char *b = put("list.yaml", "clusters: {c: x}\n");
+    kh_kubeconfig kc;
+    kh_error err = {0};
+    assert_int_equal(kh_kubeconfig__load(&kc, a, NULL, NULL, &err), KH_ECONFIG);
+    assert_string_equal(err.file, a);
+    assert_true(err.line > 0);
+    kh_kubeconfig__free(&kc);
+    assert_int_equal(kh_kubeconfig__load(&kc, b, NULL, NULL, &err), KH_ECONFIG);
+    assert_string_equal(err.message, "'clusters' must be a list");
+    assert_int_equal(err.line, 1);
+    kh_kubeconfig__free(&kc);
+}
+
 static void test_client_kubeconfig__base64_needs_padding(void **state)
 {
     (void)state;
@@ -390,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_client_kubeconfig__home_file_only_without_kubeconfig),
         cmocka_unit_test(test_client_kubeconfig__data_fields_are_base64_and_insecure_refuses_a_ca),
         cmocka_unit_test(test_client_kubeconfig__in_cluster_uses_the_service_account),
+        cmocka_unit_test(test_client_kubeconfig__a_file_that_does_not_parse_names_its_place),
         cmocka_unit_test(test_client_kubeconfig__base64_needs_padding),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
