@@ -9,13 +9,11 @@
  * rides on the next alert (or on a summary at flush). Windows and dedup use
  * the events' own timestamps, so a replayed log gives the same alerts.
  */
-#define _GNU_SOURCE /* timegm */
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kubeharden/watch.h"
 #include "rules/rules.h"
@@ -208,30 +206,56 @@ static const char *str_at(const kh_node *map, const char *key)
     return s ? s : "";
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), so no time zone or libc state is involved. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 /* RFC 3339 with optional fraction ("2026-11-30T15:06:47.123456Z", or an
- * offset) in microseconds since the epoch; 0 when unreadable. */
+ * offset) in microseconds since the epoch; 0 when unreadable. Read by hand:
+ * every event has one and sscanf was a visible share of the time. */
 static int64_t parse_time(const char *s)
 {
-    struct tm tm = {0};
-    int n = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+    if (strlen(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+        s[13] != ':' || s[16] != ':')
         return 0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    int64_t us = (int64_t)timegm(&tm) * 1000000;
-    const char *p = s + n;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+    int h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || sec < 0 || sec > 60)
+        return 0;
+    int64_t us = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 24 + h) * 60 + mi) * 60 + sec;
+    us *= 1000000;
+    const char *p = s + 19;
     if (*p == '.') {
-        int64_t frac = 0, scale = 1000000;
+        int64_t scale = 1000000;
         for (p++; *p >= '0' && *p <= '9'; p++)
             if (scale > 1) {
                 scale /= 10;
-                frac += (*p - '0') * scale;
+                us += (*p - '0') * scale;
             }
-        us += frac;
     }
     int oh, om;
-    if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2)
+    if ((*p == '+' || *p == '-') && (oh = digits(p + 1, 2)) >= 0 && p[3] == ':' &&
+        (om = digits(p + 4, 2)) >= 0)
         us -= (*p == '+' ? 1 : -1) * ((int64_t)oh * 3600 + om * 60) * 1000000;
     return us;
 }

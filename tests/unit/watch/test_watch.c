@@ -54,8 +54,9 @@ static int on_error(const kh_finding *f, void *ud)
     return 0;
 }
 
-/* An exec by @p user into shop/web at second @p sec, at @p stage. */
-static char *exec_event(const char *id, const char *user, int sec, const char *stage, int code)
+/* An exec by @p user into shop/web at time @p when, at @p stage. */
+static char *exec_event_at(const char *id, const char *user, const char *when,
+                           const char *stage, int code)
 {
     char *s = NULL;
     assert_true(asprintf(&s,
@@ -66,9 +67,17 @@ static char *exec_event(const char *id, const char *user, int sec, const char *s
                          "\"objectRef\":{\"resource\":\"pods\",\"namespace\":\"shop\","
                          "\"name\":\"web\",\"subresource\":\"exec\"},"
                          "\"responseStatus\":{\"code\":%d},"
-                         "\"stageTimestamp\":\"2026-11-30T10:%02d:%02d.000000Z\"}",
-                         id, stage, user, code, sec / 60, sec % 60) > 0);
+                         "\"stageTimestamp\":\"%s\"}",
+                         id, stage, user, code, when) > 0);
     return s;
+}
+
+/* The same at second @p sec of 10:00 on 2026-11-30. */
+static char *exec_event(const char *id, const char *user, int sec, const char *stage, int code)
+{
+    char when[40];
+    snprintf(when, sizeof(when), "2026-11-30T10:%02d:%02d.000000Z", sec / 60, sec % 60);
+    return exec_event_at(id, user, when, stage, code);
 }
 
 static kh_watch *watcher(const char *config_text, seen *s, kh_config **cfg)
@@ -148,6 +157,35 @@ static void test_watch__a_storm_gives_one_alert_then_one_with_its_count(void **s
     kh_watch_get_stats(w, &st);
     assert_int_equal(st.events, 104);
     assert_int_equal(st.alerts, 4);
+    kh_watch_free(w);
+    kh_config_free(cfg);
+}
+
+/* An exec by alice at @p when. */
+static void feed_exec_at(kh_watch *w, const char *when, unsigned n)
+{
+    char id[32];
+    snprintf(id, sizeof(id), "id-%u", n);
+    char *e = exec_event_at(id, "alice", when, "ResponseComplete", 101);
+    feed(w, e, n);
+    free(e);
+}
+
+static void test_watch__windows_use_the_events_times_with_offsets(void **state)
+{
+    (void)state;
+    seen s = {0};
+    kh_config *cfg;
+    kh_watch *w = watcher(NULL, &s, &cfg);
+    feed_exec_at(w, "2026-11-30T10:00:00Z", 1);
+    feed_exec_at(w, "2026-11-30T11:00:59.999999+01:00", 2); /* 10:00:59.999999Z: folded */
+    assert_int_equal(s.n, 1);
+    feed_exec_at(w, "2026-11-30T09:31:00-00:30", 3);        /* 10:01:00Z: a new window */
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.lines[1], "3 audit.pod-exec medium count=2 user alice");
+    feed_exec_at(w, "2026-12-31T23:59:60Z", 4);             /* a leap second: read */
+    feed_exec_at(w, "2027-01-01T00:00:59Z", 5);             /* within 60 s of it */
+    assert_int_equal(s.n, 3);
     kh_watch_free(w);
     kh_config_free(cfg);
 }
@@ -366,6 +404,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_watch__only_the_final_stage_of_a_request_is_judged),
         cmocka_unit_test(test_watch__a_storm_gives_one_alert_then_one_with_its_count),
+        cmocka_unit_test(test_watch__windows_use_the_events_times_with_offsets),
         cmocka_unit_test(test_watch__dedup_burst_and_window_zero),
         cmocka_unit_test(test_watch__malformed_lines_are_errors_and_reading_goes_on),
         cmocka_unit_test(test_watch__an_event_list_is_judged_item_by_item),
