@@ -91,7 +91,10 @@ typedef struct kh_sink kh_sink;
 /**
  * Open a sink from a spec: "-" or "stdout" (JSON lines on standard output),
  * "file:PATH" (JSON lines appended), "syslog+udp://HOST:PORT" or
- * "syslog+tcp://HOST:PORT" (RFC 5424; TCP with octet counting, RFC 6587).
+ * "syslog+tcp://HOST:PORT" (RFC 5424; TCP with octet counting, RFC 6587),
+ * "http://URL" or "https://URL" (a POST of the alert JSON per alert, 2xx
+ * expected, 5 s timeout, system CAs) and "slack+https://URL" (a Slack
+ * incoming webhook: {"text": ...}).
  * @return 0, KH_EUSAGE for a bad spec, KH_EIO when it cannot be opened.
  */
 int kh_sink_open(kh_sink **out, const char *spec, kh_error *err);

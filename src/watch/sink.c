@@ -1,6 +1,7 @@
 /*
  * sink.c -- where alerts go: JSON lines on standard output or appended to
- * a file, or syslog (RFC 5424) over UDP or TCP.
+ * a file, syslog (RFC 5424) over UDP or TCP, or an HTTP POST (the alert
+ * JSON for a generic webhook, or a Slack-compatible {"text": ...}).
  *
  * Over TCP each message is framed by octet counting (RFC 6587 3.4.1:
  * "LEN SP MSG"), so a message may hold any byte. A send that fails closes
@@ -20,10 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "report/report.h"
 #include "watch/internal.h"
 
-typedef enum sink_kind { SINK_STDOUT, SINK_FILE, SINK_UDP, SINK_TCP } sink_kind;
+typedef enum sink_kind { SINK_STDOUT, SINK_FILE, SINK_UDP, SINK_TCP, SINK_HTTP, SINK_SLACK } sink_kind;
 
 struct kh_sink {
     sink_kind kind;
@@ -31,6 +34,8 @@ struct kh_sink {
     char host[256], port[16];
     int fd;
     char hostname[256];
+    char *url;                   /* SINK_HTTP, SINK_SLACK */
+    CURL *curl;
 };
 
 /* ---------------------------------------------------------------- JSON */
@@ -220,6 +225,79 @@ static int syslog_send(kh_sink *s, const char *msg, size_t len, kh_error *err)
     return KH_EIO;
 }
 
+/* ------------------------------------------------------------------ HTTP */
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p, (void)ud;
+    return size * n;
+}
+
+/* Slack's incoming-webhook payload: one line of text with the essentials. */
+static char *slack_payload(const kh_alert *a)
+{
+    char *text = NULL, *buf = NULL;
+    size_t tlen = 0, blen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    if (!f)
+        return NULL;
+    fprintf(f, "[%s] %s: %s (user %s, %s %s/%s/%s", kh_severity_name(a->severity), a->rule_id,
+            a->message ? a->message : "", a->user ? a->user : "", a->verb ? a->verb : "",
+            a->resource ? a->resource : "", a->namespace_ ? a->namespace_ : "",
+            a->name ? a->name : "");
+    if (a->count > 1)
+        fprintf(f, ", %lu times", a->count);
+    fprintf(f, ", auditID %s, alert %s)", a->audit_id ? a->audit_id : "", a->id);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    if ((f = open_memstream(&buf, &blen))) {
+        fputs("{\"text\":", f);
+        kh_report__json_str(f, text);
+        fputs("}", f);
+        if (fclose(f) != 0) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    free(text);
+    return buf;
+}
+
+static int http_send(kh_sink *s, const kh_alert *a, kh_error *err)
+{
+    char *body = s->kind == SINK_SLACK ? slack_payload(a) : kh_alert_json(a);
+    if (!body)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!s->curl && !(s->curl = curl_easy_init())) {
+        free(body);
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    CURL *c = s->curl;
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(c, CURLOPT_URL, s->url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L); /* a stuck receiver must not stall detection */
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "kubeharden/" KH_VERSION);
+    CURLcode cc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    free(body);
+    if (cc != CURLE_OK)
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot post to '%s': %s", s->url,
+                            curl_easy_strerror(cc));
+    if (status < 200 || status > 299)
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "'%s' answered %ld", s->url, status);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- sinks */
 
 int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
@@ -242,6 +320,13 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
             return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot open '%s': %s", spec + 5,
                                 strerror(e));
         }
+    } else if (strncmp(spec, "http://", 7) == 0 || strncmp(spec, "https://", 8) == 0 ||
+               strncmp(spec, "slack+https://", 14) == 0 || strncmp(spec, "slack+http://", 13) == 0) {
+        s->kind = spec[0] == 's' ? SINK_SLACK : SINK_HTTP;
+        if (!(s->url = strdup(spec + (s->kind == SINK_SLACK ? 6 : 0)))) {
+            free(s);
+            return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        }
     } else if (strncmp(spec, "syslog+udp://", 13) == 0) {
         s->kind = SINK_UDP;
         rest = spec + 13;
@@ -251,8 +336,8 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
     } else {
         free(s);
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
-                            "unknown sink '%s' (use -, file:PATH, syslog+udp://HOST:PORT or "
-                            "syslog+tcp://HOST:PORT)", spec);
+                            "unknown sink '%s' (use -, file:PATH, syslog+udp://HOST:PORT, "
+                            "syslog+tcp://HOST:PORT, http(s)://URL or slack+https://URL)", spec);
     }
     if (rest) {
         /* HOST:PORT, or [IPv6]:PORT */
@@ -294,6 +379,8 @@ int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err)
                                 strerror(errno));
         return 0;
     }
+    if (s->kind == SINK_HTTP || s->kind == SINK_SLACK)
+        return http_send(s, a, err);
     size_t len = 0;
     char *msg = syslog_message(s, a, &len);
     if (!msg)
@@ -320,5 +407,8 @@ void kh_sink_close(kh_sink *s)
         fclose(s->out);
     if (s->fd >= 0)
         close(s->fd);
+    if (s->curl)
+        curl_easy_cleanup(s->curl);
+    free(s->url);
     free(s);
 }
