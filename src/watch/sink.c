@@ -10,9 +10,10 @@
  * JSON; structured data repeats its id, rule and count so a collector can
  * drop duplicates without parsing the message.
  */
-#define _GNU_SOURCE /* open_memstream */
+#define _GNU_SOURCE /* open_memstream, drand48 */
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,13 @@ struct kh_sink {
     char hostname[256];
     char *url;                   /* SINK_HTTP, SINK_SLACK */
     CURL *curl;
+    char *spec;                  /* for messages */
+    /* TCP and HTTP: alerts not yet delivered (a ring), and the breaker. */
+    char **q;
+    size_t *qlen, qhead, qn;
+    unsigned long dropped;
+    unsigned failures;           /* consecutive failed attempts */
+    int64_t next_try;            /* monotonic ms; no attempt before */
 };
 
 /* ---------------------------------------------------------------- JSON */
@@ -209,6 +217,16 @@ static int syslog_send(kh_sink *s, const char *msg, size_t len, kh_error *err)
 {
     char head[32];
     int hn = s->kind == SINK_TCP ? snprintf(head, sizeof(head), "%zu ", len) : 0;
+    /* A collector never writes to us: a readable TCP socket means it closed
+     * (stopped or restarted). Writing into it would succeed locally and be
+     * lost, so reconnect first. */
+    struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+    char peek;
+    if (s->kind == SINK_TCP && s->fd >= 0 && poll(&pfd, 1, 0) > 0 &&
+        recv(s->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
         if (s->fd < 0 && connect_to(s, err) != 0)
             continue;
@@ -265,20 +283,15 @@ static char *slack_payload(const kh_alert *a)
     return buf;
 }
 
-static int http_send(kh_sink *s, const kh_alert *a, kh_error *err)
+static int http_post(kh_sink *s, const char *body, size_t len, kh_error *err)
 {
-    char *body = s->kind == SINK_SLACK ? slack_payload(a) : kh_alert_json(a);
-    if (!body)
+    if (!s->curl && !(s->curl = curl_easy_init()))
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-    if (!s->curl && !(s->curl = curl_easy_init())) {
-        free(body);
-        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-    }
     CURL *c = s->curl;
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_URL, s->url);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L); /* a stuck receiver must not stall detection */
@@ -289,13 +302,105 @@ static int http_send(kh_sink *s, const kh_alert *a, kh_error *err)
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
-    free(body);
     if (cc != CURLE_OK)
         return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot post to '%s': %s", s->url,
                             curl_easy_strerror(cc));
     if (status < 200 || status > 299)
         return kh_error_set(err, KH_EIO, NULL, 0, 0, "'%s' answered %ld", s->url, status);
     return 0;
+}
+
+/* ------------------------------------------------------ retry and queue */
+
+#define QUEUE_MAX 10000           /* alerts held for a sink that is down */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 30000
+#define CLOSE_WAIT_MS 10000       /* how long closing waits for a sink to come back */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The message as it goes on the wire (syslog) or in the body (HTTP). */
+static int transmit(kh_sink *s, const char *msg, size_t len, kh_error *err)
+{
+    return s->kind == SINK_HTTP || s->kind == SINK_SLACK ? http_post(s, msg, len, err)
+                                                         : syslog_send(s, msg, len, err);
+}
+
+/* A failed attempt: wait before the next, twice as long each time (with
+ * jitter, so many watchers do not retry in step), at most 30 s. Until
+ * then the breaker is open: alerts are queued without trying. */
+static void failed(kh_sink *s, const kh_error *err)
+{
+    s->failures++;
+    int64_t wait = BACKOFF_MIN_MS << (s->failures < 9 ? s->failures - 1 : 9);
+    if (wait > BACKOFF_MAX_MS)
+        wait = BACKOFF_MAX_MS;
+    wait = wait / 2 + (int64_t)(drand48() * (double)wait);
+    s->next_try = now_ms() + wait;
+    if (s->failures == 1)
+        fprintf(stderr, "kubeharden watch: sink '%s' failing (%s): queuing alerts, retrying "
+                        "with backoff\n", s->spec, err->message);
+}
+
+static void succeeded(kh_sink *s)
+{
+    if (s->failures)
+        fprintf(stderr, "kubeharden watch: sink '%s' back after %u failed attempts\n", s->spec,
+                s->failures);
+    s->failures = 0;
+    s->next_try = 0;
+}
+
+static int enqueue(kh_sink *s, char *msg, size_t len, kh_error *err)
+{
+    if (s->qn == QUEUE_MAX) {
+        free(msg);
+        s->dropped++;
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "sink '%s' down and %d alerts queued: "
+                            "alert dropped", s->spec, QUEUE_MAX);
+    }
+    size_t i = (s->qhead + s->qn) % QUEUE_MAX;
+    s->q[i] = msg;
+    s->qlen[i] = len;
+    s->qn++;
+    return 0;
+}
+
+/* Send what is queued, oldest first, while the breaker lets us. */
+static void drain_queue(kh_sink *s)
+{
+    while (s->qn && now_ms() >= s->next_try) {
+        kh_error err = {0};
+        if (transmit(s, s->q[s->qhead], s->qlen[s->qhead], &err) != 0) {
+            failed(s, &err);
+            return;
+        }
+        succeeded(s);
+        free(s->q[s->qhead]);
+        s->qhead = (s->qhead + 1) % QUEUE_MAX;
+        s->qn--;
+    }
+}
+
+/* Deliver or queue @p msg (owned). */
+static int deliver_or_queue(kh_sink *s, char *msg, size_t len, kh_error *err)
+{
+    drain_queue(s);
+    if (s->qn || now_ms() < s->next_try)
+        return enqueue(s, msg, len, err); /* keep the order; the breaker is open */
+    kh_error terr = {0};
+    if (transmit(s, msg, len, &terr) == 0) {
+        succeeded(s);
+        free(msg);
+        return 0;
+    }
+    failed(s, &terr);
+    return enqueue(s, msg, len, err);
 }
 
 /* ---------------------------------------------------------------- sinks */
@@ -306,6 +411,13 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
     if (!s)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     s->fd = -1;
+    s->spec = strdup(spec);
+    s->q = calloc(QUEUE_MAX, sizeof(*s->q));
+    s->qlen = calloc(QUEUE_MAX, sizeof(*s->qlen));
+    if (!s->spec || !s->q || !s->qlen) {
+        kh_sink_close(s);
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     if (gethostname(s->hostname, sizeof(s->hostname) - 1) != 0 || !s->hostname[0])
         strcpy(s->hostname, "-");
     const char *rest = NULL;
@@ -316,7 +428,7 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
         s->kind = SINK_FILE;
         if (!(s->out = fopen(spec + 5, "ae"))) {
             int e = errno;
-            free(s);
+            kh_sink_close(s);
             return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot open '%s': %s", spec + 5,
                                 strerror(e));
         }
@@ -324,7 +436,7 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
                strncmp(spec, "slack+https://", 14) == 0 || strncmp(spec, "slack+http://", 13) == 0) {
         s->kind = spec[0] == 's' ? SINK_SLACK : SINK_HTTP;
         if (!(s->url = strdup(spec + (s->kind == SINK_SLACK ? 6 : 0)))) {
-            free(s);
+            kh_sink_close(s);
             return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
         }
     } else if (strncmp(spec, "syslog+udp://", 13) == 0) {
@@ -334,7 +446,7 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
         s->kind = SINK_TCP;
         rest = spec + 13;
     } else {
-        free(s);
+        kh_sink_close(s);
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
                             "unknown sink '%s' (use -, file:PATH, syslog+udp://HOST:PORT, "
                             "syslog+tcp://HOST:PORT, http(s)://URL or slack+https://URL)", spec);
@@ -346,7 +458,7 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
         const char *port = colon ? colon + (rest[0] == '[' ? 2 : 1) : NULL;
         if (!colon || hl == 0 || hl >= sizeof(s->host) || !*port ||
             strlen(port) >= sizeof(s->port) || strspn(port, "0123456789") != strlen(port)) {
-            free(s);
+            kh_sink_close(s);
             return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
                                 "bad syslog address '%s' (use HOST:PORT)", rest);
         }
@@ -356,7 +468,7 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
          * is down only fails the sends until it is back. */
         kh_error cerr;
         if (connect_to(s, &cerr) != 0 && s->kind == SINK_UDP) {
-            free(s);
+            kh_sink_close(s);
             return kh_error_set(err, KH_EIO, NULL, 0, 0, "%s", cerr.message);
         }
     }
@@ -379,15 +491,20 @@ int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err)
                                 strerror(errno));
         return 0;
     }
-    if (s->kind == SINK_HTTP || s->kind == SINK_SLACK)
-        return http_send(s, a, err);
     size_t len = 0;
-    char *msg = syslog_message(s, a, &len);
+    char *msg = s->kind == SINK_SLACK ? slack_payload(a)
+                : s->kind == SINK_HTTP ? kh_alert_json(a)
+                                       : syslog_message(s, a, &len);
     if (!msg)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-    int rc = syslog_send(s, msg, len, err);
-    free(msg);
-    return rc;
+    if (s->kind == SINK_HTTP || s->kind == SINK_SLACK)
+        len = strlen(msg);
+    if (s->kind == SINK_UDP) { /* datagrams: nobody would tell us one was lost anyway */
+        int rc = syslog_send(s, msg, len, err);
+        free(msg);
+        return rc;
+    }
+    return deliver_or_queue(s, msg, len, err);
 }
 
 int kh_sink_alert_cb(const kh_alert *a, void *ud)
@@ -403,6 +520,29 @@ void kh_sink_close(kh_sink *s)
 {
     if (!s)
         return;
+    /* What is queued gets a last chance: wait for the sink (at most
+     * CLOSE_WAIT_MS), then say what was lost. */
+    int64_t until = now_ms() + CLOSE_WAIT_MS;
+    while (s->qn && now_ms() < until) {
+        drain_queue(s);
+        if (s->qn) {
+            int64_t wait = s->next_try - now_ms();
+            if (wait > until - now_ms())
+                wait = until - now_ms();
+            if (wait > 0) {
+                struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000L};
+                nanosleep(&ts, NULL);
+            }
+        }
+    }
+    if (s->qn || s->dropped)
+        fprintf(stderr, "kubeharden watch: sink '%s': %zu alerts not delivered\n", s->spec,
+                s->qn + s->dropped);
+    for (size_t i = 0; i < s->qn && s->q; i++)
+        free(s->q[(s->qhead + i) % QUEUE_MAX]);
+    free(s->q);
+    free(s->qlen);
+    free(s->spec);
     if (s->kind == SINK_FILE && s->out)
         fclose(s->out);
     if (s->fd >= 0)

@@ -2,8 +2,9 @@
 # watch_http.sh -- kubeharden watch's HTTP sinks against a Python HTTP
 # server on loopback: the generic webhook gets each alert's JSON as a POST,
 # the Slack-compatible sink gets {"text": ...} naming the rule, user and
-# alert id; a receiver answering 500 is reported as not delivered while the
-# other sinks still get every alert. Bounded in time; the server is stopped.
+# alert id; a receiver answering 500 is reported, its alerts queued and
+# retried with backoff (oldest first) until exit, then counted as not
+# delivered, while the other sinks still get every alert. Bounded in time.
 set -u
 . "$(dirname "$0")/lib/check.bash"
 command -v python3 > /dev/null || { echo "skip: python3 missing"; exit 77; }
@@ -43,8 +44,17 @@ print("same" if posted == written else "different")
 PY
 contains "the webhook gets the alert JSON of the file sink" same "same"
 contains "Slack text names severity, rule and message" slack.log '{"text":"[medium] audit.pod-exec: '"'"'alice'"'"' ran exec into pod shop/web-1 (user alice, create pods/shop/web-1, auditID a1, alert '
-check "a receiver answering 500 is reported for each alert" 3 "$(grep -c "answered 500" err)"
-check "and still got the posts" 3 "$(wc -l < fail.log)"
+contains "a receiver answering 500 is reported" err "sink 'http://127.0.0.1:$port/fail' failing ('http://127.0.0.1:$port/fail' answered 500): queuing alerts, retrying with backoff"
+contains "what it never took is counted at exit (after at most 10 s of retries)" err "sink 'http://127.0.0.1:$port/fail': 3 alerts not delivered"
+posts=$(wc -l < fail.log)
+check "it was retried with backoff (more than 3, far fewer than 10 s of busy retries)" 1 "$([ "$posts" -gt 3 ] && [ "$posts" -lt 40 ] && echo 1 || echo 0)"
+python3 - fail.log > order <<'PY'
+import json, sys
+ids = [json.loads(l.split(" ", 1)[1])["id"] for l in open(sys.argv[1])]
+# The queue keeps its order: the oldest undelivered alert is always retried first.
+print("first retried first" if all(i == ids[1] for i in ids[1:]) or ids[0] == ids[1] else "out of order %s" % ids)
+PY
+contains "the queue is retried oldest first" order "first retried first"
 check "the file sink got every alert" 3 "$(wc -l < alerts.jsonl)"
 "$bin" watch --sink "ftp://x" "$events" 2> err2
 check "an unknown sink scheme is a usage error" 2 $?
