@@ -47,17 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                "<item>", NULL);
         }
         /* The page from its middle item on, as a restarted list scans it. */
-        size_t from = n / 2;
-        size_t mid = from < n ? items[n - 1].end - items[from].start : 0;
-        size_t total = open + 1 + mid + (size - close);
-        char *sub = malloc(total + 1);
+        size_t total = 0;
+        char *sub = kh_list__subpage(buf, size, items, n, n / 2, n, open, close, &total);
         if (!sub)
             abort();
-        memcpy(sub, buf, open + 1);
-        if (mid)
-            memcpy(sub + open + 1, buf + items[from].start, mid);
-        memcpy(sub + open + 1 + mid, buf + close, size - close);
-        sub[total] = '\0';
         kh_scanner *s = NULL;
         if (kh_scanner_new(&s, NULL, ignore, NULL, NULL) == KH_OK) {
             kh_scanner_set_threads(s, 1);

@@ -11,6 +11,7 @@
  * one the list restarts and skips every item up to the last one scanned
  * (lists come in key order: namespace/name), so no object is judged twice.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +40,7 @@ int kh_list__items(const char *buf, size_t len, kh_item_range **items, size_t *n
 {
     *items = NULL;
     *n = 0;
-    size_t cap = 0, depth = 0, start = 0;
+    size_t cap = 0, depth = 0, start = SIZE_MAX;
     bool key_expected = false, last_key_items = false, in_items = false;
     for (size_t i = 0; i < len; i++) {
         char c = buf[i];
@@ -60,10 +61,12 @@ int kh_list__items(const char *buf, size_t len, kh_item_range **items, size_t *n
                 in_items = true;
                 *items_open = i;
             }
+            /* Only an object item has a range (a malformed page may close a
+             * '[' with '}'). */
             if (in_items && depth == 3)
-                start = i;
+                start = c == '{' ? i : SIZE_MAX;
         } else if (c == '}' || c == ']') {
-            if (in_items && depth == 3 && c == '}') {
+            if (in_items && depth == 3 && c == '}' && start != SIZE_MAX) {
                 if (*n == cap) {
                     cap = cap ? cap * 2 : 64;
                     kh_item_range *bigger = realloc(*items, cap * sizeof(*bigger));
@@ -75,8 +78,11 @@ int kh_list__items(const char *buf, size_t len, kh_item_range **items, size_t *n
                     *items = bigger;
                 }
                 (*items)[(*n)++] = (kh_item_range){start, i + 1};
+                start = SIZE_MAX;
             }
-            if (in_items && depth == 2 && c == ']') {
+            if (in_items && depth == 2) {
+                if (c != ']')
+                    break;  /* the items array closed by '}': not a list */
                 *items_close = i;
                 return 0;
             }
