@@ -73,6 +73,10 @@ int kh_watch_line(kh_watch *w, const char *text, size_t len, const char *file, u
 int kh_watch_path(kh_watch *w, const char *path, int follow, unsigned poll_ms,
                   volatile sig_atomic_t *stop, kh_error *err);
 
+/** Called by kh_watch_path --follow at each poll while no input comes (the
+ * CLI retries its sinks' queues there); NULL: none. */
+void kh_watch_set_idle(kh_watch *w, void (*idle)(void *ud), void *ud);
+
 /** Emit the alerts still held by dedup (the counts of folded storms). */
 int kh_watch_flush(kh_watch *w);
 
@@ -100,6 +104,8 @@ typedef struct kh_sink kh_sink;
 int kh_sink_open(kh_sink **out, const char *spec, kh_error *err);
 /** Send one alert. @return 0 or KH_EIO (the sink reconnects on the next send). */
 int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err);
+/** Retry what is queued if the sink's backoff allows it now (never waits). */
+void kh_sink_poll(kh_sink *s);
 /** Adapter for kh_watch_new: ud is a kh_sink *; send failures go to stderr. */
 int kh_sink_alert_cb(const kh_alert *a, void *ud);
 void kh_sink_close(kh_sink *s);

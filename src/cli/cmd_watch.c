@@ -142,6 +142,14 @@ static int on_alert(const kh_alert *al, void *ud)
     return 0;
 }
 
+/* While following and nothing comes: give queued alerts their retry. */
+static void on_idle(void *ud)
+{
+    struct watch_run *r = ud;
+    for (size_t i = 0; i < r->nsinks; i++)
+        kh_sink_poll(r->sinks[i]);
+}
+
 static int on_error(const kh_finding *f, void *ud)
 {
     (void)ud;
@@ -301,6 +309,7 @@ int cmd_watch(int argc, char **argv)
         struct sigaction sa = {.sa_handler = on_signal};
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        kh_watch_set_idle(w, on_idle, &run);
         if (kh_watch_path(w, a.path, a.follow, a.poll_ms, &stop_flag, &err) != KH_OK) {
             fprintf(stderr, "kubeharden watch: %s\n", err.message);
             rc = CLI_EXIT_ERROR;

@@ -174,6 +174,7 @@ int kh_watch_path(kh_watch *w, const char *path, int follow, unsigned poll_ms,
                 }
             }
         }
+        kh_watch__idle(w);
         sleep_ms(poll_ms);
     }
     if (!rc && !kh_watch__stopped(w))

@@ -9,5 +9,7 @@
 
 /* Has the alert or error callback asked to stop? */
 int kh_watch__stopped(const kh_watch *w);
+/* Run the idle hook, if any (follow.c, while waiting for input). */
+void kh_watch__idle(kh_watch *w);
 
 #endif

@@ -507,6 +507,12 @@ int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err)
     return deliver_or_queue(s, msg, len, err);
 }
 
+void kh_sink_poll(kh_sink *s)
+{
+    if (s->qn)
+        drain_queue(s);
+}
+
 int kh_sink_alert_cb(const kh_alert *a, void *ud)
 {
     kh_error err = {0};

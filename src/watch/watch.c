@@ -153,6 +153,8 @@ struct kh_watch {
     keymap windows, dedups;
     kh_watch_stats stats;
     int stopped;
+    void (*idle)(void *ud);
+    void *idle_ud;
 };
 
 struct kh_audit_ctx {
@@ -719,6 +721,18 @@ int kh_watch_new(kh_watch **out, const kh_config *cfg, kh_alert_cb cb, void *ud,
 void kh_watch_get_stats(const kh_watch *w, kh_watch_stats *out)
 {
     *out = w->stats;
+}
+
+void kh_watch_set_idle(kh_watch *w, void (*idle)(void *ud), void *ud)
+{
+    w->idle = idle;
+    w->idle_ud = ud;
+}
+
+void kh_watch__idle(kh_watch *w)
+{
+    if (w->idle)
+        w->idle(w->idle_ud);
 }
 
 int kh_watch__stopped(const kh_watch *w)
