@@ -104,6 +104,14 @@ typedef struct kh_sink kh_sink;
 int kh_sink_open(kh_sink **out, const char *spec, kh_error *err);
 /** Send one alert. @return 0 or KH_EIO (the sink reconnects on the next send). */
 int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err);
+/**
+ * Keep what a TCP syslog or HTTP sink could not deliver in a spool file in
+ * @p dir (one per sink spec): written at close, read back here (those
+ * alerts are sent first). Without a spool, close waits up to 10 s for the
+ * sink and reports what it never took. @return 0, KH_EIO (an unreadable or
+ * damaged spool, named in @p err) or KH_ENOMEM.
+ */
+int kh_sink_set_spool(kh_sink *s, const char *dir, kh_error *err);
 /** Retry what is queued if the sink's backoff allows it now (never waits). */
 void kh_sink_poll(kh_sink *s);
 /** Adapter for kh_watch_new: ud is a kh_sink *; send failures go to stderr. */

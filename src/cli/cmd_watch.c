@@ -24,7 +24,7 @@
 
 enum {
     OPT_CLIENT_CA, OPT_CONFIG, OPT_FAIL_ON, OPT_FOLLOW, OPT_HELP, OPT_LISTEN, OPT_NO_CONFIG,
-    OPT_POLL, OPT_RULE, OPT_SINK, OPT_TLS_CERT, OPT_TLS_KEY
+    OPT_POLL, OPT_RULE, OPT_SINK, OPT_SPOOL, OPT_TLS_CERT, OPT_TLS_KEY
 };
 
 /* Sorted by long name. */
@@ -39,13 +39,14 @@ static const struct cli_option options[] = {
     {"poll-interval", ' ', "MS", "with --follow: how often to look for more (default 250)", OPT_POLL},
     {"rule", ' ', "ID", "run only this rule (repeatable)", OPT_RULE},
     {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, http(s)://URL or slack+https://URL (repeatable; default -)", OPT_SINK},
+    {"spool", ' ', "DIR", "keep alerts a sink could not take in DIR at exit; send them first next time", OPT_SPOOL},
     {"tls-cert-file", ' ', "FILE", "with --listen: the server certificate chain (PEM)", OPT_TLS_CERT},
     {"tls-private-key-file", ' ', "FILE", "with --listen: its private key (PEM)", OPT_TLS_KEY},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 struct watch_args {
-    const char *config, *path, *listen, *cert, *key, *client_ca;
+    const char *config, *path, *listen, *cert, *key, *client_ca, *spool;
     const char **rules, **sinks;
     size_t nrules, nsinks;
     int follow, help, no_config, never;
@@ -126,6 +127,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     }
     case OPT_RULE: return cli_push(&a->rules, &a->nrules, value);
     case OPT_SINK: return cli_push(&a->sinks, &a->nsinks, value);
+    case OPT_SPOOL: a->spool = value; break;
     case OPT_TLS_CERT: a->cert = value; break;
     case OPT_TLS_KEY: a->key = value; break;
     }
@@ -291,7 +293,8 @@ int cmd_watch(int argc, char **argv)
     run.sinks = calloc(nspecs, sizeof(*run.sinks));
     kh_error err = {0};
     for (size_t i = 0; run.sinks && i < nspecs && rc == 0; i++, run.nsinks++)
-        if (kh_sink_open(&run.sinks[i], specs[i], &err) != KH_OK) {
+        if (kh_sink_open(&run.sinks[i], specs[i], &err) != KH_OK ||
+            (a.spool && kh_sink_set_spool(run.sinks[i], a.spool, &err) != KH_OK)) {
             fprintf(stderr, "kubeharden watch: %s\n", err.message);
             rc = CLI_EXIT_ERROR;
         }

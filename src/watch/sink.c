@@ -44,6 +44,7 @@ struct kh_sink {
     unsigned long dropped;
     unsigned failures;           /* consecutive failed attempts */
     int64_t next_try;            /* monotonic ms; no attempt before */
+    char *spool;                 /* the spool file (kh_sink_set_spool), or NULL */
 };
 
 /* ---------------------------------------------------------------- JSON */
@@ -507,6 +508,71 @@ int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err)
     return deliver_or_queue(s, msg, len, err);
 }
 
+/* ---------------------------------------------------------------- spool */
+
+/* The spool file: records "LEN\n" + LEN bytes + "\n", the queue in order. */
+static int spool_write(kh_sink *s)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", s->spool);
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return -1;
+    for (size_t i = 0; i < s->qn; i++) {
+        size_t k = (s->qhead + i) % QUEUE_MAX;
+        fprintf(f, "%zu\n", s->qlen[k]);
+        fwrite(s->q[k], 1, s->qlen[k], f);
+        putc('\n', f);
+    }
+    /* Written whole or not at all: a crash mid-write keeps the old spool. */
+    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    return ok && rename(tmp, s->spool) == 0 ? 0 : -1;
+}
+
+int kh_sink_set_spool(kh_sink *s, const char *dir, kh_error *err)
+{
+    if (s->kind == SINK_STDOUT || s->kind == SINK_FILE || s->kind == SINK_UDP)
+        return 0;
+    char path[4096];
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)s->spec; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    snprintf(path, sizeof(path), "%s/kubeharden-sink-%016llx.spool", dir, (unsigned long long)h);
+    free(s->spool);
+    if (!(s->spool = strdup(path)))
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT ? 0
+                               : kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot read '%s': %s",
+                                              path, strerror(errno));
+    size_t len, loaded = 0;
+    int bad = 0;
+    while (!bad && fscanf(f, "%zu", &len) == 1) {
+        char *msg = len < (64u << 20) && getc(f) == '\n' ? malloc(len + 1) : NULL;
+        if (!msg || fread(msg, 1, len, f) != len || getc(f) != '\n') {
+            free(msg);
+            bad = 1;
+            break;
+        }
+        msg[len] = '\0';
+        kh_error qerr;
+        if (enqueue(s, msg, len, &qerr) != 0)
+            break;
+        loaded++;
+    }
+    bad = bad || !feof(f);
+    fclose(f);
+    if (bad)
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "spool '%s' is damaged after %zu alerts",
+                            path, loaded);
+    if (loaded)
+        fprintf(stderr, "kubeharden watch: sink '%s': %zu alerts from the spool to deliver first\n",
+                s->spec, loaded);
+    return 0;
+}
+
 void kh_sink_poll(kh_sink *s)
 {
     if (s->qn)
@@ -527,8 +593,10 @@ void kh_sink_close(kh_sink *s)
     if (!s)
         return;
     /* What is queued gets a last chance: wait for the sink (at most
-     * CLOSE_WAIT_MS), then say what was lost. */
-    int64_t until = now_ms() + CLOSE_WAIT_MS;
+     * CLOSE_WAIT_MS; with a spool, one try: the rest is kept), then say
+     * what was kept or lost. */
+    int64_t until = now_ms() + (s->spool ? 0 : CLOSE_WAIT_MS);
+    drain_queue(s);
     while (s->qn && now_ms() < until) {
         drain_queue(s);
         if (s->qn) {
@@ -541,14 +609,26 @@ void kh_sink_close(kh_sink *s)
             }
         }
     }
-    if (s->qn || s->dropped)
+    size_t lost = s->qn;
+    if (s->spool && !s->qn) {
+        unlink(s->spool); /* delivered: nothing to keep */
+    } else if (s->spool && spool_write(s) == 0) {
+        fprintf(stderr, "kubeharden watch: sink '%s': %zu alerts kept in '%s'\n", s->spec, s->qn,
+                s->spool);
+        lost = 0;
+    } else if (s->spool) {
+        fprintf(stderr, "kubeharden watch: sink '%s': cannot write spool '%s': %s\n", s->spec,
+                s->spool, strerror(errno));
+    }
+    if (lost || s->dropped)
         fprintf(stderr, "kubeharden watch: sink '%s': %zu alerts not delivered\n", s->spec,
-                s->qn + s->dropped);
+                lost + s->dropped);
     for (size_t i = 0; i < s->qn && s->q; i++)
         free(s->q[(s->qhead + i) % QUEUE_MAX]);
     free(s->q);
     free(s->qlen);
     free(s->spec);
+    free(s->spool);
     if (s->kind == SINK_FILE && s->out)
         fclose(s->out);
     if (s->fd >= 0)

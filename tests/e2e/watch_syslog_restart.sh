@@ -4,7 +4,9 @@
 # counting); rsyslogd is stopped, events keep coming, rsyslogd is started
 # again on the same port, more events come, then the watcher is stopped.
 # Every alert must reach rsyslog (queued while it was down, retried with
-# backoff, oldest first), any duplicate with the same id. Skips (77)
+# backoff, oldest first), any duplicate with the same id. With --spool,
+# what a down collector did not take is kept at exit and sent first by the
+# next run. Skips (77)
 # without rsyslogd; every wait is bounded; rsyslogd is stopped on exit.
 set -u
 . "$(dirname "$0")/lib/check.bash"
@@ -77,4 +79,30 @@ cat ids
 contains "the outage was reported" werr "failing"
 contains "and the recovery" werr "back after"
 lacks "nothing was lost" werr "not delivered"
+
+# --spool: what a down collector did not take is kept at exit (no 10 s
+# wait) and sent first by the next run.
+stop_rsyslog
+mkdir spool
+for i in 16 17 18; do ev "a$i" "u$i"; done > three.jsonl
+SECONDS=0
+"$bin" watch --config cfg.yaml --fail-on never --spool spool --sink "syslog+tcp://127.0.0.1:$tcp" \
+    --sink "file:$tmp/three.alerts" three.jsonl 2> serr
+check "with a spool, exit is not delayed by the down collector" 1 "$([ "$SECONDS" -lt 5 ] && echo 1 || echo 0)"
+contains "the kept alerts are counted" serr "3 alerts kept in"
+check "one spool file" 1 "$(ls spool | wc -l)"
+start_rsyslog || exit 1
+: > empty.jsonl
+"$bin" watch --config cfg.yaml --fail-on never --spool spool --sink "syslog+tcp://127.0.0.1:$tcp" \
+    empty.jsonl 2> serr2
+contains "the next run sends the spool first" serr2 "3 alerts from the spool to deliver first"
+wait_for received 18; check "the spooled alerts reach rsyslog" 0 $?
+python3 - received.log three.alerts > ids2 <<'PY'
+import json, re, sys
+got = set(re.findall(r'id="([0-9a-f]{16})"', open(sys.argv[1]).read()))
+want = {json.loads(l)["id"] for l in open(sys.argv[2])}
+print("spooled ids received" if want <= got else "missing %s" % (want - got))
+PY
+contains "with the ids detected" ids2 "spooled ids received"
+check "the spool is emptied" 0 "$(ls spool | wc -l)"
 exit $((fails > 0))
