@@ -26,15 +26,16 @@ struct kh_client {
 };
 
 /* What kubeharden's rules judge (workloads, their controllers, RBAC,
- * networking, availability, the service meshes' policies). Secrets are
- * never read. */
+ * networking, availability, the service meshes' policies), and the legacy
+ * service-account token Secrets the RBAC risk model follows, of which only
+ * metadata is read. */
 static const char *const default_kinds[] = {
     "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
     "Job", "CronJob", "PodTemplate", "Service", "Ingress", "NetworkPolicy", "Namespace",
     "ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding",
     "PodDisruptionBudget", "HorizontalPodAutoscaler", "Node", "ConfigMap", "Endpoints",
     "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "Rollout", "CloneSet",
-    "PeerAuthentication", "DestinationRule", NULL,
+    "PeerAuthentication", "DestinationRule", "Secret", NULL,
 };
 
 const char *const *kh_client_default_kinds(void)
@@ -75,14 +76,8 @@ int kh_client_new(kh_client **out, const kh_client_options *opts, kh_error *err)
         rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(kinds[i], "Secret") == 0) {
-            fprintf(c->warnings, "kubeharden: warning: Secrets are never read; "
-                                 "skipping kind 'Secret'\n");
-            continue;
-        }
+    for (size_t i = 0; i < n; i++)
         c->kinds[c->nkinds++] = kinds[i];
-    }
     if ((rc = kh_http__new(&c->http, &c->rc, opts->timeout_ms, c->warnings, err)))
         goto fail;
     *out = c;
@@ -192,6 +187,7 @@ static int plan_kinds(kh_client *c, const char *const *kinds, size_t nkinds, kh_
             continue;   /* the server does not serve this kind */
         if (c->namespace_ && !col->namespaced)
             continue;   /* -n reads only what lives in the namespace */
+        col->metadata_only = strcmp(col->kind, "Secret") == 0;
         col->label = c->namespace_
                          ? kh_arena_printf(&plan->arena, "%s/namespaces/%s/%s", col->base,
                                            c->namespace_, col->resource)
@@ -351,7 +347,7 @@ static size_t area_kinds(kh_area area, const char **out, size_t max)
         if (table[i].info.area != area || !table[i].check_set || !table[i].kinds)
             continue;
         for (const char *const *k = table[i].kinds; *k; k++) {
-            bool seen = strcmp(*k, "Secret") == 0;
+            bool seen = false;
             for (size_t j = 0; j < n && !seen; j++)
                 seen = strcmp(out[j], *k) == 0;
             if (!seen && n < max)

@@ -53,7 +53,13 @@ struct kh_http {
     char url_base[512];         /* scheme://host:port the URL is built on */
     struct curl_slist *resolve;
     unsigned seed;
+    const char *accept;         /* NULL: application/json */
 };
+
+void kh_http__set_accept(kh_http *h, const char *accept)
+{
+    h->accept = accept;
+}
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
 {
@@ -411,7 +417,9 @@ int kh_http__send(kh_http *h, const char *method, const char *path, const char *
         bool fresh = false;
         if ((rcode = credentials(h, &token, &fresh, err)))
             break;
-        struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+        char accept[256];
+        snprintf(accept, sizeof(accept), "Accept: %s", h->accept ? h->accept : "application/json");
+        struct curl_slist *headers = curl_slist_append(NULL, accept);
         if (content_type) {
             char ct[128];
             snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);

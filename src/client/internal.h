@@ -129,6 +129,8 @@ int kh_http__new(kh_http **out, kh_rest_config *rc, long timeout_ms, FILE *warni
  * the return value is negative only when no response came. */
 int kh_http__get(kh_http *h, const char *path, int max_retries, kh_http_resp *resp,
                  kh_error *err);
+/* The Accept header of the following requests (NULL: application/json). */
+void kh_http__set_accept(kh_http *h, const char *accept);
 /* Any method: PATCH with a body for server-side apply. Retried as GET. */
 int kh_http__send(kh_http *h, const char *method, const char *path, const char *content_type,
                   const char *body, size_t body_len, int max_retries, kh_http_resp *resp,
@@ -156,6 +158,7 @@ typedef struct kh_collection {
     const char *base;           /* /api/v1 or /apis/apps/v1; NULL: not served */
     const char *resource;       /* plural name; NULL: not served */
     bool namespaced;
+    bool metadata_only;         /* Secrets: legacy token secrets' metadata, never contents */
     const char *label;          /* the path listed: base[/namespaces/NS]/resource */
 } kh_collection;
 

@@ -18,6 +18,15 @@
 #include "client/internal.h"
 
 #define PAGE_LIMIT 500
+/* Secrets are listed as metadata only (the server leaves out data and
+ * stringData), and only the legacy service-account token secrets, which
+ * the RBAC risk model reads: the field selector stands for their type,
+ * which metadata does not carry. */
+#define METADATA_ACCEPT                                                                  \
+    "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json;" \
+    "as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io"
+#define TOKEN_SECRETS "&fieldSelector=type%3Dkubernetes.io%2Fservice-account-token"
+#define TOKEN_TYPE "kubernetes.io/service-account-token"
 #define MAX_EXPIRED 5   /* 410s in one list before giving up */
 
 /* ------------------------------------------------------------ item ranges */
@@ -261,6 +270,72 @@ char *kh_list__subpage(const char *buf, size_t len, const kh_item_range *items, 
     return sub;
 }
 
+/* The value range of key @p key of the JSON object at buf[start, end). */
+static int member(const char *buf, size_t start, size_t end, const char *key, size_t *vs,
+                  size_t *ve)
+{
+    size_t depth = 0, klen = strlen(key);
+    bool key_expected = false, hit = false;
+    for (size_t i = start; i < end; i++) {
+        char c = buf[i];
+        if (c == '"') {
+            size_t e = string_end(buf, end, i);
+            if (depth == 1 && key_expected) {
+                hit = e - i - 1 == klen && memcmp(buf + i + 1, key, klen) == 0;
+                key_expected = false;
+            }
+            i = e;
+        } else if (c == '{' || c == '[') {
+            if (depth == 1 && hit)
+                *vs = i;
+            depth++;
+            if (depth == 1)
+                key_expected = true;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return -1;
+            depth--;
+            if (depth == 1 && hit) {
+                *ve = i + 1;
+                return 0;
+            }
+        } else if (c == ',' && depth == 1) {
+            key_expected = true;
+            hit = false;
+        }
+    }
+    return -1;
+}
+
+/* A PartialObjectMetadataList page as the SecretList of legacy token
+ * secrets it stands for: each item's metadata and the type the field
+ * selector guaranteed; nothing else of the response is kept. */
+static char *token_secrets(const char *buf, size_t len, const kh_item_range *items, size_t n,
+                           size_t *out_len)
+{
+    size_t cap = 128, used = 0;
+    for (size_t i = 0; i < n; i++)
+        cap += items[i].end - items[i].start + sizeof(TOKEN_TYPE) + 32;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    used += (size_t)snprintf(out, cap, "{\"kind\":\"SecretList\",\"apiVersion\":\"v1\","
+                                       "\"metadata\":{},\"items\":[");
+    for (size_t i = 0, k = 0; i < n; i++) {
+        size_t vs = 0, ve = 0;
+        if (member(buf, items[i].start, items[i].end, "metadata", &vs, &ve) != 0)
+            continue;
+        used += (size_t)snprintf(out + used, cap - used, "%s{\"metadata\":", k++ ? "," : "");
+        memcpy(out + used, buf + vs, ve - vs);
+        used += ve - vs;
+        used += (size_t)snprintf(out + used, cap - used, ",\"type\":\"" TOKEN_TYPE "\"}");
+    }
+    used += (size_t)snprintf(out + used, cap - used, "]}");
+    (void)len;
+    *out_len = used;
+    return out;
+}
+
 int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *ud,
                   FILE *warnings, kh_error *err)
 {
@@ -270,16 +345,18 @@ int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *u
     kh_arena_init(&a, 8192);
     size_t pages = 0, expired = 0;
     for (;;) {
-        size_t qlen = strlen(c->label) + (cont ? strlen(cont) : 0) + 64;
+        size_t qlen = strlen(c->label) + (cont ? strlen(cont) : 0) + 128;
         char *path = malloc(qlen);
         if (!path) {
             rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
             break;
         }
-        snprintf(path, qlen, "%s?limit=%d%s%s", c->label, PAGE_LIMIT, cont ? "&continue=" : "",
-                 cont ? cont : "");
+        snprintf(path, qlen, "%s?limit=%d%s%s%s", c->label, PAGE_LIMIT,
+                 c->metadata_only ? TOKEN_SECRETS : "", cont ? "&continue=" : "", cont ? cont : "");
         kh_http_resp resp;
+        kh_http__set_accept(h, c->metadata_only ? METADATA_ACCEPT : NULL);
         rc = kh_http__get(h, path, -1, &resp, err);
+        kh_http__set_accept(h, NULL);
         if (rc) {
             free(path);
             break;
@@ -342,7 +419,23 @@ int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *u
             }
         }
         int stop = 0;
-        if (from < n || n == 0) {
+        if (c->metadata_only && (from < n || n == 0)) {
+            /* Only the metadata of what has not been read yet. */
+            size_t slen = 0, sn = 0, so = 0, sc = 0;
+            kh_item_range *sitems = NULL;
+            char *sbuf = token_secrets(resp.body, resp.len, items + from, n - from, &slen);
+            if (!sbuf || kh_list__items(sbuf, slen, &sitems, &sn, &so, &sc) != 0) {
+                rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+            } else {
+                kh_list_page page = {sbuf, slen, sitems, sn, 0, so, sc};
+                rc = sink(ud, c, &page, err);
+            }
+            free(sitems);
+            free(sbuf);
+            stop = rc > 0;
+            if (stop)
+                rc = 0;
+        } else if (from < n || n == 0) {
             kh_list_page page = {resp.body, resp.len, items, n, from, open, close};
             rc = sink(ud, c, &page, err);
             stop = rc > 0;

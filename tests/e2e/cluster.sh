@@ -80,12 +80,22 @@ contains "token: cluster-scoped objects have cluster paths" out.json \
 contains "token: a pod from a later page" out.json \
     '"file": "/api/v1/namespaces/load-5/pods/pod-01195"'
 objects=$(python3 -c 'import json;print(json.load(open("out.json"))["summary"]["objects"])')
-check "token: every object scanned once (1200 pods + 10 others, no secret)" 1210 "$objects"
+check "token: every object scanned once (1200 pods, 10 others, 1 token secret)" 1211 "$objects"
 check "token: every request carried the token" "$(wc -l < main.log)" \
     "$(requests main.log authorization 'Bearer s3cr3t')"
-check "token: Accept is JSON" "$(wc -l < main.log)" "$(requests main.log accept application/json)"
+check "token: Accept is JSON (all but the secrets' metadata list)" "$(($(wc -l < main.log) - 1))" \
+    "$(requests main.log accept application/json)"
 contains "token: the User-Agent names kubeharden" main.log '"userAgent": "kubeharden/'
-check "token: no request for secrets" 0 "$(grep -c '/secrets' main.log)"
+python3 - main.log > secrets.txt <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["path"] == "/api/v1/secrets":
+        print(r["query"], r["accept"])
+PY
+check "token: secrets listed once" 1 "$(wc -l < secrets.txt)"
+contains "token: secrets as metadata only, legacy tokens only" secrets.txt \
+    "limit=500&fieldSelector=type%3Dkubernetes.io%2Fservice-account-token application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io"
 check "token: pods read in 3 pages of 500" 3 "$(requests main.log path /api/v1/pods)"
 contains "token: pages ask limit=500" main.log '"query": "limit=500"'
 contains "token: the next page sends the continue token" main.log '"query": "limit=500&continue='
@@ -173,10 +183,13 @@ contains "rbac check --cluster: the binding at its API path" out.txt \
 check "netpol matrix: --cluster and a path" 2 $?
 contains "netpol matrix: says why" err.txt "--cluster reads the cluster, not files"
 
-# --- a Secret asked for is refused
-"$bin" scan --cluster --kubeconfig token.yaml --no-config --kinds Secret > out.txt 2> err.txt
-contains "secret: refused with a warning" err.txt "Secrets are never read"
-check "secret: still no request for secrets" 0 "$(grep -c '/secrets' main.log)"
+# --- Secrets: the token secret's metadata, as the Secret it is, and nothing more
+"$bin" scan --cluster --kubeconfig token.yaml --no-config --kinds Secret -o json > out.json 2> err.txt
+check "secret: read" 0 $?
+objects=$(python3 -c 'import json;print(json.load(open("out.json"))["summary"]["objects"])')
+check "secret: only the service-account token secret" 1 "$objects"
+"$bin" rbac paths --cluster --kubeconfig token.yaml -o json > out.json 2> err.txt
+check "secret: rbac paths reads it too" 0 $?
 
 # --- 401: a wrong token, with the Status message
 kubeconfig bad.yaml "https://localhost:$port" "    token: wrong"
