@@ -31,7 +31,7 @@ enum {
 #define CLI_CLUSTER_OPTION_CONTEXT(base) \
     {"context", ' ', "NAME", "with --cluster: the kubeconfig context (default: current-context)", (base) + CLI_CLUSTER_CONTEXT}
 #define CLI_CLUSTER_OPTION_KINDS(base) \
-    {"kinds", ' ', "K1,K2", "with --cluster: read only these kinds (Secrets are never read)", (base) + CLI_CLUSTER_KINDS}
+    {"kinds", ' ', "K1,K2", "with --cluster: read only these kinds (never Secret contents)", (base) + CLI_CLUSTER_KINDS}
 #define CLI_CLUSTER_OPTION_KUBECONFIG(base) \
     {"kubeconfig", ' ', "FILE", "with --cluster: this kubeconfig only (default: $KUBECONFIG, ~/.kube/config)", (base) + CLI_CLUSTER_KUBECONFIG}
 #define CLI_CLUSTER_OPTION_NAMESPACE(base) \
