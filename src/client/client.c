@@ -198,6 +198,19 @@ static int plan_kinds(kh_client *c, const char *const *kinds, size_t nkinds, kh_
     return 0;
 }
 
+/* A least-privilege role cannot allow Secrets' metadata without their
+ * contents (RBAC has no such verb), so it grants no Secrets at all: a 403
+ * for them only means the token-secret paths are not followed. */
+static bool optional_secrets(kh_client *c, const kh_collection *col, long status,
+                             const kh_error *err)
+{
+    if (!col->metadata_only || status != 403 || c->explicit_kinds)
+        return false;
+    fprintf(c->warnings, "kubeharden: warning: Secrets not read (%s); paths through "
+                         "service-account token Secrets are not followed\n", err->message);
+    return true;
+}
+
 /* ------------------------------------------------------------------- scan */
 
 static int scan_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh_error *err)
@@ -239,7 +252,10 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
         if (!col->label)
             continue;
         kh_error lerr = {0};
-        if (kh_list__read(c->http, col, scan_sink, s, c->warnings, &lerr) != 0) {
+        long status = 0;
+        if (kh_list__read(c->http, col, scan_sink, s, c->warnings, &status, &lerr) != 0) {
+            if (optional_secrets(c, col, status, &lerr))
+                continue;
             /* One kind that cannot be read (403) is an input error; the
              * others are still scanned. */
             kh_scanner__error(s, col->label, 0, 0, lerr.message);
@@ -368,9 +384,14 @@ int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *er
     kh_arena_init(&lc.types, 1024);
     int rc = c->explicit_kinds ? plan_kinds(c, c->kinds, c->nkinds, &plan, err)
                                : plan_kinds(c, kinds, nkinds, &plan, err);
-    for (size_t i = 0; rc == 0 && i < plan.n; i++)
-        if (plan.items[i].label)
-            rc = kh_list__read(c->http, &plan.items[i], load_sink, &lc, c->warnings, err);
+    for (size_t i = 0; rc == 0 && i < plan.n; i++) {
+        long status = 0;
+        if (plan.items[i].label &&
+            (rc = kh_list__read(c->http, &plan.items[i], load_sink, &lc, c->warnings, &status,
+                                err)) &&
+            optional_secrets(c, &plan.items[i], status, err))
+            rc = 0;
+    }
     free(plan.items);
     kh_arena_free(&plan.arena);
     kh_arena_free(&lc.arena);

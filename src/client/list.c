@@ -337,8 +337,9 @@ static char *token_secrets(const char *buf, size_t len, const kh_item_range *ite
 }
 
 int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *ud,
-                  FILE *warnings, kh_error *err)
+                  FILE *warnings, long *status, kh_error *err)
 {
+    *status = 0;
     char *cont = NULL, *last_key = NULL, *skip_until = NULL;
     int rc = 0;
     kh_arena a;
@@ -361,6 +362,7 @@ int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *u
             free(path);
             break;
         }
+        *status = resp.status;
         kh_arena_reset(&a);
         if (resp.status == 410 && cont && ++expired > MAX_EXPIRED) {
             /* A server that expires every token would have us list forever. */

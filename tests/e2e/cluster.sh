@@ -376,7 +376,7 @@ check "insecure: the scan runs" 1 $?
 contains "insecure: a loud warning" err.txt "WARNING: insecure-skip-tls-verify is set"
 
 # --- 403 on one kind, 429 with Retry-After on another
-start rbac --token s3cr3t --forbid roles --throttle deployments --no-report-crd
+start rbac --token s3cr3t --forbid roles --forbid secrets --throttle deployments --no-report-crd
 kubeconfig token2.yaml "https://localhost:$port" "    token: s3cr3t"
 "$bin" scan --cluster --kubeconfig token2.yaml --no-config --kinds Role,Deployment,Namespace \
     > out.txt 2> err.txt
@@ -387,6 +387,10 @@ contains "429: the deployments were read after the retry" out.txt \
     "/apis/apps/v1/namespaces/shop/deployments/web"
 check "429: one 429, then one 200" "2" "$(requests rbac.log path /apis/apps/v1/deployments)"
 check "429: the 429 was logged" 1 "$(requests rbac.log status 429)"
+"$bin" scan --cluster --kubeconfig token2.yaml --no-config > out.txt 2> err.txt
+contains "403 on Secrets (default kinds): a warning" err.txt \
+    "warning: Secrets not read (GET /api/v1/secrets?limit=500&fieldSelector=type%3Dkubernetes.io%2Fservice-account-token: 403 Forbidden: secrets is forbidden"
+lacks "403 on Secrets (default kinds): not an input error" out.txt "/api/v1/secrets"
 "$bin" scan --cluster --kubeconfig token2.yaml --no-config --kinds Namespace,Deployment --apply \
     > out.txt 2> err.txt
 check "apply without the PolicyReport CRDs: exit 2" 2 $?
