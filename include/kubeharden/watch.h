@@ -96,6 +96,9 @@ typedef struct kh_sink kh_sink;
  * Open a sink from a spec: "-" or "stdout" (JSON lines on standard output),
  * "file:PATH" (JSON lines appended), "syslog+udp://HOST:PORT" or
  * "syslog+tcp://HOST:PORT" (RFC 5424; TCP with octet counting, RFC 6587),
+ * "syslog+tls://HOST:PORT[?ca=FILE]" (RFC 5425: the same over TLS, the
+ * collector's certificate checked against FILE or the system's CAs and
+ * the host name),
  * "http://URL" or "https://URL" (a POST of the alert JSON per alert, 2xx
  * expected, 5 s timeout, system CAs) and "slack+https://URL" (a Slack
  * incoming webhook: {"text": ...}).

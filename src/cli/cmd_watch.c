@@ -38,7 +38,7 @@ static const struct cli_option options[] = {
     {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
     {"poll-interval", ' ', "MS", "with --follow: how often to look for more (default 250)", OPT_POLL},
     {"rule", ' ', "ID", "run only this rule (repeatable)", OPT_RULE},
-    {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, http(s)://URL or slack+https://URL (repeatable; default -)", OPT_SINK},
+    {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT[?ca=FILE], http(s)://URL or slack+https://URL (repeatable; default -)", OPT_SINK},
     {"spool", ' ', "DIR", "keep alerts a sink could not take in DIR at exit; send them first next time", OPT_SPOOL},
     {"tls-cert-file", ' ', "FILE", "with --listen: the server certificate chain (PEM)", OPT_TLS_CERT},
     {"tls-private-key-file", ' ', "FILE", "with --listen: its private key (PEM)", OPT_TLS_KEY},

@@ -23,11 +23,15 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <gnutls/gnutls.h>
 
 #include "report/report.h"
 #include "watch/internal.h"
 
-typedef enum sink_kind { SINK_STDOUT, SINK_FILE, SINK_UDP, SINK_TCP, SINK_HTTP, SINK_SLACK } sink_kind;
+typedef enum sink_kind {
+    SINK_STDOUT, SINK_FILE, SINK_UDP, SINK_TCP, SINK_TLS, SINK_HTTP, SINK_SLACK
+} sink_kind;
 
 struct kh_sink {
     sink_kind kind;
@@ -45,6 +49,9 @@ struct kh_sink {
     unsigned failures;           /* consecutive failed attempts */
     int64_t next_try;            /* monotonic ms; no attempt before */
     char *spool;                 /* the spool file (kh_sink_set_spool), or NULL */
+    /* SINK_TLS (RFC 5425): the session on fd, and whom we trust. */
+    gnutls_session_t tls;
+    gnutls_certificate_credentials_t cred;
 };
 
 /* ---------------------------------------------------------------- JSON */
@@ -122,9 +129,48 @@ char *kh_alert_json(const kh_alert *a)
 
 /* --------------------------------------------------------------- syslog */
 
+static void drop_conn(kh_sink *s)
+{
+    if (s->tls) {
+        gnutls_deinit(s->tls);
+        s->tls = NULL;
+    }
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+}
+
+/* TLS over the connected s->fd: the collector's certificate must chain to
+ * the trusted CAs and name the host we connected to. */
+static int tls_handshake(kh_sink *s, kh_error *err)
+{
+    int rc = gnutls_init(&s->tls, GNUTLS_CLIENT);
+    if (rc >= 0)
+        rc = gnutls_set_default_priority(s->tls);
+    if (rc >= 0)
+        rc = gnutls_credentials_set(s->tls, GNUTLS_CRD_CERTIFICATE, s->cred);
+    if (rc >= 0)
+        rc = gnutls_server_name_set(s->tls, GNUTLS_NAME_DNS, s->host, strlen(s->host));
+    if (rc >= 0) {
+        gnutls_session_set_verify_cert(s->tls, s->host, 0);
+        gnutls_transport_set_int(s->tls, s->fd);
+        gnutls_handshake_set_timeout(s->tls, 5000);
+        do
+            rc = gnutls_handshake(s->tls);
+        while (rc < 0 && !gnutls_error_is_fatal(rc));
+    }
+    if (rc < 0) {
+        kh_error_set(err, KH_EIO, NULL, 0, 0, "TLS with '%s:%s' failed: %s", s->host, s->port,
+                     gnutls_strerror(rc));
+        drop_conn(s);
+        return KH_EIO;
+    }
+    return 0;
+}
+
 static int connect_to(kh_sink *s, kh_error *err)
 {
-    struct addrinfo hints = {.ai_socktype = s->kind == SINK_TCP ? SOCK_STREAM : SOCK_DGRAM};
+    struct addrinfo hints = {.ai_socktype = s->kind == SINK_UDP ? SOCK_DGRAM : SOCK_STREAM};
     struct addrinfo *res = NULL;
     int gai = getaddrinfo(s->host, s->port, &hints, &res);
     if (gai != 0)
@@ -147,7 +193,7 @@ static int connect_to(kh_sink *s, kh_error *err)
         return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot connect to '%s:%s': %s", s->host,
                             s->port, strerror(errno));
     s->fd = fd;
-    return 0;
+    return s->kind == SINK_TLS ? tls_handshake(s, err) : 0;
 }
 
 /* RFC 5424 severities: critical 2, high 3 (err), medium 4 (warning), low 5
@@ -214,32 +260,66 @@ static int send_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+static int tls_send_all(gnutls_session_t t, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = gnutls_record_send(t, p, n);
+        if (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* A collector never writes application data to us: a readable stream
+ * socket means it closed (stopped or restarted), or, over TLS, sent a
+ * post-handshake message (a TLS 1.3 session ticket) that gnutls consumes.
+ * Writing into a closed connection would succeed locally and be lost, so
+ * such a connection is dropped before the send. */
+static bool still_open(kh_sink *s)
+{
+    struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+    if (poll(&pfd, 1, 0) <= 0)
+        return true;
+    if (!s->tls) {
+        char peek;
+        return recv(s->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+    }
+    int flags = fcntl(s->fd, F_GETFL);
+    fcntl(s->fd, F_SETFL, flags | O_NONBLOCK);
+    char buf[256];
+    ssize_t k;
+    do
+        k = gnutls_record_recv(s->tls, buf, sizeof(buf));
+    while (k > 0); /* data we do not expect: dropped */
+    fcntl(s->fd, F_SETFL, flags);
+    return k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED;
+}
+
 static int syslog_send(kh_sink *s, const char *msg, size_t len, kh_error *err)
 {
     char head[32];
-    int hn = s->kind == SINK_TCP ? snprintf(head, sizeof(head), "%zu ", len) : 0;
-    /* A collector never writes to us: a readable TCP socket means it closed
-     * (stopped or restarted). Writing into it would succeed locally and be
-     * lost, so reconnect first. */
-    struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
-    char peek;
-    if (s->kind == SINK_TCP && s->fd >= 0 && poll(&pfd, 1, 0) > 0 &&
-        recv(s->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) {
-        close(s->fd);
-        s->fd = -1;
-    }
+    bool stream = s->kind == SINK_TCP || s->kind == SINK_TLS;
+    int hn = stream ? snprintf(head, sizeof(head), "%zu ", len) : 0;
+    if (stream && s->fd >= 0 && !still_open(s))
+        drop_conn(s);
     for (int attempt = 0; attempt < 2; attempt++) {
         if (s->fd < 0 && connect_to(s, err) != 0)
             continue;
-        bool ok = s->kind == SINK_TCP
+        bool ok = s->kind == SINK_TLS
+                      ? tls_send_all(s->tls, head, (size_t)hn) == 0 &&
+                            tls_send_all(s->tls, msg, len) == 0
+                  : stream
                       ? send_all(s->fd, head, (size_t)hn) == 0 && send_all(s->fd, msg, len) == 0
                       : send(s->fd, msg, len, MSG_NOSIGNAL) == (ssize_t)len;
         if (ok)
             return 0;
         kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot send to '%s:%s': %s", s->host, s->port,
                      strerror(errno));
-        close(s->fd);
-        s->fd = -1;
+        drop_conn(s);
     }
     return KH_EIO;
 }
@@ -446,11 +526,38 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
     } else if (strncmp(spec, "syslog+tcp://", 13) == 0) {
         s->kind = SINK_TCP;
         rest = spec + 13;
+    } else if (strncmp(spec, "syslog+tls://", 13) == 0) {
+        s->kind = SINK_TLS;
+        rest = spec + 13;
     } else {
         kh_sink_close(s);
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
                             "unknown sink '%s' (use -, file:PATH, syslog+udp://HOST:PORT, "
-                            "syslog+tcp://HOST:PORT, http(s)://URL or slack+https://URL)", spec);
+                            "syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT[?ca=FILE], "
+                            "http(s)://URL or slack+https://URL)", spec);
+    }
+    char addr[512];
+    if (rest && s->kind == SINK_TLS) {
+        /* HOST:PORT?ca=FILE: the CA bundle to trust instead of the system's. */
+        const char *q = strchr(rest, '?');
+        const char *ca = q && strncmp(q + 1, "ca=", 3) == 0 && q[4] ? q + 4 : NULL;
+        int rc = gnutls_certificate_allocate_credentials(&s->cred);
+        if (rc >= 0)
+            rc = ca ? gnutls_certificate_set_x509_trust_file(s->cred, ca, GNUTLS_X509_FMT_PEM)
+                    : gnutls_certificate_set_x509_system_trust(s->cred);
+        if (q && !ca) {
+            kh_sink_close(s);
+            return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
+                                "bad syslog TLS option '%s' (use ?ca=FILE)", q + 1);
+        }
+        if (rc <= 0) {
+            kh_sink_close(s);
+            return kh_error_set(err, KH_EIO, NULL, 0, 0, "no trusted CA read from '%s': %s",
+                                ca ? ca : "the system store",
+                                rc < 0 ? gnutls_strerror(rc) : "no certificate");
+        }
+        snprintf(addr, sizeof(addr), "%.*s", (int)(q ? (size_t)(q - rest) : strlen(rest)), rest);
+        rest = addr;
     }
     if (rest) {
         /* HOST:PORT, or [IPv6]:PORT */
@@ -631,8 +738,9 @@ void kh_sink_close(kh_sink *s)
     free(s->spool);
     if (s->kind == SINK_FILE && s->out)
         fclose(s->out);
-    if (s->fd >= 0)
-        close(s->fd);
+    drop_conn(s);
+    if (s->cred)
+        gnutls_certificate_free_credentials(s->cred);
     if (s->curl)
         curl_easy_cleanup(s->curl);
     free(s->url);
