@@ -8,6 +8,8 @@
  * and exceptions. Every mistake names file:line:col and the bad value.
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +22,18 @@ typedef struct cfg_ctx {
     kh_error *err;
 } cfg_ctx;
 
-static int fail(cfg_ctx *c, const kh_node *at, const char *fmt, const char *a, const char *b)
+static int fail(cfg_ctx *c, const kh_node *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(cfg_ctx *c, const kh_node *at, const char *fmt, ...)
 {
-    return kh_error_set(c->err, KH_ECONFIG, c->file, at ? at->line : 0, at ? at->col : 0, fmt,
-                        a, b);
+    char msg[sizeof(c->err->message)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return kh_error_set(c->err, KH_ECONFIG, c->file, at ? at->line : 0, at ? at->col : 0, "%s",
+                        msg);
 }
 
 static const char *text(const kh_node *n)
@@ -44,14 +54,14 @@ static int positive(cfg_ctx *c, const kh_node *v, const char *path, long *out)
 static int list(cfg_ctx *c, const kh_node *v, const char *path, const char ***out, size_t *n)
 {
     if (!kh_node_is_seq(v))
-        return fail(c, v, "%s must be a list of strings%s", path, "");
+        return fail(c, v, "%s must be a list of strings", path);
     const char **items = kh_arena_calloc(c->arena, v->len + 1, sizeof(*items));
     if (!items)
         return kh_error_set(c->err, KH_ENOMEM, c->file, 0, 0, "out of memory");
     for (size_t i = 0; i < v->len; i++) {
         const kh_node *it = kh_node_at(v, i);
         if (!text(it) || !*text(it))
-            return fail(c, it, "each item of %s must be a non-empty string%s", path, "");
+            return fail(c, it, "each item of %s must be a non-empty string", path);
         items[i] = text(it);
     }
     *out = items;
@@ -63,7 +73,7 @@ static int except(cfg_ctx *c, const kh_node *v, const char *path, kh_watch_excep
 {
     if (!kh_node_is_map(v))
         return fail(c, v, "%s must be a mapping with users, groups, namespaces and/or "
-                    "userAgents%s", path, "");
+                    "userAgents", path);
     for (size_t i = 0; i < v->len; i++) {
         const char *key = text(v->u.pairs[i].key);
         const kh_node *val = v->u.pairs[i].value;
@@ -80,8 +90,8 @@ static int except(cfg_ctx *c, const kh_node *v, const char *path, kh_watch_excep
             rc = list(c, val, sub, &x->user_agents, &x->nuser_agents);
         else
             rc = fail(c, v->u.pairs[i].key,
-                      "unknown key '%s' (expected users, groups, namespaces or userAgents)%s",
-                      sub, "");
+                      "unknown key '%s' (expected users, groups, namespaces or userAgents)",
+                      sub);
         if (rc)
             return rc;
     }
@@ -93,10 +103,10 @@ static int rule(cfg_ctx *c, const kh_pair *p, kh_watch_policy *pol)
     const char *id = text(p->key);
     const kh_rule_def *def = id ? kh_rules__find(id) : NULL;
     if (!def || !def->check_event)
-        return fail(c, p->key, "unknown audit rule '%s' in watch.rules%s", id ? id : "", "");
+        return fail(c, p->key, "unknown audit rule '%s' in watch.rules", id ? id : "");
     if (!kh_node_is_map(p->value))
         return fail(c, p->value, "watch.rules.%s must be a mapping with threshold, window, "
-                    "severity and/or exceptions%s", id, "");
+                    "severity and/or exceptions", id);
     kh_watch_rule_cfg *r = NULL;
     for (size_t i = 0; i < pol->nrules && !r; i++)
         if (strcmp(pol->rules[i].id, id) == 0)
@@ -134,8 +144,8 @@ static int rule(cfg_ctx *c, const kh_pair *p, kh_watch_policy *pol)
             rc = except(c, v, path, &r->except);
         else
             rc = fail(c, m->u.pairs[i].key,
-                      "unknown key '%s' (expected threshold, window, severity or exceptions)%s",
-                      path, "");
+                      "unknown key '%s' (expected threshold, window, severity or exceptions)",
+                      path);
         if (rc)
             return rc;
     }
@@ -148,7 +158,7 @@ static int cidr(cfg_ctx *c, const kh_node *n, kh_watch_cidr *out)
     const char *t = text(n);
     char buf[64];
     if (!t || strlen(t) >= sizeof(buf))
-        return fail(c, n, "bad CIDR '%s' in watch.allowedSourceCIDRs%s", t ? t : "", "");
+        return fail(c, n, "bad CIDR '%s' in watch.allowedSourceCIDRs", t ? t : "");
     strcpy(buf, t);
     char *slash = strchr(buf, '/');
     if (slash)
@@ -161,7 +171,7 @@ static int cidr(cfg_ctx *c, const kh_node *n, kh_watch_cidr *out)
     if (inet_pton(out->family, buf, out->addr) != 1 || (slash && (!slash[1] || *end)) ||
         prefix < 0 || prefix > (long)max)
         return fail(c, n, "bad CIDR '%s' in watch.allowedSourceCIDRs (use 10.0.0.0/8 or "
-                    "2001:db8::/32)%s", t, "");
+                    "2001:db8::/32)", t);
     out->prefix = (unsigned)prefix;
     return 0;
 }
@@ -201,7 +211,7 @@ int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const 
         return except(&c, v, "watch.exceptions", &pol->except);
     if (key && strcmp(key, "allowedSourceCIDRs") == 0) {
         if (!kh_node_is_seq(v))
-            return fail(&c, v, "watch.allowedSourceCIDRs must be a list of CIDRs%s%s", "", "");
+            return fail(&c, v, "watch.allowedSourceCIDRs must be a list of CIDRs");
         pol->cidrs = kh_arena_calloc(arena, v->len + 1, sizeof(*pol->cidrs));
         if (!pol->cidrs)
             return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
@@ -216,8 +226,7 @@ int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const 
     }
     if (key && strcmp(key, "dedup") == 0) {
         if (!kh_node_is_map(v))
-            return fail(&c, v, "watch.dedup must be a mapping with window and/or burst%s%s", "",
-                        "");
+            return fail(&c, v, "watch.dedup must be a mapping with window and/or burst");
         for (size_t i = 0; i < v->len; i++) {
             const char *k = text(v->u.pairs[i].key);
             const kh_node *x = v->u.pairs[i].value;
@@ -231,8 +240,7 @@ int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const 
                 rc = positive(&c, x, "watch.dedup.burst", &pol->dedup_burst);
             else
                 rc = fail(&c, v->u.pairs[i].key,
-                          "unknown key 'watch.dedup.%s' (expected window or burst)%s",
-                          k ? k : "?", "");
+                          "unknown key 'watch.dedup.%s' (expected window or burst)", k ? k : "?");
             if (rc)
                 return rc;
         }
@@ -240,8 +248,7 @@ int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const 
     }
     if (key && strcmp(key, "rules") == 0) {
         if (!kh_node_is_map(v))
-            return fail(&c, v, "watch.rules must be a mapping of audit rule id to settings%s%s",
-                        "", "");
+            return fail(&c, v, "watch.rules must be a mapping of audit rule id to settings");
         for (size_t i = 0; i < v->len; i++) {
             int rc = rule(&c, &v->u.pairs[i], pol);
             if (rc)
@@ -251,6 +258,6 @@ int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const 
     }
     return fail(&c, p->key,
                 "unknown key 'watch.%s' (expected allowedSourceCIDRs, dedup, exceptions, rules "
-                "or sensitiveNamespaces)%s",
-                key ? key : "?", "");
+                "or sensitiveNamespaces)",
+                key ? key : "?");
 }

@@ -1,14 +1,16 @@
 /*
  * sink.c -- where alerts go: JSON lines on standard output or appended to
- * a file, syslog (RFC 5424) over UDP or TCP, or an HTTP POST (the alert
- * JSON for a generic webhook, or a Slack-compatible {"text": ...}).
+ * a file, syslog (RFC 5424) over UDP, TCP or TLS (RFC 5425), or an HTTP
+ * POST (the alert JSON for a generic webhook, or a Slack-compatible
+ * {"text": ...}).
  *
- * Over TCP each message is framed by octet counting (RFC 6587 3.4.1:
- * "LEN SP MSG"), so a message may hold any byte. A send that fails closes
- * the connection; the next send reconnects once before it gives up, so a
- * restarted collector is picked up again. The syslog MSG is the alert's
- * JSON; structured data repeats its id, rule and count so a collector can
- * drop duplicates without parsing the message.
+ * Over TCP and TLS each message is framed by octet counting (RFC 6587
+ * 3.4.1: "LEN SP MSG"). The syslog MSG is the alert's JSON; structured data
+ * repeats its id, rule and count so a collector can drop duplicates without
+ * parsing the message. What a TCP, TLS or HTTP sink cannot take is queued
+ * in order and retried with exponential backoff and jitter (the breaker is
+ * open while it waits); at close it gets a last chance, then is kept in a
+ * spool file when one is set, or reported as not delivered.
  */
 #define _GNU_SOURCE /* open_memstream, drand48 */
 #include <errno.h>
