@@ -51,7 +51,7 @@ static void write_case_config(FILE *dst, const char *case_path)
     copy_block(dst, config, "yaml");
 }
 
-/* Copy the first case NNN-*.yaml with a non-empty .expect into @p dst. */
+/* Copy the first case NNN-*.yaml (or .json) with a non-empty .expect into @p dst. */
 static int write_example(FILE *dst, const char *cases_dir, const char *id)
 {
     char dir[1024];
@@ -64,7 +64,8 @@ static int write_example(FILE *dst, const char *cases_dir, const char *id)
     struct dirent *e;
     while ((e = readdir(d)) != NULL && n < 512) {
         size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0 &&
+        if (len > 5 && (strcmp(e->d_name + len - 5, ".yaml") == 0 ||
+                        strcmp(e->d_name + len - 5, ".json") == 0) && /* audit: events */
             !(len > 12 && strcmp(e->d_name + len - 12, ".config.yaml") == 0))
             if ((names[n] = strdup(e->d_name)) != NULL)
                 n++;
@@ -79,7 +80,7 @@ static int write_example(FILE *dst, const char *cases_dir, const char *id)
         if (file_size(expect) <= 0)
             continue;
         write_case_config(dst, path);
-        copy_block(dst, path, "yaml");
+        copy_block(dst, path, strcmp(path + strlen(path) - 5, ".json") == 0 ? "json" : "yaml");
         written = 1;
     }
     for (size_t i = 0; i < n; i++)
