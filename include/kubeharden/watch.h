@@ -68,7 +68,8 @@ int kh_watch_line(kh_watch *w, const char *text, size_t len, const char *file, u
  * at its end. With @p follow, go on as `tail -F` does: wait for more, and
  * when the file is replaced (another inode at the path: rotation) or
  * truncated, finish the old one and read the new one from its start, until
- * *stop becomes non-zero (a signal handler sets it). @return 0 or KH_EIO.
+ * *stop becomes non-zero (a signal handler sets it). Standard input ends at
+ * its end either way (a pipe whose writer is gone). @return 0 or KH_EIO.
  */
 int kh_watch_path(kh_watch *w, const char *path, int follow, unsigned poll_ms,
                   volatile sig_atomic_t *stop, kh_error *err);

@@ -135,12 +135,13 @@ int kh_watch_path(kh_watch *w, const char *path, int follow, unsigned poll_ms,
                                                  path, strerror(errno));
             break;
         }
-        if ((rc = drain(w, &r, label, got == 0 && !follow)) != 0 || kh_watch__stopped(w))
+        if ((rc = drain(w, &r, label, got == 0 && (!follow || is_stdin))) != 0 ||
+            kh_watch__stopped(w))
             break;
         if (got)
             continue;
-        if (!follow)
-            break;
+        if (!follow || is_stdin)
+            break; /* a pipe at its end has no writer left: nothing more will come */
         /* At the end of the file: has the path been rotated or truncated? */
         struct stat now, open_st;
         if (!is_stdin && fstat(r.fd, &open_st) == 0) {

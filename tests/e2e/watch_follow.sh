@@ -32,6 +32,9 @@ check "--rule runs only that rule" 0 $?
 check "no alert from the other rules" 0 "$(wc -c < out)"
 "$bin" watch --rule pss.baseline.privileged one.jsonl 2> err
 check "--rule of another area is a usage error" 2 $?
+ev a2 bob 2 | timeout 10 "$bin" watch --follow --fail-on never - > out
+check "--follow on a pipe ends when its writer is gone" 0 $?
+contains "after judging it" out '"auditID":"a2"'
 "$bin" watch --help > out
 check "--help" 0 $?
 contains "--help names the sinks" out "syslog+tcp://HOST:PORT"
