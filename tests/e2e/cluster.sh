@@ -10,6 +10,8 @@
 command -v python3 >/dev/null && command -v openssl >/dev/null || exit 77
 srv=$src/tests/fixtures/apiserver
 pids=()
+# libcurl honours these; the test servers are on localhost and the proxy test names its own
+unset https_proxy HTTPS_PROXY http_proxy HTTP_PROXY all_proxy ALL_PROXY
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 # --- a CA, the server's certificate (names only: no IP SAN) and a client's
@@ -151,6 +153,17 @@ contains "apply: the ClusterPolicyReport" apply.txt \
 contains "apply: a second run updates (200)" main.log '"method": "PATCH", "path": "/apis/wgpolicyk8s.io/v1alpha2/namespaces/shop/policyreports/kubeharden", "query": "fieldManager=kubeharden&force=true", "authorization": "Bearer s3cr3t"'
 "$bin" scan --no-config --apply "$srv/objects.json" > out.txt 2> err.txt
 check "apply: needs --cluster" 2 $?
+
+# --- proxy-url: every request tunnels through the proxy the cluster names
+rm -f proxy.port; : > proxy.log
+python3 "$srv/proxy.py" --port-file proxy.port --log proxy.log &
+pids+=($!)
+for _ in $(seq 100); do [ -f proxy.port ] && break; sleep 0.05; done
+kubeconfig proxied.yaml "https://localhost:$port" "    token: s3cr3t" \
+    "    proxy-url: http://127.0.0.1:$(cat proxy.port)"
+"$bin" scan --cluster --kubeconfig proxied.yaml --no-config --kinds Deployment > out.txt 2> err.txt
+check "proxy-url: the scan runs through the proxy" 1 $?
+contains "proxy-url: the proxy tunnelled to the server" proxy.log "localhost:$port"
 
 # --- text output: the API path heads each object
 "$bin" scan --cluster --kubeconfig token.yaml --no-config --kinds Deployment -n shop > out.txt 2>&1
