@@ -116,6 +116,16 @@ int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err);
  * damaged spool, named in @p err) or KH_ENOMEM.
  */
 int kh_sink_set_spool(kh_sink *s, const char *dir, kh_error *err);
+/** A sink's delivery counters. */
+typedef struct kh_sink_stats {
+    unsigned long long delivered, failed_attempts, dropped;
+    size_t queued;               /**< alerts waiting for the sink now */
+    int breaker_open;            /**< 1 while waiting before the next attempt */
+} kh_sink_stats;
+void kh_sink_get_stats(const kh_sink *s, kh_sink_stats *out);
+/** The sink as it was given ("syslog+tcp://siem:514"). */
+const char *kh_sink_spec(const kh_sink *s);
+
 /** Retry what is queued if the sink's backoff allows it now (never waits). */
 void kh_sink_poll(kh_sink *s);
 /** Adapter for kh_watch_new: ud is a kh_sink *; send failures go to stderr. */

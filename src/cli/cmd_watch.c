@@ -12,6 +12,7 @@
  * (the API server's audit webhook backend, on serve's server: src/server)
  * until SIGTERM, each batch judged under one lock before it is answered.
  */
+#define _GNU_SOURCE /* open_memstream */
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ struct watch_run {
     size_t nsinks;
     kh_severity fail_on;
     int never, hit;
+    unsigned long long *by_rule;     /* alerts per registry index (for /metrics) */
+    kh_severity *rule_severity;      /* the severity they went out with */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -137,6 +140,12 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
 static int on_alert(const kh_alert *al, void *ud)
 {
     struct watch_run *r = ud;
+    for (size_t i = 0; r->by_rule && i < kh_rule_count(); i++)
+        if (kh_rule_at(i) == kh_rule_find(al->rule_id)) {
+            r->by_rule[i]++;
+            r->rule_severity[i] = al->severity;
+            break;
+        }
     for (size_t i = 0; i < r->nsinks; i++)
         kh_sink_alert_cb(al, r->sinks[i]);
     if (!r->never && al->severity >= r->fail_on)
@@ -196,8 +205,78 @@ static kh_config *load_config(const struct watch_args *a)
  * sinks are used by one at a time. */
 struct listen_ctx {
     kh_watch *w;
+    struct watch_run *run;
     pthread_mutex_t lock;
 };
+
+/* Prometheus label value: backslash, quote and newline escaped. */
+static void label(FILE *f, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            putc('\\', f);
+        if (*v == '\n')
+            fputs("\\n", f);
+        else
+            putc(*v, f);
+    }
+}
+
+/* The watcher's counters for /metrics, under the watcher's lock. */
+static char *watch_metrics(void *ud)
+{
+    struct listen_ctx *l = ud;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    pthread_mutex_lock(&l->lock);
+    kh_watch_stats st;
+    kh_watch_get_stats(l->w, &st);
+    fprintf(f, "# HELP kubeharden_watch_events_total Audit events read, by source.\n"
+               "# TYPE kubeharden_watch_events_total counter\n"
+               "kubeharden_watch_events_total{source=\"webhook\"} %llu\n"
+               "# HELP kubeharden_watch_errors_total Batches that could not be read.\n"
+               "# TYPE kubeharden_watch_errors_total counter\n"
+               "kubeharden_watch_errors_total %llu\n"
+               "# HELP kubeharden_watch_alerts_folded_total Alerts folded into a later alert's count.\n"
+               "# TYPE kubeharden_watch_alerts_folded_total counter\n"
+               "kubeharden_watch_alerts_folded_total %llu\n"
+               "# HELP kubeharden_watch_alerts_total Alerts sent, by rule and severity.\n"
+               "# TYPE kubeharden_watch_alerts_total counter\n",
+            st.events, st.errors, st.folded);
+    for (size_t i = 0; i < kh_rule_count(); i++)
+        if (l->run->by_rule[i])
+            fprintf(f, "kubeharden_watch_alerts_total{rule=\"%s\",severity=\"%s\"} %llu\n",
+                    kh_rule_at(i)->id, kh_severity_name(l->run->rule_severity[i]),
+                    l->run->by_rule[i]);
+    static const char *const names[] = {"delivered_total", "failed_attempts_total",
+                                         "dropped_total", "queue", "breaker_open"};
+    static const char *const help[] = {"Alerts a sink took.", "Failed delivery attempts.",
+                                       "Alerts dropped (queue full).",
+                                       "Alerts waiting for the sink.",
+                                       "1 while the sink backs off after a failure."};
+    for (size_t k = 0; k < 5; k++) {
+        fprintf(f, "# HELP kubeharden_watch_sink_%s %s\n# TYPE kubeharden_watch_sink_%s %s\n",
+                names[k], help[k], names[k], k < 3 ? "counter" : "gauge");
+        for (size_t i = 0; i < l->run->nsinks; i++) {
+            kh_sink_stats ss;
+            kh_sink_get_stats(l->run->sinks[i], &ss);
+            unsigned long long v[] = {ss.delivered, ss.failed_attempts, ss.dropped, ss.queued,
+                                      (unsigned long long)ss.breaker_open};
+            fprintf(f, "kubeharden_watch_sink_%s{sink=\"", names[k]);
+            label(f, kh_sink_spec(l->run->sinks[i]));
+            fprintf(f, "\"} %llu\n", v[k]);
+        }
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
 
 static int on_batch(void *ud, const char *body, size_t len, uint64_t request_id, kh_error *err)
 {
@@ -235,7 +314,8 @@ static int parse_listen(const char *spec, struct kh_server_options *o, char *add
     return 0;
 }
 
-static int listen_audit(const struct watch_args *a, kh_watch *w, const kh_config *cfg)
+static int listen_audit(const struct watch_args *a, kh_watch *w, const kh_config *cfg,
+                        struct watch_run *run)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     char addr[64];
@@ -255,9 +335,10 @@ static int listen_audit(const struct watch_args *a, kh_watch *w, const kh_config
               stderr);
         return CLI_EXIT_ERROR;
     }
-    struct listen_ctx l = {.w = w};
+    struct listen_ctx l = {.w = w, .run = run};
     pthread_mutex_init(&l.lock, NULL);
     o.audit = on_batch;
+    o.extra_metrics = run->by_rule ? watch_metrics : NULL;
     o.audit_ud = &l;
     int rc = kh_server__run(&o) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
     pthread_mutex_destroy(&l.lock);
@@ -306,7 +387,9 @@ int cmd_watch(int argc, char **argv)
         rc = CLI_EXIT_ERROR;
     }
     if (rc == 0 && a.listen) {
-        rc = listen_audit(&a, w, cfg);
+        run.by_rule = calloc(kh_rule_count(), sizeof(*run.by_rule));
+        run.rule_severity = calloc(kh_rule_count(), sizeof(*run.rule_severity));
+        rc = listen_audit(&a, w, cfg, &run);
         kh_watch_flush(w);
     } else if (rc == 0) {
         struct sigaction sa = {.sa_handler = on_signal};
@@ -326,6 +409,8 @@ int cmd_watch(int argc, char **argv)
             rc = CLI_EXIT_FINDINGS;
     }
     kh_watch_free(w);
+    free(run.by_rule);
+    free(run.rule_severity);
     for (size_t i = 0; i < run.nsinks; i++)
         kh_sink_close(run.sinks[i]);
     free(run.sinks);

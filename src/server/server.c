@@ -210,6 +210,17 @@ static enum MHD_Result serve_metrics(struct srv *s, struct MHD_Connection *c)
     };
     size_t len = 0;
     char *body = kh_metrics__render(s->metrics, &g, &len);
+    char *extra = body && s->opts->extra_metrics ? s->opts->extra_metrics(s->opts->audit_ud) : NULL;
+    if (extra) { /* `watch --listen`: the watcher's own counters after the server's */
+        size_t n = strlen(extra);
+        char *both = realloc(body, len + n + 1);
+        if (both) {
+            memcpy(both + len, extra, n + 1);
+            body = both;
+            len += n;
+        }
+        free(extra);
+    }
     if (!body)
         return text(s, c, 500, "out of memory\n");
     return queue(s, c, 200, "text/plain; version=0.0.4; charset=utf-8", body, len,

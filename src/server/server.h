@@ -36,6 +36,8 @@ struct kh_server_options {
      * (any thread; it serialises itself); 0 answers 200, else 400 with
      * @p err. NULL: no /audit route. */
     int (*audit)(void *ud, const char *body, size_t len, uint64_t request_id, kh_error *err);
+    /* More Prometheus text appended to /metrics (malloc'd; NULL: none). */
+    char *(*extra_metrics)(void *ud);
     void *audit_ud;
 };
 

@@ -48,6 +48,7 @@ struct kh_sink {
     char **q;
     size_t *qlen, qhead, qn;
     unsigned long dropped;
+    unsigned long long delivered, failed_attempts;
     unsigned failures;           /* consecutive failed attempts */
     int64_t next_try;            /* monotonic ms; no attempt before */
     char *spool;                 /* the spool file (kh_sink_set_spool), or NULL */
@@ -420,6 +421,7 @@ static int transmit(kh_sink *s, const char *msg, size_t len, kh_error *err)
 static void failed(kh_sink *s, const kh_error *err)
 {
     s->failures++;
+    s->failed_attempts++;
     int64_t wait = BACKOFF_MIN_MS << (s->failures < 9 ? s->failures - 1 : 9);
     if (wait > BACKOFF_MAX_MS)
         wait = BACKOFF_MAX_MS;
@@ -432,6 +434,7 @@ static void failed(kh_sink *s, const kh_error *err)
 
 static void succeeded(kh_sink *s)
 {
+    s->delivered++;
     if (s->failures)
         fprintf(stderr, "kubeharden watch: sink '%s' back after %u failed attempts\n", s->spec,
                 s->failures);
@@ -596,9 +599,12 @@ int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err)
         putc('\n', s->out);
         free(json);
         /* An alert is worth its write: a follower is read live. */
-        if (fflush(s->out) != 0)
+        if (fflush(s->out) != 0) {
+            s->failed_attempts++;
             return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot write alert: %s",
                                 strerror(errno));
+        }
+        s->delivered++;
         return 0;
     }
     size_t len = 0;
@@ -612,6 +618,10 @@ int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err)
     if (s->kind == SINK_UDP) { /* datagrams: nobody would tell us one was lost anyway */
         int rc = syslog_send(s, msg, len, err);
         free(msg);
+        if (rc)
+            s->failed_attempts++;
+        else
+            s->delivered++;
         return rc;
     }
     return deliver_or_queue(s, msg, len, err);
@@ -680,6 +690,18 @@ int kh_sink_set_spool(kh_sink *s, const char *dir, kh_error *err)
         fprintf(stderr, "kubeharden watch: sink '%s': %zu alerts from the spool to deliver first\n",
                 s->spec, loaded);
     return 0;
+}
+
+void kh_sink_get_stats(const kh_sink *s, kh_sink_stats *out)
+{
+    *out = (kh_sink_stats){.delivered = s->delivered, .failed_attempts = s->failed_attempts,
+                           .dropped = s->dropped, .queued = s->qn,
+                           .breaker_open = s->failures && now_ms() < s->next_try};
+}
+
+const char *kh_sink_spec(const kh_sink *s)
+{
+    return s->spec;
 }
 
 void kh_sink_poll(kh_sink *s)

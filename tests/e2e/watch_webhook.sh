@@ -3,7 +3,9 @@
 # webhook backend POSTs EventList batches to /audit over HTTPS (mutual TLS
 # here, as an API server with a client certificate); each batch is judged
 # before it is answered 200, a malformed batch is answered 400 with its
-# position, other paths are 404, /healthz works, and SIGTERM stops it with
+# position, other paths are 404, /healthz works, /metrics has the
+# watcher's counters (events, errors, alerts by rule and severity, folded
+# alerts, per-sink deliveries and breaker state), and SIGTERM stops it with
 # the folded alerts flushed. Bounded in time; the server is stopped on exit.
 set -u
 . "$(dirname "$0")/lib/check.bash"
@@ -36,6 +38,18 @@ check "two alerts at once: alice's and bob's (alice's second exec is folded)" 2 
 contains "the alert names the webhook request" alerts.jsonl '"file":"<webhook request'
 check "a malformed batch is answered 400" 400 "$(post /audit bad.json --cert client.crt --key client.key)"
 contains "with the position" resp "unexpected end of JSON input"
+curl -s --cacert ca.crt --cert client.crt --key client.key "$url/metrics" > metrics
+contains "/metrics counts the events" metrics 'kubeharden_watch_events_total{source="webhook"} 3'
+contains "the bad batch" metrics "kubeharden_watch_errors_total 1"
+contains "alerts by rule and severity" metrics 'kubeharden_watch_alerts_total{rule="audit.pod-exec",severity="medium"} 2'
+contains "folded alerts" metrics "kubeharden_watch_alerts_folded_total 1"
+contains "deliveries per sink" metrics "kubeharden_watch_sink_delivered_total{sink=\"file:$tmp/alerts.jsonl\"} 2"
+contains "breaker state per sink" metrics "kubeharden_watch_sink_breaker_open{sink=\"file:$tmp/alerts.jsonl\"} 0"
+contains "and the server's own metrics" metrics "kubeharden_"
+if command -v promtool > /dev/null; then
+    promtool check metrics < metrics > promtool.out 2>&1
+    check "promtool accepts the exposition" 0 $?
+fi
 check "another path is 404" 404 "$(post /nothing batch.json --cert client.crt --key client.key)"
 check "without a client certificate the handshake fails" 000 "$(post /audit batch.json 2>/dev/null)"
 stop_server
