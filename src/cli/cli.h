@@ -49,6 +49,11 @@ int cli_rules_doc(FILE *dst, const char *cases_dir);
  * out of memory. */
 int cli_push(const char ***list, size_t *n, const char *value);
 
+/* --fail-on: a severity, or "never" (exit 0 whatever is found: a CronJob's
+ * or an init container's report is its output, not a failure). Prints the
+ * error and returns CLI_EXIT_ERROR on a bad value. */
+int cli_parse_fail_on(const char *command, const char *value, kh_severity *out);
+
 /* `<command> check ARGS` of an analysis: `scan --area AREA ARGS`, so its
  * findings come with every option and report format of scan. */
 int cli_scan_area(const char *area, int argc, char **argv);

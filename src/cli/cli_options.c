@@ -123,6 +123,19 @@ int cli_push(const char ***list, size_t *n, const char *value)
     return 0;
 }
 
+int cli_parse_fail_on(const char *command, const char *value, kh_severity *out)
+{
+    if (strcmp(value, "never") == 0) {
+        *out = (kh_severity)(KH_SEVERITY_CRITICAL + 1); /* above every severity */
+        return 0;
+    }
+    if (kh_severity_parse(out, value) == KH_OK)
+        return 0;
+    fprintf(stderr, "kubeharden %s: unknown severity '%s' "
+                    "(use info, low, medium, high, critical or never)\n", command, value);
+    return CLI_EXIT_ERROR;
+}
+
 int cli_scan_area(const char *area, int argc, char **argv)
 {
     char **args = calloc((size_t)argc + 3, sizeof(*args));

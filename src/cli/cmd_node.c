@@ -70,17 +70,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         return CLI_EXIT_ERROR;
     }
     switch (o->id) {
-    case OPT_FAIL_ON:
-        if (strcmp(value, "never") == 0) {  /* a DaemonSet's init container must exit 0 */
-            a->fail_on = KH_SEVERITY_CRITICAL + 1;
-            break;
-        }
-        if (kh_severity_parse(&a->fail_on, value) != KH_OK) {
-            fprintf(stderr, "kubeharden node: unknown severity '%s' "
-                            "(use info, low, medium, high, critical or never)\n", value);
-            return CLI_EXIT_ERROR;
-        }
-        break;
+    case OPT_FAIL_ON: return cli_parse_fail_on("node", value, &a->fail_on);
     case OPT_HELP: a->help = 1; break;
     case OPT_NO_COLOR: a->no_color = 1; break;
     case OPT_OUTPUT:

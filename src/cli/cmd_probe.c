@@ -23,7 +23,7 @@ enum {
 /* Sorted by long name. */
 static const struct cli_option options[] = {
     {"concurrency", ' ', "N", "connections at once (default 32, at most 1024)", OPT_CONCURRENCY},
-    {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default low)", OPT_FAIL_ON},
+    {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default low; never: exit 0)", OPT_FAIL_ON},
     {"help", 'h', NULL, "show this help", OPT_HELP},
     {"no-color", ' ', NULL, "never colour the text output", OPT_NO_COLOR},
     {"nodeports", ' ', NULL, "also probe the NodePort range 30000-32767 on a bare HOST", OPT_NODEPORTS},
@@ -136,13 +136,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         a->concurrency = (unsigned)n;
         break;
     }
-    case OPT_FAIL_ON:
-        if (kh_severity_parse(&a->fail_on, value) != KH_OK) {
-            fprintf(stderr, "kubeharden probe: unknown severity '%s' "
-                            "(use info, low, medium, high or critical)\n", value);
-            return CLI_EXIT_ERROR;
-        }
-        break;
+    case OPT_FAIL_ON: return cli_parse_fail_on("probe", value, &a->fail_on);
     case OPT_HELP: a->help = 1; break;
     case OPT_NO_COLOR: a->no_color = 1; break;
     case OPT_NODEPORTS: a->nodeports = 1; break;

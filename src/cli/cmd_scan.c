@@ -27,7 +27,7 @@ static const struct cli_option options[] = {
     CLI_CLUSTER_OPTION_CLUSTER(OPT_CLUSTER_BASE),
     {"config", ' ', "FILE", "configuration file (default: .kubeharden.yaml found upwards)", OPT_CONFIG},
     CLI_CLUSTER_OPTION_CONTEXT(OPT_CLUSTER_BASE),
-    {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default info)", OPT_FAIL_ON},
+    {"fail-on", ' ', "SEVERITY", "exit 1 when a finding is at least this severe (default info; never: exit 0)", OPT_FAIL_ON},
     {"filename", 'f', "PATH", "file, directory or - (stdin) to scan; repeatable", OPT_FILENAME},
     {"help", 'h', NULL, "show this help", OPT_HELP},
     CLI_CLUSTER_OPTION_KINDS(OPT_CLUSTER_BASE),
@@ -110,13 +110,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
             a->nareas++;
         break;
     case OPT_CONFIG: a->config = value; break;
-    case OPT_FAIL_ON:
-        if (kh_severity_parse(&a->fail_on, value) != KH_OK) {
-            fprintf(stderr, "kubeharden scan: unknown severity '%s' "
-                            "(use info, low, medium, high or critical)\n", value);
-            return CLI_EXIT_ERROR;
-        }
-        break;
+    case OPT_FAIL_ON: return cli_parse_fail_on("scan", value, &a->fail_on);
     case OPT_FILENAME: return cli_push(&a->paths, &a->npaths, value);
     case OPT_HELP: a->help = 1; break;
     case OPT_KUBE_VERSION: a->kube_version = value; break;

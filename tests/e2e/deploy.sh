@@ -325,4 +325,43 @@ check("node-audit: pause pinned by digest", "@sha256:" in c["image"])
 sys.exit(min(fails, 100))
 EOF
 
+# deploy/cluster-scan: not in the base, renders, passes scan with nothing
+# found, and its ClusterRole reads what the rules read and writes only
+# PolicyReports: no Secret, no subresource, no watch.
+lacks "the base does not include the cluster scan" base.yaml "kind: CronJob"
+kubectl kustomize "$src/deploy/cluster-scan" > cluster-scan.yaml 2> err.txt
+check "kubectl kustomize deploy/cluster-scan renders" 0 $?
+cat err.txt
+"$bin" scan --no-config cluster-scan.yaml > out.txt 2>&1
+check "cluster-scan: scan exits 0" 0 $?
+contains "cluster-scan: no findings" out.txt "no findings in 7 objects"
+python3 - cluster-scan.yaml <<'EOF' || fails=$((fails + 1))
+import sys, yaml
+fails = 0
+def check(what, ok):
+    global fails
+    print(("ok: " if ok else "FAIL: ") + what); fails += not ok
+objs = {d["kind"]: d for d in yaml.safe_load_all(open(sys.argv[1])) if d}
+rules = objs["ClusterRole"]["rules"]
+reads = [r for r in rules if r["apiGroups"] != ["wgpolicyk8s.io"]]
+writes = [r for r in rules if r["apiGroups"] == ["wgpolicyk8s.io"]]
+check("cluster-scan: reads are get and list only", all(r["verbs"] == ["get", "list"] for r in reads))
+check("cluster-scan: no Secret, no subresource, no wildcard",
+      all(res != "secrets" and "/" not in res and "*" not in res
+          for r in rules for res in r["resources"]) and
+      all("*" not in g for r in rules for g in r["apiGroups"]))
+check("cluster-scan: writes only PolicyReports",
+      len(writes) == 1 and sorted(writes[0]["resources"]) == ["clusterpolicyreports", "policyreports"])
+crb = objs["ClusterRoleBinding"]
+check("cluster-scan: bound to its own service account only",
+      crb["subjects"] == [{"kind": "ServiceAccount", "name": "kubeharden-cluster-scan",
+                           "namespace": "kubeharden-cluster-scan"}])
+job = objs["CronJob"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+c = job["containers"][0]
+check("cluster-scan: scans the cluster and applies the reports",
+      c["args"][:3] == ["scan", "--cluster", "--apply"] and "never" in c["args"])
+check("cluster-scan: never overlaps", objs["CronJob"]["spec"]["concurrencyPolicy"] == "Forbid")
+sys.exit(min(fails, 100))
+EOF
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
