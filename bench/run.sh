@@ -181,7 +181,8 @@ rm -f "$OUT/time.txt" "$OUT/stderr.txt" "$OUT/hf.json"
 
 # ------------------------------------------------------------- analyses
 # The benchmarks of the analyses, each its own report section with its own
-# targets (bench/README.md): rbac, rbac who-can, netpol, ha, node, probe.
+# targets (bench/README.md): rbac, rbac who-can, netpol, ha, node, probe, and
+# a served cluster.
 # KH_BENCH_ANALYSES=0 skips them.
 if [[ "${KH_BENCH_ANALYSES:-1}" != 0 ]]; then
     for script in rbac.sh rbac_query.sh netpol.sh ha.sh; do
@@ -192,4 +193,6 @@ if [[ "${KH_BENCH_ANALYSES:-1}" != 0 ]]; then
     bash "$ROOT/bench/node.sh" "$KH_BIN" "$STARTUP_RUNS"
     echo
     bash "$ROOT/bench/probe.sh" "$KH_BIN" 10
+    echo
+    bash "$ROOT/bench/cluster.sh" "$BUILD"
 fi
