@@ -81,6 +81,9 @@ int kh_object_from_item(kh_object *obj, const kh_node *root, const char *file,
 /* In a field list of kh_object_clone: the pods' metadata, wherever the
  * object's kind keeps it (a Pod's own, a template's). */
 #define KH_FIELD_POD_METADATA "@pod-metadata"
+/* The pods' spec (kh_object_podspec's path), or a field under it with
+ * KH_FIELD_POD_SPEC ".serviceAccountName". */
+#define KH_FIELD_POD_SPEC "@pod-spec"
 
 /* Copy @p src into @p arena so that it outlives its document (the scanner
  * keeps the objects that set rules need). With @p fields NULL the whole

@@ -482,9 +482,10 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
         root = clone_node(src->root, arena, 0);
     } else {
         /* Identity always; then the fields asked for, with
-         * KH_FIELD_POD_METADATA standing for wherever this kind keeps its
-         * pods' metadata. */
+         * KH_FIELD_POD_METADATA and KH_FIELD_POD_SPEC standing for wherever
+         * this kind keeps its pods' metadata and spec. */
         const char *paths[MAX_PROJECTED];
+        char in_spec[MAX_PROJECTED][128]; /* "spec.template.spec" + ".field" */
         size_t n = 0;
         if (nfields + 6 > MAX_PROJECTED) {
             root = clone_node(src->root, arena, 0);
@@ -495,12 +496,25 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
             };
             for (size_t i = 0; i < sizeof(identity) / sizeof(identity[0]); i++)
                 paths[n++] = identity[i];
+            const size_t speclen = sizeof(KH_FIELD_POD_SPEC) - 1;
+            kh_podspec ps;
             for (size_t i = 0; i < nfields; i++) {
                 const char *meta = NULL;
-                if (strcmp(fields[i], KH_FIELD_POD_METADATA) != 0)
+                if (strcmp(fields[i], KH_FIELD_POD_METADATA) == 0) {
+                    if (kh_object_pod_metadata(src, &meta) || meta)
+                        paths[n++] = meta;
+                } else if (strncmp(fields[i], KH_FIELD_POD_SPEC, speclen) == 0 &&
+                           (!fields[i][speclen] || fields[i][speclen] == '.')) {
+                    if (!kh_object_podspec(src, &ps))
+                        continue;
+                    /* A path too long for the buffer keeps the whole spec. */
+                    int len = snprintf(in_spec[n], sizeof(in_spec[n]), "%s%s", ps.path,
+                                       fields[i] + speclen);
+                    paths[n] = len < (int)sizeof(in_spec[n]) ? in_spec[n] : ps.path;
+                    n++;
+                } else {
                     paths[n++] = fields[i];
-                else if (kh_object_pod_metadata(src, &meta) || meta)
-                    paths[n++] = meta;
+                }
             }
             root = clone_projected(src->root, paths, n, arena, 0);
             if (root && !keeps_annotations(fields, nfields) &&

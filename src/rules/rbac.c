@@ -24,6 +24,17 @@ const char *const kh_rbac__risk_kinds[] = {
     "Namespace", "Secret", NULL,
 };
 
+/* All the rbac rules read besides identity: roles' rules, bindings' role and
+ * subjects, service accounts' automount, token Secrets' type and owner
+ * annotation, owners, and of pods and templates only what decides which
+ * token they mount. A dump's pods keep nothing else. */
+const char *const kh_rbac__risk_fields[] = {
+    "aggregationRule", "automountServiceAccountToken", "metadata.annotations",
+    "metadata.ownerReferences", "roleRef", "rules", "secrets", "subjects", "type",
+    KH_FIELD_POD_SPEC ".automountServiceAccountToken", KH_FIELD_POD_SPEC ".serviceAccount",
+    KH_FIELD_POD_SPEC ".serviceAccountName", KH_FIELD_POD_SPEC ".volumes", NULL,
+};
+
 static const int model_key;
 
 static const kh_rbac_risk *model(kh_rule_ctx *ctx, const kh_objset *set)

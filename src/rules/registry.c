@@ -1270,6 +1270,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__admission_webhook_write,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1290,6 +1291,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__anonymous_grant,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1310,6 +1312,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__bind_escalate_impersonate,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1330,6 +1333,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__binding_to_missing_role,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1349,6 +1353,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__binding_to_missing_serviceaccount,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1371,6 +1376,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__cluster_admin_binding,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1391,6 +1397,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__csr_approve,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1410,6 +1417,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__default_serviceaccount_permissions,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1434,6 +1442,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__escalation_path,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1452,6 +1461,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__nodes_proxy,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1470,6 +1480,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__persistentvolume_create,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1489,6 +1500,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__pod_create,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1509,6 +1521,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__pod_exec,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1529,6 +1542,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__secrets_read,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1547,6 +1561,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__serviceaccount_token_create,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1566,6 +1581,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__unused_serviceaccount_with_permissions,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1585,6 +1601,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__wildcard_resources,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1603,6 +1620,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__wildcard_verbs,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {
@@ -1623,6 +1641,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_rbac__workload_powerful_token,
         .kinds = kh_rbac__risk_kinds,
+        .fields = kh_rbac__risk_fields,
     },
     {
         .info = {

@@ -211,6 +211,7 @@ void kh_ha__pod_in_several_disruption_budgets(kh_rule_ctx *ctx, const kh_objset 
 extern const char *const kh_ha__disruption_budget_kinds[];
 extern const char *const kh_ha__disruption_budget_fields[];
 extern const char *const kh_rbac__risk_kinds[];
+extern const char *const kh_rbac__risk_fields[];
 void kh_rbac__admission_webhook_write(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_rbac__anonymous_grant(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_rbac__bind_escalate_impersonate(kh_rule_ctx *ctx, const kh_objset *set);

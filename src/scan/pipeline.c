@@ -127,6 +127,11 @@ void kh_pipeline__drain(kh_pipeline *p)
         pthread_cond_wait(&p->has_room, &p->mu);
         p->loader_waits = 0;
     }
+    /* Every document has been checked and its findings delivered: give back
+     * what a big one took (a 13 MB List is one document of ~80 MB of nodes),
+     * so the set rules that run next do not sit on top of it. */
+    for (size_t i = 0; i < SLOTS; i++)
+        kh_arena_reset(&p->slots[i].arena);
     pthread_mutex_unlock(&p->mu);
 }
 

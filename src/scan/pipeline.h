@@ -22,7 +22,8 @@ int kh_pipeline__new(kh_pipeline **out, kh_pipeline_fn fn, void *ud);
  * until kh_pipeline__drain returns. */
 int kh_pipeline__load(kh_pipeline *p, kh_doc_reader *r, const char *name);
 
-/* Wait until every queued document has been checked. */
+/* Wait until every queued document has been checked; then give back the
+ * slots' memory beyond one block each. */
 void kh_pipeline__drain(kh_pipeline *p);
 
 /* Stop the thread and free everything; NULL is a no-op. */
