@@ -24,6 +24,18 @@ const char *const kh_netpol__kinds[] = {
     "Pod", "ReplicaSet", "ReplicationController", "Rollout", "Service", "StatefulSet", NULL,
 };
 
+/* All the netpol rules and queries read besides identity: pods' metadata
+ * (labels, and annotations for mesh injection), their containers' ports,
+ * namespaces' annotations, owners (a pod left to its controller), and the
+ * specs of policies, Services and the mesh's policies. Not a pod's status,
+ * volumes or anything else a dump carries. */
+const char *const kh_netpol__fields[] = {
+    KH_FIELD_POD_METADATA, KH_FIELD_POD_SPEC ".containers",
+    KH_FIELD_POD_SPEC ".initContainers", KH_FIELD_POD_SPEC ".ephemeralContainers",
+    "metadata.annotations", "metadata.ownerReferences", "DestinationRule:spec",
+    "NetworkPolicy:spec", "PeerAuthentication:spec", "Service:spec", NULL,
+};
+
 static const kh_node empty_map = {.type = KH_NODE_MAP};
 
 const char *kh_netpol__ns(const kh_object *obj)

@@ -143,6 +143,7 @@ typedef struct np_model {
 /* The kinds the model reads (NULL-terminated): policies, namespaces, pods
  * and every workload kind with a pod template. */
 extern const char *const kh_netpol__kinds[];
+extern const char *const kh_netpol__fields[];
 
 /* Build the model over @p set in @p arena. NULL when out of memory. */
 np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set);

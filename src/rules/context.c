@@ -16,14 +16,17 @@ static void report(kh_rule_ctx *ctx, int severity, const kh_object *obj,
                    const kh_node *at, const char *path, const kh_location *related,
                    size_t nrelated, const char *fmt, va_list ap)
 {
-    /* Format straight into the arena; messages are short, so the rare long
-     * one is simply cut at 512 bytes. */
-    char *msg = kh_arena_alloc(ctx->arena, 512);
-    if (msg) {
-        int n = vsnprintf(msg, 512, fmt, ap);
-        if (n < 0)
-            msg[0] = '\0';
-    }
+    /* Format on the stack and keep exactly what was written: set rules'
+     * findings wait in the arena until the end of the scan, so a fixed
+     * 512-byte buffer each would cost more than the objects kept. The rare
+     * longer message is cut at 512 bytes. */
+    char buf[512];
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    if (n < 0)
+        n = 0;
+    else if ((size_t)n >= sizeof(buf))
+        n = (int)sizeof(buf) - 1;
+    char *msg = kh_arena_strndup(ctx->arena, buf, (size_t)n);
     kh_location *copy = NULL;
     if (nrelated && (copy = kh_arena_alloc(ctx->arena, nrelated * sizeof(*copy))))
         memcpy(copy, related, nrelated * sizeof(*copy));

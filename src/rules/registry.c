@@ -730,6 +730,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__allow_from_anywhere,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -747,6 +748,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__destination_rule_disables_tls,
         .kinds = kh_netpol__mtls_kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -764,6 +766,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__egress_to_internet,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -782,6 +785,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__invalid_policy,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -801,6 +805,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__isolation_assertion_broken,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -819,6 +824,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__named_port_unresolved,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -836,6 +842,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__namespace_without_default_deny_egress,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -853,6 +860,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__namespace_without_default_deny_ingress,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -870,6 +878,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__peer_selects_nothing,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -886,6 +895,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__policy_selects_nothing,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -904,6 +914,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__sensitive_without_mtls,
         .kinds = kh_netpol__mtls_kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {
@@ -920,6 +931,7 @@ static const kh_rule_def kh_rules[] = {
         },
         .check_set = kh_netpol__workload_not_selected,
         .kinds = kh_netpol__kinds,
+        .fields = kh_netpol__fields,
     },
     {
         .info = {

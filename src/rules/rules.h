@@ -36,9 +36,10 @@ typedef struct kh_rule_def {
     kh_rule_set_fn check_set;   /* set rules */
     const char *const *kinds;   /* set rules: the kinds kept for it, NULL-terminated */
     const char *const *fields;  /* set rules: the only fields they read besides
-                                 * apiVersion, kind and metadata (dotted paths or
-                                 * KH_FIELD_POD_METADATA), NULL-terminated; NULL
-                                 * keeps whole objects */
+                                 * apiVersion, kind and metadata (dotted paths,
+                                 * KH_FIELD_POD_METADATA, KH_FIELD_POD_SPEC[.path];
+                                 * "Kind:path" for one kind only), NULL-terminated;
+                                 * NULL keeps whole objects */
     kh_pss_level pss_level;     /* the Pod Security level the check belongs to;
                                  * KH_PSS_PRIVILEGED (no level) for other rules */
     /* A restricted check that upstream runs *instead of* a baseline check
@@ -233,6 +234,7 @@ void kh_rbac__wildcard_verbs(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_rbac__workload_powerful_token(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_image__tag_not_pinned(kh_rule_ctx *ctx, const kh_object *obj);
 extern const char *const kh_netpol__kinds[];
+extern const char *const kh_netpol__fields[];
 void kh_netpol__allow_from_anywhere(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_netpol__egress_to_internet(kh_rule_ctx *ctx, const kh_objset *set);
 void kh_netpol__invalid_policy(kh_rule_ctx *ctx, const kh_objset *set);

@@ -68,16 +68,25 @@ static bool keep_kind(kh_rule_plan *p, const kh_rule_def *def, const char *kind)
         k->whole = true;
         return true;
     }
-    for (const char *const *f = def->fields; *f && !k->whole; f++) {
+    for (const char *const *fp = def->fields; *fp && !k->whole; fp++) {
+        /* "Kind:path" is read of that kind only (a NetworkPolicy's spec,
+         * not a Pod's); a plain path of every kind the rule names. */
+        const char *f = *fp, *colon = strchr(f, ':');
+        if (colon) {
+            size_t n = (size_t)(colon - f);
+            if (strncmp(f, kind, n) != 0 || kind[n] != '\0')
+                continue;
+            f = colon + 1;
+        }
         bool have = false;
         for (size_t i = 0; i < k->nfields && !have; i++)
-            have = strcmp(k->fields[i], *f) == 0;
+            have = strcmp(k->fields[i], f) == 0;
         if (have)
             continue;
         if (k->nfields == KH_PLAN_MAX_FIELDS)
             k->whole = true;
         else
-            k->fields[k->nfields++] = *f;
+            k->fields[k->nfields++] = f;
     }
     return true;
 }

@@ -121,6 +121,33 @@ static void keeps_what_an_area_reads(void **state)
     assert_non_null(strstr(err.message, "'image'"));
 }
 
+/* "Kind:path" fields are kept of that kind only: a NetworkPolicy's spec,
+ * not a Pod's, whose containers (ports) stay and whose status goes. */
+static void kind_qualified_fields(void **state)
+{
+    (void)state;
+    static const char objs[] =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\n"
+        "spec: {containers: [{name: c, ports: [{name: web, containerPort: 80}]}],"
+        " volumes: [{name: v, emptyDir: {}}]}\n"
+        "status: {phase: Running}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: d, namespace: a}\nspec: {podSelector: {}}\n";
+    kh_cluster *c = NULL;
+    kh_error err = {0};
+    assert_int_equal(kh_cluster_new_area(&c, KH_AREA_NETPOL, NULL, NULL, &err), KH_OK);
+    assert_int_equal(kh_cluster_load_buffer(c, objs, sizeof(objs) - 1, "o.yaml", &err), KH_OK);
+    assert_int_equal(kh_cluster_count(c), 2);
+    const kh_object *pod = kh_objset_at(kh_cluster__objects(c), 0);
+    const kh_object *pol = kh_objset_at(kh_cluster__objects(c), 1);
+    const kh_node *spec = kh_node_get(pod->root, "spec");
+    assert_non_null(kh_node_get(spec, "containers"));
+    assert_null(kh_node_get(spec, "volumes"));
+    assert_null(kh_node_get(pod->root, "status"));
+    assert_non_null(kh_node_get(kh_node_get(pol->root, "spec"), "podSelector"));
+    kh_cluster_free(c);
+}
+
 static int builds;
 
 static void *count_build(kh_arena *arena, const kh_objset *set)
@@ -168,6 +195,7 @@ int main(void)
         cmocka_unit_test(keeps_the_kinds_asked_for_whole),
         cmocka_unit_test(keeps_every_kind_when_none_named),
         cmocka_unit_test(keeps_what_an_area_reads),
+        cmocka_unit_test(kind_qualified_fields),
         cmocka_unit_test(shared_model_is_built_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
