@@ -48,6 +48,16 @@ void *kh_rule__shared(kh_rule_ctx *ctx, const void *key, kh_rule_build_fn build,
     return ctx->shared[i].model;
 }
 
+kh_location kh_rule__location(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
+                              const char *path, const char *message)
+{
+    at = at ? at : obj->root;
+    return (kh_location){.file = obj->file, .line = at->line, .col = at->col,
+                         .kind = obj->kind, .namespace_ = obj->namespace_, .name = obj->name,
+                         .path = kh_arena_printf(ctx->arena, "%s%s", obj->path_prefix, path),
+                         .message = message};
+}
+
 void kh_rule__report(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
                      const char *path, const char *fmt, ...)
 {

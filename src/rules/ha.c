@@ -80,13 +80,7 @@ static void report_overlap(kh_rule_ctx *ctx, const kh_object *owner, size_t n,
     for (const budget_link *l = budgets; l && k; l = l->next) {
         const kh_object *pdb = l->pdb;
         const kh_node *sel = kh_rule__key(kh_node_get(pdb->root, "spec"), "selector");
-        const kh_node *at = sel ? sel : pdb->root;
-        rel[--k] = (kh_location){.file = pdb->file, .line = at->line, .col = at->col,
-                                 .kind = pdb->kind, .namespace_ = pdb->namespace_,
-                                 .name = pdb->name,
-                                 .path = kh_arena_printf(ctx->arena, "%sspec.selector",
-                                                         pdb->path_prefix),
-                                 .message = "selects these pods"};
+        rel[--k] = kh_rule__location(ctx, pdb, sel, "spec.selector", "selects these pods");
     }
     /* Point at the labels the budgets matched: a Pod's own, or the
      * template's (spec.template.metadata.labels). */

@@ -13,16 +13,6 @@
 
 #include "rules/ha.h"
 
-static kh_location loc(kh_rule_ctx *ctx, const kh_object *o, const kh_node *at,
-                       const char *path, const char *message)
-{
-    at = at ? at : o->root;
-    return (kh_location){.file = o->file, .line = at->line, .col = at->col, .kind = o->kind,
-                         .namespace_ = o->namespace_, .name = o->name,
-                         .path = kh_arena_printf(ctx->arena, "%s%s", o->path_prefix, path),
-                         .message = message};
-}
-
 /* ---------------------------------------------------- ha.control-plane-zones */
 
 void kh_ha__control_plane_zones(kh_rule_ctx *ctx, const kh_objset *set)
@@ -52,7 +42,7 @@ void kh_ha__control_plane_zones(kh_rule_ctx *ctx, const kh_objset *set)
     size_t nrel = 0;
     for (size_t i = first + 1; rel && i < m->nnodes_obj; i++)
         if (m->nodes[i].control_plane)
-            rel[nrel++] = loc(ctx, m->nodes[i].obj, kh_rule__key(m->nodes[i].obj->root,
+            rel[nrel++] = kh_rule__location(ctx, m->nodes[i].obj, kh_rule__key(m->nodes[i].obj->root,
                                                                  "metadata"),
                               "metadata.labels",
                               m->nodes[i].zone ? kh_arena_printf(ctx->arena, "zone '%s'",

@@ -30,16 +30,6 @@ const kh_ha_model *kh_ha__model(kh_rule_ctx *ctx, const kh_objset *set)
 
 /* -------------------------------------------------------------- helpers */
 
-static kh_location loc(kh_rule_ctx *ctx, const kh_object *o, const kh_node *at,
-                       const char *path, const char *message)
-{
-    at = at ? at : o->root;
-    return (kh_location){.file = o->file, .line = at->line, .col = at->col, .kind = o->kind,
-                         .namespace_ = o->namespace_, .name = o->name,
-                         .path = kh_arena_printf(ctx->arena, "%s%s", o->path_prefix, path),
-                         .message = message};
-}
-
 /* A workload whose replica count the rules judge: a controller object of a
  * replicated kind (not a DaemonSet, not a ReplicaSet a Deployment owns). */
 static bool judged(const kh_ha_workload *w)
@@ -87,7 +77,7 @@ void kh_ha__single_replica(kh_rule_ctx *ctx, const kh_objset *set)
         if (w->hpa) {
             const kh_node *spec = kh_node_get(w->hpa->root, "spec");
             const kh_node *at = kh_rule__key(spec, "minReplicas");
-            kh_location rel = loc(ctx, w->hpa, at ? at : kh_rule__key(w->hpa->root, "spec"),
+            kh_location rel = kh_rule__location(ctx, w->hpa, at ? at : kh_rule__key(w->hpa->root, "spec"),
                                   at ? "spec.minReplicas" : "spec",
                                   at ? "minReplicas 1" : "minReplicas unset, so 1");
             kh_rule__report_related(ctx, w->obj, w->replicas_key, "spec.replicas", &rel, 1,
@@ -250,7 +240,7 @@ void kh_ha__budget_blocks_eviction(kh_rule_ctx *ctx, const kh_objset *set)
         if (first) {
             const char *p;
             const kh_node *wat = labels_at(first->obj, &p, ctx);
-            kh_location rel = loc(ctx, first->obj, wat, p,
+            kh_location rel = kh_rule__location(ctx, first->obj, wat, p,
                                   kh_arena_printf(ctx->arena, "%lld replica%s",
                                                   (long long)first->effective,
                                                   plural(first->effective)));
@@ -551,7 +541,7 @@ void kh_ha__no_readiness_probe(kh_rule_ctx *ctx, const kh_objset *set)
         while (kh_container_next(&it, &c)) {
             if (c.kind != KH_CONTAINER_REGULAR || kh_node_get(c.node, "readinessProbe"))
                 continue;
-            kh_location rel = loc(ctx, svc, kh_rule__key(svc->root, "spec"), "spec",
+            kh_location rel = kh_rule__location(ctx, svc, kh_rule__key(svc->root, "spec"), "spec",
                                   "sends traffic to these pods");
             kh_rule__report_related(
                 ctx, w->obj, c.node, kh_rule__container_path(ctx, &ps, &c, "readinessProbe"),

@@ -130,6 +130,11 @@ void kh_rule__report_related(kh_rule_ctx *ctx, const kh_object *obj, const kh_no
                              size_t nrelated, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
+/* A related location: object @p obj at node @p at (its root when NULL),
+ * field @p path under the object's path prefix, in the context's arena. */
+kh_location kh_rule__location(kh_rule_ctx *ctx, const kh_object *obj, const kh_node *at,
+                              const char *path, const char *message);
+
 /* The key node of @p key in @p map (findings point at the field's key, as
  * an editor would), or NULL when absent. */
 const kh_node *kh_rule__key(const kh_node *map, const char *key);

@@ -30,15 +30,23 @@ static int on_finding(const kh_finding *f, void *ud)
     return c->on_error ? c->on_error(f, c->ud) : 0;
 }
 
-int kh_cluster_new(kh_cluster **out, const char *const *kinds, kh_finding_cb on_error,
-                   void *ud, kh_error *err)
+static kh_cluster *cluster_alloc(kh_finding_cb on_error, void *ud)
 {
     kh_cluster *c = calloc(1, sizeof(*c));
     if (!c)
-        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
     c->on_error = on_error;
     c->ud = ud;
     kh_arena_init(&c->models, 256 * 1024);
+    return c;
+}
+
+int kh_cluster_new(kh_cluster **out, const char *const *kinds, kh_finding_cb on_error,
+                   void *ud, kh_error *err)
+{
+    kh_cluster *c = cluster_alloc(on_error, ud);
+    if (!c)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     int rc = kh_scanner_new(&c->scanner, NULL, on_finding, c, err);
     if (rc == KH_OK && kh_scanner__keep_only(c->scanner, kinds) != KH_OK)
         rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
@@ -53,12 +61,9 @@ int kh_cluster_new(kh_cluster **out, const char *const *kinds, kh_finding_cb on_
 int kh_cluster_new_area(kh_cluster **out, kh_area area, kh_finding_cb on_error, void *ud,
                         kh_error *err)
 {
-    kh_cluster *c = calloc(1, sizeof(*c));
+    kh_cluster *c = cluster_alloc(on_error, ud);
     if (!c)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-    c->on_error = on_error;
-    c->ud = ud;
-    kh_arena_init(&c->models, 256 * 1024);
     int rc = kh_config_new(&c->cfg, err);
     if (rc == KH_OK)
         rc = kh_config_only_area(c->cfg, area, err);
