@@ -12,6 +12,7 @@
 #define KUBEHARDEN_WATCH_H
 
 #include <signal.h>
+#include <stdint.h>
 
 #include "kubeharden.h"
 
@@ -45,6 +46,7 @@ typedef struct kh_alert {
 typedef int (*kh_alert_cb)(const kh_alert *a, void *ud);
 
 typedef struct kh_watch kh_watch;
+typedef struct kh_sink kh_sink;
 
 /**
  * A watcher running the enabled audit.* rules of @p cfg (borrowed; NULL for
@@ -81,6 +83,26 @@ void kh_watch_set_idle(kh_watch *w, void (*idle)(void *ud), void *ud);
 /** Emit the alerts still held by dedup (the counts of folded storms). */
 int kh_watch_flush(kh_watch *w);
 
+/**
+ * Count the events read from now on under @p source: "file", "stdin",
+ * "webhook" or "nats" (kh_watch_path sets file or stdin itself; a reader
+ * of another source calls this once before its first kh_watch_line).
+ * @return 0, or KH_EUSAGE for another name.
+ */
+int kh_watch_set_source(kh_watch *w, const char *source);
+
+/** The input file's bytes not yet judged (set by kh_watch_path; -1: not a file). */
+void kh_watch_set_behind(kh_watch *w, long long bytes);
+
+/**
+ * The watcher's and its sinks' metrics in the Prometheus text format
+ * (kubeharden_watch_*: events by source, lag, alerts by rule and severity,
+ * deliveries, failures, retries, spool, breakers; docs/watch.md), malloc'd;
+ * NULL when out of memory. Safe to call from another thread while @p w
+ * reads: the counters are atomic.
+ */
+char *kh_watch_metrics(const kh_watch *w, kh_sink *const *sinks, size_t nsinks);
+
 /** Counters. */
 typedef struct kh_watch_stats {
     unsigned long long lines, events, errors, alerts, folded, bytes;
@@ -90,8 +112,6 @@ void kh_watch_get_stats(const kh_watch *w, kh_watch_stats *out);
 void kh_watch_free(kh_watch *w);
 
 /* ------------------------------------------------------------------ sinks */
-
-typedef struct kh_sink kh_sink;
 
 /**
  * Open a sink from a spec: "-" or "stdout" (JSON lines on standard output),
@@ -109,18 +129,34 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err);
 /** Send one alert. @return 0 or KH_EIO (the sink reconnects on the next send). */
 int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err);
 /**
- * Keep what a TCP syslog or HTTP sink could not deliver in a spool file in
- * @p dir (one per sink spec): written at close, read back here (those
- * alerts are sent first). Without a spool, close waits up to 10 s for the
- * sink and reports what it never took. @return 0, KH_EIO (an unreadable or
- * damaged spool, named in @p err) or KH_ENOMEM.
+ * Give a TCP or TLS syslog or HTTP sink an on-disk spool in @p dir (a
+ * directory kubeharden-sink-<hash of the spec> there, locked by one
+ * watcher): each alert is appended before it is sent and removed once
+ * the sink took it, so a killed watcher loses nothing; what a previous run
+ * left is sent first. Past @p max_bytes (0: 64 MiB) the oldest alerts are
+ * dropped, counted (spool_dropped) and reported on stderr. Appends are
+ * fdatasync'd at most every @p sync_ms (0: each one). Without a spool,
+ * close waits up to 10 s for the sink and reports what it never took.
+ * @return 0, KH_EIO (an unreadable spool, or one in use) or KH_ENOMEM.
  */
-int kh_sink_set_spool(kh_sink *s, const char *dir, kh_error *err);
-/** A sink's delivery counters. */
+int kh_sink_set_spool(kh_sink *s, const char *dir, uint64_t max_bytes, unsigned sync_ms,
+                      kh_error *err);
+
+/** Circuit breaker states (the metric's values). */
+enum { KH_BREAKER_CLOSED = 0, KH_BREAKER_OPEN = 1, KH_BREAKER_HALF_OPEN = 2 };
+
+/** A sink's delivery counters; safe to read from another thread. */
 typedef struct kh_sink_stats {
     unsigned long long delivered, failed_attempts, dropped;
-    size_t queued;               /**< alerts waiting for the sink now */
+    unsigned long long retries;  /**< attempts after a failure (half-open probes) */
+    size_t queued;               /**< alerts waiting for the sink now (spool included) */
     int breaker_open;            /**< 1 while waiting before the next attempt */
+    int breaker;                 /**< KH_BREAKER_*: closed, open (backing off),
+                                  *   half-open (the next attempt is a probe) */
+    int spooled;                 /**< 1 with a spool */
+    size_t spool_records;        /**< alerts in the spool */
+    unsigned long long spool_bytes, spool_max_bytes; /**< their bytes; the bound */
+    unsigned long long spool_dropped; /**< oldest dropped past the bound */
 } kh_sink_stats;
 void kh_sink_get_stats(const kh_sink *s, kh_sink_stats *out);
 /** The sink as it was given ("syslog+tcp://siem:514"). */

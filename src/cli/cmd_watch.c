@@ -11,6 +11,8 @@
  * reading goes on. With --listen it serves POST /audit over HTTPS instead
  * (the API server's audit webhook backend, on serve's server: src/server)
  * until SIGTERM, each batch judged under one lock before it is answered.
+ * --metrics-listen serves /healthz and /metrics over plain HTTP while a
+ * file or stdin is read (src/server/plain.c).
  */
 #define _GNU_SOURCE /* open_memstream */
 #include <pthread.h>
@@ -21,11 +23,13 @@
 
 #include "cli.h"
 #include "kubeharden/watch.h"
+#include "plain.h"
 #include "server.h"
 
 enum {
-    OPT_CLIENT_CA, OPT_CONFIG, OPT_FAIL_ON, OPT_FOLLOW, OPT_HELP, OPT_LISTEN, OPT_NO_CONFIG,
-    OPT_POLL, OPT_RULE, OPT_SINK, OPT_SPOOL, OPT_TLS_CERT, OPT_TLS_KEY
+    OPT_CLIENT_CA, OPT_CONFIG, OPT_FAIL_ON, OPT_FOLLOW, OPT_HELP, OPT_LISTEN, OPT_METRICS_LISTEN,
+    OPT_NO_CONFIG, OPT_POLL, OPT_RULE, OPT_SINK, OPT_SPOOL, OPT_SPOOL_MAX, OPT_SPOOL_SYNC,
+    OPT_TLS_CERT, OPT_TLS_KEY
 };
 
 /* Sorted by long name. */
@@ -36,18 +40,23 @@ static const struct cli_option options[] = {
     {"follow", 'f', NULL, "keep reading as the file grows, across rotation, until SIGINT/SIGTERM", OPT_FOLLOW},
     {"help", 'h', NULL, "show this help", OPT_HELP},
     {"listen", ' ', "[ADDR:]PORT", "serve POST /audit over HTTPS for the audit webhook backend instead of reading FILE", OPT_LISTEN},
+    {"metrics-listen", ' ', "[ADDR:]PORT", "while reading FILE or -: serve /healthz and /metrics over plain HTTP (ADDR default 127.0.0.1)", OPT_METRICS_LISTEN},
     {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
     {"poll-interval", ' ', "MS", "with --follow: how often to look for more (default 250)", OPT_POLL},
     {"rule", ' ', "ID", "run only this rule (repeatable)", OPT_RULE},
     {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT[?ca=FILE], http(s)://URL or slack+https://URL (repeatable; default -)", OPT_SINK},
-    {"spool", ' ', "DIR", "keep alerts a sink could not take in DIR at exit; send them first next time", OPT_SPOOL},
+    {"spool", ' ', "DIR", "write each alert for a TCP, TLS or HTTP sink to DIR before sending it, until delivered; what is left is sent first next time", OPT_SPOOL},
+    {"spool-max-bytes", ' ', "SIZE", "bound of each sink's spool (K, M, G suffixes; default 64M): past it the oldest alerts are dropped and counted", OPT_SPOOL_MAX},
+    {"spool-sync", ' ', "MS", "fdatasync the spool at most every MS (0: each alert; default 200)", OPT_SPOOL_SYNC},
     {"tls-cert-file", ' ', "FILE", "with --listen: the server certificate chain (PEM)", OPT_TLS_CERT},
     {"tls-private-key-file", ' ', "FILE", "with --listen: its private key (PEM)", OPT_TLS_KEY},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 struct watch_args {
-    const char *config, *path, *listen, *cert, *key, *client_ca, *spool;
+    const char *config, *path, *listen, *cert, *key, *client_ca, *spool, *metrics_listen;
+    unsigned long long spool_max;
+    unsigned spool_sync;
     const char **rules, **sinks;
     size_t nrules, nsinks;
     int follow, help, no_config, never;
@@ -60,8 +69,6 @@ struct watch_run {
     size_t nsinks;
     kh_severity fail_on;
     int never, hit;
-    unsigned long long *by_rule;     /* alerts per registry index (for /metrics) */
-    kh_severity *rule_severity;      /* the severity they went out with */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -118,6 +125,7 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     case OPT_FOLLOW: a->follow = 1; break;
     case OPT_HELP: a->help = 1; break;
     case OPT_LISTEN: a->listen = value; break;
+    case OPT_METRICS_LISTEN: a->metrics_listen = value; break;
     case OPT_NO_CONFIG: a->no_config = 1; break;
     case OPT_POLL: {
         long n = strtol(value, &end, 10);
@@ -131,6 +139,27 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     case OPT_RULE: return cli_push(&a->rules, &a->nrules, value);
     case OPT_SINK: return cli_push(&a->sinks, &a->nsinks, value);
     case OPT_SPOOL: a->spool = value; break;
+    case OPT_SPOOL_MAX: {
+        unsigned long long n = strtoull(value, &end, 10);
+        int shift = !*end ? 0 : strcmp(end, "K") == 0 ? 10 : strcmp(end, "M") == 0 ? 20
+                    : strcmp(end, "G") == 0 ? 30 : -1;
+        if (!*value || *value == '-' || end == value || shift < 0 || n == 0 || n > (1ull << 40) >> shift) {
+            fprintf(stderr, "kubeharden watch: bad --spool-max-bytes '%s' (use a size such as 64M)\n",
+                    value);
+            return CLI_EXIT_ERROR;
+        }
+        a->spool_max = n << shift;
+        break;
+    }
+    case OPT_SPOOL_SYNC: {
+        long n = strtol(value, &end, 10);
+        if (!*value || *end || n < 0 || n > 60000) {
+            fprintf(stderr, "kubeharden watch: bad --spool-sync '%s' (use 0-60000)\n", value);
+            return CLI_EXIT_ERROR;
+        }
+        a->spool_sync = (unsigned)n;
+        break;
+    }
     case OPT_TLS_CERT: a->cert = value; break;
     case OPT_TLS_KEY: a->key = value; break;
     }
@@ -140,12 +169,6 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
 static int on_alert(const kh_alert *al, void *ud)
 {
     struct watch_run *r = ud;
-    for (size_t i = 0; r->by_rule && i < kh_rule_count(); i++)
-        if (kh_rule_at(i) == kh_rule_find(al->rule_id)) {
-            r->by_rule[i]++;
-            r->rule_severity[i] = al->severity;
-            break;
-        }
     for (size_t i = 0; i < r->nsinks; i++)
         kh_sink_alert_cb(al, r->sinks[i]);
     if (!r->never && al->severity >= r->fail_on)
@@ -209,73 +232,11 @@ struct listen_ctx {
     pthread_mutex_t lock;
 };
 
-/* Prometheus label value: backslash, quote and newline escaped. */
-static void label(FILE *f, const char *v)
-{
-    for (; *v; v++) {
-        if (*v == '\\' || *v == '"')
-            putc('\\', f);
-        if (*v == '\n')
-            fputs("\\n", f);
-        else
-            putc(*v, f);
-    }
-}
-
-/* The watcher's counters for /metrics, under the watcher's lock. */
+/* The watcher's and its sinks' counters for /metrics (atomics: no lock). */
 static char *watch_metrics(void *ud)
 {
     struct listen_ctx *l = ud;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
-    pthread_mutex_lock(&l->lock);
-    kh_watch_stats st;
-    kh_watch_get_stats(l->w, &st);
-    fprintf(f, "# HELP kubeharden_watch_events_total Audit events read, by source.\n"
-               "# TYPE kubeharden_watch_events_total counter\n"
-               "kubeharden_watch_events_total{source=\"webhook\"} %llu\n"
-               "# HELP kubeharden_watch_errors_total Batches that could not be read.\n"
-               "# TYPE kubeharden_watch_errors_total counter\n"
-               "kubeharden_watch_errors_total %llu\n"
-               "# HELP kubeharden_watch_alerts_folded_total Alerts folded into a later alert's count.\n"
-               "# TYPE kubeharden_watch_alerts_folded_total counter\n"
-               "kubeharden_watch_alerts_folded_total %llu\n"
-               "# HELP kubeharden_watch_alerts_total Alerts sent, by rule and severity.\n"
-               "# TYPE kubeharden_watch_alerts_total counter\n",
-            st.events, st.errors, st.folded);
-    for (size_t i = 0; i < kh_rule_count(); i++)
-        if (l->run->by_rule[i])
-            fprintf(f, "kubeharden_watch_alerts_total{rule=\"%s\",severity=\"%s\"} %llu\n",
-                    kh_rule_at(i)->id, kh_severity_name(l->run->rule_severity[i]),
-                    l->run->by_rule[i]);
-    static const char *const names[] = {"delivered_total", "failed_attempts_total",
-                                         "dropped_total", "queue", "breaker_open"};
-    static const char *const help[] = {"Alerts a sink took.", "Failed delivery attempts.",
-                                       "Alerts dropped (queue full).",
-                                       "Alerts waiting for the sink.",
-                                       "1 while the sink backs off after a failure."};
-    for (size_t k = 0; k < 5; k++) {
-        fprintf(f, "# HELP kubeharden_watch_sink_%s %s\n# TYPE kubeharden_watch_sink_%s %s\n",
-                names[k], help[k], names[k], k < 3 ? "counter" : "gauge");
-        for (size_t i = 0; i < l->run->nsinks; i++) {
-            kh_sink_stats ss;
-            kh_sink_get_stats(l->run->sinks[i], &ss);
-            unsigned long long v[] = {ss.delivered, ss.failed_attempts, ss.dropped, ss.queued,
-                                      (unsigned long long)ss.breaker_open};
-            fprintf(f, "kubeharden_watch_sink_%s{sink=\"", names[k]);
-            label(f, kh_sink_spec(l->run->sinks[i]));
-            fprintf(f, "\"} %llu\n", v[k]);
-        }
-    }
-    pthread_mutex_unlock(&l->lock);
-    if (fclose(f) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    return kh_watch_metrics(l->w, l->run->sinks, l->run->nsinks);
 }
 
 static int on_batch(void *ud, const char *body, size_t len, uint64_t request_id, kh_error *err)
@@ -314,6 +275,22 @@ static int parse_listen(const char *spec, struct kh_server_options *o, char *add
     return 0;
 }
 
+/* --metrics-listen: /healthz and /metrics over plain HTTP while reading. */
+static int serve_metrics(const char *spec, struct listen_ctx *l, struct kh_plain **out)
+{
+    struct kh_server_options o = {.bind_address = "127.0.0.1"};
+    char addr[64], why[256];
+    if (parse_listen(spec, &o, addr, sizeof(addr)) != 0) {
+        fprintf(stderr, "kubeharden watch: bad --metrics-listen '%s' (use [ADDR:]PORT)\n", spec);
+        return -1;
+    }
+    if (kh_plain__start(out, o.bind_address, o.port, watch_metrics, l, why, sizeof(why)) != 0) {
+        fprintf(stderr, "kubeharden watch: --metrics-listen: %s\n", why);
+        return -1;
+    }
+    return 0;
+}
+
 static int listen_audit(const struct watch_args *a, kh_watch *w, const kh_config *cfg,
                         struct watch_run *run)
 {
@@ -338,7 +315,8 @@ static int listen_audit(const struct watch_args *a, kh_watch *w, const kh_config
     struct listen_ctx l = {.w = w, .run = run};
     pthread_mutex_init(&l.lock, NULL);
     o.audit = on_batch;
-    o.extra_metrics = run->by_rule ? watch_metrics : NULL;
+    o.extra_metrics = watch_metrics;
+    kh_watch_set_source(w, "webhook");
     o.audit_ud = &l;
     int rc = kh_server__run(&o) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
     pthread_mutex_destroy(&l.lock);
@@ -347,7 +325,7 @@ static int listen_audit(const struct watch_args *a, kh_watch *w, const kh_config
 
 int cmd_watch(int argc, char **argv)
 {
-    struct watch_args a = {.fail_on = KH_SEVERITY_LOW};
+    struct watch_args a = {.fail_on = KH_SEVERITY_LOW, .spool_sync = 200};
     int rc = cli_parse("watch", options, NOPTIONS, argc, argv, on_option, &a);
     if (rc == 0 && a.help) {
         help();
@@ -375,7 +353,8 @@ int cmd_watch(int argc, char **argv)
     kh_error err = {0};
     for (size_t i = 0; run.sinks && i < nspecs && rc == 0; i++, run.nsinks++)
         if (kh_sink_open(&run.sinks[i], specs[i], &err) != KH_OK ||
-            (a.spool && kh_sink_set_spool(run.sinks[i], a.spool, &err) != KH_OK)) {
+            (a.spool && kh_sink_set_spool(run.sinks[i], a.spool, a.spool_max, a.spool_sync,
+                                          &err) != KH_OK)) {
             fprintf(stderr, "kubeharden watch: %s\n", err.message);
             rc = CLI_EXIT_ERROR;
         }
@@ -387,8 +366,6 @@ int cmd_watch(int argc, char **argv)
         rc = CLI_EXIT_ERROR;
     }
     if (rc == 0 && a.listen) {
-        run.by_rule = calloc(kh_rule_count(), sizeof(*run.by_rule));
-        run.rule_severity = calloc(kh_rule_count(), sizeof(*run.rule_severity));
         rc = listen_audit(&a, w, cfg, &run);
         kh_watch_flush(w);
     } else if (rc == 0) {
@@ -396,11 +373,16 @@ int cmd_watch(int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         kh_watch_set_idle(w, on_idle, &run);
-        if (kh_watch_path(w, a.path, a.follow, a.poll_ms, &stop_flag, &err) != KH_OK) {
+        struct listen_ctx l = {.w = w, .run = &run};
+        struct kh_plain *plain = NULL;
+        if (a.metrics_listen && serve_metrics(a.metrics_listen, &l, &plain) != 0)
+            rc = CLI_EXIT_ERROR;
+        if (rc == 0 && kh_watch_path(w, a.path, a.follow, a.poll_ms, &stop_flag, &err) != KH_OK) {
             fprintf(stderr, "kubeharden watch: %s\n", err.message);
             rc = CLI_EXIT_ERROR;
         }
         kh_watch_flush(w);
+        kh_plain__stop(plain);
         kh_watch_stats st;
         kh_watch_get_stats(w, &st);
         if (rc == 0 && st.errors)
@@ -409,8 +391,6 @@ int cmd_watch(int argc, char **argv)
             rc = CLI_EXIT_FINDINGS;
     }
     kh_watch_free(w);
-    free(run.by_rule);
-    free(run.rule_severity);
     for (size_t i = 0; i < run.nsinks; i++)
         kh_sink_close(run.sinks[i]);
     free(run.sinks);

@@ -122,6 +122,7 @@ int kh_watch_path(kh_watch *w, const char *path, int follow, unsigned poll_ms,
         return kh_error_set(err, KH_ENOMEM, path, 0, 0, "out of memory");
     }
     r.cap = BLOCK;
+    kh_watch_set_source(w, is_stdin ? "stdin" : "file");
     if (poll_ms == 0)
         poll_ms = 250;
     int rc = 0;
@@ -138,6 +139,9 @@ int kh_watch_path(kh_watch *w, const char *path, int follow, unsigned poll_ms,
         if ((rc = drain(w, &r, label, got == 0 && (!follow || is_stdin))) != 0 ||
             kh_watch__stopped(w))
             break;
+        struct stat fst; /* for /metrics: how far behind the file's end */
+        if (!is_stdin && fstat(r.fd, &fst) == 0)
+            kh_watch_set_behind(w, (long long)fst.st_size - (long long)(r.offset - (off_t)r.len));
         if (got)
             continue;
         if (!follow || is_stdin)

@@ -8,9 +8,12 @@
  * 3.4.1: "LEN SP MSG"). The syslog MSG is the alert's JSON; structured data
  * repeats its id, rule and count so a collector can drop duplicates without
  * parsing the message. What a TCP, TLS or HTTP sink cannot take is queued
- * in order and retried with exponential backoff and jitter (the breaker is
- * open while it waits); at close it gets a last chance, then is kept in a
- * spool file when one is set, or reported as not delivered.
+ * in order and retried with exponential backoff and jitter: the breaker is
+ * open while it waits, half-open when the next attempt (a probe) is due,
+ * closed again after a success. With a spool (spool.c) every such alert is
+ * written to disk before it is sent and the spool is the queue, so a kill
+ * loses nothing; without one the queue is in memory (10,000 alerts) and
+ * closing waits up to 10 s, then reports what was not delivered.
  */
 #define _GNU_SOURCE /* open_memstream, drand48 */
 #include <errno.h>
@@ -27,9 +30,11 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <gnutls/gnutls.h>
+#include <stdatomic.h>
 
 #include "report/report.h"
 #include "watch/internal.h"
+#include "watch/spool.h"
 
 typedef enum sink_kind {
     SINK_STDOUT, SINK_FILE, SINK_UDP, SINK_TCP, SINK_TLS, SINK_HTTP, SINK_SLACK
@@ -44,14 +49,15 @@ struct kh_sink {
     char *url;                   /* SINK_HTTP, SINK_SLACK */
     CURL *curl;
     char *spec;                  /* for messages */
-    /* TCP and HTTP: alerts not yet delivered (a ring), and the breaker. */
+    /* TCP and HTTP: alerts not yet delivered (a ring), and the breaker.
+     * Counters are atomic: /metrics reads them from another thread. */
     char **q;
-    size_t *qlen, qhead, qn;
-    unsigned long dropped;
-    unsigned long long delivered, failed_attempts;
-    unsigned failures;           /* consecutive failed attempts */
-    int64_t next_try;            /* monotonic ms; no attempt before */
-    char *spool;                 /* the spool file (kh_sink_set_spool), or NULL */
+    size_t *qlen, qhead;
+    _Atomic size_t qn;
+    _Atomic unsigned long long dropped, delivered, failed_attempts, retries;
+    _Atomic unsigned failures;   /* consecutive failed attempts */
+    _Atomic int64_t next_try;    /* monotonic ms; no attempt before */
+    kh_spool *spool;             /* kh_sink_set_spool: the queue is on disk */
     /* SINK_TLS (RFC 5425): the session on fd, and whom we trust. */
     gnutls_session_t tls;
     gnutls_certificate_credentials_t cred;
@@ -411,6 +417,8 @@ static int64_t now_ms(void)
 /* The message as it goes on the wire (syslog) or in the body (HTTP). */
 static int transmit(kh_sink *s, const char *msg, size_t len, kh_error *err)
 {
+    if (s->failures)
+        s->retries++; /* a probe of the half-open breaker */
     return s->kind == SINK_HTTP || s->kind == SINK_SLACK ? http_post(s, msg, len, err)
                                                          : syslog_send(s, msg, len, err);
 }
@@ -457,25 +465,61 @@ static int enqueue(kh_sink *s, char *msg, size_t len, kh_error *err)
     return 0;
 }
 
+/* Alerts waiting: on disk with a spool, else in memory. */
+static size_t pending(const kh_sink *s)
+{
+    return (s->spool ? kh_spool__records(s->spool) : 0) + s->qn;
+}
+
 /* Send what is queued, oldest first, while the breaker lets us. */
 static void drain_queue(kh_sink *s)
 {
-    while (s->qn && now_ms() >= s->next_try) {
+    while (pending(s) && now_ms() >= s->next_try) {
         kh_error err = {0};
-        if (transmit(s, s->q[s->qhead], s->qlen[s->qhead], &err) != 0) {
+        const char *msg = NULL;
+        size_t len = 0;
+        bool disk = s->spool && kh_spool__records(s->spool);
+        if (disk) {
+            int rc = kh_spool__peek(s->spool, &msg, &len, &err);
+            if (rc) {
+                fprintf(stderr, "kubeharden watch: sink '%s': %s\n", s->spec, err.message);
+                return;
+            }
+        } else {
+            msg = s->q[s->qhead];
+            len = s->qlen[s->qhead];
+        }
+        if (transmit(s, msg, len, &err) != 0) {
             failed(s, &err);
             return;
         }
         succeeded(s);
+        if (disk) {
+            kh_spool__pop(s->spool);
+            continue;
+        }
         free(s->q[s->qhead]);
         s->qhead = (s->qhead + 1) % QUEUE_MAX;
         s->qn--;
     }
 }
 
-/* Deliver or queue @p msg (owned). */
+/* Deliver or queue @p msg (owned). With a spool it is on disk before the
+ * first attempt: a kill during the send cannot lose it. */
 static int deliver_or_queue(kh_sink *s, char *msg, size_t len, kh_error *err)
 {
+    if (s->spool) {
+        kh_error serr = {0};
+        if (kh_spool__append(s->spool, msg, len, &serr) == 0) {
+            free(msg);
+            drain_queue(s);
+            return 0;
+        }
+        /* The disk failed us: keep it in memory rather than lose it. */
+        fprintf(stderr, "kubeharden watch: sink '%s': %s: alert kept in memory\n", s->spec,
+                serr.message);
+        return enqueue(s, msg, len, err);
+    }
     drain_queue(s);
     if (s->qn || now_ms() < s->next_try)
         return enqueue(s, msg, len, err); /* keep the order; the breaker is open */
@@ -629,38 +673,10 @@ int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err)
 
 /* ---------------------------------------------------------------- spool */
 
-/* The spool file: records "LEN\n" + LEN bytes + "\n", the queue in order. */
-static int spool_write(kh_sink *s)
+/* The spool file of earlier versions (written at exit: "LEN\n" + LEN bytes
+ * + "\n" per alert): its alerts go into the spool, then it goes. */
+static int migrate_old_spool(kh_sink *s, const char *path, kh_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", s->spool);
-    FILE *f = fopen(tmp, "we");
-    if (!f)
-        return -1;
-    for (size_t i = 0; i < s->qn; i++) {
-        size_t k = (s->qhead + i) % QUEUE_MAX;
-        fprintf(f, "%zu\n", s->qlen[k]);
-        fwrite(s->q[k], 1, s->qlen[k], f);
-        putc('\n', f);
-    }
-    /* Written whole or not at all: a crash mid-write keeps the old spool. */
-    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    return ok && rename(tmp, s->spool) == 0 ? 0 : -1;
-}
-
-int kh_sink_set_spool(kh_sink *s, const char *dir, kh_error *err)
-{
-    if (s->kind == SINK_STDOUT || s->kind == SINK_FILE || s->kind == SINK_UDP)
-        return 0;
-    char path[4096];
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (const unsigned char *p = (const unsigned char *)s->spec; *p; p++)
-        h = (h ^ *p) * 0x100000001b3ull;
-    snprintf(path, sizeof(path), "%s/kubeharden-sink-%016llx.spool", dir, (unsigned long long)h);
-    free(s->spool);
-    if (!(s->spool = strdup(path)))
-        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     FILE *f = fopen(path, "re");
     if (!f)
         return errno == ENOENT ? 0
@@ -670,33 +686,56 @@ int kh_sink_set_spool(kh_sink *s, const char *dir, kh_error *err)
     int bad = 0;
     while (!bad && fscanf(f, "%zu", &len) == 1) {
         char *msg = len < (64u << 20) && getc(f) == '\n' ? malloc(len + 1) : NULL;
-        if (!msg || fread(msg, 1, len, f) != len || getc(f) != '\n') {
-            free(msg);
-            bad = 1;
-            break;
-        }
-        msg[len] = '\0';
-        kh_error qerr;
-        if (enqueue(s, msg, len, &qerr) != 0)
-            break;
-        loaded++;
+        bad = !msg || fread(msg, 1, len, f) != len || getc(f) != '\n' ||
+              kh_spool__append(s->spool, msg, len, err) != 0;
+        free(msg);
+        loaded += !bad;
     }
     bad = bad || !feof(f);
     fclose(f);
     if (bad)
         return kh_error_set(err, KH_EIO, NULL, 0, 0, "spool '%s' is damaged after %zu alerts",
                             path, loaded);
-    if (loaded)
+    unlink(path);
+    return 0;
+}
+
+int kh_sink_set_spool(kh_sink *s, const char *dir, uint64_t max_bytes, unsigned sync_ms,
+                      kh_error *err)
+{
+    if (s->kind == SINK_STDOUT || s->kind == SINK_FILE || s->kind == SINK_UDP || s->spool)
+        return 0;
+    char path[4096];
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)s->spec; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    snprintf(path, sizeof(path), "%s/kubeharden-sink-%016llx", dir, (unsigned long long)h);
+    int rc = kh_spool__open(&s->spool, path, max_bytes, sync_ms, s->spec, err);
+    if (rc)
+        return rc;
+    strncat(path, ".spool", sizeof(path) - strlen(path) - 1);
+    if ((rc = migrate_old_spool(s, path, err)) != 0)
+        return rc;
+    if (kh_spool__records(s->spool))
         fprintf(stderr, "kubeharden watch: sink '%s': %zu alerts from the spool to deliver first\n",
-                s->spec, loaded);
+                s->spec, kh_spool__records(s->spool));
     return 0;
 }
 
 void kh_sink_get_stats(const kh_sink *s, kh_sink_stats *out)
 {
-    *out = (kh_sink_stats){.delivered = s->delivered, .failed_attempts = s->failed_attempts,
-                           .dropped = s->dropped, .queued = s->qn,
-                           .breaker_open = s->failures && now_ms() < s->next_try};
+    int64_t next = s->next_try;
+    *out = (kh_sink_stats){
+        .delivered = s->delivered, .failed_attempts = s->failed_attempts,
+        .retries = s->retries, .dropped = s->dropped, .queued = pending(s),
+        .breaker = !s->failures ? KH_BREAKER_CLOSED
+                   : now_ms() < next ? KH_BREAKER_OPEN : KH_BREAKER_HALF_OPEN,
+        .spooled = s->spool != NULL,
+        .spool_records = s->spool ? kh_spool__records(s->spool) : 0,
+        .spool_bytes = s->spool ? kh_spool__bytes(s->spool) : 0,
+        .spool_max_bytes = s->spool ? kh_spool__max_bytes(s->spool) : 0,
+        .spool_dropped = s->spool ? kh_spool__dropped(s->spool) : 0};
+    out->breaker_open = out->breaker == KH_BREAKER_OPEN;
 }
 
 const char *kh_sink_spec(const kh_sink *s)
@@ -706,8 +745,10 @@ const char *kh_sink_spec(const kh_sink *s)
 
 void kh_sink_poll(kh_sink *s)
 {
-    if (s->qn)
+    if (pending(s))
         drain_queue(s);
+    if (s->spool)
+        kh_spool__sync(s->spool, 0);
 }
 
 int kh_sink_alert_cb(const kh_alert *a, void *ud)
@@ -728,9 +769,9 @@ void kh_sink_close(kh_sink *s)
      * what was kept or lost. */
     int64_t until = now_ms() + (s->spool ? 0 : CLOSE_WAIT_MS);
     drain_queue(s);
-    while (s->qn && now_ms() < until) {
+    while (pending(s) && now_ms() < until) {
         drain_queue(s);
-        if (s->qn) {
+        if (pending(s)) {
             int64_t wait = s->next_try - now_ms();
             if (wait > until - now_ms())
                 wait = until - now_ms();
@@ -741,25 +782,19 @@ void kh_sink_close(kh_sink *s)
         }
     }
     size_t lost = s->qn;
-    if (s->spool && !s->qn) {
-        unlink(s->spool); /* delivered: nothing to keep */
-    } else if (s->spool && spool_write(s) == 0) {
-        fprintf(stderr, "kubeharden watch: sink '%s': %zu alerts kept in '%s'\n", s->spec, s->qn,
-                s->spool);
-        lost = 0;
-    } else if (s->spool) {
-        fprintf(stderr, "kubeharden watch: sink '%s': cannot write spool '%s': %s\n", s->spec,
-                s->spool, strerror(errno));
-    }
-    if (lost || s->dropped)
-        fprintf(stderr, "kubeharden watch: sink '%s': %zu alerts not delivered\n", s->spec,
-                lost + s->dropped);
+    if (s->spool && kh_spool__records(s->spool))
+        fprintf(stderr, "kubeharden watch: sink '%s': %zu alerts kept in '%s'\n", s->spec,
+                kh_spool__records(s->spool), kh_spool__dir(s->spool));
+    unsigned long long dropped = s->dropped + (s->spool ? kh_spool__dropped(s->spool) : 0);
+    if (lost || dropped)
+        fprintf(stderr, "kubeharden watch: sink '%s': %llu alerts not delivered\n", s->spec,
+                (unsigned long long)lost + dropped);
+    kh_spool__close(s->spool);
     for (size_t i = 0; i < s->qn && s->q; i++)
         free(s->q[(s->qhead + i) % QUEUE_MAX]);
     free(s->q);
     free(s->qlen);
     free(s->spec);
-    free(s->spool);
     if (s->kind == SINK_FILE && s->out)
         fclose(s->out);
     drop_conn(s);

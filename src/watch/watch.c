@@ -152,6 +152,7 @@ struct kh_watch {
     kh_arena arena;              /* one event's tree and messages */
     keymap windows, dedups;
     kh_watch_stats stats;
+    kh_watch_obs *obs;           /* what /metrics reads (metrics.c) */
     int stopped;
     void (*idle)(void *ud);
     void *idle_ud;
@@ -348,6 +349,7 @@ static int deliver(kh_watch *w, kh_alert *a)
     snprintf(id, sizeof(id), "%016llx", (unsigned long long)h);
     a->id = id;
     w->stats.alerts++;
+    kh_watch__obs_alert(w->obs, a);
     if (w->cb && w->cb(a, w->ud) != 0)
         w->stopped = 1;
     return 0;
@@ -451,6 +453,7 @@ static void dedup_alert(kh_watch *w, kh_alert *a, int64_t t)
     } else {
         d->folded += a->count;
         w->stats.folded++;
+        kh_watch__obs_folded(w->obs);
         save(&d->last, a);
     }
 }
@@ -571,6 +574,7 @@ static void judge(kh_watch *w, const kh_node *root, const char *file, unsigned l
     kh_audit_event ev;
     decode(&ev, root, file, line);
     w->stats.events++;
+    kh_watch__obs_event(w->obs, ev.t_us);
     if (!final_stage(&ev) || excepted(&w->pol->except, &ev))
         return;
     for (size_t i = 0; i < w->nrules && !w->stopped; i++) {
@@ -586,6 +590,7 @@ static int line_error(kh_watch *w, kh_error *err, int rc, const char *file, unsi
                       unsigned col, const char *msg)
 {
     w->stats.errors++;
+    kh_watch__obs_error(w->obs);
     kh_error_set(err, (kh_code)rc, file, line, col, "%s", msg);
     if (w->on_error) {
         kh_finding f = {.rule_id = "error", .is_error = 1, .file = file, .line = line,
@@ -695,7 +700,7 @@ int kh_watch_new(kh_watch **out, const kh_config *cfg, kh_alert_cb cb, void *ud,
         rc = kh_config_only_rule(w->pss_cfg, pss_rules[i], err);
     size_t n;
     const kh_rule_def *t = kh_rules__table(&n);
-    if (!rc && !(w->rules = calloc(n, sizeof(*w->rules))))
+    if (!rc && (!(w->rules = calloc(n, sizeof(*w->rules))) || !(w->obs = kh_watch__obs_new())))
         rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     for (size_t i = 0; !rc && i < n; i++) {
         if (!t[i].check_event || !kh_config__enabled(cfg, i))
@@ -735,6 +740,11 @@ void kh_watch__idle(kh_watch *w)
         w->idle(w->idle_ud);
 }
 
+kh_watch_obs *kh_watch__obs(const kh_watch *w)
+{
+    return w->obs;
+}
+
 int kh_watch__stopped(const kh_watch *w)
 {
     return w->stopped;
@@ -750,5 +760,6 @@ void kh_watch_free(kh_watch *w)
     kh_config_free(w->own_cfg);
     kh_config_free(w->pss_cfg);
     free(w->rules);
+    kh_watch__obs_free(w->obs);
     free(w);
 }
