@@ -122,7 +122,9 @@ void kh_watch_free(kh_watch *w);
  * the host name),
  * "http://URL" or "https://URL" (a POST of the alert JSON per alert, 2xx
  * expected, 5 s timeout, system CAs) and "slack+https://URL" (a Slack
- * incoming webhook: {"text": ...}).
+ * incoming webhook: {"text": ...}), "nats://HOST:PORT/SUBJECT" (a JetStream
+ * publish of the alert JSON with its id as Nats-Msg-Id, acknowledged by
+ * the stream).
  * @return 0, KH_EUSAGE for a bad spec, KH_EIO when it cannot be opened.
  */
 int kh_sink_open(kh_sink **out, const char *spec, kh_error *err);
@@ -164,6 +166,32 @@ const char *kh_sink_spec(const kh_sink *s);
 
 /** Retry what is queued if the sink's backoff allows it now (never waits). */
 void kh_sink_poll(kh_sink *s);
+/* --------------------------------------------------------- NATS JetStream */
+
+/** Where `watch --nats` reads: a JetStream stream, through a durable pull
+ * consumer that every watcher naming it shares (a consumer group). */
+typedef struct kh_nats_input {
+    const char *url;              /**< nats://[USER:PASS@|TOKEN@]HOST:PORT */
+    const char *subject;          /**< the events' subject: the stream captures it */
+    const char *stream;           /**< created (file storage) when absent */
+    const char *consumer;         /**< durable pull consumer, created when absent */
+    unsigned ack_wait_s;          /**< redelivery after this long without an ack */
+    unsigned batch;               /**< messages per pull request (at most 256) */
+    int spooled;                  /**< the sinks have a spool: an alert taken is safe */
+} kh_nats_input;
+
+/**
+ * Judge each message's payload (an Event or an EventList) with
+ * kh_watch_line until *stop, acknowledging a message only once every one
+ * of @p sinks delivered its alerts (with @p in->spooled: took them into
+ * its spool); folded alerts are flushed within half the ack wait. What is
+ * not safe by then is kept in progress, and given back (-NAK) at a stop.
+ * Reconnects with backoff. @return 0, KH_EUSAGE (bad names, or a stream or
+ * consumer that cannot be set up as asked) or KH_ENOMEM.
+ */
+int kh_watch_nats(kh_watch *w, const kh_nats_input *in, kh_sink *const *sinks, size_t nsinks,
+                  volatile sig_atomic_t *stop, kh_error *err);
+
 /** Adapter for kh_watch_new: ud is a kh_sink *; send failures go to stderr. */
 int kh_sink_alert_cb(const kh_alert *a, void *ud);
 void kh_sink_close(kh_sink *s);

@@ -590,7 +590,7 @@ int kh_admission_review(const kh_config *cfg, const kh_route *route, const char 
                           "an AdmissionReview must be a JSON object");
         goto cleanup;
     }
-    rc = kh_doc_load_buffer(&root, &rv.arena, body, len, LABEL, err);
+    rc = kh_doc_load_json(&root, &rv.arena, body, len, LABEL, err);
     if (rc && rc != KH_ENOMEM) {
         rc = KH_EPARSE;
         if (err)

@@ -28,6 +28,7 @@
 
 enum {
     OPT_CLIENT_CA, OPT_CONFIG, OPT_FAIL_ON, OPT_FOLLOW, OPT_HELP, OPT_LISTEN, OPT_METRICS_LISTEN,
+    OPT_NATS, OPT_NATS_ACK_WAIT, OPT_NATS_CONSUMER, OPT_NATS_STREAM, OPT_NATS_SUBJECT,
     OPT_NO_CONFIG, OPT_POLL, OPT_RULE, OPT_SINK, OPT_SPOOL, OPT_SPOOL_MAX, OPT_SPOOL_SYNC,
     OPT_TLS_CERT, OPT_TLS_KEY
 };
@@ -41,10 +42,15 @@ static const struct cli_option options[] = {
     {"help", 'h', NULL, "show this help", OPT_HELP},
     {"listen", ' ', "[ADDR:]PORT", "serve POST /audit over HTTPS for the audit webhook backend instead of reading FILE", OPT_LISTEN},
     {"metrics-listen", ' ', "[ADDR:]PORT", "while reading FILE or -: serve /healthz and /metrics over plain HTTP (ADDR default 127.0.0.1)", OPT_METRICS_LISTEN},
+    {"nats", ' ', "URL", "read events from a NATS JetStream stream (nats://[USER:PASS@]HOST:PORT) instead of FILE", OPT_NATS},
+    {"nats-ack-wait", ' ', "SECONDS", "with --nats: redeliver an event not acknowledged this long (default 30)", OPT_NATS_ACK_WAIT},
+    {"nats-consumer", ' ', "NAME", "with --nats: the durable pull consumer; watchers naming the same one share the stream (default kubeharden-watch)", OPT_NATS_CONSUMER},
+    {"nats-stream", ' ', "NAME", "with --nats: the stream, created when absent (default KUBERNETES_AUDIT)", OPT_NATS_STREAM},
+    {"nats-subject", ' ', "SUBJECT", "with --nats: the subject the events are published on (default kubernetes.audit)", OPT_NATS_SUBJECT},
     {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
     {"poll-interval", ' ', "MS", "with --follow: how often to look for more (default 250)", OPT_POLL},
     {"rule", ' ', "ID", "run only this rule (repeatable)", OPT_RULE},
-    {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT[?ca=FILE], http(s)://URL or slack+https://URL (repeatable; default -)", OPT_SINK},
+    {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT[?ca=FILE], http(s)://URL or slack+https://URL or nats://HOST:PORT/SUBJECT (repeatable; default -)", OPT_SINK},
     {"spool", ' ', "DIR", "write each alert for a TCP, TLS or HTTP sink to DIR before sending it, until delivered; what is left is sent first next time", OPT_SPOOL},
     {"spool-max-bytes", ' ', "SIZE", "bound of each sink's spool (K, M, G suffixes; default 64M): past it the oldest alerts are dropped and counted", OPT_SPOOL_MAX},
     {"spool-sync", ' ', "MS", "fdatasync the spool at most every MS (0: each alert; default 200)", OPT_SPOOL_SYNC},
@@ -55,6 +61,7 @@ static const struct cli_option options[] = {
 
 struct watch_args {
     const char *config, *path, *listen, *cert, *key, *client_ca, *spool, *metrics_listen;
+    kh_nats_input nats;
     unsigned long long spool_max;
     unsigned spool_sync;
     const char **rules, **sinks;
@@ -91,7 +98,11 @@ static void help(void)
           "With --listen, no FILE: serve POST /audit over HTTPS, where the API server's\n"
           "audit webhook backend (--audit-webhook-config-file) sends EventList batches;\n"
           "each batch is judged before it is answered (200, or 400 for a bad batch), with\n"
-          "/healthz, /readyz and /metrics as `kubeharden serve` has them.\n\nOptions:\n",
+          "/healthz, /readyz and /metrics as `kubeharden serve` has them.\n\n"
+          "With --nats, no FILE: read a NATS JetStream stream through a durable pull\n"
+          "consumer (created when absent; watchers naming the same --nats-consumer share\n"
+          "the stream) until SIGINT/SIGTERM, acknowledging each message once its alerts\n"
+          "are delivered (or, with --spool, spooled).\n\nOptions:\n",
           stdout);
     cli_print_options(stdout, options, NOPTIONS);
     cli_print_exit_codes(stdout, 1);
@@ -125,6 +136,19 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
     case OPT_FOLLOW: a->follow = 1; break;
     case OPT_HELP: a->help = 1; break;
     case OPT_LISTEN: a->listen = value; break;
+    case OPT_NATS: a->nats.url = value; break;
+    case OPT_NATS_ACK_WAIT: {
+        long n = strtol(value, &end, 10);
+        if (!*value || *end || n < 1 || n > 3600) {
+            fprintf(stderr, "kubeharden watch: bad --nats-ack-wait '%s' (use 1-3600)\n", value);
+            return CLI_EXIT_ERROR;
+        }
+        a->nats.ack_wait_s = (unsigned)n;
+        break;
+    }
+    case OPT_NATS_CONSUMER: a->nats.consumer = value; break;
+    case OPT_NATS_STREAM: a->nats.stream = value; break;
+    case OPT_NATS_SUBJECT: a->nats.subject = value; break;
     case OPT_METRICS_LISTEN: a->metrics_listen = value; break;
     case OPT_NO_CONFIG: a->no_config = 1; break;
     case OPT_POLL: {
@@ -325,17 +349,20 @@ static int listen_audit(const struct watch_args *a, kh_watch *w, const kh_config
 
 int cmd_watch(int argc, char **argv)
 {
-    struct watch_args a = {.fail_on = KH_SEVERITY_LOW, .spool_sync = 200};
+    struct watch_args a = {.fail_on = KH_SEVERITY_LOW, .spool_sync = 200,
+                           .nats = {.subject = "kubernetes.audit", .stream = "KUBERNETES_AUDIT",
+                                    .consumer = "kubeharden-watch", .ack_wait_s = 30,
+                                    .batch = 64}};
     int rc = cli_parse("watch", options, NOPTIONS, argc, argv, on_option, &a);
     if (rc == 0 && a.help) {
         help();
         goto done;
     }
-    if (rc == 0 && !a.path && !a.listen) {
+    if (rc == 0 && !a.path && !a.listen && !a.nats.url) {
         fputs("kubeharden watch: missing FILE (or - for standard input)\n", stderr);
         rc = CLI_EXIT_ERROR;
-    } else if (rc == 0 && a.path && a.listen) {
-        fputs("kubeharden watch: FILE or --listen, not both\n", stderr);
+    } else if (rc == 0 && !!a.path + !!a.listen + !!a.nats.url > 1) {
+        fputs("kubeharden watch: one of FILE, --listen and --nats\n", stderr);
         rc = CLI_EXIT_ERROR;
     }
     if (rc)
@@ -377,7 +404,11 @@ int cmd_watch(int argc, char **argv)
         struct kh_plain *plain = NULL;
         if (a.metrics_listen && serve_metrics(a.metrics_listen, &l, &plain) != 0)
             rc = CLI_EXIT_ERROR;
-        if (rc == 0 && kh_watch_path(w, a.path, a.follow, a.poll_ms, &stop_flag, &err) != KH_OK) {
+        a.nats.spooled = a.spool != NULL;
+        if (rc == 0 && (a.nats.url ? kh_watch_nats(w, &a.nats, run.sinks, run.nsinks,
+                                                    &stop_flag, &err)
+                                   : kh_watch_path(w, a.path, a.follow, a.poll_ms, &stop_flag,
+                                                   &err)) != KH_OK) {
             fprintf(stderr, "kubeharden watch: %s\n", err.message);
             rc = CLI_EXIT_ERROR;
         }

@@ -121,6 +121,11 @@ void kh_doc_reader_free(kh_doc_reader *r);
 /* Load exactly one document from a buffer (config files, AdmissionReviews). */
 int kh_doc_load_buffer(const kh_node **root, kh_arena *arena, const char *buf,
                        size_t len, const char *file, kh_error *err);
+/* kh_doc_load_buffer, read in one pass when the buffer is one JSON object
+ * (audit events, AdmissionReviews); any other input goes to
+ * kh_doc_load_buffer, so the result is always its result (jsontree.c). */
+int kh_doc_load_json(const kh_node **root, kh_arena *arena, const char *buf,
+                     size_t len, const char *file, kh_error *err);
 
 /* --- accessors: all accept NULL and return NULL / false on a type mismatch */
 
@@ -151,5 +156,10 @@ bool kh_node_int(const kh_node *n, int64_t *out);
 /* Type of a plain, untagged scalar (go-yaml v2 rules); sets *boolean for
  * KH_NODE_BOOL. @p s need not be NUL-terminated. */
 int kh_node__resolve(const char *s, size_t len, uint8_t *boolean);
+
+/* kh_doc_load_json's own reader: 1 with *root when @p buf is one JSON
+ * object with nothing but blanks around it, 0 when it declines (other or
+ * malformed input: kh_doc_load_buffer has the say), KH_ENOMEM. */
+int kh_doc__json_tree(const kh_node **root, kh_arena *arena, const char *buf, size_t len);
 
 #endif

@@ -34,10 +34,11 @@
 
 #include "report/report.h"
 #include "watch/internal.h"
+#include "watch/nats.h"
 #include "watch/spool.h"
 
 typedef enum sink_kind {
-    SINK_STDOUT, SINK_FILE, SINK_UDP, SINK_TCP, SINK_TLS, SINK_HTTP, SINK_SLACK
+    SINK_STDOUT, SINK_FILE, SINK_UDP, SINK_TCP, SINK_TLS, SINK_HTTP, SINK_SLACK, SINK_NATS
 } sink_kind;
 
 struct kh_sink {
@@ -48,6 +49,7 @@ struct kh_sink {
     char hostname[256];
     char *url;                   /* SINK_HTTP, SINK_SLACK */
     CURL *curl;
+    kh_nats *nats;               /* SINK_NATS (nats.c): JetStream publish */
     char *spec;                  /* for messages */
     /* TCP and HTTP: alerts not yet delivered (a ring), and the breaker.
      * Counters are atomic: /metrics reads them from another thread. */
@@ -419,6 +421,8 @@ static int transmit(kh_sink *s, const char *msg, size_t len, kh_error *err)
 {
     if (s->failures)
         s->retries++; /* a probe of the half-open breaker */
+    if (s->kind == SINK_NATS)
+        return kh_nats__publish_alert(s->nats, msg, len, err);
     return s->kind == SINK_HTTP || s->kind == SINK_SLACK ? http_post(s, msg, len, err)
                                                          : syslog_send(s, msg, len, err);
 }
@@ -569,6 +573,15 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
             kh_sink_close(s);
             return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
         }
+    } else if (strncmp(spec, "nats://", 7) == 0) {
+        s->kind = SINK_NATS;
+        int rc = kh_nats__open(&s->nats, spec, 1, err);
+        if (rc) {
+            kh_sink_close(s);
+            return rc;
+        }
+        kh_error cerr; /* connect now; a server that is down only fails the sends */
+        kh_nats__connect(s->nats, &cerr);
     } else if (strncmp(spec, "syslog+udp://", 13) == 0) {
         s->kind = SINK_UDP;
         rest = spec + 13;
@@ -583,7 +596,7 @@ int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
                             "unknown sink '%s' (use -, file:PATH, syslog+udp://HOST:PORT, "
                             "syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT[?ca=FILE], "
-                            "http(s)://URL or slack+https://URL)", spec);
+                            "http(s)://URL, slack+https://URL or nats://HOST:PORT/SUBJECT)", spec);
     }
     char addr[512];
     if (rest && s->kind == SINK_TLS) {
@@ -654,6 +667,7 @@ int kh_sink_send(kh_sink *s, const kh_alert *a, kh_error *err)
     size_t len = 0;
     char *msg = s->kind == SINK_SLACK ? slack_payload(a)
                 : s->kind == SINK_HTTP ? kh_alert_json(a)
+                : s->kind == SINK_NATS ? kh_nats__alert_message(a, &len)
                                        : syslog_message(s, a, &len);
     if (!msg)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
@@ -802,6 +816,7 @@ void kh_sink_close(kh_sink *s)
         gnutls_certificate_free_credentials(s->cred);
     if (s->curl)
         curl_easy_cleanup(s->curl);
+    kh_nats__close(s->nats);
     free(s->url);
     free(s);
 }

@@ -639,7 +639,7 @@ int kh_watch_line(kh_watch *w, const char *text, size_t len, const char *file, u
     kh_arena_reset(&w->arena);
     const kh_node *root = NULL;
     kh_error perr = {0};
-    int rc = kh_doc_load_buffer(&root, &w->arena, text, len, file, &perr);
+    int rc = kh_doc_load_json(&root, &w->arena, text, len, file, &perr);
     if (rc == KH_ENOMEM)
         return kh_error_set(err, KH_ENOMEM, file, line, 0, "out of memory");
     if (rc)
