@@ -31,7 +31,8 @@ cmake --build build-tsan -j"$jobs" --target kubeharden kh-bench-gen >/dev/null
 
 if [ "${KH_FUZZ_SECONDS:-20}" != 0 ]; then
     for target in fuzz_admission fuzz_apiresponse fuzz_config fuzz_doc fuzz_evaluate \
-                  fuzz_imageref fuzz_kubeconfig fuzz_nats fuzz_probe fuzz_scan fuzz_watch; do
+                  fuzz_imageref fuzz_jsontree fuzz_kubeconfig fuzz_nats fuzz_probe \
+                  fuzz_scan fuzz_watch; do
         echo "== fuzzing $target for ${KH_FUZZ_SECONDS:-20}s"
         bash fuzz/run.sh "${KH_FUZZ_SECONDS:-20}" "$target" 2>&1 | tail -n 20
     done

@@ -220,6 +220,8 @@ static const unsigned char *plain_run(const unsigned char *p, const unsigned cha
 
 static bool put(jt *j, const void *s, size_t n)
 {
+    if (!n)
+        return true;
     if (j->text_len + n > j->text_cap) {
         size_t cap = j->text_cap ? j->text_cap : 1024;
         while (cap < j->text_len + n)
