@@ -20,6 +20,19 @@
 extern "C" {
 #endif
 
+/** What a response action did: set on the alerts of rules `response.<action>`. */
+typedef struct kh_alert_response {
+    const char *action;          /**< delete-pod, isolate-pod, cordon-node, drain-node,
+                                  *   scale-to-zero, delete-binding */
+    const char *result;          /**< done, dry-run, failed, partial, refused,
+                                  *   rate-limited or skipped */
+    int dry_run;
+    const char *target;          /**< "pod shop/web", "node node-1", ... */
+    const char *trigger;         /**< the rule whose detection it answers */
+    const char *const *requests; /**< "METHOD PATH STATUS" of each request, in order */
+    size_t nrequests;
+} kh_alert_response;
+
 /** One alert. Strings are borrowed for the duration of the callback. */
 typedef struct kh_alert {
     const char *id;              /**< stable: the same event and rule give the same id */
@@ -39,7 +52,9 @@ typedef struct kh_alert {
     const char *const *source_ips;
     size_t nsource_ips;
     const char *resource, *subresource, *namespace_, *name, *api_group; /**< objectRef */
-    int code;                    /**< responseStatus.code, 0 when absent */
+    int code;                    /**< responseStatus.code, 0 when absent (a response
+                                  *   action: the status of its last request) */
+    const kh_alert_response *response; /**< NULL but for response actions */
 } kh_alert;
 
 /** Receives each alert; return non-zero to stop reading. */
@@ -82,6 +97,30 @@ void kh_watch_set_idle(kh_watch *w, void (*idle)(void *ud), void *ud);
 
 /** Emit the alerts still held by dedup (the counts of folded storms). */
 int kh_watch_flush(kh_watch *w);
+
+/** How the configured response actions run (docs/watch.md, "Response"). */
+typedef enum kh_respond_mode {
+    KH_RESPOND_CONFIG = 0,       /**< as watch.response.dryRun says (default: dry run) */
+    KH_RESPOND_OFF,              /**< none, not even dry runs */
+    KH_RESPOND_DRY_RUN,          /**< dry runs whatever the configuration says */
+    KH_RESPOND_LIVE              /**< act, whatever the configuration says */
+} kh_respond_mode;
+
+struct kh_client_options;
+
+/**
+ * Run the actions the configuration's watch.rules.<id>.actions name when
+ * those rules fire, against the cluster of @p cluster (kubeconfig,
+ * context, timeout, warnings; NULL or no kubeconfig: found as kubectl
+ * does). A dry run talks to the cluster with dryRun=All, or plans only
+ * when none is configured. Each action's outcome is an alert of rule
+ * `response.<action>` (kh_alert.response set); actions run on a worker
+ * thread and their alerts go out at the next line, idle poll or flush.
+ * Without a call, no action runs. @return 0; KH_ECONFIG (live mode and no
+ * cluster, a bad kubeconfig) or KH_ENOMEM.
+ */
+int kh_watch_respond(kh_watch *w, kh_respond_mode mode, const struct kh_client_options *cluster,
+                     kh_error *err);
 
 /**
  * Count the events read from now on under @p source: "file", "stdin",

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cluster_opts.h"
+#include "kubeharden/client.h"
 #include "kubeharden/watch.h"
 #include "plain.h"
 #include "server.h"
@@ -33,13 +35,17 @@ enum {
     OPT_TLS_CERT, OPT_TLS_KEY
 };
 
+enum { OPT_CONTEXT = 100, OPT_KUBECONFIG, OPT_RESPOND }; /* response actions */
+
 /* Sorted by long name. */
 static const struct cli_option options[] = {
     {"client-ca-file", ' ', "FILE", "with --listen: require client certificates signed by this CA", OPT_CLIENT_CA},
     {"config", ' ', "FILE", "configuration file (default: .kubeharden.yaml found upwards)", OPT_CONFIG},
+    {"context", ' ', "NAME", "the kubeconfig context response actions use (default: current-context)", OPT_CONTEXT},
     {"fail-on", ' ', "SEVERITY", "exit 1 when an alert is at least this severe (default low; never: always 0)", OPT_FAIL_ON},
     {"follow", 'f', NULL, "keep reading as the file grows, across rotation, until SIGINT/SIGTERM", OPT_FOLLOW},
     {"help", 'h', NULL, "show this help", OPT_HELP},
+    {"kubeconfig", ' ', "FILE", "the kubeconfig response actions use (default: $KUBECONFIG, ~/.kube/config, in-cluster)", OPT_KUBECONFIG},
     {"listen", ' ', "[ADDR:]PORT", "serve POST /audit over HTTPS for the audit webhook backend instead of reading FILE", OPT_LISTEN},
     {"metrics-listen", ' ', "[ADDR:]PORT", "while reading FILE or -: serve /healthz and /metrics over plain HTTP (ADDR default 127.0.0.1)", OPT_METRICS_LISTEN},
     {"nats", ' ', "URL", "read events from a NATS JetStream stream (nats://[USER:PASS@]HOST:PORT) instead of FILE", OPT_NATS},
@@ -49,6 +55,7 @@ static const struct cli_option options[] = {
     {"nats-subject", ' ', "SUBJECT", "with --nats: the subject the events are published on (default kubernetes.audit)", OPT_NATS_SUBJECT},
     {"no-config", ' ', NULL, "ignore any .kubeharden.yaml", OPT_NO_CONFIG},
     {"poll-interval", ' ', "MS", "with --follow: how often to look for more (default 250)", OPT_POLL},
+    {"respond", ' ', "MODE", "response actions (watch.rules.ID.actions): dry-run, live or off (default: dry-run unless watch.response.dryRun is false)", OPT_RESPOND},
     {"rule", ' ', "ID", "run only this rule (repeatable)", OPT_RULE},
     {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT[?ca=FILE], http(s)://URL or slack+https://URL or nats://HOST:PORT/SUBJECT (repeatable; default -)", OPT_SINK},
     {"spool", ' ', "DIR", "write each alert for a TCP, TLS or HTTP sink to DIR before sending it, until delivered; what is left is sent first next time", OPT_SPOOL},
@@ -69,6 +76,8 @@ struct watch_args {
     int follow, help, no_config, never;
     unsigned poll_ms;
     kh_severity fail_on;
+    struct cli_cluster cluster;  /* --kubeconfig, --context: for response actions */
+    kh_respond_mode respond;
 };
 
 struct watch_run {
@@ -99,6 +108,11 @@ static void help(void)
           "audit webhook backend (--audit-webhook-config-file) sends EventList batches;\n"
           "each batch is judged before it is answered (200, or 400 for a bad batch), with\n"
           "/healthz, /readyz and /metrics as `kubeharden serve` has them.\n\n"
+          "Rules with actions (watch.rules.ID.actions: delete-pod, isolate-pod, cordon-node,\n"
+          "drain-node, scale-to-zero, delete-binding) act on the cluster of --kubeconfig:\n"
+          "as a server-side dry run (dryRun=All) unless --respond live or\n"
+          "watch.response.dryRun: false, only where watch.response.allow lets them, each\n"
+          "outcome an alert of rule response.ACTION.\n\n"
           "With --nats, no FILE: read a NATS JetStream stream through a durable pull\n"
           "consumer (created when absent; watchers naming the same --nats-consumer share\n"
           "the stream) until SIGINT/SIGTERM, acknowledging each message once its alerts\n"
@@ -184,6 +198,22 @@ static int on_option(const struct cli_option *o, const char *value, void *ud)
         a->spool_sync = (unsigned)n;
         break;
     }
+    case OPT_CONTEXT: return cli_cluster_option(&a->cluster, "watch", CLI_CLUSTER_CONTEXT, value);
+    case OPT_KUBECONFIG:
+        return cli_cluster_option(&a->cluster, "watch", CLI_CLUSTER_KUBECONFIG, value);
+    case OPT_RESPOND:
+        if (strcmp(value, "dry-run") == 0)
+            a->respond = KH_RESPOND_DRY_RUN;
+        else if (strcmp(value, "live") == 0)
+            a->respond = KH_RESPOND_LIVE;
+        else if (strcmp(value, "off") == 0)
+            a->respond = KH_RESPOND_OFF;
+        else {
+            fprintf(stderr, "kubeharden watch: unknown --respond '%s' (use dry-run, live or "
+                            "off)\n", value);
+            return CLI_EXIT_ERROR;
+        }
+        break;
     case OPT_TLS_CERT: a->cert = value; break;
     case OPT_TLS_KEY: a->key = value; break;
     }
@@ -246,6 +276,19 @@ static kh_config *load_config(const struct watch_args *a)
         return NULL;
     }
     return cfg;
+}
+
+/* --respond, --kubeconfig, --context: how and where response actions run. */
+static int respond_setup(const struct watch_args *a, kh_watch *w)
+{
+    kh_client_options o = {.kubeconfig = a->cluster.kubeconfig, .context = a->cluster.context};
+    kh_error err = {0};
+    if (kh_watch_respond(w, a->respond, &o, &err) == KH_OK)
+        return 0;
+    char msg[512];
+    kh_error_format(&err, msg, sizeof(msg));
+    fprintf(stderr, "kubeharden watch: %s\n", msg);
+    return CLI_EXIT_ERROR;
 }
 
 /* --listen: batches arrive on the server's threads; the watcher and the
@@ -392,6 +435,8 @@ int cmd_watch(int argc, char **argv)
         fprintf(stderr, "kubeharden watch: %s\n", err.message);
         rc = CLI_EXIT_ERROR;
     }
+    if (rc == 0)
+        rc = respond_setup(&a, w);
     if (rc == 0 && a.listen) {
         rc = listen_audit(&a, w, cfg, &run);
         kh_watch_flush(w);
@@ -427,6 +472,7 @@ int cmd_watch(int argc, char **argv)
     free(run.sinks);
     kh_config_free(cfg);
 done:
+    cli_cluster_free(&a.cluster);
     free(a.rules);
     free(a.sinks);
     return rc;

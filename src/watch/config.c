@@ -4,8 +4,10 @@
  * The configuration loader (src/scan/config.c) hands every key of `watch:`
  * to kh_watch__config_pair, which fills a kh_watch_policy in the
  * configuration's arena: dedup window and burst, the sensitive namespaces,
- * exceptions for every rule, and per-rule thresholds, windows, severities
- * and exceptions. Every mistake names file:line:col and the bad value.
+ * exceptions for every rule, per-rule thresholds, windows, severities,
+ * exceptions and response actions, and watch.response (dry run, the
+ * allow-lists, the rate limit). Every mistake names file:line:col and the
+ * bad value.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -98,6 +100,46 @@ static int except(cfg_ctx *c, const kh_node *v, const char *path, kh_watch_excep
     return 0;
 }
 
+/* The names of kh_watch_action, by value. */
+static const char *const action_names[KH_ACTION_MAX + 1] = {
+    NULL, "delete-pod", "isolate-pod", "cordon-node", "drain-node", "scale-to-zero",
+    "delete-binding",
+};
+
+const char *kh_watch__action_name(kh_watch_action a)
+{
+    return a >= 1 && a <= KH_ACTION_MAX ? action_names[a] : "?";
+}
+
+static int actions(cfg_ctx *c, const kh_node *v, const char *path, kh_watch_rule_cfg *r)
+{
+    if (!kh_node_is_seq(v))
+        return fail(c, v, "%s must be a list of actions", path);
+    r->nactions = 0;
+    for (size_t i = 0; i < v->len; i++) {
+        const kh_node *it = kh_node_at(v, i);
+        const char *name = text(it);
+        int a = 0;
+        for (int k = 1; name && k <= KH_ACTION_MAX && !a; k++)
+            if (strcmp(name, action_names[k]) == 0)
+                a = k;
+        if (!a)
+            return fail(c, it, "unknown action '%s' in %s (use delete-pod, isolate-pod, "
+                        "cordon-node, drain-node, scale-to-zero or delete-binding)",
+                        name ? name : "", path);
+        for (size_t k = 0; k < r->nactions; k++)
+            if (r->actions[k] == a)
+                return fail(c, it, "action '%s' is listed twice in %s", name, path);
+        if ((a == KH_ACTION_CORDON_NODE || a == KH_ACTION_DRAIN_NODE) &&
+            memchr(r->actions, a == KH_ACTION_DRAIN_NODE ? KH_ACTION_CORDON_NODE
+                                                         : KH_ACTION_DRAIN_NODE, r->nactions))
+            return fail(c, it, "%s has both cordon-node and drain-node: drain-node cordons "
+                        "first, keep one", path);
+        r->actions[r->nactions++] = (unsigned char)a;
+    }
+    return 0;
+}
+
 static int rule(cfg_ctx *c, const kh_pair *p, kh_watch_policy *pol)
 {
     const char *id = text(p->key);
@@ -106,7 +148,7 @@ static int rule(cfg_ctx *c, const kh_pair *p, kh_watch_policy *pol)
         return fail(c, p->key, "unknown audit rule '%s' in watch.rules", id ? id : "");
     if (!kh_node_is_map(p->value))
         return fail(c, p->value, "watch.rules.%s must be a mapping with threshold, window, "
-                    "severity and/or exceptions", id);
+                    "severity, exceptions and/or actions", id);
     kh_watch_rule_cfg *r = NULL;
     for (size_t i = 0; i < pol->nrules && !r; i++)
         if (strcmp(pol->rules[i].id, id) == 0)
@@ -142,10 +184,11 @@ static int rule(cfg_ctx *c, const kh_pair *p, kh_watch_policy *pol)
                 r->severity = (int)sev;
         } else if (key && strcmp(key, "exceptions") == 0)
             rc = except(c, v, path, &r->except);
+        else if (key && strcmp(key, "actions") == 0)
+            rc = actions(c, v, path, r);
         else
-            rc = fail(c, m->u.pairs[i].key,
-                      "unknown key '%s' (expected threshold, window, severity or exceptions)",
-                      path);
+            rc = fail(c, m->u.pairs[i].key, "unknown key '%s' (expected threshold, window, "
+                      "severity, exceptions or actions)", path);
         if (rc)
             return rc;
     }
@@ -189,6 +232,75 @@ bool kh_watch__cidr_contains(const kh_watch_cidr *c, const char *ip)
     if (memcmp(a, c->addr, full) != 0)
         return false;
     return !rest || ((a[full] ^ c->addr[full]) & (0xffu << (8 - rest)) & 0xffu) == 0;
+}
+
+/* watch.response.allow: the namespaces, nodes and ClusterRoleBindings actions may touch. */
+static int allow(cfg_ctx *c, const kh_node *v, kh_watch_response *r)
+{
+    if (!kh_node_is_map(v))
+        return fail(c, v, "watch.response.allow must be a mapping with namespaces, nodes "
+                    "and/or clusterRoleBindings");
+    for (size_t i = 0; i < v->len; i++) {
+        const char *k = text(v->u.pairs[i].key);
+        const kh_node *x = v->u.pairs[i].value;
+        char path[160];
+        snprintf(path, sizeof(path), "watch.response.allow.%s", k ? k : "?");
+        int rc;
+        if (k && strcmp(k, "namespaces") == 0)
+            rc = list(c, x, path, &r->namespaces, &r->nnamespaces);
+        else if (k && strcmp(k, "nodes") == 0)
+            rc = list(c, x, path, &r->nodes, &r->nnodes);
+        else if (k && strcmp(k, "clusterRoleBindings") == 0)
+            rc = list(c, x, path, &r->cluster_bindings, &r->ncluster_bindings);
+        else
+            rc = fail(c, v->u.pairs[i].key, "unknown key '%s' (expected namespaces, nodes or "
+                      "clusterRoleBindings)", path);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int response(cfg_ctx *c, const kh_node *v, kh_watch_response *r)
+{
+    if (!kh_node_is_map(v))
+        return fail(c, v, "watch.response must be a mapping with dryRun, allow and/or "
+                    "rateLimit");
+    for (size_t i = 0; i < v->len; i++) {
+        const char *k = text(v->u.pairs[i].key);
+        const kh_node *x = v->u.pairs[i].value;
+        int rc = 0;
+        if (k && strcmp(k, "dryRun") == 0) {
+            if (!kh_node_is_true(x) && !kh_node_is_false(x))
+                rc = fail(c, x, "watch.response.dryRun must be true or false, not '%s'",
+                          text(x) ? text(x) : "");
+            r->act = kh_node_is_false(x);
+        } else if (k && strcmp(k, "allow") == 0) {
+            rc = allow(c, x, r);
+        } else if (k && strcmp(k, "rateLimit") == 0) {
+            if (!kh_node_is_map(x))
+                return fail(c, x, "watch.response.rateLimit must be a mapping with window "
+                            "and/or actions");
+            for (size_t j = 0; j < x->len && !rc; j++) {
+                const char *rk = text(x->u.pairs[j].key);
+                if (rk && strcmp(rk, "window") == 0)
+                    rc = positive(c, x->u.pairs[j].value, "watch.response.rateLimit.window",
+                                  &r->rate_window_s);
+                else if (rk && strcmp(rk, "actions") == 0)
+                    rc = positive(c, x->u.pairs[j].value, "watch.response.rateLimit.actions",
+                                  &r->rate_actions);
+                else
+                    rc = fail(c, x->u.pairs[j].key, "unknown key 'watch.response.rateLimit.%s' "
+                              "(expected window or actions)", rk ? rk : "?");
+            }
+        } else {
+            rc = fail(c, v->u.pairs[i].key, "unknown key 'watch.response.%s' (expected dryRun, "
+                      "allow or rateLimit)", k ? k : "?");
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const kh_pair *p,
@@ -246,6 +358,8 @@ int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const 
         }
         return 0;
     }
+    if (key && strcmp(key, "response") == 0)
+        return response(&c, v, &pol->response);
     if (key && strcmp(key, "rules") == 0) {
         if (!kh_node_is_map(v))
             return fail(&c, v, "watch.rules must be a mapping of audit rule id to settings");
@@ -257,7 +371,7 @@ int kh_watch__config_pair(kh_arena *arena, struct kh_watch_policy **polp, const 
         return 0;
     }
     return fail(&c, p->key,
-                "unknown key 'watch.%s' (expected allowedSourceCIDRs, dedup, exceptions, rules "
-                "or sensitiveNamespaces)",
+                "unknown key 'watch.%s' (expected allowedSourceCIDRs, dedup, exceptions, "
+                "response, rules or sensitiveNamespaces)",
                 key ? key : "?");
 }

@@ -35,6 +35,13 @@ typedef struct kh_watch_except {
     size_t nusers, ngroups, nnamespaces, nuser_agents;
 } kh_watch_except;
 
+/* Response actions (watch.rules.<id>.actions; src/watch/respond.c). */
+typedef enum kh_watch_action {
+    KH_ACTION_DELETE_POD = 1, KH_ACTION_ISOLATE_POD, KH_ACTION_CORDON_NODE,
+    KH_ACTION_DRAIN_NODE, KH_ACTION_SCALE_TO_ZERO, KH_ACTION_DELETE_BINDING,
+    KH_ACTION_MAX = KH_ACTION_DELETE_BINDING
+} kh_watch_action;
+
 /* Per-rule settings (watch.rules.<id>). */
 typedef struct kh_watch_rule_cfg {
     const char *id;
@@ -42,7 +49,23 @@ typedef struct kh_watch_rule_cfg {
     long window_s;                /* 0: the rule's default */
     int severity;                 /* -1: the registry's (or rules.severity) */
     kh_watch_except except;
+    unsigned char actions[KH_ACTION_MAX]; /* kh_watch_action, in the order written */
+    size_t nactions;
 } kh_watch_rule_cfg;
+
+/* "delete-pod", ... ("?" for another value). */
+const char *kh_watch__action_name(kh_watch_action a);
+
+/* watch.response: where and how fast actions may run (globs: fnmatch). */
+typedef struct kh_watch_response {
+    bool act;                     /* dryRun: false (zeroed: a dry run) */
+    const char **namespaces;      /* allow.namespaces */
+    const char **nodes;           /* allow.nodes */
+    const char **cluster_bindings;/* allow.clusterRoleBindings */
+    size_t nnamespaces, nnodes, ncluster_bindings;
+    long rate_window_s;           /* rateLimit.window (0: 60) */
+    long rate_actions;            /* rateLimit.actions (0: 3) */
+} kh_watch_response;
 
 /* An allowed source network (watch.allowedSourceCIDRs). */
 typedef struct kh_watch_cidr {
@@ -62,6 +85,7 @@ typedef struct kh_watch_policy {
     kh_watch_except except;       /* watch.exceptions: every rule */
     kh_watch_rule_cfg *rules;
     size_t nrules;
+    kh_watch_response response;   /* watch.response */
 } kh_watch_policy;
 
 /* Read one key of the `watch:` mapping into *pol (allocated in @p arena on

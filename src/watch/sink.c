@@ -125,6 +125,17 @@ char *kh_alert_json(const kh_alert *a)
         fprintf(f, ",\"responseCode\":%d", a->code);
     str_field(f, "why", a->why, &first);
     str_field(f, "fix", a->fix, &first);
+    if (a->response) {
+        bool rfirst = true;
+        fputs(",\"response\":{", f);
+        str_field(f, "action", a->response->action, &rfirst);
+        str_field(f, "result", a->response->result, &rfirst);
+        fprintf(f, ",\"dryRun\":%s", a->response->dry_run ? "true" : "false");
+        str_field(f, "target", a->response->target, &rfirst);
+        str_field(f, "trigger", a->response->trigger, &rfirst);
+        list_field(f, "requests", a->response->requests, a->response->nrequests);
+        putc('}', f);
+    }
     if (a->file) {
         fputs(",\"source\":{\"file\":", f);
         kh_report__json_str(f, a->file);

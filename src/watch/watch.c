@@ -20,6 +20,7 @@
 #include "scan/config.h"
 #include "scan/scanner.h"
 #include "watch/internal.h"
+#include "watch/respond.h"
 
 /* --------------------------------------------------------- the key maps */
 
@@ -156,6 +157,7 @@ struct kh_watch {
     int stopped;
     void (*idle)(void *ud);
     void *idle_ud;
+    kh_respond *respond;         /* response actions (respond.c), or NULL */
 };
 
 struct kh_audit_ctx {
@@ -400,6 +402,7 @@ static void send_saved(kh_watch *w, const saved *s, unsigned long count)
 
 int kh_watch_flush(kh_watch *w)
 {
+    kh_respond__drain(w->respond, true);
     for (size_t i = 0; i < w->dedups.cap; i++) {
         dedup *d = w->dedups.slots[i].val;
         if (d && d->folded) {
@@ -490,6 +493,8 @@ void kh_audit__alert(kh_audit_ctx *ctx, const char *subject, const char *fmt, ..
                   .namespace_ = ev->namespace_, .name = ev->name, .api_group = ev->api_group,
                   .code = ev->code};
     dedup_alert(w, &a, ev->t_us);
+    if (w->respond && ctx->rule->cfg && ctx->rule->cfg->nactions)
+        kh_respond__detected(w->respond, ctx->rule->cfg, &a, ev);
 }
 
 /* ------------------------------------------------- Pod Security reuse */
@@ -634,6 +639,7 @@ int kh_watch_line(kh_watch *w, const char *text, size_t len, const char *file, u
         i++;
     w->stats.lines++;
     w->stats.bytes += len;
+    kh_respond__drain(w->respond, false);
     if (i == len)
         return 0;
     kh_arena_reset(&w->arena);
@@ -736,6 +742,7 @@ void kh_watch_set_idle(kh_watch *w, void (*idle)(void *ud), void *ud)
 
 void kh_watch__idle(kh_watch *w)
 {
+    kh_respond__drain(w->respond, false);
     if (w->idle)
         w->idle(w->idle_ud);
 }
@@ -743,6 +750,20 @@ void kh_watch__idle(kh_watch *w)
 kh_watch_obs *kh_watch__obs(const kh_watch *w)
 {
     return w->obs;
+}
+
+/* Response alerts skip dedup: the rate limit already bounds them. */
+static void emit_response(void *ud, kh_alert *a)
+{
+    deliver(ud, a);
+}
+
+int kh_watch_respond(kh_watch *w, kh_respond_mode mode, const struct kh_client_options *cluster,
+                     kh_error *err)
+{
+    kh_respond__free(w->respond);
+    w->respond = NULL;
+    return kh_respond__new(&w->respond, w->pol, mode, cluster, emit_response, w, err);
 }
 
 int kh_watch__stopped(const kh_watch *w)
@@ -754,6 +775,7 @@ void kh_watch_free(kh_watch *w)
 {
     if (!w)
         return;
+    kh_respond__free(w->respond);
     keymap_clear(&w->windows, free);
     keymap_clear(&w->dedups, free_dedup);
     kh_arena_free(&w->arena);

@@ -316,8 +316,8 @@ static void test_watch__config_errors_name_the_value_and_position(void **state)
         unsigned line, col;
     } bad[] = {
         {"watch:\n  dedupe: 1\n",
-         "unknown key 'watch.dedupe' (expected allowedSourceCIDRs, dedup, exceptions, rules or "
-         "sensitiveNamespaces)",
+         "unknown key 'watch.dedupe' (expected allowedSourceCIDRs, dedup, exceptions, response, "
+         "rules or sensitiveNamespaces)",
          2, 3},
         {"watch:\n  rules:\n    audit.forbidden-burst: {threshold: 0}\n",
          "watch.rules.audit.forbidden-burst.threshold must be a whole number from 1 to 604800, "
