@@ -57,7 +57,7 @@ static const struct cli_option options[] = {
     {"poll-interval", ' ', "MS", "with --follow: how often to look for more (default 250)", OPT_POLL},
     {"respond", ' ', "MODE", "response actions (watch.rules.ID.actions): dry-run, live or off (default: dry-run unless watch.response.dryRun is false)", OPT_RESPOND},
     {"rule", ' ', "ID", "run only this rule (repeatable)", OPT_RULE},
-    {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT[?ca=FILE], http(s)://URL or slack+https://URL or nats://HOST:PORT/SUBJECT (repeatable; default -)", OPT_SINK},
+    {"sink", 's', "SINK", "-, file:PATH, syslog+udp://HOST:PORT, syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT[?ca=FILE], http(s)://URL, slack+https://URL or nats://HOST:PORT/SUBJECT (repeatable; default -)", OPT_SINK},
     {"spool", ' ', "DIR", "write each alert for a TCP, TLS or HTTP sink to DIR before sending it, until delivered; what is left is sent first next time", OPT_SPOOL},
     {"spool-max-bytes", ' ', "SIZE", "bound of each sink's spool (K, M, G suffixes; default 64M): past it the oldest alerts are dropped and counted", OPT_SPOOL_MAX},
     {"spool-sync", ' ', "MS", "fdatasync the spool at most every MS (0: each alert; default 200)", OPT_SPOOL_SYNC},
