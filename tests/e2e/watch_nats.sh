@@ -9,7 +9,10 @@
 #    alert ids as the killed one's), and in the end the consumer has
 #    nothing pending or unacknowledged;
 #  * the nats:// sink: alerts land in a JetStream stream with the alert id
-#    as Nats-Msg-Id, so a second run with the same events adds nothing.
+#    as Nats-Msg-Id, so a second run with the same events adds nothing;
+#  * nats-server restarted under a --follow watcher with the nats sink and
+#    a --nats watcher: the sink queues and resends what came meanwhile,
+#    the input reconnects and reads what is published after.
 # The events are published by tests/fixtures/nats/natsctl.py (its own
 # client of the NATS text protocol). Skips (77) without nats-server; every
 # wait is bounded; the server and the watchers are stopped on exit.
@@ -20,11 +23,20 @@ natsd=$(command -v nats-server || echo /usr/sbin/nats-server)
 ctl="python3 $src/tests/fixtures/nats/natsctl.py"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 addr=127.0.0.1:$port
-npid= apid= bpid=
-trap 'kill -9 $apid $bpid 2>/dev/null; kill $npid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-"$natsd" -js -a 127.0.0.1 -p "$port" -sd "$tmp/js" > natsd.log 2>&1 &
-npid=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+npid= apid= bpid= fpid= cpid=
+trap 'kill -9 $apid $bpid $fpid $cpid 2>/dev/null; kill $npid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+start_nats() {
+    "$natsd" -js -a 127.0.0.1 -p "$port" -sd "$tmp/js" >> natsd.log 2>&1 &
+    npid=$!
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
+    echo "FAIL: nats-server did not start"; cat natsd.log; return 1
+}
+stop_nats() {
+    kill -TERM "$npid"
+    for _ in $(seq 100); do kill -0 "$npid" 2>/dev/null || break; sleep 0.1; done
+    wait "$npid" 2>/dev/null
+}
+start_nats || exit 1
 wait_for() { # command value: wait at most 30 s for $(command) >= value
     for _ in $(seq 300); do [ "$($1)" -ge "$2" ] && return 0; sleep 0.1; done; return 1
 }
@@ -66,8 +78,7 @@ alerts() { cat a.jsonl b.jsonl 2>/dev/null | wc -l; }
 $ctl "$addr" publish audit.events first.jsonl 5 &
 ppid=$!
 wait_for alerts 20; check "the watchers alert while events come" 0 $?
-kill -9 "$apid"
-wait "$apid" 2>/dev/null
+{ kill -9 "$apid"; wait "$apid"; } 2>/dev/null
 apid=
 wait "$ppid"; check "the first half is published" 0 $?
 $ctl "$addr" publish audit.events second.jsonl
@@ -141,4 +152,39 @@ lacks "nothing was lost" run2.jsonl.err "not delivered"
 "$bin" watch --config cfg.yaml --sink "nats://$addr" five.jsonl 2> nosubject.err
 check "a nats sink without a subject is a usage error" 2 $?
 contains "and says what to write" nosubject.err "nats://HOST:PORT/SUBJECT"
+
+# -------------------------------------------------------------- restart
+: > follow.log
+"$bin" watch --follow --poll-interval 20 --config cfg.yaml --fail-on never --rule audit.pod-exec \
+    --sink "nats://$addr/alerts.kh" --sink "file:$tmp/follow.jsonl" follow.log 2> follow.err &
+fpid=$!
+"$bin" watch --nats "nats://$addr" --nats-subject audit.later --nats-stream LATER \
+    --config cfg.yaml --fail-on never --rule audit.pod-exec --sink "file:$tmp/later.alerts" \
+    2> later.err &
+cpid=$!
+$ctl "$addr" wait-stream LATER; check "the second input's stream is created" 0 $?
+stored() { $ctl "$addr" stream-read ALERTS 2>/dev/null | wc -l; }
+lines() { cat "$1" 2>/dev/null | wc -l; }
+for i in 1 2 3; do printf '%s\n' "$(ev "f$i" "x$i" create exec 101)" >> follow.log; done
+wait_for stored 8; check "alerts go to the stream while nats-server runs" 0 $?
+stop_nats
+for i in 4 5 6; do printf '%s\n' "$(ev "f$i" "x$i" create exec 101)" >> follow.log; done
+followed() { lines follow.jsonl; }
+wait_for followed 6; check "detection goes on while nats-server is down" 0 $?
+start_nats || exit 1
+wait_for stored 11; check "what came meanwhile reaches the stream once it is back" 0 $?
+for i in 1 2 3 4 5; do printf '%s\n' "$(ev "l$i" "y$i" create exec 101)"; done > later.events
+$ctl "$addr" publish audit.later later.events; check "events published after the restart" 0 $?
+later_alerts() { lines later.alerts; }
+wait_for later_alerts 5; check "the --nats watcher reconnects and reads them" 0 $?
+kill -TERM "$fpid" "$cpid"
+for _ in $(seq 100); do kill -0 "$fpid" 2>/dev/null || kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+wait "$fpid"; check "the follower stops with status 0" 0 $?
+wait "$cpid"; check "the --nats watcher stops with status 0" 0 $?
+fpid= cpid=
+contains "the sink's outage is reported" follow.err "failing"
+contains "and its recovery" follow.err "back after"
+lacks "the sink lost nothing" follow.err "not delivered"
+contains "the input's outage is reported" later.err "retrying with backoff"
+contains "and its recovery" later.err "back after"
 exit $((fails > 0))
