@@ -43,6 +43,9 @@ struct kh_http {
     char *file_token;           /* the token file's content, trimmed */
     struct timespec token_mtime;
     off_t token_size;
+    ino_t token_ino;
+    dev_t token_dev;
+    bool token_stale;           /* the file changed but could not be read again */
     kh_exec_cred cred;
     bool have_cred;
     /* Retry policy and breaker. */
@@ -289,35 +292,64 @@ void kh_http__free(kh_http *h)
     free(h);
 }
 
-/* The token file's content, re-read whenever the file changed. */
+static bool is_go_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* The token file's content, re-read whenever the file changed: a stat
+ * before each request compares its modification time, size and inode (the
+ * kubelet refreshes a projected token by swapping a symlink to a new file).
+ * As client-go's cached file token source: trimmed, an empty token is an
+ * error, and once a token was read, a file that cannot be read again keeps
+ * the last token (with a warning) rather than failing the scan. */
 static const char *file_token(kh_http *h, kh_error *err)
 {
     struct stat st;
-    if (stat(h->rc->token_file, &st) != 0) {
-        kh_error_set(err, KH_EIO, h->rc->token_file, 0, 0, "cannot read token file: %s",
-                     strerror(errno));
-        return NULL;
-    }
-    if (h->file_token && st.st_mtim.tv_sec == h->token_mtime.tv_sec &&
-        st.st_mtim.tv_nsec == h->token_mtime.tv_nsec && st.st_size == h->token_size)
-        return h->file_token;
+    const char *path = h->rc->token_file;
+    kh_error rerr = {0};
     char *buf = NULL;
     size_t len = 0;
-    if (kh_file__read(h->rc->token_file, "token file", 1 << 20, &buf, &len, err))
-        return NULL;
+    if (stat(path, &st) != 0) {
+        kh_error_set(&rerr, KH_EIO, path, 0, 0, "cannot read token file: %s", strerror(errno));
+        goto failed;
+    }
+    if (h->file_token && st.st_mtim.tv_sec == h->token_mtime.tv_sec &&
+        st.st_mtim.tv_nsec == h->token_mtime.tv_nsec && st.st_size == h->token_size &&
+        st.st_ino == h->token_ino && st.st_dev == h->token_dev)
+        return h->file_token;
+    if (kh_file__read(path, "token file", 1 << 20, &buf, &len, &rerr))
+        goto failed;
     size_t s = 0;
-    while (s < len && (buf[s] == ' ' || buf[s] == '\n' || buf[s] == '\r' || buf[s] == '\t'))
+    while (s < len && is_go_space(buf[s]))
         s++;
-    while (len > s && (buf[len - 1] == ' ' || buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
-                       buf[len - 1] == '\t'))
+    while (len > s && is_go_space(buf[len - 1]))
         len--;
     memmove(buf, buf + s, len - s);
     buf[len - s] = '\0';
+    if (!*buf) {
+        free(buf);
+        kh_error_set(&rerr, KH_EIO, path, 0, 0, "read empty token from file '%s'", path);
+        goto failed;
+    }
     free(h->file_token);
     h->file_token = buf;
+    h->token_stale = false;
     h->token_mtime = st.st_mtim;
     h->token_size = st.st_size;
+    h->token_ino = st.st_ino;
+    h->token_dev = st.st_dev;
     return buf;
+failed:
+    if (!h->file_token) {
+        if (err)
+            *err = rerr;
+        return NULL;
+    }
+    if (!h->token_stale) /* once, not on every request */
+        fprintf(h->warnings, "kubeharden: warning: unable to rotate token: %s\n", rerr.message);
+    h->token_stale = true;
+    return h->file_token;
 }
 
 /* The bearer token for the next request (NULL: none), running the exec
