@@ -6,7 +6,10 @@
  * An explicit stack of open collections (no recursion) gathers children on
  * a scratch stack; finished collections are copied into the caller's arena.
  * Aliases point at their anchor (a DAG) whose expanded size is known, so
- * alias bombs are refused by arithmetic.
+ * alias bombs are refused by arithmetic. A big JSON List (`kind: List` or
+ * a `*List` with items, one `items` array of objects, found by a look over
+ * its raw text first) is handed out an item at a time, each in the arena
+ * of its own call, so memory follows an item, not the List.
  */
 #include "doc/node.h"
 #include "doc/input.h"
@@ -24,6 +27,13 @@
 enum { R_READY, R_DONE };
 enum { M_START, M_YAML, M_JSON };
 #define JSON_GUESS 4096     /* bytes kubectl looks at to tell JSON from YAML */
+#define STREAM_MIN (1u << 20)   /* a List smaller than this is read whole */
+#define LOOK_KEYS 32        /* top-level keys a streamed List may have */
+#define LOOK_TEXT 256       /* longest kind or apiVersion it may have */
+
+/* Handing out a List's items: armed once the look said yes, items while
+ * inside its items array, done after it. */
+enum { S_OFF, S_ARMED, S_ITEMS, S_DONE };
 
 typedef struct anchor {
     size_t name_off, name_len;  /* into the reader's name buffer */
@@ -98,6 +108,21 @@ struct kh_doc_reader {
     keyent *keys;               /* key set of big mappings and merges */
     size_t n_keys, cap_keys;
     slots kslots;
+
+    /* A List handed out item by item. Its own nodes (the mapping, kind,
+     * metadata, the emptied items array) live in `own` until the reader
+     * is freed, since the last document may still be checked on another
+     * thread; each item lives in the arena of the call that returns it. */
+    int stream;                 /* S_* */
+    bool no_stream;             /* kh_doc_load_buffer: one document, whole */
+    kh_arena own;
+    kh_arena *caller;           /* the arena of the current call */
+    kh_doc tmpl;                /* the List's document fields */
+    size_t item_index;
+    size_t item_dups;           /* dups before the current item's */
+    kh_node *item;              /* a finished item to hand out */
+    char item_kind[LOOK_TEXT], item_api_version[LOOK_TEXT];
+    bool item_defaults;         /* a *List: its items default kind and apiVersion */
 
     /* Last, and not cleared when the reader is made: a frame is written
      * whole when its collection opens (12 KB that a webhook review would
@@ -366,6 +391,11 @@ static int attach(kh_doc_reader *r, const kh_node *n, uint64_t size,
         r->root = n;
         return 0;
     }
+    if (r->stream == S_ITEMS && r->depth == 2) {
+        r->item = (kh_node *)n; /* handed out by load_document; the array stays empty */
+        r->arena = &r->own;
+        return 0;
+    }
     frame *f = &r->frames[r->depth - 1];
     f->size += size;
     if (f->merge_at != SIZE_MAX && r->stack_len == f->merge_at + 1)
@@ -533,6 +563,44 @@ static int on_alias(kh_doc_reader *r, const yaml_event_t *ev, kh_error *err)
     return attach(r, a->node, a->size, &ev->start_mark, err);
 }
 
+/* The root of the next item of a streamed List, built in the caller's
+ * arena behind a header that says which item it is. */
+static kh_node *start_item(kh_doc_reader *r)
+{
+    r->arena = r->caller;
+    r->item_dups = r->n_dups;
+    kh_doc_list_item *it = kh_arena_calloc(r->arena, 1, sizeof(*it));
+    if (!it)
+        return NULL;
+    it->index = r->item_index;
+    if (r->item_defaults) {
+        it->kind = kh_arena_strdup(r->arena, r->item_kind);
+        it->api_version = *r->item_api_version ? kh_arena_strdup(r->arena, r->item_api_version)
+                                               : NULL;
+        if (!it->kind || (*r->item_api_version && !it->api_version))
+            return NULL;
+    }
+    it->node.quoted = KH_NODE_LIST_ITEM;
+    return &it->node;
+}
+
+const kh_doc_list_item *kh_doc_list_item_of(const kh_node *root)
+{
+    if (!root || root->type != KH_NODE_MAP || root->quoted != KH_NODE_LIST_ITEM)
+        return NULL;
+    return (const kh_doc_list_item *)root;
+}
+
+/* Is the sequence opening in the open mapping the value of its `items`? */
+static bool opens_items(const kh_doc_reader *r)
+{
+    const frame *f = &r->frames[0];
+    if (r->depth != 1 || (r->stack_len - f->base) % 2 != 1)
+        return false;
+    const kh_node *key = r->stack[r->stack_len - 1];
+    return key->type < KH_NODE_MAP && key->len == 5 && memcmp(key->u.text, "items", 5) == 0;
+}
+
 static int on_start(kh_doc_reader *r, const yaml_event_t *ev, kh_node_type type,
                     kh_error *err)
 {
@@ -542,7 +610,12 @@ static int on_start(kh_doc_reader *r, const yaml_event_t *ev, kh_node_type type,
         return kh_error_set(err, KH_ELIMIT, r->file, mark_line(r, &ev->start_mark),
                             mark_col(r, &ev->start_mark),
                             "nesting depth exceeds limit of %d", KH_DOC_MAX_DEPTH);
-    kh_node *n = kh_arena_calloc(r->arena, 1, sizeof(*n));
+    kh_node *n = NULL;
+    if (r->stream == S_ITEMS && r->depth == 2) {
+        n = start_item(r);
+    } else {
+        n = kh_arena_calloc(r->arena, 1, sizeof(*n));
+    }
     if (!n)
         return oom(r, err);
     n->type = (uint8_t)type;
@@ -557,6 +630,10 @@ static int on_start(kh_doc_reader *r, const yaml_event_t *ev, kh_node_type type,
         if (!f->anchor)
             return oom(r, err);
         f->serial = r->anchors[f->anchor - 1].serial;
+    }
+    if (r->stream == S_ARMED && type == KH_NODE_SEQ && opens_items(r)) {
+        r->stream = S_ITEMS;
+        r->item_index = 0;
     }
     r->depth++;
     return 0;
@@ -580,6 +657,8 @@ static int finish(kh_doc_reader *r, kh_error *err)
 static int on_seq_end(kh_doc_reader *r, kh_error *err)
 {
     frame *f = &r->frames[r->depth - 1];
+    if (r->stream == S_ITEMS && r->depth == 2)
+        r->stream = S_DONE;
     size_t n = r->stack_len - f->base;
     if (n) {
         const kh_node **items = kh_arena_alloc(r->arena, n * sizeof(*items));
@@ -781,6 +860,162 @@ static int on_node_event(kh_doc_reader *r, const yaml_event_t *ev, kh_error *err
     }
 }
 
+/* ------------------------------------------------------------ big Lists */
+
+/* What a look over a JSON object's raw text gathers. */
+typedef struct look {
+    char keys[LOOK_KEYS][LOOK_TEXT];
+    size_t nkeys;
+    char kind[LOOK_TEXT], api_version[LOOK_TEXT];
+    size_t items;               /* `items` keys whose value is an array */
+    bool bad;                   /* a reason not to hand items out */
+} look;
+
+static bool ends_with_list(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 4 && memcmp(s + n - 4, "List", 4) == 0;
+}
+
+/* A top-level key, or the value of kind or apiVersion, read raw: only
+ * short strings without escapes, so the raw bytes are the decoded ones.
+ * @return the key's copy, or NULL. */
+static const char *look_string(look *lk, const char *text, size_t len, bool key,
+                               const char *of)
+{
+    if (len >= LOOK_TEXT || memchr(text, '\\', len)) {
+        lk->bad = true;
+        return NULL;
+    }
+    char *out = NULL;
+    if (key) {
+        for (size_t i = 0; i < lk->nkeys; i++)
+            if (strlen(lk->keys[i]) == len && memcmp(lk->keys[i], text, len) == 0)
+                lk->bad = true; /* the last one would win: read it whole */
+        if (lk->nkeys == LOOK_KEYS) {
+            lk->bad = true;
+            return NULL;
+        }
+        out = lk->keys[lk->nkeys++];
+    } else if (of && strcmp(of, "kind") == 0) {
+        out = lk->kind;
+    } else if (of && strcmp(of, "apiVersion") == 0) {
+        out = lk->api_version;
+    } else {
+        return NULL;
+    }
+    memcpy(out, text, len);
+    out[len] = '\0';
+    return out;
+}
+
+/* The look's verdict on a whole value of @p size bytes. */
+static bool look_says_stream(kh_doc_reader *r, const look *lk, size_t size)
+{
+    if (lk->bad || lk->items != 1 || size < STREAM_MIN || !ends_with_list(lk->kind) ||
+        (strcmp(lk->kind, "EventList") == 0 &&
+         strncmp(lk->api_version, "audit.k8s.io/", 13) == 0))
+        return false;
+    size_t klen = strlen(lk->kind) - 4;
+    r->item_defaults = strcmp(lk->kind, "List") != 0;
+    memcpy(r->item_kind, lk->kind, klen);
+    r->item_kind[klen] = '\0';
+    memcpy(r->item_api_version, lk->api_version, sizeof(lk->api_version));
+    return true;
+}
+
+/*
+ * Should the JSON value starting at in->pos be read item by item? Only a
+ * List the envelope code unwraps the same way either way: an object of at
+ * least STREAM_MIN bytes whose `kind` is a string naming a List (not an
+ * audit EventList, whose items are events), with one `items` key, an
+ * array of objects, and no repeated top-level key. The look reads raw
+ * bytes (strings and nesting only) and the window keeps them; a List that
+ * is not well-formed JSON fails in the parse at the same place as whole.
+ */
+static bool look_list(kh_doc_reader *r)
+{
+    kh_doc_input *in = &r->in;
+    look lk = {.nkeys = 0};
+    size_t off = in->pos, depth = 0, blen = 0;
+    bool in_str = false, esc = false, is_key = false, key_next = false;
+    bool elem_next = false, in_items = false;
+    const char *value_of = NULL;    /* the top-level key whose value comes */
+    char buf[LOOK_TEXT];
+    for (;;) {
+        if (off == in->base + in->len && !kh_doc_input__more(in))
+            return false;
+        const unsigned char *p = (const unsigned char *)in->data + (off - in->base);
+        size_t n = in->base + in->len - off;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = p[i];
+            if (in_str) {
+                if (esc) {
+                    esc = false;
+                } else if (c == '\\') {
+                    esc = true;
+                } else if (c == '"') {
+                    in_str = false;
+                    if (depth == 1) {
+                        const char *k = look_string(&lk, buf, blen, is_key, value_of);
+                        value_of = is_key ? k : NULL;
+                    }
+                    continue;
+                }
+                if (depth == 1 && blen < LOOK_TEXT)
+                    buf[blen++] = (char)c;
+                continue;
+            }
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+                continue;
+            if (elem_next) {
+                elem_next = false;
+                lk.bad |= c != '{' && c != ']';
+            }
+            switch (c) {
+            case '"':
+                in_str = true;
+                is_key = depth == 1 && key_next;
+                key_next = false;
+                blen = 0;
+                break;
+            case '{':
+            case '[':
+                if (depth == 1) {
+                    bool items = value_of && strcmp(value_of, "items") == 0;
+                    in_items = items && c == '[';
+                    elem_next = in_items;
+                    lk.items += in_items;
+                    lk.bad |= items && c != '[';
+                    value_of = NULL;
+                }
+                key_next = ++depth == 1;
+                break;
+            case '}':
+            case ']':
+                if (depth == 0)
+                    return false;
+                if (--depth == 0)
+                    return look_says_stream(r, &lk, off + i + 1 - in->pos);
+                if (depth == 1)
+                    in_items = false;
+                break;
+            case ',':
+                key_next = depth == 1;
+                elem_next = depth == 2 && in_items;
+                if (depth == 1)
+                    value_of = NULL;
+                break;
+            default:
+                if (depth == 0)
+                    return false;
+                break;
+            }
+        }
+        off += n;
+    }
+}
+
 /* --------------------------------------------------------------- documents */
 
 static int begin_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
@@ -806,7 +1041,37 @@ static int begin_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
     r->begun = true;
     doc->line = mark_line(r, &ev->start_mark);
     doc->col = mark_col(r, &ev->start_mark);
+    r->stream = S_OFF;
+    r->item = NULL;
+    if (r->mode == M_JSON && !r->no_stream && look_list(r)) {
+        r->stream = S_ARMED;
+        r->arena = &r->own;
+        r->tmpl = *doc;
+    }
     return 0;
+}
+
+/* Hand out the item just read as a document of its own, with the
+ * duplicate keys found inside it. */
+static int hand_out_item(kh_doc_reader *r, kh_doc *doc, kh_error *err)
+{
+    *doc = r->tmpl;
+    doc->root = r->item;
+    doc->line = r->item->line;
+    doc->col = r->item->col;
+    size_t n = r->n_dups - r->item_dups;
+    doc->nduplicate_keys = n;
+    if (n) {
+        const kh_node **keys = kh_arena_alloc(r->caller, n * sizeof(*keys));
+        if (!keys)
+            return oom(r, err);
+        memcpy(keys, r->dups + r->item_dups, n * sizeof(*keys));
+        doc->duplicate_keys = keys;
+    }
+    r->n_dups = r->item_dups;
+    r->item = NULL;
+    r->item_index++;
+    return 1;
 }
 
 /* Hand the document's duplicate keys to the caller, in the arena. */
@@ -957,8 +1222,11 @@ static int json_next(kh_doc_reader *r, yaml_event_t *ev, kh_error *err)
     kh_doc_input *in = &r->in;
     r->owned = false;
     int rc = kh_doc_json__event(&r->json, in, r->file, ev, err);
-    if (rc == KH_EPARSE && r->json_docs <= 1)
+    /* Not once items were handed out: they would be read twice. */
+    if (rc == KH_EPARSE && r->json_docs <= 1 && r->stream <= S_ARMED) {
+        r->stream = S_OFF;
         return json_fallback(r, ev, err);
+    }
     if (rc == 1 && ev->type == YAML_DOCUMENT_END_EVENT) {
         r->json_docs++;
         in->keep = in->pos;
@@ -992,6 +1260,8 @@ static int recover(kh_doc_reader *r, int rc, kh_error *err)
     r->json_err_pending = false;
     if (!r->begun)
         r->doc_count++; /* the bad document still has a number */
+    r->stream = S_OFF;
+    r->item = NULL;
     if (r->mode == M_JSON) {
         kh_doc_lc lc = r->json.lc;
         switch_to_yaml(r, &lc);
@@ -1015,6 +1285,7 @@ static int recover(kh_doc_reader *r, int rc, kh_error *err)
 static int load_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
                          kh_error *err)
 {
+    r->caller = arena;
     for (;;) {
         yaml_event_t ev;
         int rc;
@@ -1044,9 +1315,19 @@ static int load_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
             yaml_event_delete(&ev);
         if (rc)
             return recover(r, rc, err);
+        if (r->item)
+            return hand_out_item(r, doc, err);
         if (type == YAML_DOCUMENT_END_EVENT) {
             r->begun = false;
             r->json_err_pending = false; /* YAML took over from JSON */
+            if (r->stream != S_OFF) {
+                /* The List's own mapping, its items handed out: only its
+                 * own repeated keys are left to report. */
+                *doc = r->tmpl;
+                r->stream = S_OFF;
+                if (!r->n_dups)
+                    return 1; /* no root: nothing to check */
+            }
             doc->root = r->root;
             return publish_duplicates(r, doc, err);
         }
@@ -1080,6 +1361,7 @@ static int reader_new(kh_doc_reader **out, const char *file, kh_error *err)
     r->file = file;
     r->state = R_READY;
     r->mode = M_START;
+    kh_arena_init(&r->own, 4096);
     if (!grow((void **)&r->stack, &r->stack_cap, 64, sizeof(*r->stack))) {
         kh_doc_reader_free(r);
         return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
@@ -1133,6 +1415,7 @@ void kh_doc_reader_free(kh_doc_reader *r)
     free(r->keys);
     free(r->dups);
     free(r->kslots.v);
+    kh_arena_free(&r->own);
     free(r);
 }
 
@@ -1148,6 +1431,7 @@ int kh_doc_load_buffer(const kh_node **root, kh_arena *arena, const char *buf,
     int rc = kh_doc_reader_new_buffer(&r, buf, len, file, err);
     if (rc)
         return rc;
+    r->no_stream = true;
     kh_arena_init(&scratch, 4096);
     rc = kh_doc_reader_next(r, arena, &doc, err);
     if (rc == 0)

@@ -113,6 +113,23 @@ int kh_doc_reader_next(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
  * the reader; the stream is not closed by kh_doc_reader_free.
  */
 
+/* A JSON List of at least 1 MiB (`kind: List`, or a `*List` with one
+ * `items` array of objects; not an audit EventList) is handed out an item
+ * at a time: each call returns one item as a document of its own, its
+ * root mapping inside a kh_doc_list_item that says which item it is, so
+ * memory follows an item. The List's own mapping follows as a last
+ * document only when it has repeated keys to report (its items array then
+ * empty). kh_envelope_unwrap gives such an item the prefix and defaults
+ * it has in the whole List, so findings are the same either way. */
+typedef struct kh_doc_list_item {
+    kh_node node;               /* the item's root; node.quoted is KH_NODE_LIST_ITEM */
+    size_t index;               /* items[index] of the List */
+    const char *kind, *api_version; /* the List's defaults for its items; NULL for List */
+} kh_doc_list_item;
+#define KH_NODE_LIST_ITEM 2
+/* The header of @p root when it is a List item handed out alone, or NULL. */
+const kh_doc_list_item *kh_doc_list_item_of(const kh_node *root);
+
 /* Bytes consumed so far (for throughput figures); the whole input once
  * kh_doc_reader_next has returned 0. */
 size_t kh_doc_reader_offset(const kh_doc_reader *r);

@@ -8,7 +8,9 @@
  * under admission, and the old one for an update) and audit Events and
  * EventLists (the request and response objects). Each envelope is a row:
  * how to recognise it and where its objects are. Envelopes nest (a List of
- * EventLists), up to a small depth.
+ * EventLists), up to a small depth. The reader hands out the items of a
+ * big JSON List one by one (doc/node.h): each is delivered as the List
+ * would deliver it.
  */
 #include <string.h>
 
@@ -224,5 +226,14 @@ int kh_envelope_unwrap(const kh_node *root, const char *file, kh_arena *arena,
                        kh_envelope_fn fn, void *ud, kh_error *err)
 {
     unwrap_state st = {.file = file, .arena = arena, .fn = fn, .ud = ud, .err = err};
+    const kh_doc_list_item *item = kh_doc_list_item_of(root);
+    if (item) {
+        /* An item of a big List the reader handed out alone: as
+         * unwrap_list would deliver it from the whole List. */
+        const char *p = kh_arena_printf(arena, "items[%zu].", item->index);
+        st.depth = 1;
+        return deliver(&st, root, p ? p : "", item->api_version, item->kind,
+                       KH_ENVELOPE_CURRENT);
+    }
     return deliver(&st, root, "", NULL, NULL, KH_ENVELOPE_CURRENT);
 }
