@@ -25,14 +25,19 @@ const char *const kh_ha__kinds[] = {
 
 /* Everything the model and the ha rules read besides apiVersion, kind and
  * the name, namespace and labels, so a scan or a query keeps only these of the objects (a
- * dump's pods drop their container statuses, volumes, env...). */
+ * dump's pods drop their container statuses, volumes, env...; of the pods' spec, only the
+ * scheduling constraints and what tells a container apart: its name, image, command and
+ * readiness probe). */
 const char *const kh_ha__fields[] = {
-    KH_FIELD_POD_METADATA, "endpoints", "metadata.ownerReferences", "spec.containers",
-    "spec.maxUnavailable",
+    KH_FIELD_POD_METADATA, KH_FIELD_POD_SPEC ".affinity",
+    KH_FIELD_POD_SPEC ".containers.args", KH_FIELD_POD_SPEC ".containers.command",
+    KH_FIELD_POD_SPEC ".containers.image", KH_FIELD_POD_SPEC ".containers.name",
+    KH_FIELD_POD_SPEC ".containers.readinessProbe", KH_FIELD_POD_SPEC ".topologySpreadConstraints",
+    "endpoints", "metadata.deletionTimestamp", "metadata.ownerReferences", "spec.maxUnavailable",
     "spec.minAvailable", "spec.minReplicas", "spec.nodeName", "spec.replicas",
-    "spec.scaleTargetRef", "spec.selector", "spec.strategy", "spec.taints", "spec.template",
-    "spec.type", "spec.updateStrategy", "status.addresses", "status.conditions",
-    "status.phase", "subsets", NULL,
+    "spec.scaleTargetRef", "spec.selector", "spec.strategy", "spec.taints", "spec.type",
+    "spec.updateStrategy", "status.addresses", "status.conditions", "status.phase", "subsets",
+    NULL,
 };
 
 /* ---------------------------------------------------------- string map */

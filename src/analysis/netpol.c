@@ -30,9 +30,8 @@ const char *const kh_netpol__kinds[] = {
  * specs of policies, Services and the mesh's policies. Not a pod's status,
  * volumes or anything else a dump carries. */
 const char *const kh_netpol__fields[] = {
-    KH_FIELD_POD_METADATA, KH_FIELD_POD_SPEC ".containers",
-    KH_FIELD_POD_SPEC ".initContainers", KH_FIELD_POD_SPEC ".ephemeralContainers",
-    "metadata.annotations", "metadata.ownerReferences", "DestinationRule:spec",
+    KH_FIELD_POD_METADATA, KH_FIELD_POD_SPEC ".containers.ports",
+    "Namespace:metadata.annotations", "metadata.ownerReferences", "DestinationRule:spec",
     "NetworkPolicy:spec", "PeerAuthentication:spec", "Service:spec", NULL,
 };
 

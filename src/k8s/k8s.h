@@ -78,8 +78,9 @@ int kh_object_from_item(kh_object *obj, const kh_node *root, const char *file,
                         const char *path_prefix, const char *default_api_version,
                         const char *default_kind, kh_arena *arena, kh_error *err);
 
-/* In a field list of kh_object_clone: the pods' metadata, wherever the
- * object's kind keeps it (a Pod's own, a template's). */
+/* In a field list of kh_object_clone: the pods' labels and annotations,
+ * wherever the object's kind keeps its pods' metadata (a Pod's own, a
+ * template's). */
 #define KH_FIELD_POD_METADATA "@pod-metadata"
 /* The pods' spec (kh_object_podspec's path), or a field under it with
  * KH_FIELD_POD_SPEC ".serviceAccountName". */
@@ -87,9 +88,11 @@ int kh_object_from_item(kh_object *obj, const kh_node *root, const char *file,
 
 /* Copy @p src into @p arena so that it outlives its document (the scanner
  * keeps the objects that set rules need). With @p fields NULL the whole
- * tree is copied; else only apiVersion, kind, metadata and the @p nfields
- * dotted paths (each with everything under it), so that a rule that reads
- * labels does not keep every container. @p file is the label the copy
+ * tree is copied; else only the identity (apiVersion and kind as the copy's
+ * fields, not nodes; name, namespace and labels), the annotations that
+ * suppress findings, and the @p nfields dotted paths (each with everything
+ * under it; a path through a sequence applies to each item), so that a rule
+ * that reads labels does not keep every container. @p file is the label the copy
  * carries, which must live as long as the arena. */
 int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
                     const char *const *fields, size_t nfields, kh_arena *arena,

@@ -356,9 +356,30 @@ static bool path_starts(const char *path, const char *key, size_t klen, const ch
     return true;
 }
 
-/* More paths than a projection is ever given (KH_PLAN_MAX_FIELDS plus the
- * pod metadata and suppression fields); a longer list keeps the rest whole. */
-#define MAX_PROJECTED 48
+/* More paths than a projection is ever given (KH_PLAN_MAX_FIELDS, identity,
+ * and the pods' labels and annotations); a longer list keeps the object whole. */
+#define MAX_PROJECTED 72
+
+static const kh_node *clone_projected(const kh_node *n, const char *const *paths,
+                                      size_t npaths, kh_arena *arena, unsigned depth);
+
+/* A path through a sequence applies to each of its items: the containers'
+ * "spec.containers.ports" keeps every container's ports and nothing else
+ * of them (each container's mapping stays, with its position). */
+static const kh_node *clone_items(const kh_node *n, const char *const *paths, size_t npaths,
+                                  kh_arena *arena, unsigned depth)
+{
+    kh_node *c = kh_arena_alloc(arena, sizeof(*c));
+    const kh_node **items = kh_arena_alloc(arena, (n->len ? n->len : 1) * sizeof(*items));
+    if (!c || !items)
+        return NULL;
+    *c = *n;
+    for (size_t i = 0; i < n->len; i++)
+        if (!(items[i] = clone_projected(n->u.items[i], paths, npaths, arena, depth + 1)))
+            return NULL;
+    c->u.items = items;
+    return c;
+}
 
 /* Copy only the parts of a mapping on @p paths (dotted, relative to it);
  * a path that ends at a key takes that key's whole value. What is kept
@@ -367,6 +388,8 @@ static bool path_starts(const char *path, const char *key, size_t klen, const ch
 static const kh_node *clone_projected(const kh_node *n, const char *const *paths,
                                       size_t npaths, kh_arena *arena, unsigned depth)
 {
+    if (kh_node_is_seq(n) && depth <= KH_DOC_MAX_DEPTH)
+        return clone_items(n, paths, npaths, arena, depth);
     if (!kh_node_is_map(n) || depth > KH_DOC_MAX_DEPTH || npaths > MAX_PROJECTED)
         return clone_node(n, arena, depth);
     size_t kept = 0;
@@ -408,13 +431,13 @@ static const kh_node *clone_projected(const kh_node *n, const char *const *paths
     return c;
 }
 
-/* Does a field list already keep every annotation? */
-static bool keeps_annotations(const char *const *fields, size_t n)
+/* Does a path list already keep every annotation? */
+static bool keeps_annotations(const char *const *paths, size_t n)
 {
     const char *rest;
     for (size_t i = 0; i < n; i++)
-        if (path_starts(fields[i], "metadata", 8, &rest) &&
-            (!*rest || path_starts(rest, "annotations", 11, &rest)))
+        if (path_starts(paths[i], "metadata", 8, &rest) &&
+            (!*rest || (path_starts(rest, "annotations", 11, &rest) && !*rest)))
             return true;
     return false;
 }
@@ -481,18 +504,19 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
     if (!fields) {
         root = clone_node(src->root, arena, 0);
     } else {
-        /* Identity always; then the fields asked for, with
+        /* Identity always (apiVersion and kind are the copy's fields, not
+         * nodes: nothing reads them from the tree); then the fields asked for, with
          * KH_FIELD_POD_METADATA and KH_FIELD_POD_SPEC standing for wherever
          * this kind keeps its pods' metadata and spec. */
         const char *paths[MAX_PROJECTED];
         char in_spec[MAX_PROJECTED][128]; /* "spec.template.spec" + ".field" */
         size_t n = 0;
-        if (nfields + 6 > MAX_PROJECTED) {
+        if (nfields + 7 > MAX_PROJECTED) {
             root = clone_node(src->root, arena, 0);
         } else {
             static const char *const identity[] = {
-                "apiVersion", "kind", "metadata.name", "metadata.generateName",
-                "metadata.namespace", "metadata.labels",
+                "metadata.name", "metadata.generateName", "metadata.namespace",
+                "metadata.labels",
             };
             for (size_t i = 0; i < sizeof(identity) / sizeof(identity[0]); i++)
                 paths[n++] = identity[i];
@@ -501,8 +525,16 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
             for (size_t i = 0; i < nfields; i++) {
                 const char *meta = NULL;
                 if (strcmp(fields[i], KH_FIELD_POD_METADATA) == 0) {
-                    if (kh_object_pod_metadata(src, &meta) || meta)
-                        paths[n++] = meta;
+                    /* The pods' labels and annotations: not a Pod's uid,
+                     * managedFields or timestamps. */
+                    if (!kh_object_pod_metadata(src, &meta) && !meta)
+                        continue;
+                    snprintf(in_spec[n], sizeof(in_spec[n]), "%s.labels", meta);
+                    paths[n] = in_spec[n];
+                    n++;
+                    snprintf(in_spec[n], sizeof(in_spec[n]), "%s.annotations", meta);
+                    paths[n] = in_spec[n];
+                    n++;
                 } else if (strncmp(fields[i], KH_FIELD_POD_SPEC, speclen) == 0 &&
                            (!fields[i][speclen] || fields[i][speclen] == '.')) {
                     if (!kh_object_podspec(src, &ps))
@@ -517,7 +549,7 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
                 }
             }
             root = clone_projected(src->root, paths, n, arena, 0);
-            if (root && !keeps_annotations(fields, nfields) &&
+            if (root && !keeps_annotations(paths, n) &&
                 add_suppressions(root, src->annotations, arena) != 0)
                 root = NULL;
         }

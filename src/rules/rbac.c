@@ -29,7 +29,7 @@ const char *const kh_rbac__risk_kinds[] = {
  * annotation, owners, and of pods and templates only what decides which
  * token they mount. A dump's pods keep nothing else. */
 const char *const kh_rbac__risk_fields[] = {
-    "aggregationRule", "automountServiceAccountToken", "metadata.annotations",
+    "aggregationRule", "automountServiceAccountToken", "Secret:metadata.annotations",
     "metadata.ownerReferences", "roleRef", "rules", "secrets", "subjects", "type",
     KH_FIELD_POD_SPEC ".automountServiceAccountToken", KH_FIELD_POD_SPEC ".serviceAccount",
     KH_FIELD_POD_SPEC ".serviceAccountName", KH_FIELD_POD_SPEC ".volumes", NULL,

@@ -13,7 +13,7 @@
  * together name about twenty). */
 #define KH_PLAN_MAX_KINDS 64
 
-#define KH_PLAN_MAX_FIELDS 32 /* kh_object_clone takes up to 42 */
+#define KH_PLAN_MAX_FIELDS 64 /* kh_object_clone takes up to 65 */
 
 /* What the set rules need of one kind: the whole object, or only these
  * fields (besides identity and metadata; see kh_object_clone). */

@@ -475,6 +475,12 @@ static void check_loaded(void *ud, kh_arena *arena, const kh_doc *doc, const kh_
 
 /* ------------------------------------------------------------ set rules */
 
+/* The area of a rule id: "ha" of "ha.single-replica". */
+static size_t area_len(const char *id)
+{
+    return strcspn(id, ".");
+}
+
 int kh_scanner_finish(kh_scanner *s, kh_error *err)
 {
     (void)err;
@@ -482,13 +488,33 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
         kh_pipeline__drain(s->pipe);
     if (!s->set)
         return KH_OK;
-    s->cur = &s->keep;
+    /*
+     * Set rules run in registry order, which is rule-id order, and their
+     * findings are sorted by rule id first: so each rule's findings can be
+     * delivered as soon as it has run, in the same order as if all were
+     * held to the end. The rules of one area share their model
+     * (kh_rule__shared); it and the area's findings live in an arena of
+     * their own, given back before the next area builds its model, so the
+     * peak holds one model, not all of them.
+     */
+    kh_arena area;
+    kh_arena_init(&area, 256 * 1024);
+    s->cur = &area;
     kh_rule_ctx ctx = rule_context(s, NULL);
+    const char *prev = NULL;
     for (size_t i = 0; i < s->plan.nset && !s->stopped; i++) {
         ctx.rule = s->plan.set_rules[i];
+        const char *id = ctx.rule->info.id;
+        if (prev && (area_len(prev) != area_len(id) ||
+                     strncmp(prev, id, area_len(id)) != 0)) {
+            memset(ctx.shared, 0, sizeof(ctx.shared));
+            kh_arena_reset(&area);
+        }
+        prev = id;
         ctx.rule->check_set(&ctx, s->set);
+        flush(s, set_pending_cmp);
     }
-    flush(s, set_pending_cmp);
+    kh_arena_free(&area);
     s->cur = &s->arena;
     /* The next finish judges what is scanned after this one. */
     kh_objset_free(s->set);

@@ -455,11 +455,53 @@ static void test_k8s_object__clone_keeps_only_what_is_asked(void **state)
     kh_arena_free(&keep);
 }
 
+/* A Pod's metadata kept for its pods is its labels and annotations (not its
+ * uid or timestamps), and a path through a sequence keeps that key of each
+ * item: the containers keep their ports, each container its mapping. */
+static void test_k8s_object__clone_projects_pods_and_sequences(void **state)
+{
+    (void)state;
+    kh_object o = load_object("apiVersion: v1\nkind: Pod\n"
+                              "metadata:\n  name: p\n  uid: u-1\n"
+                              "  creationTimestamp: \"2026-11-30T10:00:00Z\"\n"
+                              "  labels: {app: web}\n  annotations: {mesh: on}\n"
+                              "spec:\n  containers:\n"
+                              "  - {name: a, image: x, ports: [{containerPort: 80}],\n"
+                              "     securityContext: {privileged: true}}\n"
+                              "  - {name: b, image: y}\n",
+                              NULL);
+    static const char *const fields[] = {KH_FIELD_POD_METADATA,
+                                         KH_FIELD_POD_SPEC ".containers.ports"};
+    kh_object c;
+    kh_arena keep;
+    kh_arena_init(&keep, 0);
+    assert_int_equal(kh_object_clone(&c, &o, "kept.yaml", fields, 2, &keep, NULL), 0);
+    assert_string_equal(c.kind, "Pod");
+    assert_string_equal(c.api_version, "v1");
+    assert_null(kh_node_get(c.root, "kind")); /* a field of the copy, not a node */
+    assert_null(kh_node_get(c.metadata, "uid"));
+    assert_null(kh_node_get(c.metadata, "creationTimestamp"));
+    assert_string_equal(kh_node_str(kh_node_get(c.labels, "app")), "web");
+    assert_string_equal(kh_node_str(kh_node_get(c.annotations, "mesh")), "on");
+    const kh_node *cs = kh_node_path(c.root, "spec.containers");
+    assert_int_equal(cs->len, 2);
+    const kh_node *a = kh_node_at(cs, 0), *b = kh_node_at(cs, 1);
+    assert_int_equal(a->len, 1);
+    assert_int_equal(kh_node_at(kh_node_get(a, "ports"), 0)->len, 1);
+    assert_null(kh_node_get(a, "image"));
+    assert_int_equal(b->type, KH_NODE_MAP);
+    assert_int_equal(b->len, 0);
+    /* Positions survive: the container mapping is where it was. */
+    assert_int_equal(a->line, kh_node_at(kh_node_path(o.root, "spec.containers"), 0)->line);
+    kh_arena_free(&keep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_k8s_object__fields, teardown),
         cmocka_unit_test_teardown(test_k8s_object__clone_keeps_only_what_is_asked, teardown),
+        cmocka_unit_test_teardown(test_k8s_object__clone_projects_pods_and_sequences, teardown),
         cmocka_unit_test_teardown(test_k8s_object__core_group_is_empty, teardown),
         cmocka_unit_test_teardown(test_k8s_object__generate_name_is_the_name,
                                   teardown),
