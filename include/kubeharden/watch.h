@@ -29,7 +29,8 @@ typedef struct kh_alert_response {
     int dry_run;
     const char *target;          /**< "pod shop/web", "node node-1", ... */
     const char *trigger;         /**< the rule whose detection it answers */
-    const char *const *requests; /**< "METHOD PATH STATUS" of each request, in order */
+    const char *const *requests; /**< "METHOD PATH STATUS" of each request, in order
+                                  *   ("-": no answer; no status: planned, not sent) */
     size_t nrequests;
 } kh_alert_response;
 

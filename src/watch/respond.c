@@ -162,6 +162,18 @@ static const char *name_of(const kh_audit_event *ev, const char *kind)
     return *ev->name ? ev->name : str(kh_node_path(object_of(ev, kind), "metadata.name"));
 }
 
+/* A DNS subdomain as Kubernetes names pods and namespaces: these names go
+ * into request bodies, so nothing else is taken from an event. */
+static bool dns_name(const char *s)
+{
+    if (!s || !*s || strlen(s) > 253)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+            return false;
+    return true;
+}
+
 void kh_respond__target(const kh_audit_event *ev, kh_respond_target *t)
 {
     memset(t, 0, sizeof(*t));
@@ -190,8 +202,10 @@ void kh_respond__target(const kh_audit_event *ev, kh_respond_target *t)
                 t->owner = str(kh_node_get(r, "name"));
             }
         }
-        if (!t->pod)
-            t->pod_ns = NULL;
+    }
+    if (!dns_name(t->pod) || !dns_name(t->pod_ns)) {
+        t->pod = t->pod_ns = t->node = t->owner = t->owner_kind = NULL;
+        t->actor = false;
     }
     static const struct {
         const char *group, *res, *kind;
@@ -833,25 +847,27 @@ static void drop_limit(kh_respond *r, size_t i)
     r->limits[i] = r->limits[--r->nlimits];
 }
 
-/* The entry of @p key in its window at @p t (created when absent; windows
- * past are ended, their held counts emitted); NULL when the table is full. */
-static limit *limit_at(kh_respond *r, const char *key, bool scope, int64_t t)
+/* End the windows past at @p t (their held counts are emitted). */
+static void prune(kh_respond *r, int64_t t)
 {
     int64_t window = (r->pol->response.rate_window_s ? r->pol->response.rate_window_s : 60) *
                      (int64_t)1000000;
-    limit *found = NULL;
-    for (size_t i = 0; i < r->nlimits;) {
-        if (t - r->limits[i].start >= window || t < r->limits[i].start) {
+    for (size_t i = 0; i < r->nlimits;)
+        if (t - r->limits[i].start >= window || t < r->limits[i].start)
             drop_limit(r, i);
-            continue;
-        }
+        else
+            i++;
+}
+
+/* The entry of @p key in its window starting at @p t when absent; NULL
+ * when the table is full. */
+static limit *limit_at(kh_respond *r, const char *key, bool scope, int64_t t)
+{
+    for (size_t i = 0; i < r->nlimits; i++)
         if (r->limits[i].scope == scope && strcmp(r->limits[i].key, key) == 0)
-            found = &r->limits[i];
-        i++;
-    }
-    if (found || r->nlimits >= LIMIT_MAX)
-        return found;
-    if (!r->limits && !(r->limits = calloc(LIMIT_MAX, sizeof(*r->limits))))
+            return &r->limits[i];
+    if (r->nlimits >= LIMIT_MAX ||
+        (!r->limits && !(r->limits = calloc(LIMIT_MAX, sizeof(*r->limits)))))
         return NULL;
     limit *l = &r->limits[r->nlimits];
     memset(l, 0, sizeof(*l));
@@ -872,6 +888,7 @@ static bool admit(kh_respond *r, job *j, const char *scope, int64_t t)
 {
     const char *name = kh_watch__action_name(j->action);
     char key[1200];
+    prune(r, t); /* first: the pointers below stay valid */
     snprintf(key, sizeof(key), "%s\n%s\n%s", j->rule, name, j->target ? j->target : "");
     limit *seen = limit_at(r, key, false, t);
     if (seen && seen->n) {

@@ -176,6 +176,13 @@ static void test_respond__the_pod_of_objectref_or_of_the_response_object(void **
     assert_string_equal(t.owner, "web-5d");
     kh_arena_free(&e.arena);
 
+    /* Names go into request bodies: only Kubernetes names are taken. */
+    event_load(&e, "{\"user\":{\"username\":\"bob\"},\"objectRef\":{\"resource\":\"pods\","
+                   "\"namespace\":\"shop\",\"name\":\"a\\\"b\"}}");
+    kh_respond__target(&e.ev, &t);
+    assert_null(t.pod);
+    kh_arena_free(&e.arena);
+
     /* A create of pods whose name nothing gives: no pod. */
     event_load(&e, "{\"user\":{\"username\":\"bob\"},\"objectRef\":{\"resource\":\"pods\","
                    "\"namespace\":\"shop\"}}");
