@@ -28,6 +28,7 @@
 
 #include "core/arena.h"
 #include "doc/node.h"
+#include "report/report.h"
 #include "watch/nats.h"
 
 /* ------------------------------------------------------------- parser */
@@ -512,21 +513,6 @@ static int dial(kh_nats *c, kh_error *err)
     return 0;
 }
 
-/* A JSON string (the CONNECT's credentials). */
-static void json_str(FILE *f, const char *s)
-{
-    putc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else
-            putc(*s, f);
-    }
-    putc('"', f);
-}
-
 int kh_nats__connect(kh_nats *c, kh_error *err)
 {
     if (c->fd >= 0)
@@ -588,12 +574,12 @@ int kh_nats__connect(kh_nats *c, kh_error *err)
           "\"protocol\":1,\"headers\":true,\"no_responders\":true", m);
     if (c->user) {
         fputs(",\"user\":", m);
-        json_str(m, c->user);
+        kh_report__json_str(m, c->user);
         fputs(",\"pass\":", m);
-        json_str(m, c->pass);
+        kh_report__json_str(m, c->pass);
     } else if (c->token) {
         fputs(",\"auth_token\":", m);
-        json_str(m, c->token);
+        kh_report__json_str(m, c->token);
     }
     /* Every reply we wait for comes to one wildcard subscription, sid 1. */
     fprintf(m, "}\r\nSUB %s.* 1\r\nPING\r\n", c->inbox);
@@ -1071,7 +1057,7 @@ int kh_watch_nats(kh_watch *w, const kh_nats_input *in, kh_sink *const *sinks, s
         return rc;
     }
     int64_t backoff = 0;
-    int down = 0;
+    int down = 0, connected = 0;
     while (!*stop && rc == 0) {
         kh_error e = {0};
         if (p.c->fd < 0)
@@ -1081,6 +1067,10 @@ int kh_watch_nats(kh_watch *w, const kh_nats_input *in, kh_sink *const *sinks, s
             if (k == 0 && (k = setup(&p, &e)) == KH_EUSAGE) {
                 rc = kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "%s", e.message);
                 break;
+            }
+            if (k != 0 && !connected && strstr(e.message, "Authorization Violation")) {
+                rc = kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "%s", e.message);
+                break; /* wrong credentials from the start: retrying cannot help */
             }
             if (k != 0) {
                 if (!down++)
@@ -1095,7 +1085,7 @@ int kh_watch_nats(kh_watch *w, const kh_nats_input *in, kh_sink *const *sinks, s
                         in->url, down);
             down = 0;
             backoff = 0;
-            p.ready = 1;
+            p.ready = connected = 1;
         }
         int k = pull(&p, &e);
         if (k == KH_ENOMEM)

@@ -187,4 +187,19 @@ contains "and its recovery" follow.err "back after"
 lacks "the sink lost nothing" follow.err "not delivered"
 contains "the input's outage is reported" later.err "retrying with backoff"
 contains "and its recovery" later.err "back after"
+
+# ------------------------------------------------------------ credentials
+aport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$natsd" -js -a 127.0.0.1 -p "$aport" -sd "$tmp/jsauth" --user alice --pass 's3cret' >> natsd.log 2>&1 &
+apid=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$aport") 2>/dev/null && break; sleep 0.1; done
+timeout 10 "$bin" watch --nats "nats://alice:wrong@127.0.0.1:$aport" --config cfg.yaml 2> auth.err
+check "wrong credentials are a usage error at once" 2 $?
+contains "and the server's word is shown" auth.err "Authorization Violation"
+"$bin" watch --nats "nats://alice:s3cret@127.0.0.1:$aport" --config cfg.yaml 2> auth2.err &
+cpid=$!
+for _ in $(seq 100); do grep -q "created JetStream stream" auth2.err && break; sleep 0.1; done
+contains "the right ones connect and set the stream up" auth2.err "created JetStream stream 'KUBERNETES_AUDIT'"
+kill -TERM "$cpid"; wait "$cpid"; check "and it stops with status 0" 0 $?
+cpid=
 exit $((fails > 0))
