@@ -122,7 +122,7 @@ static const char *sfield(const kh_node *map, const char *key)
 static char *item_key(kh_arena *a, const char *buf, kh_item_range r)
 {
     const kh_node *root = NULL;
-    if (kh_doc_load_buffer(&root, a, buf + r.start, r.end - r.start, "<item>", NULL))
+    if (kh_doc_load_json(&root, a, buf + r.start, r.end - r.start, "<item>", NULL))
         return NULL;
     const char *ns = sfield(kh_node_get(root, "metadata"), "namespace");
     const char *name = sfield(kh_node_get(root, "metadata"), "name");
@@ -196,7 +196,7 @@ static int get_json(kh_http *h, const char *path, int retries, kh_arena *a,
     *status = resp.status;
     if (resp.status != 200)
         return kh_http__status_error(path, &resp, err);
-    rc = kh_doc_load_buffer(root, a, resp.body, resp.len, path, err);
+    rc = kh_doc_load_json(root, a, resp.body, resp.len, path, err);
     if (rc)
         return kh_error_set(err, rc, NULL, 0, 0, "GET %s: the response is not JSON: %s", path,
                             err ? err->message : "");
