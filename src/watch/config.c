@@ -71,33 +71,55 @@ static int list(cfg_ctx *c, const kh_node *v, const char *path, const char ***ou
     return 0;
 }
 
-static int except(cfg_ctx *c, const kh_node *v, const char *path, kh_watch_except *x)
+/* A mapping of some of @p keys to lists of strings (exceptions, allow-lists). */
+typedef struct list_key {
+    const char *key;
+    const char ***out;
+    size_t *n;
+} list_key;
+
+/* "a, b, c" with @p last before the last key. */
+static void key_names(char *buf, size_t size, const list_key *keys, size_t n, const char *last)
 {
-    if (!kh_node_is_map(v))
-        return fail(c, v, "%s must be a mapping with users, groups, namespaces and/or "
-                    "userAgents", path);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s",
+                                i == 0 ? "" : i + 1 == n ? last : ", ", keys[i].key);
+}
+
+static int lists(cfg_ctx *c, const kh_node *v, const char *path, const list_key *keys, size_t n)
+{
+    char names[160];
+    if (!kh_node_is_map(v)) {
+        key_names(names, sizeof(names), keys, n, " and/or ");
+        return fail(c, v, "%s must be a mapping with %s", path, names);
+    }
     for (size_t i = 0; i < v->len; i++) {
         const char *key = text(v->u.pairs[i].key);
-        const kh_node *val = v->u.pairs[i].value;
         char sub[160];
         snprintf(sub, sizeof(sub), "%s.%s", path, key ? key : "?");
-        int rc;
-        if (key && strcmp(key, "users") == 0)
-            rc = list(c, val, sub, &x->users, &x->nusers);
-        else if (key && strcmp(key, "groups") == 0)
-            rc = list(c, val, sub, &x->groups, &x->ngroups);
-        else if (key && strcmp(key, "namespaces") == 0)
-            rc = list(c, val, sub, &x->namespaces, &x->nnamespaces);
-        else if (key && strcmp(key, "userAgents") == 0)
-            rc = list(c, val, sub, &x->user_agents, &x->nuser_agents);
-        else
-            rc = fail(c, v->u.pairs[i].key,
-                      "unknown key '%s' (expected users, groups, namespaces or userAgents)",
-                      sub);
+        size_t k = 0;
+        while (k < n && !(key && strcmp(key, keys[k].key) == 0))
+            k++;
+        if (k == n) {
+            key_names(names, sizeof(names), keys, n, " or ");
+            return fail(c, v->u.pairs[i].key, "unknown key '%s' (expected %s)", sub, names);
+        }
+        int rc = list(c, v->u.pairs[i].value, sub, keys[k].out, keys[k].n);
         if (rc)
             return rc;
     }
     return 0;
+}
+
+static int except(cfg_ctx *c, const kh_node *v, const char *path, kh_watch_except *x)
+{
+    const list_key keys[] = {{"users", &x->users, &x->nusers},
+                             {"groups", &x->groups, &x->ngroups},
+                             {"namespaces", &x->namespaces, &x->nnamespaces},
+                             {"userAgents", &x->user_agents, &x->nuser_agents}};
+    return lists(c, v, path, keys, 4);
 }
 
 /* The names of kh_watch_action, by value. */
@@ -237,28 +259,11 @@ bool kh_watch__cidr_contains(const kh_watch_cidr *c, const char *ip)
 /* watch.response.allow: the namespaces, nodes and ClusterRoleBindings actions may touch. */
 static int allow(cfg_ctx *c, const kh_node *v, kh_watch_response *r)
 {
-    if (!kh_node_is_map(v))
-        return fail(c, v, "watch.response.allow must be a mapping with namespaces, nodes "
-                    "and/or clusterRoleBindings");
-    for (size_t i = 0; i < v->len; i++) {
-        const char *k = text(v->u.pairs[i].key);
-        const kh_node *x = v->u.pairs[i].value;
-        char path[160];
-        snprintf(path, sizeof(path), "watch.response.allow.%s", k ? k : "?");
-        int rc;
-        if (k && strcmp(k, "namespaces") == 0)
-            rc = list(c, x, path, &r->namespaces, &r->nnamespaces);
-        else if (k && strcmp(k, "nodes") == 0)
-            rc = list(c, x, path, &r->nodes, &r->nnodes);
-        else if (k && strcmp(k, "clusterRoleBindings") == 0)
-            rc = list(c, x, path, &r->cluster_bindings, &r->ncluster_bindings);
-        else
-            rc = fail(c, v->u.pairs[i].key, "unknown key '%s' (expected namespaces, nodes or "
-                      "clusterRoleBindings)", path);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    const list_key keys[] = {{"namespaces", &r->namespaces, &r->nnamespaces},
+                             {"nodes", &r->nodes, &r->nnodes},
+                             {"clusterRoleBindings", &r->cluster_bindings,
+                              &r->ncluster_bindings}};
+    return lists(c, v, "watch.response.allow", keys, 3);
 }
 
 static int response(cfg_ctx *c, const kh_node *v, kh_watch_response *r)
