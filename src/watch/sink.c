@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -735,6 +736,9 @@ int kh_sink_set_spool(kh_sink *s, const char *dir, uint64_t max_bytes, unsigned 
     for (const unsigned char *p = (const unsigned char *)s->spec; *p; p++)
         h = (h ^ *p) * 0x100000001b3ull;
     snprintf(path, sizeof(path), "%s/kubeharden-sink-%016llx", dir, (unsigned long long)h);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot create spool '%s': %s", dir,
+                            strerror(errno));
     int rc = kh_spool__open(&s->spool, path, max_bytes, sync_ms, s->spec, err);
     if (rc)
         return rc;
