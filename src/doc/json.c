@@ -85,35 +85,39 @@ static bool put(kh_doc_json *j, const void *p, size_t n)
     return true;
 }
 
-static bool put_rune(kh_doc_json *j, uint32_t r)
+size_t kh_doc__utf8_encode(unsigned char b[4], uint32_t r)
 {
-    unsigned char b[4];
-    size_t n;
     if (r < 0x80) {
         b[0] = (unsigned char)r;
-        n = 1;
-    } else if (r < 0x800) {
+        return 1;
+    }
+    if (r < 0x800) {
         b[0] = (unsigned char)(0xc0 | r >> 6);
         b[1] = (unsigned char)(0x80 | (r & 0x3f));
-        n = 2;
-    } else if (r < 0x10000) {
+        return 2;
+    }
+    if (r < 0x10000) {
         b[0] = (unsigned char)(0xe0 | r >> 12);
         b[1] = (unsigned char)(0x80 | (r >> 6 & 0x3f));
         b[2] = (unsigned char)(0x80 | (r & 0x3f));
-        n = 3;
-    } else {
-        b[0] = (unsigned char)(0xf0 | r >> 18);
-        b[1] = (unsigned char)(0x80 | (r >> 12 & 0x3f));
-        b[2] = (unsigned char)(0x80 | (r >> 6 & 0x3f));
-        b[3] = (unsigned char)(0x80 | (r & 0x3f));
-        n = 4;
+        return 3;
     }
-    return put(j, b, n);
+    b[0] = (unsigned char)(0xf0 | r >> 18);
+    b[1] = (unsigned char)(0x80 | (r >> 12 & 0x3f));
+    b[2] = (unsigned char)(0x80 | (r >> 6 & 0x3f));
+    b[3] = (unsigned char)(0x80 | (r & 0x3f));
+    return 4;
 }
 
-/* Length of the valid UTF-8 sequence at @p p (Go's utf8.DecodeRune rules:
- * no overlongs, no surrogates, nothing past U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t avail)
+static bool put_rune(kh_doc_json *j, uint32_t r)
+{
+    unsigned char b[4];
+    return put(j, b, kh_doc__utf8_encode(b, r));
+}
+
+/* Go's utf8.DecodeRune rules: no overlongs, no surrogates, nothing past
+ * U+10FFFF. */
+size_t kh_doc__utf8_len(const unsigned char *p, size_t avail)
 {
     unsigned char b = p[0];
     size_t n = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
@@ -214,7 +218,7 @@ static int string_value(kh_doc_json *j, kh_doc_input *in, const char *file,
             size_t avail = ensure(in, 4);
             const unsigned char *p =
                 (const unsigned char *)in->data + (in->pos - in->base);
-            size_t n = utf8_len(p, avail);
+            size_t n = kh_doc__utf8_len(p, avail);
             if (!(n ? put(j, p, n) : put_rune(j, 0xfffd)))
                 return KH_ENOMEM;
             for (size_t i = 0; i < (n ? n : 1); i++)

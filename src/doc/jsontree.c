@@ -240,52 +240,7 @@ static bool put(jt *j, const void *s, size_t n)
 static bool put_rune(jt *j, uint32_t r)
 {
     unsigned char b[4];
-    size_t n;
-    if (r < 0x80) {
-        b[0] = (unsigned char)r;
-        n = 1;
-    } else if (r < 0x800) {
-        b[0] = (unsigned char)(0xc0 | r >> 6);
-        b[1] = (unsigned char)(0x80 | (r & 0x3f));
-        n = 2;
-    } else if (r < 0x10000) {
-        b[0] = (unsigned char)(0xe0 | r >> 12);
-        b[1] = (unsigned char)(0x80 | (r >> 6 & 0x3f));
-        b[2] = (unsigned char)(0x80 | (r & 0x3f));
-        n = 3;
-    } else {
-        b[0] = (unsigned char)(0xf0 | r >> 18);
-        b[1] = (unsigned char)(0x80 | (r >> 12 & 0x3f));
-        b[2] = (unsigned char)(0x80 | (r >> 6 & 0x3f));
-        b[3] = (unsigned char)(0x80 | (r & 0x3f));
-        n = 4;
-    }
-    return put(j, b, n);
-}
-
-/* Length of the valid UTF-8 sequence at @p p (Go's utf8.DecodeRune: no
- * overlongs, no surrogates, nothing past U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t avail)
-{
-    unsigned char b = p[0];
-    size_t n = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-    if (b < 0xc2 || b > 0xf4 || avail < n)
-        return 0;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (b == 0xe0)
-        lo = 0xa0;
-    else if (b == 0xed)
-        hi = 0x9f;
-    else if (b == 0xf0)
-        lo = 0x90;
-    else if (b == 0xf4)
-        hi = 0x8f;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
+    return put(j, b, kh_doc__utf8_encode(b, r));
 }
 
 /* Hex digit values plus one (0: not a hex digit). */
@@ -337,7 +292,7 @@ static int slow_string(jt *j, const unsigned char *q, const unsigned char *p)
         if (*p == '"')
             break;
         if (*p >= 0x80) {
-            size_t n = utf8_len(p, (size_t)(end - p));
+            size_t n = kh_doc__utf8_len(p, (size_t)(end - p));
             if (!(n ? put(j, p, n) : put_rune(j, 0xfffd)))
                 return KH_ENOMEM;
             n = n ? n : 1;

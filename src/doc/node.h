@@ -174,6 +174,12 @@ bool kh_node_int(const kh_node *n, int64_t *out);
  * KH_NODE_BOOL. @p s need not be NUL-terminated. */
 int kh_node__resolve(const char *s, size_t len, uint8_t *boolean);
 
+/* UTF-8 as Go's encoding/json reads and writes it (json.c): the length of
+ * the valid sequence at @p p (no overlongs, no surrogates, nothing past
+ * U+10FFFF), or 0; and the bytes of code point @p r, @return their count. */
+size_t kh_doc__utf8_len(const unsigned char *p, size_t avail);
+size_t kh_doc__utf8_encode(unsigned char b[4], uint32_t r);
+
 /* kh_doc_load_json's own reader: 1 with *root when @p buf is one JSON
  * object with nothing but blanks around it, 0 when it declines (other or
  * malformed input: kh_doc_load_buffer has the say), KH_ENOMEM. */
