@@ -6,8 +6,9 @@
 # --respond live (the objects changed), the namespace and node allow-lists
 # (kube-system only by its name), a 403 shown with the server's message, a
 # drain that honours a PodDisruptionBudget (429 reported, not forced) and
-# leaves what kubectl drain leaves, bindings, the rate limit, planning with
-# no cluster, and --kubeconfig/--context.
+# leaves what kubectl drain leaves, the pod a token is bound to, a 404,
+# bindings, the rate limit, planning with no cluster, and
+# --kubeconfig/--context.
 set -u
 . "$(dirname "$0")/lib/check.bash"
 command -v python3 >/dev/null && command -v openssl >/dev/null || exit 77
@@ -261,13 +262,34 @@ watch:
   response: {allow: {namespaces: [shop]}}
   rules: {audit.pod-exec: {actions: [delete-pod]}}
 EOF
-exec_into f1 shop api-77-xyz 4 > forbid.log
+exec_into f1 shop api-77-xyz 4 > exec403.log
 "$bin" watch --config del.yaml --kubeconfig kc3.yaml --context test --fail-on never \
-    forbid.log > out 2> err
+    exec403.log > out 2> err
 check "403: exit 0 (the watcher goes on)" 0 $?
 contains "403: failed, with the authorizer's message (a dry run is authorized too)" out \
     '"message":"failed: delete pod shop/api-77-xyz: DELETE /api/v1/namespaces/shop/pods/api-77-xyz?dryRun=All: 403 Forbidden: pods \"api-77-xyz\" is forbidden: User \"system:serviceaccount:audit:kubeharden\" cannot delete resource \"pods\" in API group \"\" in the namespace \"shop\""'
 contains "403: the status code rides on the alert" out '"responseCode":403'
+
+# --- the pod whose bound token ran kubectl is the one isolated (not the
+# object it read); a pod that is gone: the 404 after the policy was applied
+cat > token.yaml <<'EOF'
+watch:
+  response: {allow: {namespaces: [shop]}}
+  rules:
+    audit.kubectl-in-pod: {actions: [isolate-pod]}
+    audit.pod-exec: {actions: [isolate-pod]}
+EOF
+{ printf '{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"t1","stage":"ResponseComplete","verb":"list","user":{"username":"system:serviceaccount:shop:default","extra":{"authentication.kubernetes.io/pod-name":["api-77-xyz"],"authentication.kubernetes.io/node-name":["node-1"]}},"sourceIPs":["10.244.1.7"],"userAgent":"kubectl/v1.31.0 (linux/amd64) kubernetes/abc","objectRef":{"resource":"secrets","namespace":"prod","apiVersion":"v1"},"responseStatus":{"code":200},"stageTimestamp":"2026-11-30T10:02:00.000000Z"}\n'
+  exec_into g1 shop ghost 6; } > token.log
+: > forbid.log
+"$bin" watch --config token.yaml --kubeconfig kc3.yaml --context test --fail-on never \
+    token.log > out 2> err
+check "token: exit 0" 0 $?
+contains "token: the actor pod, from its token, isolated (dry run)" out \
+    '"message":"dry-run: (dryRun=All: the server accepted it, nothing changed) would isolate pod shop/api-77-xyz'
+contains "token: its label patched" forbid.log '"path": "/api/v1/namespaces/shop/pods/api-77-xyz", "query": "dryRun=All"'
+contains "404: the pod that is gone, in the server's words" out \
+    '"message":"failed: isolate pod shop/ghost (label kubeharden.io/quarantine=true; NetworkPolicy shop/kubeharden-quarantine denies all ingress and egress of labelled pods): PATCH /api/v1/namespaces/shop/pods/ghost?dryRun=All: 404 Not Found: pods \"ghost\" not found"'
 
 # --- drain: a PodDisruptionBudget's 429 is reported, not forced
 start drain
@@ -373,7 +395,7 @@ check "--respond off: no response alert" 0 "$(grep -c '"rule":"response\.' out)"
 # The current context points nowhere: without --context the actions fail
 start ctx
 kubeconfig kc5.yaml "$port"
-"$bin" watch --config del.yaml --kubeconfig kc5.yaml --fail-on never forbid.log > out 2> err
+"$bin" watch --config del.yaml --kubeconfig kc5.yaml --fail-on never exec403.log > out 2> err
 check "context: the current one (nowhere) fails the action" failed "$(field out response.delete-pod result)"
 check "context: nothing reached the test server" 0 "$(grep -c . ctx.log)"
 
