@@ -395,7 +395,7 @@ int cmd_watch(int argc, char **argv)
     struct watch_args a = {.fail_on = KH_SEVERITY_LOW, .spool_sync = 200,
                            .nats = {.subject = "kubernetes.audit", .stream = "KUBERNETES_AUDIT",
                                     .consumer = "kubeharden-watch", .ack_wait_s = 30,
-                                    .batch = 64}};
+                                    .batch = 256}};
     int rc = cli_parse("watch", options, NOPTIONS, argc, argv, on_option, &a);
     if (rc == 0 && a.help) {
         help();

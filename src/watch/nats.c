@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,12 +229,16 @@ struct kh_nats {
     int fd;
     char *rbuf;
     size_t rcap, rlen, rpos;  /* unread bytes are rbuf[rpos, rlen) */
+    char *wbuf;               /* written, not yet sent: sent before each read */
+    size_t wlen, wcap;
     char inbox[32];           /* "_INBOX.<22 random characters>" */
     unsigned long long next_req;
     size_t max_payload;
     int64_t last_rx, ping_sent;
     int ping_out;
 };
+
+static int flush_out(kh_nats *c, kh_error *err);
 
 static int64_t now_ms(void)
 {
@@ -246,7 +252,7 @@ static void drop(kh_nats *c)
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
-    c->rlen = c->rpos = 0;
+    c->rlen = c->rpos = c->wlen = 0;
     c->ping_out = 0;
 }
 
@@ -345,6 +351,9 @@ void kh_nats__close(kh_nats *c)
 {
     if (!c)
         return;
+    kh_error err;
+    if (c->fd >= 0 && c->wlen)
+        flush_out(c, &err);
     drop(c);
     free(c->url);
     free(c->user);
@@ -352,6 +361,7 @@ void kh_nats__close(kh_nats *c)
     free(c->token);
     free(c->subject);
     free(c->rbuf);
+    free(c->wbuf);
     free(c);
 }
 
@@ -363,10 +373,14 @@ static int io_error(kh_nats *c, kh_error *err, const char *what)
                         e ? ": " : "", e ? strerror(e) : "");
 }
 
-static int write_all(kh_nats *c, const char *p, size_t n, kh_error *err)
+/* Send what was written. */
+static int flush_out(kh_nats *c, kh_error *err)
 {
     if (c->fd < 0)
         return kh_error_set(err, KH_EIO, NULL, 0, 0, "NATS '%s': not connected", c->url);
+    const char *p = c->wbuf;
+    size_t n = c->wlen;
+    c->wlen = 0;
     while (n) {
         ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
         if (k < 0 && errno == EINTR)
@@ -379,9 +393,31 @@ static int write_all(kh_nats *c, const char *p, size_t n, kh_error *err)
     return 0;
 }
 
+/* Queue @p n bytes for the server; many acks go out in one send. */
+static int out(kh_nats *c, const char *p, size_t n, kh_error *err)
+{
+    if (c->fd < 0)
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "NATS '%s': not connected", c->url);
+    if (c->wlen + n > c->wcap) {
+        size_t cap = c->wcap ? c->wcap : 16384;
+        while (cap < c->wlen + n)
+            cap *= 2;
+        char *b = realloc(c->wbuf, cap);
+        if (!b)
+            return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        c->wbuf = b;
+        c->wcap = cap;
+    }
+    memcpy(c->wbuf + c->wlen, p, n);
+    c->wlen += n;
+    return c->wlen >= 65536 ? flush_out(c, err) : 0;
+}
+
 /* Read what arrives within @p timeout_ms: 1 read something, 0 nothing. */
 static int fill(kh_nats *c, int timeout_ms, kh_error *err)
 {
+    if (c->wlen && flush_out(c, err) != 0)
+        return KH_EIO;
     if (c->rpos) { /* frames handed out before are done with */
         memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
         c->rlen -= c->rpos;
@@ -439,7 +475,7 @@ static int next_msg(kh_nats *c, kh_nats_frame *f, int timeout_ms, kh_error *err)
             switch (f->op) {
             case KH_NATS_MSG: return 1;
             case KH_NATS_PING:
-                if (write_all(c, "PONG\r\n", 6, err) != 0)
+                if (out(c, "PONG\r\n", 6, err) != 0)
                     return KH_EIO;
                 continue;
             case KH_NATS_PONG: c->ping_out = 0; continue;
@@ -459,7 +495,7 @@ static int next_msg(kh_nats *c, kh_nats_frame *f, int timeout_ms, kh_error *err)
                                 PING_EVERY_MS / 1000);
         }
         if (!c->ping_out && now - c->last_rx >= PING_EVERY_MS) {
-            if (write_all(c, "PING\r\n", 6, err) != 0)
+            if (out(c, "PING\r\n", 6, err) != 0)
                 return KH_EIO;
             c->ping_out = 1;
             c->ping_sent = now;
@@ -509,6 +545,8 @@ static int dial(kh_nats *c, kh_error *err)
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     struct timeval tv = {IO_TIMEOUT_MS / 1000, 0}; /* a stuck server must not stall us */
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    int one = 1; /* acks and pull requests are small: Nagle would hold them back */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->fd = fd;
     return 0;
 }
@@ -583,7 +621,7 @@ int kh_nats__connect(kh_nats *c, kh_error *err)
     }
     /* Every reply we wait for comes to one wildcard subscription, sid 1. */
     fprintf(m, "}\r\nSUB %s.* 1\r\nPING\r\n", c->inbox);
-    int rc = fclose(m) == 0 ? write_all(c, buf, len, err)
+    int rc = fclose(m) == 0 ? out(c, buf, len, err)
                             : kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     free(buf);
     if (rc != 0) {
@@ -622,19 +660,12 @@ static int publish(kh_nats *c, const char *subject, const char *reply, const cha
                            reply, len);
     if (n < 0 || (size_t)n >= sizeof(line))
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "subject too long '%s'", subject);
-    size_t total = (size_t)n + hlen + len + 2;
-    char *buf = malloc(total);
-    if (!buf)
-        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-    memcpy(buf, line, (size_t)n);
-    if (hlen)
-        memcpy(buf + n, hdr, hlen);
-    if (len)
-        memcpy(buf + n + hlen, data, len);
-    memcpy(buf + total - 2, "\r\n", 2);
-    int rc = write_all(c, buf, total, err);
-    free(buf);
-    return rc;
+    int rc = out(c, line, (size_t)n, err);
+    if (rc == 0 && hlen)
+        rc = out(c, hdr, hlen, err);
+    if (rc == 0 && len)
+        rc = out(c, data, len, err);
+    return rc ? rc : out(c, "\r\n", 2, err);
 }
 
 /* Publish with a fresh reply subject and wait for the answer (1; *f valid
@@ -1114,7 +1145,7 @@ int kh_watch_nats(kh_watch *w, const kh_nats_input *in, kh_sink *const *sinks, s
     if (p.c->fd >= 0) { /* the acks are read before we hang up: PING, wait for PONG */
         kh_nats_frame f;
         kh_error e;
-        if (write_all(p.c, "PING\r\n", 6, &e) == 0) {
+        if (out(p.c, "PING\r\n", 6, &e) == 0) {
             p.c->ping_out = 1;
             p.c->ping_sent = now_ms();
             for (int64_t until = now_ms() + 2000; p.c->ping_out && now_ms() < until;)
