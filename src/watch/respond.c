@@ -46,7 +46,9 @@ typedef struct job {
     bool dry_run;
     kh_respond_target t;
     /* The detection it answers. */
-    const char *audit_id, *stage, *timestamp, *verb, *uri, *user, *agent, *imp, *file, *ip;
+    const char *audit_id, *stage, *timestamp, *verb, *uri, *user, *agent, *imp, *file;
+    const char **groups, **ips;
+    size_t ngroups, nips;
     unsigned line, col;
     /* The outcome. */
     const char *result, *target, *message, *fix;
@@ -251,7 +253,6 @@ static void emit_job(kh_respond *r, job *j, unsigned long count)
     char rule[64], why[600];
     snprintf(rule, sizeof(rule), "response.%s", kh_watch__action_name(j->action));
     snprintf(why, sizeof(why), "answers %s: %s", j->rule, j->rule_title ? j->rule_title : "");
-    const char *ips[1] = {j->ip};
     kh_alert_response resp = {.action = kh_watch__action_name(j->action), .result = j->result,
                               .dry_run = j->dry_run, .target = j->target, .trigger = j->rule,
                               .requests = j->requests, .nrequests = j->nrequests};
@@ -262,8 +263,9 @@ static void emit_job(kh_respond *r, job *j, unsigned long count)
                   .subject = subject, .file = j->file, .line = j->line, .col = j->col,
                   .audit_id = j->audit_id, .stage = j->stage, .timestamp = j->timestamp,
                   .verb = j->verb, .request_uri = j->uri, .user = j->user, .user_agent = j->agent,
-                  .impersonated_user = j->imp, .source_ips = j->ip ? ips : NULL,
-                  .nsource_ips = j->ip ? 1 : 0, .resource = j->res, .namespace_ = j->ns,
+                  .impersonated_user = j->imp, .groups = j->groups, .ngroups = j->ngroups,
+                  .source_ips = j->ips, .nsource_ips = j->nips, .resource = j->res,
+                  .namespace_ = j->ns,
                   .name = j->name, .api_group = j->group, .code = j->code, .response = &resp};
     r->emit(r->ud, &a);
 }
@@ -922,6 +924,15 @@ static bool admit(kh_respond *r, job *j, const char *scope, int64_t t)
     return false;
 }
 
+static const char **dup_list(job *j, const char *const *v, size_t n, size_t *out_n)
+{
+    const char **out = n ? kh_arena_calloc(&j->arena, n, sizeof(*out)) : NULL;
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = dup_(j, v[i]);
+    *out_n = out ? n : 0;
+    return out;
+}
+
 static job *job_new(const kh_watch_rule_cfg *rc, const kh_alert *a, const kh_audit_event *ev,
                     const kh_respond_target *t, kh_watch_action action, bool dry_run)
 {
@@ -950,7 +961,8 @@ static job *job_new(const kh_watch_rule_cfg *rc, const kh_alert *a, const kh_aud
     j->agent = dup_(j, ev->user_agent);
     j->imp = dup_(j, ev->impersonated_user);
     j->file = dup_(j, ev->file);
-    j->ip = dup_(j, a->nsource_ips ? a->source_ips[0] : NULL);
+    j->groups = dup_list(j, a->groups, a->ngroups, &j->ngroups);
+    j->ips = dup_list(j, a->source_ips, a->nsource_ips, &j->nips);
     j->line = ev->line;
     j->col = ev->col;
     return j;

@@ -200,6 +200,8 @@ contains "dry run: the alert lists its requests with their status" r.txt \
     '["DELETE /api/v1/namespaces/shop/pods/web-5d8f-abcde?dryRun=All 200"]'
 check "dry run: triggered by the rule" audit.pod-exec "$(field out response.delete-pod trigger)"
 check "dry run: the trigger's auditID" a1 "$(field out response.delete-pod auditID)"
+check "dry run: the trigger's user, groups and source" 'alice ["dev"] ["10.0.0.5"]' \
+    "$(field out response.delete-pod user) $(field out response.delete-pod groups) $(field out response.delete-pod sourceIPs)"
 get "$port" /api/v1/nodes/node-1 > node.json
 lacks "dry run: the node is not cordoned" node.json unschedulable
 get "$port" /api/v1/namespaces/shop/pods/web-5d8f-abcde > pod.json
