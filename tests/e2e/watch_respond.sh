@@ -10,22 +10,15 @@
 # bindings, the rate limit, planning with no cluster, and
 # --kubeconfig/--context.
 set -u
-. "$(dirname "$0")/lib/check.bash"
-command -v python3 >/dev/null && command -v openssl >/dev/null || exit 77
+lib=$(cd "$(dirname "$0")/lib" && pwd)
+. "$lib/check.bash"
+. "$lib/serve.bash"   # certificates, free ports, servers killed on exit
+command -v python3 >/dev/null || exit 77
+gen_certs || { echo "FAIL: openssl could not make the certificates"; exit 1; }
 srv=$src/tests/fixtures/apiserver
-pids=()
-unset https_proxy HTTPS_PROXY http_proxy HTTP_PROXY all_proxy ALL_PROXY
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+# libcurl honours these; no kubeconfig but the test's own is ever found
+unset https_proxy HTTPS_PROXY http_proxy HTTP_PROXY all_proxy ALL_PROXY KUBERNETES_SERVICE_HOST
 export KUBECONFIG=$tmp/no-such-kubeconfig HOME=$tmp
-unset KUBERNETES_SERVICE_HOST
-
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
-    -subj /CN=kubernetes-test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=kube-apiserver 2>/dev/null
-printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' > srv.ext
-openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 \
-    -extfile srv.ext 2>/dev/null
-[ -s srv.crt ] || { echo "FAIL: openssl could not make the certificates"; exit 1; }
 
 # node-1 runs: two pods of Deployment shop/web (ReplicaSet web-5d8f; a
 # budget allowing no disruption), one of shop/api, a StatefulSet pod with an
@@ -83,7 +76,7 @@ PY
 start() { # name server-options...: start a server; sets $port
     local name=$1; shift
     rm -f "$name.port"; : > "$name.log"
-    python3 "$srv/apiserver.py" --cert srv.crt --key srv.key --objects objects.json \
+    python3 "$srv/apiserver.py" --cert server.crt --key server.key --objects objects.json \
         --port-file "$name.port" --log "$name.log" --token t0ken "$@" &
     pids+=($!)
     for _ in $(seq 100); do [ -f "$name.port" ] && break; sleep 0.05; done
@@ -352,6 +345,30 @@ check "binding: one request, the RoleBinding's dry-run DELETE" \
     "$(cat reqs.txt)"
 contains "binding: the ClusterRoleBinding refused" out \
     '"message":"refused: delete ClusterRoleBinding mallory-admin: not in watch.response.allow.clusterRoleBindings"'
+
+# --- --listen: the actions' alerts go out with the next batch, or at exit
+printf '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[%s]}' \
+    "$(exec_into w1 shop api-77-xyz 30)" > batch.json
+port=$(free_port)
+url=https://127.0.0.1:$port
+: > forbid.log
+"$bin" watch --listen "127.0.0.1:$port" --tls-cert-file server.crt \
+    --tls-private-key-file server.key --config del.yaml --kubeconfig kc3.yaml --context test \
+    --sink "file:$tmp/alerts.jsonl" --fail-on never 2> log &
+pid=$!
+pids+=("$pid")
+for _ in $(seq 100); do
+    curl -s --cacert ca.crt -o /dev/null "$url/healthz" && break
+    sleep 0.1
+done
+check "listen: a batch is answered 200" 200 "$(post /audit batch.json)"
+for _ in $(seq 100); do grep -q '"method": "DELETE"' forbid.log && break; sleep 0.1; done
+check "listen: the action ran on the worker" 1 "$(grep -c '"method": "DELETE"' forbid.log)"
+check "listen: the batch's detection went out at once" 1 "$(grep -c '"rule":"audit.pod-exec"' alerts.jsonl)"
+stop_server
+check "listen: SIGTERM, status 0" 0 "$stop_status"
+contains "listen: the action's alert is out by the exit" alerts.jsonl \
+    '"rule":"response.delete-pod","severity":"medium","title":"response: delete the pod","message":"failed: delete pod shop/api-77-xyz: DELETE /api/v1/namespaces/shop/pods/api-77-xyz?dryRun=All: 403 Forbidden'
 
 # --- rate limit (planned without a cluster): 2 per window and namespace,
 # one target once; the rest told once, then counted at the end
