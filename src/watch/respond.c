@@ -97,7 +97,7 @@ static const char *str(const kh_node *n)
     return s && *s ? s : NULL;
 }
 
-static const char *dup_(job *j, const char *s)
+static const char *copy(job *j, const char *s)
 {
     return s ? kh_arena_strdup(&j->arena, s) : NULL;
 }
@@ -468,7 +468,7 @@ static const char *node_of(kh_respond *r, job *j, const char *verb)
     const char *node = j->t.node_ref && !j->t.pod ? j->t.node_ref : j->t.node;
     if (!node && j->t.pod) {
         const kh_node *pod = get(r, j, pod_path(j, j->t.pod_ns, j->t.pod));
-        node = pod ? dup_(j, str(kh_node_path(pod, "spec.nodeName"))) : NULL;
+        node = pod ? copy(j, str(kh_node_path(pod, "spec.nodeName"))) : NULL;
         if (!r->http) {
             outcome(j, "dry-run", "(no cluster configured to find it, nothing sent) would %s "
                     "the node of pod %s/%s", verb, j->t.pod_ns, j->t.pod);
@@ -646,8 +646,8 @@ static bool workload_of(kh_respond *r, job *j, const char **res, const char **gr
             const kh_node *refs = kh_node_path(pod, "metadata.ownerReferences");
             for (size_t i = 0; kh_node_is_seq(refs) && i < refs->len; i++)
                 if (kh_node_is_true(kh_node_get(kh_node_at(refs, i), "controller"))) {
-                    kind = dup_(j, str(kh_node_get(kh_node_at(refs, i), "kind")));
-                    owner = dup_(j, str(kh_node_get(kh_node_at(refs, i), "name")));
+                    kind = copy(j, str(kh_node_get(kh_node_at(refs, i), "kind")));
+                    owner = copy(j, str(kh_node_get(kh_node_at(refs, i), "name")));
                 }
             if (!pod) {
                 outcome(j, "failed", "scale the workload of pod %s/%s to zero: %s", j->t.pod_ns,
@@ -666,7 +666,7 @@ static bool workload_of(kh_respond *r, job *j, const char **res, const char **gr
                 if (kh_node_is_true(kh_node_get(ref, "controller")) && k &&
                     strcmp(k, "Deployment") == 0) {
                     kind = "Deployment";
-                    owner = dup_(j, str(kh_node_get(ref, "name")));
+                    owner = copy(j, str(kh_node_get(ref, "name")));
                 }
             }
         }
@@ -928,7 +928,7 @@ static const char **dup_list(job *j, const char *const *v, size_t n, size_t *out
 {
     const char **out = n ? kh_arena_calloc(&j->arena, n, sizeof(*out)) : NULL;
     for (size_t i = 0; out && i < n; i++)
-        out[i] = dup_(j, v[i]);
+        out[i] = copy(j, v[i]);
     *out_n = out ? n : 0;
     return out;
 }
@@ -941,26 +941,26 @@ static job *job_new(const kh_watch_rule_cfg *rc, const kh_alert *a, const kh_aud
         return NULL;
     kh_arena_init(&j->arena, 2048);
     j->action = action;
-    j->rule = dup_(j, rc->id);
-    j->rule_title = dup_(j, a->title);
+    j->rule = copy(j, rc->id);
+    j->rule_title = copy(j, a->title);
     j->severity = a->severity;
     j->dry_run = dry_run;
     j->t = (kh_respond_target){
-        .pod_ns = dup_(j, t->pod_ns), .pod = dup_(j, t->pod), .actor = t->actor,
-        .node = dup_(j, t->node), .owner_kind = dup_(j, t->owner_kind),
-        .owner = dup_(j, t->owner), .workload_res = t->workload_res,
-        .workload_ns = dup_(j, t->workload_ns), .workload = dup_(j, t->workload),
-        .binding_res = t->binding_res, .binding_ns = dup_(j, t->binding_ns),
-        .binding = dup_(j, t->binding), .node_ref = dup_(j, t->node_ref)};
-    j->audit_id = dup_(j, ev->audit_id);
-    j->stage = dup_(j, ev->stage);
-    j->timestamp = dup_(j, ev->timestamp);
-    j->verb = dup_(j, ev->verb);
-    j->uri = dup_(j, ev->request_uri);
-    j->user = dup_(j, ev->user);
-    j->agent = dup_(j, ev->user_agent);
-    j->imp = dup_(j, ev->impersonated_user);
-    j->file = dup_(j, ev->file);
+        .pod_ns = copy(j, t->pod_ns), .pod = copy(j, t->pod), .actor = t->actor,
+        .node = copy(j, t->node), .owner_kind = copy(j, t->owner_kind),
+        .owner = copy(j, t->owner), .workload_res = t->workload_res,
+        .workload_ns = copy(j, t->workload_ns), .workload = copy(j, t->workload),
+        .binding_res = t->binding_res, .binding_ns = copy(j, t->binding_ns),
+        .binding = copy(j, t->binding), .node_ref = copy(j, t->node_ref)};
+    j->audit_id = copy(j, ev->audit_id);
+    j->stage = copy(j, ev->stage);
+    j->timestamp = copy(j, ev->timestamp);
+    j->verb = copy(j, ev->verb);
+    j->uri = copy(j, ev->request_uri);
+    j->user = copy(j, ev->user);
+    j->agent = copy(j, ev->user_agent);
+    j->imp = copy(j, ev->impersonated_user);
+    j->file = copy(j, ev->file);
     j->groups = dup_list(j, a->groups, a->ngroups, &j->ngroups);
     j->ips = dup_list(j, a->source_ips, a->nsource_ips, &j->nips);
     j->line = ev->line;
@@ -1048,7 +1048,7 @@ static const char *plan(kh_respond *r, job *j, const kh_audit_event *ev)
         outcome(j, "skipped", "%s: the event names no %s (objectRef %s %s/%s)", name,
                 wants[j->action] + 2, *ev->resource ? ev->resource : "-", ev->namespace_,
                 ev->name);
-        return *ev->namespace_ ? dup_(j, ev->namespace_) : "cluster";
+        return *ev->namespace_ ? copy(j, ev->namespace_) : "cluster";
     }
     if (ns && !kh_respond__allowed(pr->namespaces, pr->nnamespaces, ns)) {
         outcome(j, "refused", "%s: namespace '%s' is not in "

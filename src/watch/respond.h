@@ -39,7 +39,8 @@ void kh_respond__drain(kh_respond *r, bool wait);
 void kh_respond__free(kh_respond *r);
 
 /* What an event lets an action aim at without asking the cluster. Strings
- * point into the event's tree; NULL when the event does not say. */
+ * point into the event's tree (pod_ns of a token's pod: into a per-thread
+ * buffer, until the next call); NULL when the event does not say. */
 typedef struct kh_respond_target {
     const char *pod_ns, *pod;     /* the pod whose token made the request (actor), else
                                    * the pod the request was about */
