@@ -6,6 +6,9 @@
  * line or column (a page's position means nothing to the user) and a field
  * path relative to the object (the page's "items[N]." dropped). Cluster-
  * wide findings and their related locations are relabelled the same way.
+ * Pages are fetched a few ahead on a thread of their own, and their items
+ * reach the scanner as Lists of a few MiB, which it reads item by item on
+ * two threads: fetching, parsing and judging overlap.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -213,23 +216,106 @@ static bool optional_secrets(kh_client *c, const kh_collection *col, long status
 
 /* ------------------------------------------------------------------- scan */
 
+/* Items of several pages go to the scanner as one List of this size: from
+ * 4 MiB the scanner parses on one thread while another judges, and from
+ * 1 MiB the reader hands a List out item by item, so memory stays flat. */
+#define BATCH_BYTES (4u << 20)
+
+typedef struct scan_ctx {
+    kh_scanner *s;
+    const kh_collection *c;     /* the collection the batch holds */
+    char *buf;                  /* {"kind":..,"apiVersion":..,"items":[ item,item... */
+    size_t len, cap, head, nitems;
+    kh_arena types;             /* per page */
+} scan_ctx;
+
+/* The list's kind and apiVersion, from the page without its items; NULL
+ * when either is missing or would need escaping in JSON. */
+static void page_type(kh_arena *a, const kh_list_page *p, const char **kind, const char **av)
+{
+    size_t len = 0;
+    char *env = kh_list__subpage(p->buf, p->len, p->items, p->n, 0, 0, p->open, p->close, &len);
+    const kh_node *root = NULL;
+    *kind = *av = NULL;
+    if (env && kh_doc_load_buffer(&root, a, env, len, "<list>", NULL) == 0) {
+        *kind = kh_node_str(kh_node_get(root, "kind"));
+        *av = kh_node_str(kh_node_get(root, "apiVersion"));
+    }
+    free(env);
+    if (*kind && *av && !strpbrk(*kind, "\"\\") && !strpbrk(*av, "\"\\"))
+        return;
+    *kind = *av = NULL;
+}
+
+/* Scan what the batch holds. */
+static int flush_batch(scan_ctx *sc, kh_error *err)
+{
+    if (!sc->nitems)
+        return 0;
+    memcpy(sc->buf + sc->len, "]}", 2);
+    int rc = kh_scan_buffer(sc->s, sc->buf, sc->len + 2, sc->c->label, err);
+    sc->len = sc->nitems = 0;
+    return rc;
+}
+
+static bool batch_room(scan_ctx *sc, size_t need)
+{
+    if (sc->len + need + 2 <= sc->cap)
+        return true;
+    size_t cap = sc->cap ? sc->cap : BATCH_BYTES + (1u << 20);
+    while (cap < sc->len + need + 2)
+        cap *= 2;
+    char *bigger = realloc(sc->buf, cap);
+    if (!bigger)
+        return false;
+    sc->buf = bigger;
+    sc->cap = cap;
+    return true;
+}
+
+/* Each page's items join a List of the page's type, scanned once it is
+ * BATCH_BYTES long (and at the end of the collection): the engine unwraps
+ * it as it would the page, and the items' bytes are the server's. */
 static int scan_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh_error *err)
 {
-    kh_scanner *s = ud;
-    int rc;
-    if (p->from == 0) {
-        rc = kh_scan_buffer(s, p->buf, p->len, c->label, err);
-    } else {
-        /* A restarted list: only the items not scanned yet. */
-        size_t len = 0;
-        char *sub = kh_list__subpage(p->buf, p->len, p->items, p->n, p->from, p->n, p->open,
-                                     p->close, &len);
-        if (!sub)
-            return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
-        rc = kh_scan_buffer(s, sub, len, c->label, err);
-        free(sub);
+    scan_ctx *sc = ud;
+    kh_arena_reset(&sc->types);
+    const char *kind = NULL, *av = NULL;
+    page_type(&sc->types, p, &kind, &av);
+    char head[600];
+    int hlen = kind && av ? snprintf(head, sizeof(head), "{\"kind\":\"%s\",\"apiVersion\":\"%s\","
+                                                         "\"items\":[", kind, av)
+                          : -1;
+    if (hlen < 0 || (size_t)hlen >= sizeof(head)) {
+        /* Not a typed list: the page goes to the scanner as it came. */
+        int rc = flush_batch(sc, err);
+        if (!rc)
+            rc = kh_scan_buffer(sc->s, p->buf, p->len, c->label, err);
+        return rc ? rc : kh_scanner__stopped(sc->s) ? 1 : 0;
     }
-    return rc ? rc : kh_scanner__stopped(s) ? 1 : 0;
+    if (sc->nitems && (sc->c != c || sc->head != (size_t)hlen ||
+                       memcmp(sc->buf, head, (size_t)hlen) != 0)) {
+        int rc = flush_batch(sc, err);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = p->from; i < p->n; i++) {
+        size_t ilen = p->items[i].end - p->items[i].start;
+        if (!batch_room(sc, (size_t)hlen + ilen + 1))
+            return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        if (!sc->nitems) {
+            memcpy(sc->buf, head, (size_t)hlen);
+            sc->len = sc->head = (size_t)hlen;
+            sc->c = c;
+        } else {
+            sc->buf[sc->len++] = ',';
+        }
+        memcpy(sc->buf + sc->len, p->buf + p->items[i].start, ilen);
+        sc->len += ilen;
+        sc->nitems++;
+    }
+    int rc = sc->len >= BATCH_BYTES ? flush_batch(sc, err) : 0;
+    return rc ? rc : kh_scanner__stopped(sc->s) ? 1 : 0;
 }
 
 int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *ud,
@@ -239,6 +325,8 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
     kh_arena_init(&plan.arena, 4096);
     relabel_ctx r = {&plan, cb, ud, {0}};
     kh_arena_init(&r.scratch, 4096);
+    scan_ctx sc = {0};
+    kh_arena_init(&sc.types, 1024);
     kh_scanner *s = NULL;
     int rc = plan_kinds(c, c->kinds, c->nkinds, &plan, err);
     if (rc)
@@ -247,13 +335,21 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
         goto done;
     if (c->threads)
         kh_scanner_set_threads(s, c->threads);
+    sc.s = s;
     for (size_t i = 0; i < plan.n; i++) {
         kh_collection *col = &plan.items[i];
         if (!col->label)
             continue;
         kh_error lerr = {0};
         long status = 0;
-        if (kh_list__read(c->http, col, scan_sink, s, c->warnings, &status, &lerr) != 0) {
+        int lrc = kh_list__read_ahead(c->http, col, scan_sink, &sc, c->warnings, &status, &lerr);
+        /* What was read is judged, even when the list failed on a later page. */
+        kh_error ferr = {0};
+        if (flush_batch(&sc, &ferr) == KH_ENOMEM) {
+            rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+            goto done;
+        }
+        if (lrc != 0) {
             if (optional_secrets(c, col, status, &lerr))
                 continue;
             /* One kind that cannot be read (403) is an input error; the
@@ -272,6 +368,8 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
         kh_scanner_stats(s, stats);
 done:
     kh_scanner_free(s);
+    free(sc.buf);
+    kh_arena_free(&sc.types);
     free(plan.items);
     kh_arena_free(&plan.arena);
     kh_arena_free(&r.scratch);
@@ -387,7 +485,7 @@ int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *er
     for (size_t i = 0; rc == 0 && i < plan.n; i++) {
         long status = 0;
         if (plan.items[i].label &&
-            (rc = kh_list__read(c->http, &plan.items[i], load_sink, &lc, c->warnings, &status,
+            (rc = kh_list__read_ahead(c->http, &plan.items[i], load_sink, &lc, c->warnings, &status,
                                 err)) &&
             optional_secrets(c, &plan.items[i], status, err))
             rc = 0;

@@ -185,6 +185,10 @@ typedef int (*kh_list_sink)(void *ud, const kh_collection *c, const kh_list_page
  * that could not be read (the Status message in @p err). */
 int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *ud,
                   FILE *warnings, long *status, kh_error *err);
+/* kh_list__read on a thread of its own, a few pages ahead: @p sink runs on
+ * the caller's thread while the next pages are fetched. */
+int kh_list__read_ahead(kh_http *h, const kh_collection *c, kh_list_sink sink, void *ud,
+                        FILE *warnings, long *status, kh_error *err);
 /* The envelope of a page with only its items [from, to): malloc'd, NULL
  * when out of memory. */
 char *kh_list__subpage(const char *buf, size_t len, const kh_item_range *items, size_t n,

@@ -4,13 +4,16 @@
  * Discovery reads /api/v1 and, from /apis, each group's preferred version,
  * and maps every wanted kind to the first resource that serves it (core
  * first, then groups in the server's priority order). A list is read with
- * limit and continue, as client-go's pager does; each page goes whole to
- * kh_scan_buffer (the envelope code unwraps the list), so memory follows a
- * page. A 410 Gone for an expired continue token resumes with the token the
+ * limit and continue, as client-go's pager does, and each page goes to a
+ * sink as it arrives (the scan gathers pages' items into Lists the engine
+ * unwraps, client.c), so memory follows a few pages. A 410 Gone for an expired continue token resumes with the token the
  * Status carries (the API's documented inconsistent continuation); without
  * one the list restarts and skips every item up to the last one scanned
  * (lists come in key order: namespace/name), so no object is judged twice.
+ * kh_list__read_ahead lists on a thread of its own, a few pages ahead of
+ * the caller, so fetching overlaps judging.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,5 +485,147 @@ int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *u
     free(last_key);
     free(skip_until);
     kh_arena_free(&a);
+    return rc;
+}
+
+/* --------------------------------------------------------------- read-ahead */
+
+/* Pages fetched but not yet consumed: a few, so the next ones are on
+ * their way (TLS, gzip, the item scan) while the caller judges this one,
+ * and memory stays a few pages. */
+#define READ_AHEAD 4
+
+typedef struct ra_page {
+    char *buf;
+    size_t len;
+    kh_item_range *items;
+    size_t n, from, open, close;
+} ra_page;
+
+typedef struct read_ahead {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;          /* a page queued or taken, the end, or stop */
+    ra_page q[READ_AHEAD];
+    size_t head, count;
+    bool done;                  /* the list ended: rc, status and err tell how */
+    bool stop;                  /* the caller wants no more pages */
+    int rc;
+    long status;
+    kh_error err;
+    kh_http *h;
+    const kh_collection *c;
+    FILE *warnings;
+} read_ahead;
+
+static void ra_page_free(ra_page *p)
+{
+    free(p->buf);
+    free(p->items);
+}
+
+/* On the list's thread: copy the page out of the HTTP buffer (the next
+ * request reuses it) and queue it, waiting while the queue is full. */
+static int ra_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh_error *err)
+{
+    (void)c;
+    read_ahead *ra = ud;
+    ra_page pg = {malloc(p->len + 1), p->len, malloc((p->n ? p->n : 1) * sizeof(*p->items)),
+                  p->n, p->from, p->open, p->close};
+    if (!pg.buf || !pg.items) {
+        ra_page_free(&pg);
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    memcpy(pg.buf, p->buf, p->len);
+    pg.buf[p->len] = '\0';
+    if (p->n)
+        memcpy(pg.items, p->items, p->n * sizeof(*p->items));
+    pthread_mutex_lock(&ra->mu);
+    while (ra->count == READ_AHEAD && !ra->stop)
+        pthread_cond_wait(&ra->cv, &ra->mu);
+    bool stop = ra->stop;
+    if (!stop) {
+        ra->q[(ra->head + ra->count++) % READ_AHEAD] = pg;
+        pthread_cond_broadcast(&ra->cv);
+    }
+    pthread_mutex_unlock(&ra->mu);
+    if (stop)
+        ra_page_free(&pg);
+    return stop ? 1 : 0;
+}
+
+static void *ra_main(void *arg)
+{
+    read_ahead *ra = arg;
+    long status = 0;
+    kh_error err = {0};
+    int rc = kh_list__read(ra->h, ra->c, ra_sink, ra, ra->warnings, &status, &err);
+    pthread_mutex_lock(&ra->mu);
+    ra->rc = rc;
+    ra->status = status;
+    ra->err = err;
+    ra->done = true;
+    pthread_cond_broadcast(&ra->cv);
+    pthread_mutex_unlock(&ra->mu);
+    return NULL;
+}
+
+int kh_list__read_ahead(kh_http *h, const kh_collection *c, kh_list_sink sink, void *ud,
+                        FILE *warnings, long *status, kh_error *err)
+{
+    read_ahead *ra = calloc(1, sizeof(*ra));
+    if (!ra)
+        return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    ra->h = h;
+    ra->c = c;
+    ra->warnings = warnings;
+    pthread_mutex_init(&ra->mu, NULL);
+    pthread_cond_init(&ra->cv, NULL);
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, ra_main, ra) != 0) {
+        pthread_cond_destroy(&ra->cv);
+        pthread_mutex_destroy(&ra->mu);
+        free(ra);
+        return kh_list__read(h, c, sink, ud, warnings, status, err);
+    }
+    int rc = 0;
+    pthread_mutex_lock(&ra->mu);
+    for (;;) {
+        while (ra->count == 0 && !ra->done)
+            pthread_cond_wait(&ra->cv, &ra->mu);
+        if (ra->count == 0)
+            break;
+        ra_page pg = ra->q[ra->head];
+        ra->head = (ra->head + 1) % READ_AHEAD;
+        ra->count--;
+        pthread_cond_broadcast(&ra->cv);
+        pthread_mutex_unlock(&ra->mu);
+        kh_list_page page = {pg.buf, pg.len, pg.items, pg.n, pg.from, pg.open, pg.close};
+        rc = sink(ud, c, &page, err);
+        ra_page_free(&pg);
+        pthread_mutex_lock(&ra->mu);
+        if (rc != 0) {
+            ra->stop = true;    /* the list's thread ends at its next page */
+            pthread_cond_broadcast(&ra->cv);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&ra->mu);
+    pthread_join(thread, NULL);
+    while (ra->count) {
+        ra_page_free(&ra->q[ra->head]);
+        ra->head = (ra->head + 1) % READ_AHEAD;
+        ra->count--;
+    }
+    *status = ra->status;
+    if (rc > 0) {
+        rc = 0;         /* the sink stopped the list: not an error */
+    } else if (rc == 0 && ra->rc) {
+        rc = ra->rc;
+        if (err)
+            *err = ra->err;
+    }
+    pthread_cond_destroy(&ra->cv);
+    pthread_mutex_destroy(&ra->mu);
+    free(ra);
     return rc;
 }
