@@ -321,6 +321,24 @@ for left in "shop/cache-0: emptyDir data" "shop/lone: no controller" \
     *) echo "FAIL: drain: not left: $left"; fails=$((fails + 1));; esac
 done
 
+# --- scale-to-zero of the Deployment the event created privileged
+cat > scale.yaml <<'EOF'
+watch:
+  response: {allow: {namespaces: [shop]}}
+  rules: {audit.privileged-pod: {actions: [scale-to-zero]}}
+EOF
+printf '{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"p1","stage":"ResponseComplete","verb":"update","user":{"username":"mallory"},"sourceIPs":["10.0.0.9"],"objectRef":{"resource":"deployments","apiGroup":"apps","apiVersion":"v1","namespace":"shop","name":"web"},"responseStatus":{"code":200},"requestObject":{"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"web","namespace":"shop"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"registry.example/c:1","securityContext":{"privileged":true}}]}}}},"stageTimestamp":"2026-11-30T10:01:30.000000Z"}\n' > scale.log
+: > drain.log
+"$bin" watch --config scale.yaml --kubeconfig kc4.yaml --context test --fail-on never \
+    scale.log > out 2> err
+reqs drain.log > reqs.txt
+check "scale: the event's Deployment, its scale read then patched (dry run)" \
+"GET /apis/apps/v1/namespaces/shop/deployments/web/scale None 200
+PATCH /apis/apps/v1/namespaces/shop/deployments/web/scale?dryRun=All application/merge-patch+json 200
+  body {\"spec\":{\"replicas\":0}}" "$(cat reqs.txt)"
+contains "scale: the message" out \
+    '"message":"dry-run: (dryRun=All: the server accepted it, nothing changed) would scale deployment shop/web to zero (from 2)"'
+
 # --- bindings: a RoleBinding to cluster-admin deleted (dry run); a
 # ClusterRoleBinding only with allow.clusterRoleBindings
 binding() { # auditID resource namespace name
