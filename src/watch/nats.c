@@ -6,9 +6,10 @@
  * PING, PONG, +OK, -ERR) from the start of a byte buffer, or says that more
  * bytes are needed, or that the bytes are not NATS; control lines and
  * payloads are bounded, so no input can make it read out of bounds or grow
- * without limit. A connection is blocking with poll timeouts: it answers
- * the server's PINGs, sends its own when the server is quiet, and is
- * dropped on any error; the caller reconnects (the input with backoff, the
+ * without limit. A connection is blocking with poll timeouts (what is
+ * written goes out in one send before the next read, so a batch's acks
+ * share a packet): it answers the server's PINGs, sends its own when the
+ * server is quiet, and is dropped on any error; the caller reconnects (the input with backoff, the
  * sink through its breaker). JetStream is reached through its $JS.API
  * request subjects with replies on the connection's _INBOX.
  */
