@@ -9,9 +9,10 @@
  * without limit. A connection is blocking with poll timeouts (what is
  * written goes out in one send before the next read, so a batch's acks
  * share a packet): it answers the server's PINGs, sends its own when the
- * server is quiet, and is dropped on any error; the caller reconnects (the input with backoff, the
- * sink through its breaker). JetStream is reached through its $JS.API
- * request subjects with replies on the connection's _INBOX.
+ * server is quiet, and is dropped on any error; the caller reconnects (the
+ * input with backoff, the sink through its breaker). JetStream is reached
+ * through its $JS.API request subjects with replies on the connection's
+ * _INBOX.
  */
 #define _GNU_SOURCE /* strndup, memmem */
 #include <errno.h>
