@@ -116,7 +116,8 @@ struct kh_client_options;
  * does). A dry run talks to the cluster with dryRun=All, or plans only
  * when none is configured. Each action's outcome is an alert of rule
  * `response.<action>` (kh_alert.response set); actions run on a worker
- * thread and their alerts go out at the next line, idle poll or flush.
+ * thread and their alerts go out at the next line, idle poll or flush,
+ * or from kh_watch_free, which waits up to 30 s for those still queued.
  * Without a call, no action runs. @return 0; KH_ECONFIG (live mode and no
  * cluster, a bad kubeconfig) or KH_ENOMEM.
  */
@@ -149,6 +150,8 @@ typedef struct kh_watch_stats {
 } kh_watch_stats;
 void kh_watch_get_stats(const kh_watch *w, kh_watch_stats *out);
 
+/** Free the watcher; response actions still queued get up to 30 s, and
+ * their alerts go to the callback first. */
 void kh_watch_free(kh_watch *w);
 
 /* ------------------------------------------------------------------ sinks */

@@ -10,8 +10,9 @@
  * one action per target per window), in the events' own time as dedup is.
  * The requests run on one worker thread fed by a bounded queue, so a slow
  * API server never stalls reading; finished actions wait in a done list
- * until the watcher drains it (at each line, idle poll and flush) and
- * emits their alerts on its own thread, where the sinks live. A dry run
+ * until the watcher drains it (at each line, idle poll and flush; at its
+ * end it waits up to 30 s for the queue) and emits their alerts on its
+ * own thread, where the sinks live. A dry run
  * sends its writes with dryRun=All (the server authorizes, admits and
  * validates them, nothing persists); with no cluster configured it plans
  * only, on the watcher's thread.
@@ -36,6 +37,7 @@
 #define QUARANTINE_POLICY "kubeharden-quarantine"
 #define LIST_MAX 12              /* pods named per outcome of a drain */
 #define RETRIES 2                /* for 429, 5xx and lost connections (evictions: none) */
+#define FINISH_WAIT_S 30         /* at the end, for the actions still queued */
 
 typedef struct job {
     struct job *next;
@@ -804,15 +806,26 @@ static void enqueue(kh_respond *r, job *j)
     }
 }
 
-void kh_respond__drain(kh_respond *r, bool wait)
+void kh_respond__drain(kh_respond *r, kh_respond_drain how)
 {
-    if (!r)
-        return;
-    if (!wait && atomic_load(&r->ndone) == 0)
+    if (!r || (how == KH_RESPOND_DRAIN_DONE && atomic_load(&r->ndone) == 0))
         return;
     pthread_mutex_lock(&r->mu);
-    while (wait && (r->head || r->running))
-        pthread_cond_wait(&r->idle, &r->mu);
+    if (how == KH_RESPOND_DRAIN_FINISH) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += FINISH_WAIT_S;
+        while ((r->head || r->running) &&
+               pthread_cond_timedwait(&r->idle, &r->mu, &until) == 0)
+            ;
+        size_t left = 0;
+        for (job *j = r->head; j; j = j->next)
+            left++;
+        if (left || r->running)
+            fprintf(r->warnings, "kubeharden watch: %zu response action%s still waiting for "
+                    "the API server after %d s: not taken\n", left + r->running,
+                    left + r->running == 1 ? "" : "s", FINISH_WAIT_S);
+    }
     job *done = r->done_head;
     r->done_head = r->done_tail = NULL;
     size_t n = atomic_exchange(&r->ndone, 0);
@@ -824,7 +837,7 @@ void kh_respond__drain(kh_respond *r, bool wait)
         job_free(done);
         done = next;
     }
-    if (wait) {
+    if (how != KH_RESPOND_DRAIN_DONE) {
         /* The rate limit's held counts, as dedup's at flush. */
         for (size_t i = 0; i < r->nlimits; i++) {
             limit *l = &r->limits[i];

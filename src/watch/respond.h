@@ -31,9 +31,14 @@ int kh_respond__new(kh_respond **out, const kh_watch_policy *pol, kh_respond_mod
 void kh_respond__detected(kh_respond *r, const kh_watch_rule_cfg *rc, const kh_alert *a,
                           const kh_audit_event *ev);
 
-/* Emit the alerts of finished actions; with @p wait, first wait until
- * every queued action has run, and emit the rate limit's held counts. */
-void kh_respond__drain(kh_respond *r, bool wait);
+typedef enum kh_respond_drain {
+    KH_RESPOND_DRAIN_DONE,       /* the alerts of the actions finished */
+    KH_RESPOND_DRAIN_FLUSH,      /* those and the rate limit's held counts */
+    KH_RESPOND_DRAIN_FINISH      /* first wait (30 s at most) for every queued action */
+} kh_respond_drain;
+
+/* Emit what @p how says, on the caller's thread. */
+void kh_respond__drain(kh_respond *r, kh_respond_drain how);
 
 /* Stop the worker (an action under way finishes; queued ones are dropped). */
 void kh_respond__free(kh_respond *r);

@@ -402,7 +402,7 @@ static void send_saved(kh_watch *w, const saved *s, unsigned long count)
 
 int kh_watch_flush(kh_watch *w)
 {
-    kh_respond__drain(w->respond, true);
+    kh_respond__drain(w->respond, KH_RESPOND_DRAIN_FLUSH);
     for (size_t i = 0; i < w->dedups.cap; i++) {
         dedup *d = w->dedups.slots[i].val;
         if (d && d->folded) {
@@ -679,7 +679,7 @@ int kh_watch_line(kh_watch *w, const char *text, size_t len, const char *file, u
         i++;
     w->stats.lines++;
     w->stats.bytes += len;
-    kh_respond__drain(w->respond, false);
+    kh_respond__drain(w->respond, KH_RESPOND_DRAIN_DONE);
     if (i == len)
         return 0;
     kh_arena_reset(&w->arena);
@@ -782,7 +782,7 @@ void kh_watch_set_idle(kh_watch *w, void (*idle)(void *ud), void *ud)
 
 void kh_watch__idle(kh_watch *w)
 {
-    kh_respond__drain(w->respond, false);
+    kh_respond__drain(w->respond, KH_RESPOND_DRAIN_DONE);
     if (w->idle)
         w->idle(w->idle_ud);
 }
@@ -815,6 +815,7 @@ void kh_watch_free(kh_watch *w)
 {
     if (!w)
         return;
+    kh_respond__drain(w->respond, KH_RESPOND_DRAIN_FINISH);
     kh_respond__free(w->respond);
     keymap_clear(&w->windows, free);
     keymap_clear(&w->dedups, free_dedup);
