@@ -436,4 +436,10 @@ kubeconfig kc5.yaml "$port"
 check "context: the current one (nowhere) fails the action" failed "$(field out response.delete-pod result)"
 check "context: nothing reached the test server" 0 "$(grep -c . ctx.log)"
 
+# The documented example configuration loads, and its ClusterRole is a valid object.
+"$bin" watch --config "$src/docs/examples/watch-respond.kubeharden.yaml" /dev/null > out 2> err
+check "docs: the example configuration loads" 0 $?
+"$bin" scan --no-config "$src/docs/examples/watch-respond-rbac.yaml" > out 2> err
+check "docs: the example ClusterRole scans clean" 0 $?
+
 exit $((fails > 0))
