@@ -142,7 +142,7 @@ static bool push(jt *j, const kh_node *n)
  * whole word). A text from the input whose words lie within it is copied a
  * word at a time: most are short, and a call to memcpy cost more.
  */
-static kh_node *scalar(jt *j, uint8_t type, uint8_t quoted, uint8_t boolean,
+static inline __attribute__((always_inline)) kh_node *scalar(jt *j, uint8_t type, uint8_t quoted, uint8_t boolean,
                        uint32_t line, uint32_t col, const void *text, size_t len)
 {
     size_t words = (len + 8) / 8; /* the NUL included */
@@ -452,14 +452,19 @@ static int drop_duplicates(jt *j, const kh_node **kv, size_t n)
 {
     bool any = false;
     if (n <= SMALL_MAP) {
-        uint64_t w[SMALL_MAP];
+        /* A 64-bit filter of the words seen: a key whose bit is clear has
+         * no equal before it, and most keys are found so. */
+        uint64_t w[SMALL_MAP], seen = 0;
         for (size_t i = 0; i < n; i++) {
             w[i] = key_word(kv[2 * i]);
-            for (size_t k = 0; k < i; k++)
-                if (w[k] == w[i] && kv[2 * k] && same_key(kv[2 * i], kv[2 * k])) {
-                    kv[2 * k] = NULL;
-                    any = true;
-                }
+            uint64_t bit = 1ull << ((w[i] * 0x9e3779b97f4a7c15ull) >> 58);
+            if (seen & bit)
+                for (size_t k = 0; k < i; k++)
+                    if (w[k] == w[i] && kv[2 * k] && same_key(kv[2 * i], kv[2 * k])) {
+                        kv[2 * k] = NULL;
+                        any = true;
+                    }
+            seen |= bit;
         }
         return any;
     }
