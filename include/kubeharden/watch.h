@@ -165,7 +165,7 @@ void kh_watch_free(kh_watch *w);
  * the host name),
  * "http://URL" or "https://URL" (a POST of the alert JSON per alert, 2xx
  * expected, 5 s timeout, system CAs) and "slack+https://URL" (a Slack
- * incoming webhook: {"text": ...}), "nats://HOST:PORT/SUBJECT" (a JetStream
+ * incoming webhook: {"text": ...}), "nats://HOST:PORT/SUBJECT[?ca=FILE]" (a JetStream
  * publish of the alert JSON with its id as Nats-Msg-Id, acknowledged by
  * the stream).
  * @return 0, KH_EUSAGE for a bad spec, KH_EIO when it cannot be opened.
@@ -214,7 +214,7 @@ void kh_sink_poll(kh_sink *s);
 /** Where `watch --nats` reads: a JetStream stream, through a durable pull
  * consumer that every watcher naming it shares (a consumer group). */
 typedef struct kh_nats_input {
-    const char *url;              /**< nats://[USER:PASS@|TOKEN@]HOST:PORT */
+    const char *url;              /**< nats://[USER:PASS@|TOKEN@]HOST:PORT[?ca=FILE] */
     const char *subject;          /**< the events' subject: the stream captures it */
     const char *stream;           /**< created (file storage) when absent */
     const char *consumer;         /**< durable pull consumer, created when absent */

@@ -6,13 +6,13 @@
  * PING, PONG, +OK, -ERR) from the start of a byte buffer, or says that more
  * bytes are needed, or that the bytes are not NATS; control lines and
  * payloads are bounded, so no input can make it read out of bounds or grow
- * without limit. A connection is blocking with poll timeouts (what is
- * written goes out in one send before the next read, so a batch's acks
- * share a packet): it answers the server's PINGs, sends its own when the
- * server is quiet, and is dropped on any error; the caller reconnects (the
- * input with backoff, the sink through its breaker). JetStream is reached
- * through its $JS.API request subjects with replies on the connection's
- * _INBOX.
+ * without limit. A connection speaks TLS (GnuTLS) when the server's INFO
+ * asks for it and waits with poll timeouts; what is written goes out in
+ * one send before the next read, so a batch's acks share a packet. It
+ * answers the server's PINGs, sends its own when the server is quiet, and
+ * is dropped on any error; the caller reconnects (the input with backoff,
+ * the sink through its breaker). JetStream is reached through its $JS.API
+ * request subjects with replies on the connection's _INBOX.
  */
 #define _GNU_SOURCE /* strndup, memmem */
 #include <errno.h>
@@ -29,6 +29,8 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <gnutls/gnutls.h>
 
 #include "core/arena.h"
 #include "doc/node.h"
@@ -233,6 +235,9 @@ struct kh_nats {
     size_t rcap, rlen, rpos;  /* unread bytes are rbuf[rpos, rlen) */
     char *wbuf;               /* written, not yet sent: sent before each read */
     size_t wlen, wcap;
+    char *ca;                 /* ?ca=FILE: the CAs to trust (else the system's) */
+    gnutls_session_t tls;     /* when the server requires TLS */
+    gnutls_certificate_credentials_t cred;
     char inbox[32];           /* "_INBOX.<22 random characters>" */
     unsigned long long next_req;
     size_t max_payload;
@@ -251,6 +256,10 @@ static int64_t now_ms(void)
 
 static void drop(kh_nats *c)
 {
+    if (c->tls) {
+        gnutls_deinit(c->tls);
+        c->tls = NULL;
+    }
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
@@ -277,15 +286,24 @@ int kh_nats__open(kh_nats **out, const char *url, int want_subject, kh_error *er
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "bad NATS URL '%s' (use nats://HOST:PORT)",
                             url);
     kh_nats *c = calloc(1, sizeof(*c));
-    if (!c)
+    char *u = c ? strdup(url) : NULL; /* without its "?ca=FILE" */
+    if (!u) {
+        free(c);
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     c->fd = -1;
     c->rcap = 65536;
-    const char *rest = url + 7;
+    int bad = 0, nomem = 0;
+    char *q = strchr(u, '?');
+    if (q) {
+        *q = '\0';
+        bad = strncmp(q + 1, "ca=", 3) != 0 || !q[4];
+        nomem = !bad && !(c->ca = strdup(q + 4));
+    }
+    const char *rest = u + 7;
     const char *slash = strchr(rest, '/');
     const char *hostend = slash ? slash : rest + strlen(rest);
     const char *at = memrchr(rest, '@', (size_t)(hostend - rest));
-    int bad = 0, nomem = 0;
     if (at) {
         const char *colon = memchr(rest, ':', (size_t)(at - rest));
         if (colon) {
@@ -336,14 +354,15 @@ int kh_nats__open(kh_nats **out, const char *url, int want_subject, kh_error *er
         snprintf(shown, sizeof(shown), "nats://%s:%s", c->host, c->port);
         nomem = !(c->url = strdup(shown));
     }
+    free(u);
     if (bad || nomem) {
         kh_nats__close(c);
         return nomem ? kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory")
                : want_subject
-                   ? kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
-                                  "bad NATS sink '%s' (use nats://HOST:PORT/SUBJECT)", url)
-                   : kh_error_set(err, KH_EUSAGE, NULL, 0, 0,
-                                  "bad NATS URL '%s' (use nats://[USER:PASS@]HOST:PORT)", url);
+                   ? kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "bad NATS sink '%s' (use "
+                                  "nats://HOST:PORT/SUBJECT[?ca=FILE])", url)
+                   : kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "bad NATS URL '%s' (use "
+                                  "nats://[USER:PASS@]HOST:PORT[?ca=FILE])", url);
     }
     *out = c;
     return 0;
@@ -364,7 +383,17 @@ void kh_nats__close(kh_nats *c)
     free(c->subject);
     free(c->rbuf);
     free(c->wbuf);
+    free(c->ca);
+    if (c->cred)
+        gnutls_certificate_free_credentials(c->cred);
     free(c);
+}
+
+static int tls_error(kh_nats *c, kh_error *err, const char *what, int rc)
+{
+    drop(c);
+    return kh_error_set(err, KH_EIO, NULL, 0, 0, "NATS '%s': %s: %s", c->url, what,
+                        gnutls_strerror(rc));
 }
 
 static int io_error(kh_nats *c, kh_error *err, const char *what)
@@ -383,6 +412,20 @@ static int flush_out(kh_nats *c, kh_error *err)
     const char *p = c->wbuf;
     size_t n = c->wlen;
     c->wlen = 0;
+    while (n && c->tls) { /* a non-blocking socket under TLS: wait for room */
+        ssize_t k = gnutls_record_send(c->tls, p, n);
+        if (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED) {
+            struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+            if (poll(&pfd, 1, IO_TIMEOUT_MS) > 0 || errno == EINTR)
+                continue; /* the same data again, as gnutls wants */
+            errno = ETIMEDOUT;
+            return io_error(c, err, "cannot send");
+        }
+        if (k < 0)
+            return tls_error(c, err, "cannot send", (int)k);
+        p += k;
+        n -= (size_t)k;
+    }
     while (n) {
         ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
         if (k < 0 && errno == EINTR)
@@ -439,13 +482,26 @@ static int fill(kh_nats *c, int timeout_ms, kh_error *err)
         c->rbuf = b;
         c->rcap = cap;
     }
-    struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-    int n = poll(&pfd, 1, timeout_ms);
-    if (n < 0 && errno == EINTR)
-        return 0;
-    if (n <= 0)
-        return n == 0 ? 0 : io_error(c, err, "poll failed");
-    ssize_t k = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+    /* gnutls may hold a decrypted record the socket no longer shows */
+    if (!c->tls || gnutls_record_check_pending(c->tls) == 0) {
+        struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+        int n = poll(&pfd, 1, timeout_ms);
+        if (n < 0 && errno == EINTR)
+            return 0;
+        if (n <= 0)
+            return n == 0 ? 0 : io_error(c, err, "poll failed");
+    }
+    ssize_t k;
+    if (c->tls) {
+        /* a TLS 1.3 session ticket is no data: AGAIN on the non-blocking socket */
+        k = gnutls_record_recv(c->tls, c->rbuf + c->rlen, c->rcap - c->rlen);
+        if (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED)
+            return 0;
+        if (k < 0)
+            return tls_error(c, err, "cannot read", (int)k);
+    } else {
+        k = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+    }
     if (k < 0 && (errno == EINTR || errno == EAGAIN))
         return 0;
     if (k <= 0) {
@@ -553,6 +609,57 @@ static int dial(kh_nats *c, kh_error *err)
     return 0;
 }
 
+/* The server asked for TLS (its INFO): the handshake on c->fd, now
+ * non-blocking, within IO_TIMEOUT_MS. The server's certificate must chain
+ * to ?ca=FILE (else the system's CAs) and name the host of the URL. */
+static int tls_start(kh_nats *c, kh_error *err)
+{
+    int rc = 0;
+    if (!c->cred) {
+        rc = gnutls_certificate_allocate_credentials(&c->cred);
+        if (rc >= 0)
+            rc = c->ca ? gnutls_certificate_set_x509_trust_file(c->cred, c->ca,
+                                                                 GNUTLS_X509_FMT_PEM)
+                       : gnutls_certificate_set_x509_system_trust(c->cred);
+        if (rc <= 0) {
+            if (c->cred)
+                gnutls_certificate_free_credentials(c->cred);
+            c->cred = NULL;
+            drop(c);
+            return kh_error_set(err, KH_EIO, NULL, 0, 0, "no trusted CA read from '%s': %s",
+                                c->ca ? c->ca : "the system store",
+                                rc < 0 ? gnutls_strerror(rc) : "no certificate");
+        }
+    }
+    fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+    rc = gnutls_init(&c->tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+    if (rc >= 0)
+        rc = gnutls_set_default_priority(c->tls);
+    if (rc >= 0)
+        rc = gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, c->cred);
+    if (rc >= 0)
+        rc = gnutls_server_name_set(c->tls, GNUTLS_NAME_DNS, c->host, strlen(c->host));
+    if (rc >= 0) {
+        gnutls_session_set_verify_cert(c->tls, c->host, 0);
+        gnutls_transport_set_int(c->tls, c->fd);
+        int64_t until = now_ms() + IO_TIMEOUT_MS;
+        while ((rc = gnutls_handshake(c->tls)) == GNUTLS_E_AGAIN ||
+               rc == GNUTLS_E_INTERRUPTED) {
+            int64_t left = until - now_ms();
+            struct pollfd pfd = {.fd = c->fd,
+                                 .events = gnutls_record_get_direction(c->tls) ? POLLOUT
+                                                                               : POLLIN};
+            if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+                rc = GNUTLS_E_TIMEDOUT;
+                break;
+            }
+        }
+    }
+    if (rc < 0)
+        return tls_error(c, err, "TLS handshake failed", rc);
+    return 0;
+}
+
 int kh_nats__connect(kh_nats *c, kh_error *err)
 {
     if (c->fd >= 0)
@@ -587,12 +694,13 @@ int kh_nats__connect(kh_nats *c, kh_error *err)
     int headers = kh_node_is_true(kh_node_get(info, "headers"));
     kh_arena_free(&arena);
     c->rpos += (size_t)n;
-    if (tls || !headers) {
+    if (!headers) {
         drop(c);
-        return kh_error_set(err, KH_EIO, NULL, 0, 0, "NATS '%s' %s", c->url,
-                            tls ? "requires TLS, which kubeharden does not speak to NATS"
-                                : "does not support headers (NATS 2.2 or later is needed)");
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "NATS '%s' does not support headers "
+                            "(NATS 2.2 or later is needed)", c->url);
     }
+    if (tls && tls_start(c, err) != 0)
+        return KH_EIO;
     unsigned char rnd[22];
     if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
         for (size_t i = 0; i < sizeof(rnd); i++)
@@ -609,8 +717,9 @@ int kh_nats__connect(kh_nats *c, kh_error *err)
         drop(c);
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    fputs("CONNECT {\"verbose\":false,\"pedantic\":false,\"tls_required\":false,"
-          "\"name\":\"kubeharden\",\"lang\":\"c\",\"version\":\"" KH_VERSION "\","
+    fprintf(m, "CONNECT {\"verbose\":false,\"pedantic\":false,\"tls_required\":%s,",
+            tls ? "true" : "false");
+    fputs("\"name\":\"kubeharden\",\"lang\":\"c\",\"version\":\"" KH_VERSION "\","
           "\"protocol\":1,\"headers\":true,\"no_responders\":true", m);
     if (c->user) {
         fputs(",\"user\":", m);
@@ -1101,9 +1210,10 @@ int kh_watch_nats(kh_watch *w, const kh_nats_input *in, kh_sink *const *sinks, s
                 rc = kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "%s", e.message);
                 break;
             }
-            if (k != 0 && !connected && strstr(e.message, "Authorization Violation")) {
+            if (k != 0 && !connected && (strstr(e.message, "Authorization Violation") ||
+                                         strstr(e.message, "certificate verification"))) {
                 rc = kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "%s", e.message);
-                break; /* wrong credentials from the start: retrying cannot help */
+                break; /* wrong credentials or CA from the start: retrying cannot help */
             }
             if (k != 0) {
                 if (!down++)

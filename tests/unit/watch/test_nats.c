@@ -3,7 +3,7 @@
  * server sends (INFO, MSG, HMSG with headers and status lines, PING, PONG,
  * +OK, -ERR), frames cut anywhere (more bytes needed, never a frame), the
  * malformed ones it must refuse, header lookup, and the URLs and sink
- * specs kh_nats__open takes or refuses.
+ * specs (with ?ca=FILE) kh_nats__open takes or refuses.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,15 +157,19 @@ static void test_open(void **state)
     kh_nats *c = NULL;
     kh_error err = {0};
     const char *good_input[] = {"nats://127.0.0.1:4222", "nats://nats", "nats://u:p@h:1",
-                                "nats://token@h:1", "nats://[::1]:4222"};
+                                "nats://token@h:1", "nats://[::1]:4222",
+                                "nats://h:1?ca=/etc/ca.pem"};
     for (size_t k = 0; k < sizeof(good_input) / sizeof(good_input[0]); k++) {
         assert_int_equal(kh_nats__open(&c, good_input[k], 0, &err), 0);
         kh_nats__close(c);
     }
     assert_int_equal(kh_nats__open(&c, "nats://h:4222/alerts.kh", 1, &err), 0);
     kh_nats__close(c);
+    assert_int_equal(kh_nats__open(&c, "nats://h:4222/alerts.kh?ca=ca.pem", 1, &err), 0);
+    kh_nats__close(c);
     const char *bad_input[] = {"http://h:1", "nats://", "nats://h:", "nats://h:12x",
-                               "nats://h:123456", "nats://h:1/subject", "nats://[::1"};
+                               "nats://h:123456", "nats://h:1/subject", "nats://[::1",
+                               "nats://h:1?ca=", "nats://h:1?cert=x"};
     for (size_t k = 0; k < sizeof(bad_input) / sizeof(bad_input[0]); k++)
         if (kh_nats__open(&c, bad_input[k], 0, &err) != KH_EUSAGE)
             fail_msg("'%s' was taken", bad_input[k]);
