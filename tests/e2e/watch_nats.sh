@@ -12,7 +12,8 @@
 #    as Nats-Msg-Id, so a second run with the same events adds nothing;
 #  * nats-server restarted under a --follow watcher with the nats sink and
 #    a --nats watcher: the sink queues and resends what came meanwhile,
-#    the input reconnects and reads what is published after.
+#    the input reconnects and reads what is published after, and its
+#    /metrics (--metrics-listen) counts them under source="nats".
 # The events are published by tests/fixtures/nats/natsctl.py (its own
 # client of the NATS text protocol). Skips (77) without nats-server; every
 # wait is bounded; the server and the watchers are stopped on exit.
@@ -158,9 +159,10 @@ contains "and says what to write" nosubject.err "nats://HOST:PORT/SUBJECT"
 "$bin" watch --follow --poll-interval 20 --config cfg.yaml --fail-on never --rule audit.pod-exec \
     --sink "nats://$addr/alerts.kh" --sink "file:$tmp/follow.jsonl" follow.log 2> follow.err &
 fpid=$!
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin" watch --nats "nats://$addr" --nats-subject audit.later --nats-stream LATER \
     --config cfg.yaml --fail-on never --rule audit.pod-exec --sink "file:$tmp/later.alerts" \
-    2> later.err &
+    --metrics-listen "127.0.0.1:$mport" 2> later.err &
 cpid=$!
 $ctl "$addr" wait-stream LATER; check "the second input's stream is created" 0 $?
 stored() { $ctl "$addr" stream-read ALERTS 2>/dev/null | wc -l; }
@@ -177,6 +179,8 @@ for i in 1 2 3 4 5; do printf '%s\n' "$(ev "l$i" "y$i" create exec 101)"; done >
 $ctl "$addr" publish audit.later later.events; check "events published after the restart" 0 $?
 later_alerts() { lines later.alerts; }
 wait_for later_alerts 5; check "the --nats watcher reconnects and reads them" 0 $?
+curl -s "http://127.0.0.1:$mport/metrics" > metrics
+contains "its events are counted under source nats" metrics 'kubeharden_watch_events_total{source="nats"} 5'
 kill -TERM "$fpid" "$cpid"
 for _ in $(seq 100); do kill -0 "$fpid" 2>/dev/null || kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
 wait "$fpid"; check "the follower stops with status 0" 0 $?
