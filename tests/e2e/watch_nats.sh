@@ -8,6 +8,9 @@
 #    output alone has an alert for every event that should alert (the same
 #    alert ids as the killed one's), and in the end the consumer has
 #    nothing pending or unacknowledged;
+#  * with --spool an alert on disk is safe: a watcher whose collector is
+#    down acknowledges at once, is killed, and the next run with its spool
+#    sends its alerts to the collector;
 #  * the nats:// sink: alerts land in a JetStream stream with the alert id
 #    as Nats-Msg-Id, so a second run with the same events adds nothing;
 #  * nats-server restarted under a --follow watcher with the nats sink and
@@ -126,6 +129,54 @@ cat verdict
 check "the killed watcher had alerted" 1 "$([ -s a.jsonl ] && echo 1 || echo 0)"
 check "the other watcher shared the stream" 1 "$([ -s b.jsonl ] && echo 1 || echo 0)"
 lacks "no message went unacknowledged for a sink" b.err "not acknowledged"
+
+# --spool: an alert on disk is safe, so a watcher whose collector is down
+# acknowledges at once; killed, it leaves its alerts in the spool, and the
+# next run with that spool sends them when the collector is there.
+for i in 1 2 3 4 5; do printf '%s\n' "$(ev "p$i" "p$i" create exec 101)"; done > spooled.jsonl
+mkdir sp
+"$bin" watch --nats "nats://$addr" --nats-subject audit.spooled --nats-stream SPOOLED \
+    --nats-consumer sp --config cfg.yaml --fail-on never --rule audit.pod-exec --spool sp \
+    --sink "syslog+tcp://127.0.0.1:$dead" 2> sp.err &
+apid=$!
+$ctl "$addr" wait-stream SPOOLED
+$ctl "$addr" publish audit.spooled spooled.jsonl
+spooled_acked() {
+    $ctl "$addr" consumer-info SPOOLED sp | grep -q '^pending 0 ack_pending 0 ' && echo 1 || echo 0
+}
+wait_for spooled_acked 1; check "with --spool, acknowledged though the collector is down" 0 $?
+{ kill -9 "$apid"; wait "$apid"; } 2>/dev/null
+apid=
+python3 - "$dead" > collector.out 2>&1 <<'PY' &
+# a syslog collector for one run: what its connections bring, for 20 s at most
+import re, socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+open("collector.ready", "w").close()
+data, until = b"", time.time() + 20
+while data.count(b"kubeharden@32473") < 5 and time.time() < until:
+    s.settimeout(max(until - time.time(), 0.1))
+    try:
+        c, _ = s.accept()
+        c.settimeout(5)
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except socket.timeout:
+        pass
+print(" ".join(sorted(set(re.findall(r'"auditID":"(p\d)"', data.decode())))))
+PY
+cpid=$!
+for _ in $(seq 100); do [ -e collector.ready ] && break; sleep 0.1; done
+: > empty.jsonl
+"$bin" watch --config cfg.yaml --fail-on never --spool sp --sink "syslog+tcp://127.0.0.1:$dead" \
+    empty.jsonl 2> sp2.err
+check "the next run with the spool" 0 $?
+wait "$cpid"
+cpid=
+check "sends the killed watcher's five alerts" "p1 p2 p3 p4 p5" "$(cat collector.out)"
 
 # ----------------------------------------------------------------- sink
 $ctl "$addr" stream-create ALERTS alerts.kh
