@@ -874,13 +874,21 @@ static void prune(kh_respond *r, int64_t t)
             i++;
 }
 
-/* The entry of @p key in its window starting at @p t when absent; NULL
- * when the table is full. */
-static limit *limit_at(kh_respond *r, const char *key, bool scope, int64_t t)
+static limit *limit_find(kh_respond *r, const char *key, bool scope)
 {
     for (size_t i = 0; i < r->nlimits; i++)
         if (r->limits[i].scope == scope && strcmp(r->limits[i].key, key) == 0)
             return &r->limits[i];
+    return NULL;
+}
+
+/* The entry of @p key, with a window starting at @p t when absent; NULL
+ * when the table is full. */
+static limit *limit_at(kh_respond *r, const char *key, bool scope, int64_t t)
+{
+    limit *found = limit_find(r, key, scope);
+    if (found)
+        return found;
     if (r->nlimits >= LIMIT_MAX ||
         (!r->limits && !(r->limits = calloc(LIMIT_MAX, sizeof(*r->limits)))))
         return NULL;
@@ -897,25 +905,25 @@ static limit *limit_at(kh_respond *r, const char *key, bool scope, int64_t t)
 /* Rate limit: @return true when @p j may go on (it is counted). A repeat
  * on one target within the window is dropped silently; past the scope's
  * allowance the first one held is told at once, the rest are counted and
- * their count told when the window ends (or at flush). @p j is freed
- * when it may not go on. */
+ * their count told when the window ends (or at flush). Entries are made
+ * only for what goes on (at most `actions` targets per scope and window)
+ * and per scope, so a storm over many targets cannot fill the table.
+ * @p j is freed when it may not go on. */
 static bool admit(kh_respond *r, job *j, const char *scope, int64_t t)
 {
     const char *name = kh_watch__action_name(j->action);
-    char key[1200];
+    char tkey[1200], skey[1200];
     prune(r, t); /* first: the pointers below stay valid */
-    snprintf(key, sizeof(key), "%s\n%s\n%s", j->rule, name, j->target ? j->target : "");
-    limit *seen = limit_at(r, key, false, t);
-    if (seen && seen->n) {
-        job_free(j);
+    snprintf(tkey, sizeof(tkey), "%s\n%s\n%s", j->rule, name, j->target ? j->target : "");
+    snprintf(skey, sizeof(skey), "%s\n%s\n%s", j->rule, name, scope);
+    limit *l = NULL;
+    if (limit_find(r, tkey, false) || !(l = limit_at(r, skey, true, t))) {
+        job_free(j); /* done on this target in this window (or no room to count it) */
         return false;
     }
-    snprintf(key, sizeof(key), "%s\n%s\n%s", j->rule, name, scope);
-    limit *l = limit_at(r, key, true, t);
     long max = r->pol->response.rate_actions ? r->pol->response.rate_actions : 3;
-    if (l && seen && l->n < max) {
+    if (l->n < max && limit_at(r, tkey, false, t)) {
         l->n++;
-        seen->n = 1;
         return true;
     }
     long window = r->pol->response.rate_window_s ? r->pol->response.rate_window_s : 60;
@@ -924,10 +932,9 @@ static bool admit(kh_respond *r, job *j, const char *scope, int64_t t)
             j->rule, strcmp(scope, "cluster") == 0 ? "the cluster"
                          : kh_arena_printf(&j->arena, "namespace %s", scope),
             max, window);
-    if (!l || !l->told) {
+    if (!l->told) {
         emit_job(r, j, 1);
-        if (l)
-            l->told = true;
+        l->told = true;
         job_free(j);
     } else {
         l->held++;
