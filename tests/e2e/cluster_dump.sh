@@ -64,16 +64,21 @@ for style in podlist list; do
     contains "$style: standard input too" <(python3 same.py c.json b.json) "same findings"
 done
 
-# Memory follows an item: the per-object rules over an 8,000-item List
-# peak well below the same List read whole.
+# Memory follows an item: over what a 100-item List costs, the per-object
+# rules over an 8,000-item List read item by item take under half of what
+# the same List read whole takes (a sanitizer's quarantine would keep what
+# is freed: it is made small).
 if [ -x /usr/bin/time ]; then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
+    python3 gen.py 100 podlist small.json
     python3 gen.py 8000 podlist big.json
     python3 gen.py 8000 podlist whole.json whole
-    /usr/bin/time -f %M -o big.rss "$bin" scan --no-config --area pss -o json big.json > /dev/null
-    /usr/bin/time -f %M -o whole.rss "$bin" scan --no-config --area pss -o json whole.json > /dev/null
-    big=$(tail -n 1 big.rss) whole=$(tail -n 1 whole.rss)
-    check "memory: item by item peaks under half of whole ($big KiB against $whole KiB)" 1 \
-        $((big * 2 < whole))
+    for f in small big whole; do
+        /usr/bin/time -f %M -o $f.rss "$bin" scan --no-config --area pss -o json $f.json > /dev/null
+    done
+    base=$(tail -n 1 small.rss) big=$(tail -n 1 big.rss) whole=$(tail -n 1 whole.rss)
+    check "memory: item by item takes under half (KiB over $base: $((big - base)) against $((whole - base)))" \
+        1 $(((big - base) * 2 < whole - base))
 fi
 
 [ "$fails" -eq 0 ]
