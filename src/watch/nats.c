@@ -1225,7 +1225,7 @@ int kh_watch_nats(kh_watch *w, const kh_nats_input *in, kh_sink *const *sinks, s
             }
             if (down)
                 fprintf(stderr, "kubeharden watch: NATS '%s' back after %d failed attempts\n",
-                        in->url, down);
+                        p.c->url, down); /* without credentials */
             down = 0;
             backoff = 0;
             p.ready = connected = 1;
