@@ -511,7 +511,7 @@ static void drain_queue(kh_sink *s)
         }
         succeeded(s);
         if (disk) {
-            kh_spool__pop(s->spool);
+            kh_spool__pop(s->spool, len);
             continue;
         }
         free(s->q[s->qhead]);
@@ -526,9 +526,22 @@ static int deliver_or_queue(kh_sink *s, char *msg, size_t len, kh_error *err)
 {
     if (s->spool) {
         kh_error serr = {0};
+        bool alone = !pending(s);
         if (kh_spool__append(s->spool, msg, len, &serr) == 0) {
+            if (alone && now_ms() >= s->next_try) {
+                /* Nothing waits before it: send it as it is in memory. */
+                kh_error terr = {0};
+                if (transmit(s, msg, len, &terr) == 0) {
+                    succeeded(s);
+                    kh_spool__pop(s->spool, len);
+                } else {
+                    failed(s, &terr);
+                }
+            } else {
+                drain_queue(s);
+            }
             free(msg);
-            drain_queue(s);
+            kh_spool__sync(s->spool, 0);
             return 0;
         }
         /* The disk failed us: keep it in memory rather than lose it. */

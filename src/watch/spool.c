@@ -10,9 +10,11 @@
  * it is also the lock one watcher holds. A delivered segment is deleted.
  * A record cut short by a crash fails its checksum and is cut off at the
  * next start. Beyond the byte bound the oldest records are dropped,
- * counted and reported: never silently. Appends are made durable with
- * fdatasync at most every sync_ms (a killed process loses nothing
- * written; fdatasync is for a machine that loses power).
+ * counted and reported: never silently. A killed process loses nothing
+ * written; for a machine that loses power, what still waits is made
+ * durable with fdatasync at most every sync_ms (what was delivered at once
+ * needs none). The read position is written at the same pace: losing it
+ * only sends a few records again, with their ids.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -47,6 +49,7 @@ struct kh_spool {
     unsigned sync_ms;
     int64_t last_sync;
     int dirty;                   /* appended since the last fdatasync */
+    int ack_dirty;               /* read position moved since written */
     char *buf;                   /* the record peek returned */
     size_t cap, peek_len;
     _Atomic size_t records;
@@ -95,8 +98,7 @@ static void sync_dir(const kh_spool *sp)
     }
 }
 
-/* Write the read position; not synced: losing it only sends some
- * records again, with their ids. */
+/* Write the read position (not synced: see above). */
 static void write_ack(kh_spool *sp)
 {
     unsigned char b[20];
@@ -286,12 +288,15 @@ int kh_spool__open(kh_spool **out, const char *dir, uint64_t max_bytes, unsigned
 
 void kh_spool__sync(kh_spool *sp, int force)
 {
-    if (!sp->dirty || (!force && mono_ms() - sp->last_sync < (int64_t)sp->sync_ms))
+    if ((!sp->dirty && !sp->ack_dirty) ||
+        (!force && mono_ms() - sp->last_sync < (int64_t)sp->sync_ms))
         return;
-    if (fdatasync(sp->wfd) != 0)
+    if (sp->dirty && sp->records && fdatasync(sp->wfd) != 0)
         fprintf(stderr, "kubeharden watch: sink '%s': cannot sync spool '%s': %s\n", sp->who,
                 sp->dir, strerror(errno));
-    sp->dirty = 0;
+    if (sp->ack_dirty)
+        write_ack(sp);
+    sp->dirty = sp->ack_dirty = 0;
     sp->last_sync = mono_ms();
 }
 
@@ -340,13 +345,13 @@ int kh_spool__peek(kh_spool *sp, const char **msg, size_t *len, kh_error *err)
     return 0;
 }
 
-void kh_spool__pop(kh_spool *sp)
+void kh_spool__pop(kh_spool *sp, size_t len)
 {
-    sp->head_off += HEADER + sp->peek_len;
+    sp->head_off += HEADER + len;
     sp->records--;
-    sp->bytes -= HEADER + sp->peek_len;
+    sp->bytes -= HEADER + len;
+    sp->ack_dirty = 1;
     advance(sp);
-    write_ack(sp);
 }
 
 int kh_spool__append(kh_spool *sp, const char *msg, size_t len, kh_error *err)
@@ -367,14 +372,17 @@ int kh_spool__append(kh_spool *sp, const char *msg, size_t len, kh_error *err)
             fprintf(stderr, "kubeharden watch: sink '%s': %s\n", sp->who, rerr.message);
             break;
         }
-        kh_spool__pop(sp);
+        kh_spool__pop(sp, sp->peek_len);
         sp->dropped++;
         dropped++;
     }
-    if (dropped)
+    if (dropped) {
+        write_ack(sp); /* at once: a drop must not come back after a crash */
+        sp->ack_dirty = 0;
         fprintf(stderr, "kubeharden watch: sink '%s': spool '%s' full (%" PRIu64 " bytes): "
                         "%lu oldest alerts dropped (%llu dropped in all)\n", sp->who, sp->dir,
                 sp->max_bytes, dropped, (unsigned long long)sp->dropped);
+    }
     if (sp->tail_size >= sp->seg_max) {
         /* A new segment, so delivered ones can be deleted whole. */
         kh_spool__sync(sp, 1);
@@ -401,7 +409,6 @@ int kh_spool__append(kh_spool *sp, const char *msg, size_t len, kh_error *err)
     sp->records++;
     sp->bytes += rec;
     sp->dirty = 1;
-    kh_spool__sync(sp, sp->sync_ms == 0);
     return 0;
 }
 

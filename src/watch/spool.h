@@ -21,14 +21,17 @@ typedef struct kh_spool kh_spool;
 int kh_spool__open(kh_spool **out, const char *dir, uint64_t max_bytes, unsigned sync_ms,
                    const char *who, kh_error *err);
 /* Append one record before it is sent; beyond the bound the oldest are
- * dropped, counted and reported on stderr. */
+ * dropped, counted and reported on stderr. Call kh_spool__sync after the
+ * attempt to send it. */
 int kh_spool__append(kh_spool *sp, const char *msg, size_t len, kh_error *err);
 /* The oldest record not yet delivered (valid until the next call); 0, 1
  * when there is none, or KH_EIO. */
 int kh_spool__peek(kh_spool *sp, const char **msg, size_t *len, kh_error *err);
-/* The record peek gave was delivered. */
-void kh_spool__pop(kh_spool *sp);
-/* fdatasync what was appended if the sync interval has passed. */
+/* The oldest record (of @p len bytes: as peek gave it, or as appended
+ * last when it was the only one) was delivered. */
+void kh_spool__pop(kh_spool *sp, size_t len);
+/* If the sync interval has passed (or @p force): fdatasync what was
+ * appended when some of it still waits, and write the read position. */
 void kh_spool__sync(kh_spool *sp, int force);
 /* Counters, readable from any thread. */
 size_t kh_spool__records(const kh_spool *sp);
