@@ -67,22 +67,27 @@ static int syntax_error(kh_doc_json *j, kh_doc_input *in, const char *file,
                         "invalid character '%s' %s", quote_char(c, q), context);
 }
 
-static bool put(kh_doc_json *j, const void *p, size_t n)
+bool kh_doc__append(char **text, size_t *len, size_t *cap, const void *p, size_t n)
 {
-    if (j->text_len + n + 1 > j->text_cap) {
-        size_t cap = j->text_cap ? j->text_cap : 256;
-        while (cap < j->text_len + n + 1)
-            cap *= 2;
-        char *t = realloc(j->text, cap);
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 256;
+        while (c < *len + n + 1)
+            c *= 2;
+        char *t = realloc(*text, c);
         if (!t)
             return false;
-        j->text = t;
-        j->text_cap = cap;
+        *text = t;
+        *cap = c;
     }
-    memcpy(j->text + j->text_len, p, n);
-    j->text_len += n;
-    j->text[j->text_len] = '\0';
+    memcpy(*text + *len, p, n);
+    *len += n;
+    (*text)[*len] = '\0';
     return true;
+}
+
+static bool put(kh_doc_json *j, const void *p, size_t n)
+{
+    return kh_doc__append(&j->text, &j->text_len, &j->text_cap, p, n);
 }
 
 size_t kh_doc__utf8_encode(unsigned char b[4], uint32_t r)

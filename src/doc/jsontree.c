@@ -220,21 +220,7 @@ static const unsigned char *plain_run(const unsigned char *p, const unsigned cha
 
 static bool put(jt *j, const void *s, size_t n)
 {
-    if (!n)
-        return true;
-    if (j->text_len + n > j->text_cap) {
-        size_t cap = j->text_cap ? j->text_cap : 1024;
-        while (cap < j->text_len + n)
-            cap *= 2;
-        char *t = realloc(j->text, cap);
-        if (!t)
-            return false;
-        j->text = t;
-        j->text_cap = cap;
-    }
-    memcpy(j->text + j->text_len, s, n);
-    j->text_len += n;
-    return true;
+    return kh_doc__append(&j->text, &j->text_len, &j->text_cap, s, n);
 }
 
 static bool put_rune(jt *j, uint32_t r)

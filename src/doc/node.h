@@ -179,6 +179,8 @@ int kh_node__resolve(const char *s, size_t len, uint8_t *boolean);
  * U+10FFFF), or 0; and the bytes of code point @p r, @return their count. */
 size_t kh_doc__utf8_len(const unsigned char *p, size_t avail);
 size_t kh_doc__utf8_encode(unsigned char b[4], uint32_t r);
+/* Append @p n bytes to a growing text (json.c), kept NUL-terminated. */
+bool kh_doc__append(char **text, size_t *len, size_t *cap, const void *p, size_t n);
 
 /* kh_doc_load_json's own reader: 1 with *root when @p buf is one JSON
  * object with nothing but blanks around it, 0 when it declines (other or
