@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -297,7 +298,24 @@ struct listen_ctx {
     kh_watch *w;
     struct watch_run *run;
     pthread_mutex_t lock;
+    int done;                    /* the poller's stop */
 };
+
+/* --listen: queued alerts get their retry (and the spool its sync) even
+ * while no batch comes, as --follow's idle hook gives them. */
+static void *poller(void *ud)
+{
+    struct listen_ctx *l = ud;
+    for (int done = 0; !done;) {
+        struct timespec ts = {0, 200 * 1000000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&l->lock);
+        if (!(done = l->done))
+            on_idle(l->run);
+        pthread_mutex_unlock(&l->lock);
+    }
+    return NULL;
+}
 
 /* The watcher's and its sinks' counters for /metrics (atomics: no lock). */
 static char *watch_metrics(void *ud)
@@ -385,7 +403,14 @@ static int listen_audit(const struct watch_args *a, kh_watch *w, const kh_config
     o.extra_metrics = watch_metrics;
     kh_watch_set_source(w, "webhook");
     o.audit_ud = &l;
+    pthread_t poll_thread;
+    int polling = pthread_create(&poll_thread, NULL, poller, &l) == 0;
     int rc = kh_server__run(&o) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+    pthread_mutex_lock(&l.lock);
+    l.done = 1;
+    pthread_mutex_unlock(&l.lock);
+    if (polling)
+        pthread_join(poll_thread, NULL);
     pthread_mutex_destroy(&l.lock);
     return rc;
 }

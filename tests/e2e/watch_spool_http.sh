@@ -9,7 +9,9 @@
 # spool's records and bytes under the bound, and the oldest alerts dropped
 # past it, counted and reported on stderr. The watcher is killed -9; the
 # next run, the receiver up, delivers exactly the alerts that were not
-# dropped, oldest first, with their ids. Bounded in time.
+# dropped, oldest first, with their ids. Last, watch --listen: an alert
+# queued while the receiver is down goes out once it is back with no
+# further batch, and its /metrics has the same series. Bounded in time.
 set -u
 . "$(dirname "$0")/lib/check.bash"
 command -v python3 > /dev/null || { echo "skip: python3 missing"; exit 77; }
@@ -110,4 +112,37 @@ print("the newest %d, in order" % len(want) if got == want else "got %s" % got)
 PY
 contains "exactly the alerts not dropped arrive, oldest first" order "the newest $((50 - dropped)), in order"
 check "the spool is emptied" 0 "$(ls spool | wc -l)"
+
+# --listen: an alert queued while the receiver is down goes out once it is
+# back even if no batch comes after (the sinks are polled), and /metrics
+# there has the same series (webhook source, spool, breaker).
+if command -v openssl > /dev/null; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout key.pem -out cert.pem 2> /dev/null
+    touch down
+    : > got.log
+    lport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$bin" watch --listen "127.0.0.1:$lport" --tls-cert-file cert.pem --tls-private-key-file key.pem \
+        --config cfg.yaml --fail-on never --spool spool --sink "$sink" 2> lerr &
+    wpid=$!
+    for _ in $(seq 100); do curl -sk -o /dev/null "https://127.0.0.1:$lport/healthz" && break; sleep 0.1; done
+    printf '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[%s]}' "$(ev w1 walter)" > batch.json
+    curl -sk -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' --data-binary @batch.json \
+        "https://127.0.0.1:$lport/audit" > code
+    contains "the batch is answered 200" code 200
+    sleep 0.5
+    curl -sk "https://127.0.0.1:$lport/metrics" > lmetrics
+    contains "--listen counts webhook events" lmetrics 'kubeharden_watch_events_total{source="webhook"} 1'
+    contains "and shows the alert in the spool" lmetrics "kubeharden_watch_spool_records{sink=\"$sink\"} 1"
+    contains "and the breaker not closed" lmetrics "kubeharden_watch_sink_breaker_state{sink=\"$sink\"} "
+    lacks "(closed)" lmetrics "kubeharden_watch_sink_breaker_state{sink=\"$sink\"} 0"
+    rm down
+    for _ in $(seq 50); do [ -s got.log ] && break; sleep 0.1; done
+    check "with no batch after, the queued alert arrives once the receiver is back" 1 "$(wc -l < got.log)"
+    kill -TERM "$wpid"; wait "$wpid"; check "watch --listen stops with status 0" 0 $?
+    wpid=
+    check "its spool is emptied" 0 "$(ls spool | wc -l)"
+else
+    echo "skip: openssl missing for the --listen part"
+fi
 exit $((fails > 0))
