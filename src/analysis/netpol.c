@@ -74,9 +74,9 @@ static uint64_t hash_str(const char *s, size_t len)
     return h;
 }
 
-static int strmap_grow(strmap *m, kh_arena *a)
+/* Rehash into @p cap slots (a power of two above twice the keys). */
+static int strmap_resize(strmap *m, kh_arena *a, size_t cap)
 {
-    size_t cap = m->cap ? m->cap * 2 : 64;
     const char **keys = kh_arena_calloc(a, cap, sizeof(*keys));
     uint32_t *vals = kh_arena_calloc(a, cap, sizeof(*vals));
     if (!keys || !vals)
@@ -94,6 +94,21 @@ static int strmap_grow(strmap *m, kh_arena *a)
     m->vals = vals;
     m->cap = cap;
     return 0;
+}
+
+static int strmap_grow(strmap *m, kh_arena *a)
+{
+    return strmap_resize(m, a, m->cap ? m->cap * 2 : 64);
+}
+
+/* Room for @p most keys at once: no table left behind in the arena by
+ * doubling (the ids map holds every object's). */
+static int strmap_reserve(strmap *m, kh_arena *a, size_t most)
+{
+    size_t cap = 64;
+    while (cap < 2 * most + 2)
+        cap *= 2;
+    return cap > m->cap ? strmap_resize(m, a, cap) : 0;
 }
 
 /* The value of @p key, or insert it with @p val (the key is copied).
@@ -117,6 +132,20 @@ static int64_t strmap_put(strmap *m, kh_arena *a, const char *key, uint32_t val,
     m->n++;
     *found = false;
     return val;
+}
+
+/* The map's own copy of @p key, or NULL. */
+static const char *strmap_key(const strmap *m, const char *key)
+{
+    if (!m->cap)
+        return NULL;
+    size_t j = hash_str(key, strlen(key)) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (strcmp(m->keys[j], key) == 0)
+            return m->keys[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    return NULL;
 }
 
 static int64_t strmap_get(const strmap *m, const char *key)
@@ -150,6 +179,8 @@ typedef struct builder {
     size_t len, cap;
     uint32_t *hits;              /* select scratch (malloc) */
     size_t nhits, caphits;
+    const strmap *ids;           /* "ns/Kind/name" of every object: workloads' ids */
+    size_t maxwl;                /* room in m->wl: one per object at most */
     bool oom;
 } builder;
 
@@ -327,13 +358,18 @@ static int add_workload(builder *b, const kh_object *obj)
         if (kh_objset_add(b->pods, &standin) != KH_OK)
             return -1;
     }
-    np_workload *w = kh_array__push(b->a, &b->m->wl, &b->m->nwl, sizeof(*w));
-    if (!w)
+    if (b->m->nwl == b->maxwl)
         return -1;
+    np_workload *w = &b->m->wl[b->m->nwl++];
     w->obj = obj;
     w->ns = b->m->cls[c].ns;
     w->cls = (uint32_t)c;
-    w->id = kh_arena_printf(b->a, "%s/%s/%s", ns, obj->kind, obj->name);
+    /* The ids map holds this very string: share it. */
+    char id[512];
+    snprintf(id, sizeof(id), "%s/%s/%s", ns, obj->kind, obj->name);
+    w->id = strmap_key(b->ids, id);
+    if (!w->id || strlen(w->id) != strlen(ns) + strlen(obj->kind) + strlen(obj->name) + 2)
+        w->id = kh_arena_printf(b->a, "%s/%s/%s", ns, obj->kind, obj->name);
     uint32_t *slot = kh_array__push(b->a, &b->m->cls[c].workloads, &b->m->cls[c].nworkloads,
                                     sizeof(*slot));
     if (!slot || !w->id)
@@ -929,6 +965,11 @@ np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
     /* Workload ids, to leave owned objects to their owners. */
     strmap ids = {0};
     size_t total = kh_objset_count(set);
+    b.ids = &ids;
+    b.maxwl = total;
+    m->wl = kh_arena_alloc(arena, (total ? total : 1) * sizeof(*m->wl));
+    if (!m->wl || strmap_reserve(&ids, arena, total) != 0)
+        goto fail;
     for (size_t i = 0; i < total; i++) {
         const kh_object *o = kh_objset_at(set, i);
         if (!o->kind || strcmp(o->kind, "NetworkPolicy") == 0 || strcmp(o->kind, "Namespace") == 0)

@@ -350,7 +350,10 @@ static const kh_node *clone_node(const kh_node *n, kh_arena *arena, unsigned dep
  * Then *rest is what follows ("" for the key itself). */
 static bool path_starts(const char *path, const char *key, size_t klen, const char **rest)
 {
-    if (strncmp(path, key, klen) != 0 || (path[klen] && path[klen] != '.'))
+    /* The first byte first: every key of every kept object is tried
+     * against every path, and most differ there. */
+    if ((klen && path[0] != key[0]) || strncmp(path, key, klen) != 0 ||
+        (path[klen] && path[klen] != '.'))
         return false;
     *rest = path[klen] ? path + klen + 1 : "";
     return true;
@@ -429,6 +432,18 @@ static const kh_node *clone_projected(const kh_node *n, const char *const *paths
     }
     c->u.pairs = pairs;
     return c;
+}
+
+/* @p a followed by @p b in @p buf, or @p whole when that does not fit. */
+static const char *join_path(char *buf, size_t cap, const char *a, const char *b,
+                             const char *whole)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la + lb >= cap)
+        return whole;
+    memcpy(buf, a, la);
+    memcpy(buf + la, b, lb + 1);
+    return buf;
 }
 
 /* Does a path list already keep every annotation? */
@@ -524,25 +539,25 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
             kh_podspec ps;
             for (size_t i = 0; i < nfields; i++) {
                 const char *meta = NULL;
-                if (strcmp(fields[i], KH_FIELD_POD_METADATA) == 0) {
+                if (fields[i][0] != '@') {
+                    paths[n++] = fields[i];
+                } else if (strcmp(fields[i], KH_FIELD_POD_METADATA) == 0) {
                     /* The pods' labels and annotations: not a Pod's uid,
                      * managedFields or timestamps. */
                     if (!kh_object_pod_metadata(src, &meta) && !meta)
                         continue;
-                    snprintf(in_spec[n], sizeof(in_spec[n]), "%s.labels", meta);
-                    paths[n] = in_spec[n];
+                    paths[n] = join_path(in_spec[n], sizeof(in_spec[n]), meta, ".labels", meta);
                     n++;
-                    snprintf(in_spec[n], sizeof(in_spec[n]), "%s.annotations", meta);
-                    paths[n] = in_spec[n];
+                    paths[n] = join_path(in_spec[n], sizeof(in_spec[n]), meta, ".annotations",
+                                         meta);
                     n++;
                 } else if (strncmp(fields[i], KH_FIELD_POD_SPEC, speclen) == 0 &&
                            (!fields[i][speclen] || fields[i][speclen] == '.')) {
                     if (!kh_object_podspec(src, &ps))
                         continue;
                     /* A path too long for the buffer keeps the whole spec. */
-                    int len = snprintf(in_spec[n], sizeof(in_spec[n]), "%s%s", ps.path,
-                                       fields[i] + speclen);
-                    paths[n] = len < (int)sizeof(in_spec[n]) ? in_spec[n] : ps.path;
+                    paths[n] = join_path(in_spec[n], sizeof(in_spec[n]), ps.path,
+                                         fields[i] + speclen, ps.path);
                     n++;
                 } else {
                     paths[n++] = fields[i];
