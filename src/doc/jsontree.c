@@ -137,13 +137,15 @@ static bool push(jt *j, const kh_node *n)
 }
 
 /*
- * A scalar node and its text in one allocation. The text's last word is
- * zeroed first, so its bytes past the NUL are defined (key_word reads a
- * whole word). A text from the input whose words lie within it is copied a
- * word at a time: most are short, and a call to memcpy cost more.
+ * A scalar node and its text in one allocation: @p src is the text in the
+ * input, or NULL for the decoded j->text. The text's last word is zeroed
+ * first, so its bytes past the NUL are defined (key_word reads a whole
+ * word). A text whose words lie within the input is copied a word at a
+ * time: most are short, and a call to memcpy cost more.
  */
-static inline __attribute__((always_inline)) kh_node *scalar(jt *j, uint8_t type, uint8_t quoted, uint8_t boolean,
-                       uint32_t line, uint32_t col, const void *text, size_t len)
+static inline __attribute__((always_inline)) kh_node *
+scalar(jt *j, uint8_t type, uint8_t quoted, uint8_t boolean, uint32_t line, uint32_t col,
+       const unsigned char *src, size_t len)
 {
     size_t words = (len + 8) / 8; /* the NUL included */
     kh_node *n = alloc(j, sizeof(*n) + 8 * words);
@@ -151,9 +153,8 @@ static inline __attribute__((always_inline)) kh_node *scalar(jt *j, uint8_t type
         return NULL;
     char *t = (char *)(n + 1);
     memset(t + 8 * (words - 1), 0, 8);
-    const unsigned char *src = text;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (src >= j->buf && src + 8 * words <= j->end) {
+    if (src && (size_t)(j->end - src) >= 8 * words) {
         uint64_t w;
         for (size_t i = 0; i + 8 <= len; i += 8)
             memcpy(t + i, src + i, 8);
@@ -163,7 +164,7 @@ static inline __attribute__((always_inline)) kh_node *scalar(jt *j, uint8_t type
     } else
 #endif
     {
-        memcpy(t, text, len);
+        memcpy(t, src ? (const void *)src : j->text, len);
         t[len] = '\0';
     }
     n->type = type;
@@ -218,9 +219,14 @@ static const unsigned char *plain_run(const unsigned char *p, const unsigned cha
     return p;
 }
 
-static bool put(jt *j, const void *s, size_t n)
+/* Append to the decoded text; the common case, room enough, stays inline. */
+static inline bool put(jt *j, const void *s, size_t n)
 {
-    return kh_doc__append(&j->text, &j->text_len, &j->text_cap, s, n);
+    if (j->text_len + n + 1 > j->text_cap)
+        return kh_doc__append(&j->text, &j->text_len, &j->text_cap, s, n);
+    memcpy(j->text + j->text_len, s, n);
+    j->text_len += n;
+    return true;
 }
 
 static bool put_rune(jt *j, uint32_t r)
@@ -333,7 +339,7 @@ static int string(jt *j, kh_node **out)
     int rc = slow_string(j, q, p);
     if (rc != LOADED)
         return rc;
-    *out = scalar(j, KH_NODE_STRING, 1, 0, line, col, j->text, j->text_len);
+    *out = scalar(j, KH_NODE_STRING, 1, 0, line, col, NULL, j->text_len);
     return *out ? LOADED : KH_ENOMEM;
 }
 
