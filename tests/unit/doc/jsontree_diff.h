@@ -76,11 +76,11 @@ static inline const char *jsontree_diff(const char *buf, size_t len, int *fast, 
     const char *r = NULL;
     *fast = cc == 1;
     if (ca != cb) {
-        snprintf(why, cap, "codes differ: %d vs %d (%s)", ca, cb, ca ? ea.message : eb.message);
+        snprintf(why, cap, "codes differ: %d vs %d (%.100s)", ca, cb, ca ? ea.message : eb.message);
         r = why;
     } else if (ca && (ea.line != eb.line || ea.col != eb.col ||
                       strcmp(ea.message, eb.message))) {
-        snprintf(why, cap, "errors differ: %u:%u %s vs %u:%u %s", ea.line, ea.col, ea.message,
+        snprintf(why, cap, "errors differ: %u:%u %.100s vs %u:%u %.100s", ea.line, ea.col, ea.message,
                  eb.line, eb.col, eb.message);
         r = why;
     } else if (!ca) {
@@ -88,7 +88,7 @@ static inline const char *jsontree_diff(const char *buf, size_t len, int *fast, 
     }
     if (!r && cc == 1) {
         if (cb)
-            snprintf(why, cap, "the one-pass reader took an input the loader refuses: %s",
+            snprintf(why, cap, "the one-pass reader took an input the loader refuses: %.100s",
                      eb.message), r = why;
         else
             r = jsontree_same(rc, rb, why, cap);
