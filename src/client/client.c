@@ -229,8 +229,8 @@ typedef struct scan_ctx {
     kh_arena types;             /* per page */
 } scan_ctx;
 
-/* The list's kind and apiVersion, from the page without its items; NULL
- * when either is missing or would need escaping in JSON. */
+/* The list's kind and apiVersion (NULL when absent), from the page
+ * without its items. */
 static void page_type(kh_arena *a, const kh_list_page *p, const char **kind, const char **av)
 {
     size_t len = 0;
@@ -242,9 +242,6 @@ static void page_type(kh_arena *a, const kh_list_page *p, const char **kind, con
         *av = kh_node_str(kh_node_get(root, "apiVersion"));
     }
     free(env);
-    if (*kind && *av && !strpbrk(*kind, "\"\\") && !strpbrk(*av, "\"\\"))
-        return;
-    *kind = *av = NULL;
 }
 
 /* Scan what the batch holds. */
@@ -283,11 +280,13 @@ static int scan_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh
     const char *kind = NULL, *av = NULL;
     page_type(&sc->types, p, &kind, &av);
     char head[600];
-    int hlen = kind && av ? snprintf(head, sizeof(head), "{\"kind\":\"%s\",\"apiVersion\":\"%s\","
-                                                         "\"items\":[", kind, av)
-                          : -1;
+    bool plain = kind && av && !strpbrk(kind, "\"\\") && !strpbrk(av, "\"\\");
+    int hlen = plain ? snprintf(head, sizeof(head),
+                                "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"items\":[", kind, av)
+                     : -1;
     if (hlen < 0 || (size_t)hlen >= sizeof(head)) {
-        /* Not a typed list: the page goes to the scanner as it came. */
+        /* Not a typed list (or its type would need escaping): the page
+         * goes to the scanner as it came. */
         int rc = flush_batch(sc, err);
         if (!rc)
             rc = kh_scan_buffer(sc->s, p->buf, p->len, c->label, err);
@@ -384,21 +383,15 @@ typedef struct load_ctx {
     kh_arena types;             /* per page */
 } load_ctx;
 
-/* The list's kind and apiVersion, which its items lack: from the page
- * without its items. */
+/* The list's kind without "List" and its apiVersion, which its items
+ * lack. */
 static void list_type(kh_arena *a, const kh_list_page *p, const char **kind, const char **av)
 {
-    size_t len = 0;
-    char *env = kh_list__subpage(p->buf, p->len, p->items, p->n, 0, 0, p->open, p->close, &len);
-    const kh_node *root = NULL;
-    *kind = *av = NULL;
-    if (env && kh_doc_load_buffer(&root, a, env, len, "<list>", NULL) == 0) {
-        const char *k = kh_node_str(kh_node_get(root, "kind"));
-        *av = kh_node_str(kh_node_get(root, "apiVersion"));
-        if (k && strlen(k) > 4 && strcmp(k + strlen(k) - 4, "List") == 0)
-            *kind = kh_arena_strndup(a, k, strlen(k) - 4);
-    }
-    free(env);
+    const char *k = NULL;
+    page_type(a, p, &k, av);
+    *kind = k && strlen(k) > 4 && strcmp(k + strlen(k) - 4, "List") == 0
+                ? kh_arena_strndup(a, k, strlen(k) - 4)
+                : NULL;
 }
 
 /* Each item alone, as the object it is (the list's kind and apiVersion
