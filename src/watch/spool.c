@@ -13,8 +13,8 @@
  * counted and reported: never silently. A killed process loses nothing
  * written; for a machine that loses power, what still waits is made
  * durable with fdatasync at most every sync_ms (what was delivered at once
- * needs none). The read position is written at the same pace: losing it
- * only sends a few records again, with their ids.
+ * needs none). The read position is written at the same pace and every
+ * 128 deliveries: losing it only sends a few records again, with their ids.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -49,7 +49,7 @@ struct kh_spool {
     unsigned sync_ms;
     int64_t last_sync;
     int dirty;                   /* appended since the last fdatasync */
-    int ack_dirty;               /* read position moved since written */
+    unsigned ack_dirty;          /* records delivered since the position was written */
     char *buf;                   /* the record peek returned */
     size_t cap, peek_len;
     _Atomic size_t records;
@@ -350,7 +350,12 @@ void kh_spool__pop(kh_spool *sp, size_t len)
     sp->head_off += HEADER + len;
     sp->records--;
     sp->bytes -= HEADER + len;
-    sp->ack_dirty = 1;
+    /* Written at the sync pace, and every 128 deliveries: a burst that
+     * a kill interrupts resends at most that many (same ids). */
+    if (++sp->ack_dirty >= 128) {
+        write_ack(sp);
+        sp->ack_dirty = 0;
+    }
     advance(sp);
 }
 

@@ -8,37 +8,13 @@
 # oldest first, then its own. Every alert the first watcher detected
 # reaches rsyslog with the id it was detected with; a duplicate only with
 # the same id. The second part kills the watcher -9 at a random moment in
-# the middle of a stream of 400 alerts while rsyslog is up: again every
+# the middle of a stream of 3,000 alerts while rsyslog is up: again every
 # alert arrives. Skips (77) without rsyslogd; every wait is bounded.
 set -u
 . "$(dirname "$0")/lib/check.bash"
-rsyslogd=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
-[ -x "$rsyslogd" ] || { echo "skip: rsyslogd not installed (Debian package rsyslog)"; exit 77; }
-tcp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p work
-cat > rsyslog.conf <<EOF2
-global(workDirectory="$tmp/work")
-module(load="imtcp")
-template(name="msg" type="string" string="%structured-data%\n")
-input(type="imtcp" address="127.0.0.1" port="$tcp")
-*.* action(type="omfile" file="$tmp/received.log" template="msg")
-EOF2
-rpid= wpid=
+. "$(dirname "$0")/lib/rsyslog.bash"
+wpid=
 trap 'kill "$rpid" 2>/dev/null; kill -9 "$wpid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-start_rsyslog() {
-    "$rsyslogd" -n -f rsyslog.conf -i "$tmp/rsyslogd.pid" 2>> rsyslogd.err &
-    rpid=$!
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$tcp") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "FAIL: rsyslogd did not start"; cat rsyslogd.err; return 1
-}
-stop_rsyslog() {
-    kill -TERM "$rpid"
-    for _ in $(seq 100); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
-    wait "$rpid" 2>/dev/null
-}
 wait_for() { # command value: wait at most 20 s for $(command) >= value
     for _ in $(seq 200); do [ "$($1)" -ge "$2" ] && return 0; sleep 0.1; done; return 1
 }
@@ -86,7 +62,11 @@ start_rsyslog || exit 1
 wpid=$!
 for i in 41 42 43; do ev "a$i" "u$i" >> new.log; done
 wait_for "lines received.log" 43; check "the spooled alerts and the new ones arrive" 0 $?
-contains "the restarted watcher found what the killed one held" werr2 "35 alerts from the spool to deliver first"
+# The 35 it could not send, and perhaps some of the 5 it sent just before
+# the kill (the read position is written every 200 ms): same ids.
+held=$(sed -n 's/.*: \([0-9]*\) alerts from the spool to deliver first/\1/p' werr2)
+check "the restarted watcher found what the killed one held (35, at most 40)" 1 \
+    "$([ "${held:-0}" -ge 35 ] && [ "$held" -le 40 ] && echo 1 || echo 0)"
 kill -TERM "$wpid"; wait "$wpid"; check "the second watcher stops with status 0" 0 $?
 verify all.jsonl new.jsonl > ids
 contains "every alert detected before the kill was received with its id" ids "all 43 detected alerts received"

@@ -10,33 +10,9 @@
 # without rsyslogd; every wait is bounded; rsyslogd is stopped on exit.
 set -u
 . "$(dirname "$0")/lib/check.bash"
-rsyslogd=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
-[ -x "$rsyslogd" ] || { echo "skip: rsyslogd not installed (Debian package rsyslog)"; exit 77; }
-tcp=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p work
-cat > rsyslog.conf <<EOF2
-global(workDirectory="$tmp/work")
-module(load="imtcp")
-template(name="msg" type="string" string="%structured-data%\n")
-input(type="imtcp" address="127.0.0.1" port="$tcp")
-*.* action(type="omfile" file="$tmp/received.log" template="msg")
-EOF2
-rpid= wpid=
+. "$(dirname "$0")/lib/rsyslog.bash"
+wpid=
 trap 'kill "$rpid" "$wpid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-start_rsyslog() {
-    "$rsyslogd" -n -f rsyslog.conf -i "$tmp/rsyslogd.pid" 2>> rsyslogd.err &
-    rpid=$!
-    for _ in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$tcp") 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "FAIL: rsyslogd did not start"; cat rsyslogd.err; return 1
-}
-stop_rsyslog() {
-    kill -TERM "$rpid"
-    for _ in $(seq 100); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
-    wait "$rpid" 2>/dev/null
-}
 received() { grep -o 'id="[0-9a-f]*"' received.log 2>/dev/null | sort -u | wc -l; }
 wait_for() { # command value: wait at most 15 s for $(command) >= value
     for _ in $(seq 150); do [ "$($1)" -ge "$2" ] && return 0; sleep 0.1; done; return 1
