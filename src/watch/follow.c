@@ -183,7 +183,10 @@ int kh_watch_path(kh_watch *w, const char *path, int follow, unsigned poll_ms,
         sleep_ms(poll_ms);
     }
     if (!rc && !kh_watch__stopped(w))
-        drain(w, &r, label, true); /* stopped while following: what is left */
+        /* Stopped (SIGTERM) while following: the complete lines read, and
+         * a last line without newline only at the file's end (mid-file it
+         * is a block's cut, not a line). */
+        drain(w, &r, label, fill(&r, label) == 0);
     if (!is_stdin)
         close(r.fd);
     free(r.buf);
