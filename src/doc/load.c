@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
@@ -30,6 +32,7 @@ enum { M_START, M_YAML, M_JSON };
 #define STREAM_MIN (1u << 20)   /* a List smaller than this is read whole */
 #define LOOK_KEYS 32        /* top-level keys a streamed List may have */
 #define LOOK_TEXT 256       /* longest kind or apiVersion it may have */
+#define LOOK_READ (256u << 10)  /* bytes a look reads from a file at a time */
 
 /* Handing out a List's items: armed once the look said yes, items while
  * inside its items array, done after it. */
@@ -115,6 +118,7 @@ struct kh_doc_reader {
      * thread; each item lives in the arena of the call that returns it. */
     int stream;                 /* S_* */
     bool no_stream;             /* kh_doc_load_buffer: one document, whole */
+    off_t file_start;           /* a regular file's offset at byte 0, else -1 */
     kh_arena own;
     kh_arena *caller;           /* the arena of the current call */
     kh_doc tmpl;                /* the List's document fields */
@@ -942,11 +946,25 @@ static bool look_list(kh_doc_reader *r)
     bool elem_next = false, in_items = false;
     const char *value_of = NULL;    /* the top-level key whose value comes */
     char buf[LOOK_TEXT];
+    bool yes = false;
+    /* A regular file is looked at with pread, past the window, so the
+     * window need not hold the List; a pipe's window must. */
+    unsigned char *ahead = r->file_start >= 0 ? malloc(LOOK_READ) : NULL;
     for (;;) {
-        if (off == in->base + in->len && !kh_doc_input__more(in))
-            return false;
-        const unsigned char *p = (const unsigned char *)in->data + (off - in->base);
-        size_t n = in->base + in->len - off;
+        const unsigned char *p;
+        size_t n;
+        if (off < in->base + in->len || !ahead) {
+            if (off == in->base + in->len && !kh_doc_input__more(in))
+                break;
+            p = (const unsigned char *)in->data + (off - in->base);
+            n = in->base + in->len - off;
+        } else {
+            ssize_t got = pread(fileno(in->in), ahead, LOOK_READ, r->file_start + (off_t)off);
+            if (got <= 0)
+                break;
+            p = ahead;
+            n = (size_t)got;
+        }
         for (size_t i = 0; i < n; i++) {
             unsigned char c = p[i];
             if (in_str) {
@@ -994,9 +1012,11 @@ static bool look_list(kh_doc_reader *r)
             case '}':
             case ']':
                 if (depth == 0)
-                    return false;
-                if (--depth == 0)
-                    return look_says_stream(r, &lk, off + i + 1 - in->pos);
+                    goto done;
+                if (--depth == 0) {
+                    yes = look_says_stream(r, &lk, off + i + 1 - in->pos);
+                    goto done;
+                }
                 if (depth == 1)
                     in_items = false;
                 break;
@@ -1008,12 +1028,15 @@ static bool look_list(kh_doc_reader *r)
                 break;
             default:
                 if (depth == 0)
-                    return false;
+                    goto done;
                 break;
             }
         }
         off += n;
     }
+done:
+    free(ahead);
+    return yes;
 }
 
 /* --------------------------------------------------------------- documents */
@@ -1047,6 +1070,11 @@ static int begin_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
         r->stream = S_ARMED;
         r->arena = &r->own;
         r->tmpl = *doc;
+        /* Items handed out are never read again (no YAML fallback), so
+         * the window keeps only the List's tail as it moves on. */
+        r->in.keep = r->in.pos;
+        r->in.keep_lc = r->json.lc;
+        r->in.soft = true;
     }
     return 0;
 }
@@ -1322,9 +1350,11 @@ static int load_document(kh_doc_reader *r, kh_arena *arena, kh_doc *doc,
             r->json_err_pending = false; /* YAML took over from JSON */
             if (r->stream != S_OFF) {
                 /* The List's own mapping, its items handed out: only its
-                 * own repeated keys are left to report. */
+                 * own repeated keys are left to report. The window is
+                 * held whole again while a later value may fall back. */
                 *doc = r->tmpl;
                 r->stream = S_OFF;
+                r->in.soft = r->json_docs > 1;
                 if (!r->n_dups)
                     return 1; /* no root: nothing to check */
             }
@@ -1361,6 +1391,7 @@ static int reader_new(kh_doc_reader **out, const char *file, kh_error *err)
     r->file = file;
     r->state = R_READY;
     r->mode = M_START;
+    r->file_start = -1;
     kh_arena_init(&r->own, 4096);
     if (!grow((void **)&r->stack, &r->stack_cap, 64, sizeof(*r->stack))) {
         kh_doc_reader_free(r);
@@ -1376,9 +1407,13 @@ int kh_doc_reader_new_stream(kh_doc_reader **out, FILE *in, const char *file,
     if (!out || !in)
         return kh_error_set(err, KH_EUSAGE, file, 0, 0, "missing argument");
     int rc = reader_new(out, file, err);
-    if (!rc)
-        (*out)->in.in = in;
-    return rc;
+    if (rc)
+        return rc;
+    (*out)->in.in = in;
+    struct stat st;
+    if (fstat(fileno(in), &st) == 0 && S_ISREG(st.st_mode))
+        (*out)->file_start = ftello(in);
+    return 0;
 }
 
 int kh_doc_reader_new_buffer(kh_doc_reader **out, const char *buf, size_t len,
