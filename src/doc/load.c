@@ -934,8 +934,9 @@ static bool look_says_stream(kh_doc_reader *r, const look *lk, size_t size)
  * least STREAM_MIN bytes whose `kind` is a string naming a List (not an
  * audit EventList, whose items are events), with one `items` key, an
  * array of objects, and no repeated top-level key. The look reads raw
- * bytes (strings and nesting only) and the window keeps them; a List that
- * is not well-formed JSON fails in the parse at the same place as whole.
+ * bytes (strings and nesting only): from a regular file with pread, so the
+ * window need not hold them, else through the window, which keeps them. A
+ * List that is not well-formed JSON fails in the parse where it would whole.
  */
 static bool look_list(kh_doc_reader *r)
 {
