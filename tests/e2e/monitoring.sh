@@ -44,7 +44,8 @@ mport=$(free_port)
 wpid=$!
 pids+=("$wpid")
 for _ in $(seq 100); do
-    curl -sf -o watch.prom "http://127.0.0.1:$mport/metrics" && grep -q 'alerts_total{' watch.prom && break
+    curl -sf -o watch.prom "http://127.0.0.1:$mport/metrics" && grep -q 'alerts_total{' watch.prom &&
+        grep -q 'file_behind_bytes 0' watch.prom && break
     sleep 0.1
 done
 check "watch's /metrics answers while it reads a file" 0 "$(grep -q 'alerts_total{' watch.prom; echo $?)"
