@@ -204,7 +204,8 @@ typedef struct kh_sink_stats {
     unsigned long long spool_dropped; /**< oldest dropped past the bound */
 } kh_sink_stats;
 void kh_sink_get_stats(const kh_sink *s, kh_sink_stats *out);
-/** The sink as it was given ("syslog+tcp://siem:514"). */
+/** The sink as messages and /metrics show it: as given ("syslog+tcp://siem:514"), but a
+ *  URL without its user information, and an HTTP or Slack URL without its path. */
 const char *kh_sink_spec(const kh_sink *s);
 
 /** Retry what is queued if the sink's backoff allows it now (never waits). */

@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "report/report.h"
 #include "watch/internal.h"
@@ -51,7 +52,8 @@ struct kh_sink {
     char *url;                   /* SINK_HTTP, SINK_SLACK */
     CURL *curl;
     kh_nats *nats;               /* SINK_NATS (nats.c): JetStream publish */
-    char *spec;                  /* for messages */
+    char *spec;                  /* for messages and metrics: without credentials */
+    uint64_t spec_hash;          /* of the spec as given: names the spool */
     /* TCP and HTTP: alerts not yet delivered (a ring), and the breaker.
      * Counters are atomic: /metrics reads them from another thread. */
     char **q;
@@ -407,10 +409,10 @@ static int http_post(kh_sink *s, const char *body, size_t len, kh_error *err)
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(headers);
     if (cc != CURLE_OK)
-        return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot post to '%s': %s", s->url,
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot post: %s",
                             curl_easy_strerror(cc));
     if (status < 200 || status > 299)
-        return kh_error_set(err, KH_EIO, NULL, 0, 0, "'%s' answered %ld", s->url, status);
+        return kh_error_set(err, KH_EIO, NULL, 0, 0, "the receiver answered %ld", status);
     return 0;
 }
 
@@ -564,13 +566,44 @@ static int deliver_or_queue(kh_sink *s, char *msg, size_t len, kh_error *err)
 
 /* ---------------------------------------------------------------- sinks */
 
+/* The sink as messages and /metrics show it. A URL loses its user
+ * information (a NATS user and password, a token) and an HTTP sink its path
+ * and query, because a webhook URL (Slack's above all) is itself the secret. */
+static char *shown_spec(const char *spec, uint64_t hash)
+{
+    const char *sep = strstr(spec, "://");
+    if (!sep)
+        return strdup(spec);
+    const char *auth = sep + 3, *end = auth + strcspn(auth, "/?#"), *host = auth;
+    for (const char *p = auth; p < end; p++)
+        if (*p == '@')
+            host = p + 1;
+    /* An elided path keeps sinks apart (one /metrics series each) by a
+     * fingerprint of the whole URL. */
+    bool web = strncmp(spec, "http", 4) == 0 || strncmp(spec, "slack+", 6) == 0;
+    char tail[32];
+    if (web && *end)
+        snprintf(tail, sizeof(tail), "/...#%08x", (unsigned)(hash & 0xffffffffu));
+    else
+        snprintf(tail, sizeof(tail), "%s", "");
+    const char *rest = web ? tail : end;
+    size_t n = (size_t)(auth - spec) + (size_t)(end - host) + strlen(rest) + 1;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%.*s%.*s%s", (int)(auth - spec), spec, (int)(end - host), host, rest);
+    return out;
+}
+
 int kh_sink_open(kh_sink **out, const char *spec, kh_error *err)
 {
     kh_sink *s = calloc(1, sizeof(*s));
     if (!s)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     s->fd = -1;
-    s->spec = strdup(spec);
+    s->spec_hash = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)spec; *p; p++)
+        s->spec_hash = (s->spec_hash ^ *p) * 0x100000001b3ull;
+    s->spec = shown_spec(spec, s->spec_hash);
     s->q = calloc(QUEUE_MAX, sizeof(*s->q));
     s->qlen = calloc(QUEUE_MAX, sizeof(*s->qlen));
     if (!s->spec || !s->q || !s->qlen) {
@@ -745,10 +778,8 @@ int kh_sink_set_spool(kh_sink *s, const char *dir, uint64_t max_bytes, unsigned 
     if (s->kind == SINK_STDOUT || s->kind == SINK_FILE || s->kind == SINK_UDP || s->spool)
         return 0;
     char path[4096];
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (const unsigned char *p = (const unsigned char *)s->spec; *p; p++)
-        h = (h ^ *p) * 0x100000001b3ull;
-    snprintf(path, sizeof(path), "%s/kubeharden-sink-%016llx", dir, (unsigned long long)h);
+    snprintf(path, sizeof(path), "%s/kubeharden-sink-%016llx", dir,
+             (unsigned long long)s->spec_hash);
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return kh_error_set(err, KH_EIO, NULL, 0, 0, "cannot create spool '%s': %s", dir,
                             strerror(errno));

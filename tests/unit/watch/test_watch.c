@@ -380,6 +380,48 @@ static void test_watch__ids_are_stable_and_the_json_is_valid(void **state)
     kh_watch_free(w2);
 }
 
+/* A sink's URL can carry its secret: a NATS user and password, or a Slack
+ * webhook's path. Messages and /metrics name the sink without them. */
+static void test_watch__sinks_are_shown_without_credentials(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"http://127.0.0.1:9", "http://127.0.0.1:9"},
+        {"nats://alice:pw@127.0.0.1:1/alerts", "nats://127.0.0.1:1/alerts"},
+        {"nats://tok@127.0.0.1:1/alerts?ca=ca.pem", "nats://127.0.0.1:1/alerts?ca=ca.pem"},
+        {"syslog+udp://127.0.0.1:514", "syslog+udp://127.0.0.1:514"},
+        {"-", "-"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        kh_sink *s = NULL;
+        kh_error err = {0};
+        assert_int_equal(kh_sink_open(&s, cases[i][0], &err), 0);
+        assert_string_equal(kh_sink_spec(s), cases[i][1]);
+        kh_sink_close(s);
+    }
+    /* A path goes; a fingerprint of the whole URL keeps two hooks on one
+     * host apart (one /metrics series each). */
+    static const char *const hooks[] = {"slack+https://hooks.slack.com/services/T0/B0/secret",
+                                        "slack+https://hooks.slack.com/services/T0/B0/other",
+                                        "https://user:pw@siem.example:8443/ingest?token=x"};
+    static const char *const shown[] = {"slack+https://hooks.slack.com/...#",
+                                        "slack+https://hooks.slack.com/...#",
+                                        "https://siem.example:8443/...#"};
+    char names[3][128];
+    for (size_t i = 0; i < 3; i++) {
+        kh_sink *s = NULL;
+        kh_error err = {0};
+        assert_int_equal(kh_sink_open(&s, hooks[i], &err), 0);
+        snprintf(names[i], sizeof(names[i]), "%s", kh_sink_spec(s));
+        kh_sink_close(s);
+        assert_memory_equal(names[i], shown[i], strlen(shown[i]));
+        assert_null(strstr(names[i], "secret"));
+        assert_null(strstr(names[i], "pw"));
+        assert_null(strstr(names[i], "token"));
+    }
+    assert_string_not_equal(names[0], names[1]);
+}
+
 static void test_watch__scan_never_runs_an_audit_rule(void **state)
 {
     (void)state;
@@ -413,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_watch__config_errors_name_the_value_and_position),
         cmocka_unit_test(test_watch__ids_are_stable_and_the_json_is_valid),
         cmocka_unit_test(test_watch__scan_never_runs_an_audit_rule),
+        cmocka_unit_test(test_watch__sinks_are_shown_without_credentials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
