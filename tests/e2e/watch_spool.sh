@@ -92,10 +92,17 @@ for i in $(seq 1000 3999); do ev "b$i" "v$i"; done > burst.log
     --sink "$sink" --sink "file:$tmp/burst.jsonl" stream.log 2> werr3 &
 wpid=$!
 sleep 0.3
-cat burst.log >> stream.log
+# The stream arrives in 30 blocks over about 1.5 s, so the kill lands in
+# its middle however fast the watcher reads.
+(for c in $(seq 0 29); do
+    sed -n "$((c * 100 + 1)),$((c * 100 + 100))p" burst.log >> stream.log
+    sleep 0.05
+done) &
+apid=$!
 at=$((RANDOM % 1500 + 100))
 wait_for detected_burst "$at"
 kill -9 "$wpid"; wait "$wpid" 2>/dev/null
+wait "$apid"
 n=$(lines burst.jsonl)
 echo "killed after $n of 3000 alerts were detected (aimed at $at), $(lines received.log) received"
 check "killed in the middle of the stream" 1 "$([ "$n" -gt 0 ] && [ "$n" -lt 3000 ] && echo 1 || echo 0)"
