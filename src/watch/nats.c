@@ -907,7 +907,11 @@ int kh_nats__publish_alert(kh_nats *c, const char *msg, size_t len, kh_error *er
 
 /* -------------------------------------------------------------- input */
 
-#define MAX_ACK_PENDING 1000      /* unacknowledged messages of the consumer (all watchers) */
+/* Unacknowledged messages of the consumer (all watchers). Events folded
+ * into dedup are held until their count goes out, so this bounds how many
+ * a storm can fold before the counts are handed on (FOLDED_FLUSH). */
+#define MAX_ACK_PENDING 20000
+#define FOLDED_FLUSH (MAX_ACK_PENDING / 4)
 #define PULL_EXPIRES_MS 2000      /* a pull request's life: how soon a stop is seen */
 
 /* A message judged and not yet acknowledged. */
@@ -1060,7 +1064,7 @@ static int take(input *p, const kh_nats_frame *f, kh_error *err)
 }
 
 /* Retry the sinks, hand folded counts on when they have waited half the
- * ack wait, acknowledge what is safe, and tell JetStream the rest is
+ * ack wait or FOLDED_FLUSH of them are held, acknowledge what is safe, and tell JetStream the rest is
  * still being worked on. */
 static void tend(input *p, int force_flush)
 {
@@ -1068,9 +1072,18 @@ static void tend(input *p, int force_flush)
         kh_sink_poll(p->sinks[i]);
     int64_t now = now_ms(), half = (int64_t)p->in->ack_wait_s * 500;
     int flush = 0;
+    size_t folded = 0;
     for (size_t k = 0; k < p->nh; k++)
-        if (p->h[k].folded && (force_flush || now - p->h[k].since >= half))
-            flush = 1;
+        if (p->h[k].folded) {
+            folded++;
+            if (force_flush || now - p->h[k].since >= half)
+                flush = 1;
+        }
+    /* Before held events fill the ack window and stop the pulls: with 1,000
+     * pending, 4,000 folded events in 200,000 stalled the input for half
+     * the ack wait (15 s) at a time. */
+    if (folded >= FOLDED_FLUSH)
+        flush = 1;
     unsigned long long *cur = p->after, *done = p->done;
     if (flush) {
         kh_watch_flush(p->w);
