@@ -96,6 +96,23 @@ static int apply_reports(kh_client *client, kh_report *reports, FILE *mem, char 
     return rc;
 }
 
+/* Print a failure, naming the server once there is a client; free the
+ * client; the command's exit status. */
+static int finish(const char *command, kh_client *client, int rc, kh_error *err)
+{
+    if (rc != KH_OK) {
+        char buf[512];
+        kh_error_format(err, buf, sizeof(buf));
+        if (client)
+            fprintf(stderr, "kubeharden %s: %s (server %s)\n", command, buf,
+                    kh_client_server(client));
+        else
+            fprintf(stderr, "kubeharden %s: %s\n", command, buf);
+    }
+    kh_client_free(client);
+    return rc == KH_OK ? 0 : CLI_EXIT_ERROR;
+}
+
 int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_config *cfg,
                      int threads, kh_finding_cb cb, void *ud, kh_scan_stats *st)
 {
@@ -108,7 +125,6 @@ int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_
     };
     kh_client *client = NULL;
     kh_error err = {0};
-    char buf[512];
     char *out = NULL;
     size_t len = 0;
     FILE *mem = NULL;
@@ -130,16 +146,7 @@ int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_
         fclose(mem);
     kh_report_free(t.reports);
     free(out);
-    if (rc != KH_OK) {
-        kh_error_format(&err, buf, sizeof(buf));
-        if (client)
-            fprintf(stderr, "kubeharden %s: %s (server %s)\n", command, buf,
-                    kh_client_server(client));
-        else
-            fprintf(stderr, "kubeharden %s: %s\n", command, buf);
-    }
-    kh_client_free(client);
-    return rc == KH_OK ? 0 : CLI_EXIT_ERROR;
+    return finish(command, client, rc, &err);
 }
 
 int cli_cluster_load(const struct cli_cluster *c, const char *command, kh_cluster *cl,
@@ -153,20 +160,10 @@ int cli_cluster_load(const struct cli_cluster *c, const char *command, kh_cluste
     };
     kh_client *client = NULL;
     kh_error err = {0};
-    char buf[512];
     int rc = kh_client_new(&client, &o, &err);
     if (rc == KH_OK)
         rc = kh_client_load(client, cl, area, &err);
-    if (rc != KH_OK) {
-        kh_error_format(&err, buf, sizeof(buf));
-        if (client)
-            fprintf(stderr, "kubeharden %s: %s (server %s)\n", command, buf,
-                    kh_client_server(client));
-        else
-            fprintf(stderr, "kubeharden %s: %s\n", command, buf);
-    }
-    kh_client_free(client);
-    return rc == KH_OK ? 0 : CLI_EXIT_ERROR;
+    return finish(command, client, rc, &err);
 }
 
 void cli_cluster_free(struct cli_cluster *c)
