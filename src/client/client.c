@@ -332,6 +332,10 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
         goto done;
     if ((rc = kh_scanner_new(&s, cfg, relabel, &r, err)))
         goto done;
+    if (kh_scanner__share_kept(s) != KH_OK) {
+        rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
     if (c->threads)
         kh_scanner_set_threads(s, c->threads);
     sc.s = s;
@@ -362,6 +366,9 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
         if (kh_scanner__stopped(s))
             break;
     }
+    /* The batch buffer is not needed by the set rules' models. */
+    free(sc.buf);
+    sc.buf = NULL;
     rc = kh_scanner_finish(s, err);
     if (stats)
         kh_scanner_stats(s, stats);

@@ -98,6 +98,18 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
                     const char *const *fields, size_t nfields, kh_arena *arena,
                     kh_error *err);
 
+struct kh_nodeshare;
+/* The same for an object whose positions mean nothing (read from the API
+ * server): the copy is made in @p scratch, then kept in @p keep with every
+ * subtree below its root and every string shared with the objects kept
+ * before it through @p share (doc/nodeshare.h), so 100,000 pods of a few
+ * templates cost little more than their names. Nodes under the root have
+ * line and column 0. */
+int kh_object_clone_shared(kh_object *dst, const kh_object *src, const char *file,
+                           const char *const *fields, size_t nfields,
+                           struct kh_nodeshare *share, kh_arena *keep, kh_arena *scratch,
+                           kh_error *err);
+
 /* The pods' metadata mapping: a Pod's own, a workload's template's (any
  * kind kh_object_podspec knows), even when the template's spec is absent;
  * *path is its dotted path. NULL when the kind has no pod template or the

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "doc/nodeshare.h"
 #include "k8s/internal.h"
 
 /* ---------------------------------------------------------------- objects */
@@ -583,5 +584,31 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
     dst->pod_templates = src->pod_templates;
     dst->npod_templates = src->npod_templates;
     kh_object_cache_podspec(dst, arena);
+    return 0;
+}
+
+int kh_object_clone_shared(kh_object *dst, const kh_object *src, const char *file,
+                           const char *const *fields, size_t nfields, kh_nodeshare *share,
+                           kh_arena *keep, kh_arena *scratch, kh_error *err)
+{
+    kh_object tmp;
+    int rc = kh_object_clone(&tmp, src, file, fields, nfields, scratch, err);
+    if (rc)
+        return rc;
+    const kh_node *root = kh_nodeshare_tree(share, tmp.root, keep, scratch);
+    const char *prefix = kh_nodeshare_string(share, tmp.path_prefix, keep);
+    const char *kind = tmp.kind ? kh_nodeshare_string(share, tmp.kind, keep) : NULL;
+    const char *av = tmp.api_version ? kh_nodeshare_string(share, tmp.api_version, keep) : NULL;
+    if (!root || !prefix || (tmp.kind && !kind) || (tmp.api_version && !av))
+        return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
+    /* The group is split off into the scratch arena, then shared. */
+    if ((rc = kh_object_from_item(dst, root, file, prefix, av, kind, scratch, err)))
+        return rc;
+    if (*dst->group && !(dst->group = kh_nodeshare_string(share, dst->group, keep)))
+        return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
+    dst->input = src->input;
+    dst->pod_templates = src->pod_templates;
+    dst->npod_templates = src->npod_templates;
+    kh_object_cache_podspec(dst, keep);
     return 0;
 }

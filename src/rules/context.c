@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/strset.h"
 #include "rules/rules.h"
 
 __attribute__((format(printf, 8, 0)))
@@ -26,7 +27,9 @@ static void report(kh_rule_ctx *ctx, int severity, const kh_object *obj,
         n = 0;
     else if ((size_t)n >= sizeof(buf))
         n = (int)sizeof(buf) - 1;
-    char *msg = kh_arena_strndup(ctx->arena, buf, (size_t)n);
+    const char *msg = ctx->messages
+                          ? kh_strset_intern(ctx->messages, ctx->arena, buf, (size_t)n)
+                          : kh_arena_strndup(ctx->arena, buf, (size_t)n);
     kh_location *copy = NULL;
     if (nrelated && (copy = kh_arena_alloc(ctx->arena, nrelated * sizeof(*copy))))
         memcpy(copy, related, nrelated * sizeof(*copy));

@@ -95,6 +95,9 @@ struct kh_rule_ctx {
                                   * the first kh_rule__pod, keyed by the object:
                                   * NULL in a new context, and set back to NULL
                                   * when the arena is reset under a reused one */
+    struct kh_strset *messages;  /* set rules: each distinct message kept once (one rule
+                                  * may say the same of 100,000 pods); NULL: a
+                                  * copy per finding */
     struct {                     /* set rules: models built by kh_rule__shared */
         const void *key;
         void *model;

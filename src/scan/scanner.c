@@ -18,7 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/strset.h"
 #include "doc/node.h"
+#include "doc/nodeshare.h"
 #include "k8s/k8s.h"
 #include "rules/rules.h"
 #include "scan/config.h"
@@ -32,7 +34,9 @@ typedef struct pending {
     const kh_rule_def *rule;
     const kh_object *obj;
     unsigned line, col;
-    const char *path;
+    const char *prefix, *path;   /* the finding's path is prefix then path: joined
+                                  * only when delivered (findings of a set rule
+                                  * may wait by the 100,000) */
     const char *message;
     const char *suppressed;
     kh_severity severity;
@@ -52,11 +56,15 @@ struct kh_scanner {
     kh_pipeline *pipe;           /* started on first use */
     pending *found;              /* findings of the current document */
     size_t nfound, capfound;
+    char *pathbuf;               /* a delivered finding's whole path */
+    size_t pathcap;
     _Atomic int stopped;         /* the callback asked to stop */
     kh_scan_stats stats;
     /* Set rules: the objects they need, kept for the whole scan. */
     kh_arena keep;
     kh_objset *set;              /* NULL when no enabled set rule keeps anything */
+    kh_nodeshare *share;         /* kh_scanner__share_kept: kept trees share equal
+                                  * subtrees (positions mean nothing); else NULL */
     unsigned input;              /* number of the current input */
     const char *kept_label;      /* the current input's label, copied into keep */
     unsigned kept_label_input;
@@ -84,8 +92,12 @@ static void scanner_release(kh_scanner *s)
     kh_arena_free(&s->arena);
     kh_arena_free(&s->keep);
     kh_objset_free(s->set);
+    if (s->share)
+        kh_nodeshare_free(s->share);
+    free(s->share);
     kh_plan__free(&s->plan);
     free(s->found);
+    free(s->pathbuf);
 }
 
 int kh_scanner_new(kh_scanner **out, const kh_config *cfg, kh_finding_cb cb,
@@ -133,6 +145,16 @@ void kh_scanner__run_no_rule(kh_scanner *s)
 const kh_objset *kh_scanner__objects(const kh_scanner *s)
 {
     return s->set;
+}
+
+int kh_scanner__share_kept(kh_scanner *s)
+{
+    if (s->share)
+        return KH_OK;
+    if (!(s->share = malloc(sizeof(*s->share))))
+        return KH_ENOMEM;
+    kh_nodeshare_init(s->share);
+    return KH_OK;
 }
 
 void kh_scanner_free(kh_scanner *s)
@@ -196,6 +218,28 @@ void kh_scanner__error(kh_scanner *s, const char *file, unsigned line, unsigned 
     deliver(s, &f);
 }
 
+/* strcmp of a1 a2 (joined) with b1 b2. */
+static int joined_cmp(const char *a1, const char *a2, const char *b1, const char *b2)
+{
+    if (a1 == b1 || strcmp(a1, b1) == 0)
+        return strcmp(a2, b2);
+    for (;;) {
+        if (!*a1)
+            a1 = a2, a2 = "";
+        if (!*b1)
+            b1 = b2, b2 = "";
+        unsigned char ca = (unsigned char)*a1, cb = (unsigned char)*b1;
+        if (ca != cb || !ca)
+            return ca < cb ? -1 : ca > cb;
+        a1++, b1++;
+    }
+}
+
+static int path_cmp(const pending *a, const pending *b)
+{
+    return joined_cmp(a->prefix, a->path, b->prefix, b->path);
+}
+
 /* Within a document: position, then rule id, path and message. */
 static int pending_cmp(const void *pa, const void *pb)
 {
@@ -207,7 +251,7 @@ static int pending_cmp(const void *pa, const void *pb)
     int c = strcmp(a->rule->info.id, b->rule->info.id);
     if (c)
         return c;
-    c = strcmp(a->path, b->path);
+    c = path_cmp(a, b);
     return c ? c : strcmp(a->message, b->message);
 }
 
@@ -221,12 +265,40 @@ static int set_pending_cmp(const void *pa, const void *pb)
         return c;
     if (a->obj->input != b->obj->input)
         return a->obj->input < b->obj->input ? -1 : 1;
+    /* The object's position first: the same order as the finding's own
+     * (objects do not overlap), and still the objects' order where the
+     * kept nodes have none (kh_scanner__share_kept). */
+    const kh_node *ra = a->obj->root, *rb = b->obj->root;
+    if (ra->line != rb->line)
+        return ra->line < rb->line ? -1 : 1;
+    if (ra->col != rb->col)
+        return ra->col < rb->col ? -1 : 1;
     if (a->line != b->line)
         return a->line < b->line ? -1 : 1;
     if (a->col != b->col)
         return a->col < b->col ? -1 : 1;
-    c = strcmp(a->path, b->path);
+    c = path_cmp(a, b);
     return c ? c : strcmp(a->message, b->message);
+}
+
+/* The finding's whole path in the scanner's buffer (valid until the next
+ * call), NULL when out of memory. */
+static const char *joined_path(kh_scanner *s, const pending *p)
+{
+    if (!*p->prefix)
+        return p->path;
+    size_t lp = strlen(p->prefix), lr = strlen(p->path);
+    if (lp + lr + 1 > s->pathcap) {
+        size_t cap = (lp + lr + 1) * 2;
+        char *b = realloc(s->pathbuf, cap);
+        if (!b)
+            return NULL;
+        s->pathbuf = b;
+        s->pathcap = cap;
+    }
+    memcpy(s->pathbuf, p->prefix, lp);
+    memcpy(s->pathbuf + lp, p->path, lr + 1);
+    return s->pathbuf;
 }
 
 static void flush(kh_scanner *s, int (*cmp)(const void *, const void *))
@@ -237,6 +309,7 @@ static void flush(kh_scanner *s, int (*cmp)(const void *, const void *))
         const pending *p = &s->found[i];
         if (p->rule->pss_level != KH_PSS_PRIVILEGED)
             s->violations++;
+        const char *path = joined_path(s, p);
         kh_finding f = {
             .rule_id = p->rule->info.id,
             .severity = p->severity,
@@ -247,7 +320,7 @@ static void flush(kh_scanner *s, int (*cmp)(const void *, const void *))
             .kind = p->obj->kind,
             .namespace_ = p->obj->namespace_,
             .name = p->obj->name,
-            .path = p->path,
+            .path = path ? path : p->path,
             .message = p->message,
             .suppressed = p->suppressed,
             .related = p->nrelated ? p->related : NULL,
@@ -309,9 +382,8 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
     p->obj = obj;
     p->line = at->line;
     p->col = at->col;
-    p->path = *obj->path_prefix
-                  ? kh_arena_printf(s->cur, "%s%s", obj->path_prefix, path)
-                  : path;
+    p->prefix = obj->path_prefix ? obj->path_prefix : "";
+    p->path = path;
     p->message = message;
     p->related = related;
     p->nrelated = nrelated;
@@ -326,8 +398,6 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
                                      "%s' must give a reason)",
                                      message, rule->info.id);
     }
-    if (!p->path)
-        p->path = path;
     if (!p->message)
         p->message = message;
 }
@@ -357,10 +427,13 @@ static void keep_object(kh_scanner *s, const kh_object *obj, const kh_keep_kind 
     kh_object copy;
     kh_error err = {0};
     const char *label = kept_label(s, obj->file);
-    if (!label ||
-        kh_object_clone(&copy, obj, label, what->whole ? NULL : what->fields, what->nfields,
-                        &s->keep, &err) != KH_OK ||
-        kh_objset_add(s->set, &copy) != KH_OK)
+    const char *const *fields = what->whole ? NULL : what->fields;
+    int rc = !label ? KH_ENOMEM
+             : s->share ? kh_object_clone_shared(&copy, obj, label, fields, what->nfields,
+                                                 s->share, &s->keep, s->cur, &err)
+                        : kh_object_clone(&copy, obj, label, fields, what->nfields, &s->keep,
+                                          &err);
+    if (rc != KH_OK || kh_objset_add(s->set, &copy) != KH_OK)
         kh_scanner__error(s, obj->file, obj->root->line, obj->root->col,
                           "out of memory keeping this object for cluster-wide rules");
 }
@@ -488,6 +561,15 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
         kh_pipeline__drain(s->pipe);
     if (!s->set)
         return KH_OK;
+    /* What only loading needs (the loader's thread and arenas, the table
+     * of shared subtrees) goes before the models are built: they are the
+     * scan's peak. */
+    kh_pipeline__free(s->pipe);
+    s->pipe = NULL;
+    if (s->share) {
+        kh_nodeshare_free(s->share);
+        kh_nodeshare_init(s->share);
+    }
     /*
      * Set rules run in registry order, which is rule-id order, and their
      * findings are sorted by rule id first: so each rule's findings can be
@@ -499,8 +581,11 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
      */
     kh_arena area;
     kh_arena_init(&area, 256 * 1024);
+    kh_strset messages;
+    kh_strset_init(&messages);
     s->cur = &area;
     kh_rule_ctx ctx = rule_context(s, NULL);
+    ctx.messages = &messages;
     const char *prev = NULL;
     for (size_t i = 0; i < s->plan.nset && !s->stopped; i++) {
         ctx.rule = s->plan.set_rules[i];
@@ -508,6 +593,7 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
         if (prev && (area_len(prev) != area_len(id) ||
                      strncmp(prev, id, area_len(id)) != 0)) {
             memset(ctx.shared, 0, sizeof(ctx.shared));
+            kh_strset_reset(&messages);
             kh_arena_reset(&area);
         }
         prev = id;
@@ -515,6 +601,7 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
         flush(s, set_pending_cmp);
     }
     kh_arena_free(&area);
+    kh_strset_free(&messages);
     s->cur = &s->arena;
     /* The next finish judges what is scanned after this one. */
     kh_objset_free(s->set);
