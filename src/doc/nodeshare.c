@@ -144,23 +144,42 @@ static const kh_node *intern(kh_nodeshare *ns, const kh_node *proto, kh_arena *k
     return c;
 }
 
+/* Where a node is in its object: the root and its metadata hold the name,
+ * unique in the object's kind and namespace, so they and the name are kept
+ * as copies of their own instead of filling the tables with entries that
+ * nothing will ever share. */
+typedef enum where { ROOT, METADATA, NAME, BELOW } where;
+
+/* The part of the object @p n is (the key @p key leads to it from @p parent). */
+static where where_of(where parent, const kh_node *key)
+{
+    const char *k = key && key->type == KH_NODE_STRING ? key->u.text : NULL;
+    if (parent == ROOT && k && strcmp(k, "metadata") == 0)
+        return METADATA;
+    if (parent == METADATA && k && strcmp(k, "name") == 0)
+        return NAME;
+    return BELOW;
+}
+
 /* @p n with shared children, its fields in a prototype on the scratch arena
- * (positions cleared unless @p root). */
+ * (positions cleared but at the root). */
 static const kh_node *share(kh_nodeshare *ns, const kh_node *n, kh_arena *keep,
-                            kh_arena *scratch, unsigned depth, bool root)
+                            kh_arena *scratch, unsigned depth, where at)
 {
     if (!n || depth > KH_DOC_MAX_DEPTH + 1)
         return NULL;
     kh_node proto = *n;
-    if (!root)
+    if (at != ROOT)
         proto.line = proto.col = 0;
     if (n->type == KH_NODE_MAP) {
         kh_pair *pairs = kh_arena_alloc(scratch, (n->len ? n->len : 1) * sizeof(*pairs));
         if (!pairs)
             return NULL;
         for (size_t i = 0; i < n->len; i++) {
-            pairs[i].key = share(ns, n->u.pairs[i].key, keep, scratch, depth + 1, false);
-            pairs[i].value = share(ns, n->u.pairs[i].value, keep, scratch, depth + 1, false);
+            const kh_node *key = n->u.pairs[i].key;
+            pairs[i].key = share(ns, key, keep, scratch, depth + 1, BELOW);
+            pairs[i].value = share(ns, n->u.pairs[i].value, keep, scratch, depth + 1,
+                                   where_of(at, key));
             if (!pairs[i].key || !pairs[i].value)
                 return NULL;
         }
@@ -170,18 +189,20 @@ static const kh_node *share(kh_nodeshare *ns, const kh_node *n, kh_arena *keep,
         if (!items)
             return NULL;
         for (size_t i = 0; i < n->len; i++)
-            if (!(items[i] = share(ns, n->u.items[i], keep, scratch, depth + 1, false)))
+            if (!(items[i] = share(ns, n->u.items[i], keep, scratch, depth + 1, BELOW)))
                 return NULL;
         proto.u.items = (const kh_node *const *)items;
     } else if (n->u.text) {
-        if (!(proto.u.text = kh_strset_intern(&ns->strings, keep, n->u.text, n->len)))
+        proto.u.text = at == NAME ? kh_arena_strndup(keep, n->u.text, n->len)
+                                  : kh_strset_intern(&ns->strings, keep, n->u.text, n->len);
+        if (!proto.u.text)
             return NULL;
     }
-    return root ? keep_copy(&proto, keep) : intern(ns, &proto, keep);
+    return at == BELOW ? intern(ns, &proto, keep) : keep_copy(&proto, keep);
 }
 
 const kh_node *kh_nodeshare_tree(kh_nodeshare *ns, const kh_node *n, kh_arena *keep,
                                  kh_arena *scratch)
 {
-    return share(ns, n, keep, scratch, 0, true);
+    return share(ns, n, keep, scratch, 0, ROOT);
 }

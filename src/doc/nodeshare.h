@@ -24,7 +24,9 @@ void kh_nodeshare_free(kh_nodeshare *ns);
  * A copy of the tree @p n in @p keep in which every subtree below the root
  * is the one shared copy of its content (type, scalar text, quoting, keys
  * and children in order) and has line and column 0. The root is a copy of
- * its own and keeps its position (what orders an object's findings).
+ * its own and keeps its position (what orders an object's findings); its
+ * metadata and metadata.name, which hold the object's name, are copies of
+ * their own too (with line and column 0).
  * Content, not position, is what rules may read from such a tree. @p scratch
  * holds temporaries. NULL when out of memory or nested too deep.
  */

@@ -86,7 +86,7 @@ static int entry_room(kh_index_entry *e, bool with_ptrs)
     if (e->len < e->cap)
         return 0;
     size_t ncap = e->cap ? e->cap * 2 : 4;
-    size_t *idx = realloc(e->idx, ncap * sizeof(*idx));
+    uint32_t *idx = realloc(e->idx, ncap * sizeof(*idx));
     if (!idx)
         return KH_ENOMEM;
     e->idx = idx;
@@ -124,7 +124,7 @@ void kh_index__push(kh_index *ix, const char *key, size_t klen, size_t idx,
     kh_index_entry *e = (kh_index_entry *)kh_index__find(ix, key, klen);
     if (!e || (e->len && e->idx[e->len - 1] == idx) || e->len == e->cap)
         return;
-    e->idx[e->len] = idx;
+    e->idx[e->len] = (uint32_t)idx;
     if (ix->with_ptrs)
         e->ptrs[e->len] = obj;
     e->len++;

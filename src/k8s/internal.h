@@ -78,7 +78,8 @@ typedef struct kh_index_entry {
     size_t klen;
     uint64_t hash;
     size_t len, cap;
-    size_t *idx;                 /* ascending object indexes */
+    uint32_t *idx;               /* ascending object indexes (an object set holds
+                                  * fewer than 2^32: kh_objset_add refuses more) */
     const kh_object **ptrs;      /* same order; only when with_ptrs */
 } kh_index_entry;
 

@@ -138,6 +138,8 @@ int kh_objset_add(kh_objset *set, const kh_object *obj)
 {
     if (!set || !obj)
         return KH_EUSAGE;
+    if (set->count >= UINT32_MAX)
+        return KH_ENOMEM; /* the postings hold 32-bit indexes */
     const char *ns = ns_of(obj);
     if (chunk_room(set) != 0 ||
         (obj->kind &&
@@ -182,7 +184,7 @@ size_t kh_objset_by_namespace(const kh_objset *set, const char *ns,
 
 /* Candidate object indexes: list[0..len), or every index when all is set. */
 typedef struct candidates {
-    const size_t *list;
+    const uint32_t *list;
     size_t len;
     bool all;
 } candidates;

@@ -1,8 +1,8 @@
 /*
  * test_nodeshare.c -- kh_nodeshare_tree: equal subtrees of kept trees are
  * stored once and have no position; the root is each tree's own and keeps
- * its position; what differs in type, quoting, order or text is not shared;
- * and the shared tree reads the same as the source.
+ * its position; the metadata and the name are each object's own too; what
+ * differs in type, quoting, order or text is not shared.
  */
 #include "doc_test.h"
 
@@ -69,11 +69,38 @@ static void test_doc_nodeshare__type_quoting_and_order_keep_trees_apart(void **s
     kh_nodeshare_free(&ns);
 }
 
+static void test_doc_nodeshare__an_objects_metadata_and_name_are_its_own(void **state)
+{
+    (void)state;
+    kh_nodeshare ns;
+    kh_nodeshare_init(&ns);
+    /* Two copies of one object (as a re-list would give): the name, unique in
+     * its kind and namespace, is never looked up, so neither is the metadata
+     * that holds it; what lies below it is still shared. */
+    const char *text = "metadata: {name: a, namespace: n, labels: {app: web}}\nspec: {x: 1}\n";
+    const kh_node *sa = kh_nodeshare_tree(&ns, load(text), &test_arena, &test_arena);
+    const kh_node *sb = kh_nodeshare_tree(&ns, load(text), &test_arena, &test_arena);
+    const kh_node *ma = get(sa, "metadata"), *mb = get(sb, "metadata");
+    assert_ptr_not_equal(ma, mb);
+    assert_ptr_not_equal(get(ma, "name"), get(mb, "name"));
+    assert_ptr_not_equal(get(ma, "name")->u.text, get(mb, "name")->u.text);
+    assert_int_equal(get(ma, "name")->line, 0);
+    assert_ptr_equal(get(ma, "namespace"), get(mb, "namespace"));
+    assert_ptr_equal(get(ma, "labels"), get(mb, "labels"));
+    assert_ptr_equal(get(sa, "spec"), get(sb, "spec"));
+    /* A "name" elsewhere is an ordinary value. */
+    const kh_node *t = kh_nodeshare_tree(&ns, load("spec: {name: a}\nstatus: {name: a}\n"),
+                                         &test_arena, &test_arena);
+    assert_ptr_equal(get(get(t, "spec"), "name"), get(get(t, "status"), "name"));
+    kh_nodeshare_free(&ns);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_doc_nodeshare__equal_subtrees_are_one_copy_without_position),
         cmocka_unit_test(test_doc_nodeshare__type_quoting_and_order_keep_trees_apart),
+        cmocka_unit_test(test_doc_nodeshare__an_objects_metadata_and_name_are_its_own),
     };
     return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
 }
