@@ -7,7 +7,9 @@
  * its end (a bad document never stops the stream); every loaded tree is
  * walked (with a budget, since aliases make it a DAG) to check the
  * invariants callers rely on: NUL-terminated scalars, 1-based positions,
- * no duplicate scalar keys.
+ * no duplicate scalar keys. A tree small enough to walk whole is also
+ * hash-consed (doc/nodeshare.h, as a served scan keeps objects) and must
+ * read the same as the source, twice over one table.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "doc/node.h"
+#include "doc/nodeshare.h"
 
 #define MAX_DOCS 4096
 #define WALK_BUDGET 100000
@@ -62,6 +65,42 @@ static void walk(const kh_node *n, unsigned depth, size_t *budget)
     }
 }
 
+/* The same content (types, flags, text, keys and children in order). */
+static void same_content(const kh_node *a, const kh_node *b, size_t *budget)
+{
+    if (!*budget)
+        return;
+    --*budget;
+    check(a->type == b->type && a->quoted == b->quoted && a->boolean == b->boolean &&
+          a->len == b->len);
+    if (a->type == KH_NODE_MAP) {
+        for (uint32_t i = 0; i < a->len && *budget; i++) {
+            same_content(a->u.pairs[i].key, b->u.pairs[i].key, budget);
+            same_content(a->u.pairs[i].value, b->u.pairs[i].value, budget);
+        }
+    } else if (a->type == KH_NODE_SEQ) {
+        for (uint32_t i = 0; i < a->len && *budget; i++)
+            same_content(a->u.items[i], b->u.items[i], budget);
+    } else {
+        check((a->u.text == NULL) == (b->u.text == NULL));
+        check(!a->u.text || memcmp(a->u.text, b->u.text, a->len + 1) == 0);
+    }
+}
+
+static void check_shared(const kh_node *root, kh_arena *arena)
+{
+    kh_nodeshare ns;
+    kh_nodeshare_init(&ns);
+    const kh_node *one = kh_nodeshare_tree(&ns, root, arena, arena);
+    const kh_node *two = kh_nodeshare_tree(&ns, root, arena, arena);
+    check(one && two && one->line == root->line && one->col == root->col);
+    size_t budget = WALK_BUDGET;
+    same_content(root, one, &budget);
+    budget = WALK_BUDGET;
+    same_content(root, two, &budget);
+    kh_nodeshare_free(&ns);
+}
+
 /* Read every document; record each result code and position in @p codes
  * (three ints per result). */
 static size_t read_all(kh_doc_reader *r, kh_arena *arena, int *codes, size_t size)
@@ -82,6 +121,8 @@ static size_t read_all(kh_doc_reader *r, kh_arena *arena, int *codes, size_t siz
             size_t budget = WALK_BUDGET;
             walk(doc.root, 0, &budget);
             check(doc.root->type != KH_NODE_NULL);
+            if (budget)
+                check_shared(doc.root, arena);
         } else {
             check(err.code == rc && err.message[0] != '\0');
         }
