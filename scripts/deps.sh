@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(gcc libc6-dev make cmake pkg-config libyaml-dev libcmocka-dev python3
           python3-jsonschema python3-yaml clang libclang-rt-14-dev
           libmicrohttpd-dev libgnutls28-dev openssl curl wrk prometheus kubectl
-          graphviz etcd-server libcurl4-gnutls-dev rsyslog rsyslog-gnutls nats-server)
+          graphviz etcd-server libcurl4-gnutls-dev rsyslog rsyslog-gnutls nats-server
+          strace)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
