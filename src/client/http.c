@@ -239,7 +239,7 @@ int kh_http__new(kh_http **out, kh_rest_config *rc, long timeout_ms, FILE *warni
     /* The cluster's CA is the only root, as client-go makes it (RootCAs is
      * that pool alone): libcurl would also trust its built-in directory
      * (/etc/ssl/certs on Debian), so that any public CA could vouch for
-     * the API server, and loading it costs 3 MiB and a hundred milliseconds. */
+     * the API server (and loading that directory costs 3 MiB). */
     if (!rc->insecure && (rc->ca_data || rc->ca_file))
         curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
     if (rc->cert_data && (r = set_client_cert(h, rc->cert_data, rc->cert_data_len,
