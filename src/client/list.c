@@ -10,8 +10,8 @@
  * Status carries (the API's documented inconsistent continuation); without
  * one the list restarts and skips every item up to the last one scanned
  * (lists come in key order: namespace/name), so no object is judged twice.
- * kh_list__read_ahead lists on a thread of its own, a few pages ahead of
- * the caller, so fetching overlaps judging.
+ * kh_list__read_ahead lists on a thread of its own, up to 6 MiB of pages
+ * ahead of the caller, so fetching overlaps judging.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -490,10 +490,14 @@ int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *u
 
 /* --------------------------------------------------------------- read-ahead */
 
-/* Pages fetched but not yet consumed: a few, so the next ones are on
- * their way (TLS, gzip, the item scan) while the caller judges this one,
- * and memory stays a few pages. */
-#define READ_AHEAD 4
+/* Pages fetched but not yet consumed: up to READ_AHEAD_BYTES of them (at
+ * least one), so the pages of the scan's next batch (client.c, 4 MiB) are
+ * on their way (TLS, gzip, the item scan) while the caller judges this one,
+ * and memory stays a few MiB. Four pages were too few: the caller, done
+ * with a batch, waited for most of the next one's pages while nothing was
+ * judged. */
+#define READ_AHEAD 64
+#define READ_AHEAD_BYTES (6u << 20)
 
 typedef struct ra_page {
     char *buf;
@@ -506,7 +510,7 @@ typedef struct read_ahead {
     pthread_mutex_t mu;
     pthread_cond_t cv;          /* a page queued or taken, the end, or stop */
     ra_page q[READ_AHEAD];
-    size_t head, count;
+    size_t head, count, bytes;  /* bytes: the queued pages' */
     bool done;                  /* the list ended: rc, status and err tell how */
     bool stop;                  /* the caller wants no more pages */
     int rc;
@@ -540,11 +544,13 @@ static int ra_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh_e
     if (p->n)
         memcpy(pg.items, p->items, p->n * sizeof(*p->items));
     pthread_mutex_lock(&ra->mu);
-    while (ra->count == READ_AHEAD && !ra->stop)
+    while ((ra->count == READ_AHEAD || (ra->count && ra->bytes >= READ_AHEAD_BYTES)) &&
+           !ra->stop)
         pthread_cond_wait(&ra->cv, &ra->mu);
     bool stop = ra->stop;
     if (!stop) {
         ra->q[(ra->head + ra->count++) % READ_AHEAD] = pg;
+        ra->bytes += pg.len;
         pthread_cond_broadcast(&ra->cv);
     }
     pthread_mutex_unlock(&ra->mu);
@@ -597,6 +603,7 @@ int kh_list__read_ahead(kh_http *h, const kh_collection *c, kh_list_sink sink, v
         ra_page pg = ra->q[ra->head];
         ra->head = (ra->head + 1) % READ_AHEAD;
         ra->count--;
+        ra->bytes -= pg.len;
         pthread_cond_broadcast(&ra->cv);
         pthread_mutex_unlock(&ra->mu);
         kh_list_page page = {pg.buf, pg.len, pg.items, pg.n, pg.from, pg.open, pg.close};

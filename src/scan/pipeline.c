@@ -17,8 +17,11 @@
 #include "scan/pipeline.h"
 
 #define SLOTS 32
-/* The worker, when idle, is woken once this many documents wait: a wake-up
- * per document would cost more than checking one. */
+/* The worker, when idle, is woken once this many documents wait, and the
+ * loader, when the ring is full, once this many slots are free: a wake-up
+ * per document would cost more than checking one, and a full ring would
+ * otherwise wake the loader for every slot freed (two context switches a
+ * document when checking is the slower stage). */
 #define BATCH 8
 
 typedef struct slot {
@@ -36,6 +39,7 @@ struct kh_pipeline {
     size_t head, count;         /* the queued slots: head .. head+count-1 (mod SLOTS) */
     int quit;
     int loader_waits, worker_waits; /* signal only a thread that sleeps */
+    size_t loader_until;        /* the waiting loader wants count <= this */
     kh_pipeline_fn fn;
     void *ud;
     slot slots[SLOTS];
@@ -59,7 +63,7 @@ static void *worker(void *arg)
         pthread_mutex_lock(&p->mu);
         p->head = (p->head + 1) % SLOTS;
         p->count--;
-        if (p->loader_waits)
+        if (p->loader_waits && p->count <= p->loader_until)
             pthread_cond_signal(&p->has_room);
     }
     pthread_mutex_unlock(&p->mu);
@@ -92,9 +96,11 @@ int kh_pipeline__new(kh_pipeline **out, kh_pipeline_fn fn, void *ud)
 int kh_pipeline__load(kh_pipeline *p, kh_doc_reader *r, const char *name)
 {
     pthread_mutex_lock(&p->mu);
-    while (p->count == SLOTS) {
+    if (p->count == SLOTS) {
+        p->loader_until = SLOTS - BATCH;
         p->loader_waits = 1;
-        pthread_cond_wait(&p->has_room, &p->mu);
+        while (p->count > SLOTS - BATCH)
+            pthread_cond_wait(&p->has_room, &p->mu);
         p->loader_waits = 0;
     }
     slot *sl = &p->slots[(p->head + p->count) % SLOTS];
@@ -122,11 +128,11 @@ void kh_pipeline__drain(kh_pipeline *p)
     pthread_mutex_lock(&p->mu);
     if (p->worker_waits && p->count > 0)
         pthread_cond_signal(&p->has_work);
-    while (p->count > 0) {
-        p->loader_waits = 1;
+    p->loader_until = 0;
+    p->loader_waits = 1;
+    while (p->count > 0)
         pthread_cond_wait(&p->has_room, &p->mu);
-        p->loader_waits = 0;
-    }
+    p->loader_waits = 0;
     /* Every document has been checked and its findings delivered: give back
      * what a big one took (a 13 MB List is one document of ~80 MB of nodes),
      * so the set rules that run next do not sit on top of it. */
