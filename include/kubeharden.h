@@ -414,6 +414,10 @@ typedef struct kh_report kh_report;
 typedef struct kh_report_options {
     int color;                   /**< text only: ANSI colour */
     const char *tool_version;    /**< defaults to KH_VERSION */
+    const char *api_server;      /**< the findings are of objects read from this API
+                                  *   server (`scan --cluster`; their file is the
+                                  *   object's API path): SARIF locates them
+                                  *   relative to its URL. NULL: files */
 } kh_report_options;
 
 int kh_report_new(kh_report **out, kh_format fmt, FILE *dst,

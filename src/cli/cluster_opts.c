@@ -2,8 +2,8 @@
  * cluster_opts.c -- `--cluster` and its companions for any command.
  *
  * A command adds the CLI_CLUSTER_OPTION_* rows to its option table, hands
- * those options to cli_cluster_option, and calls cli_cluster_scan instead
- * of reading paths. Everything about the cluster itself lives in the
+ * those options to cli_cluster_option, and calls cli_cluster_connect and
+ * cli_cluster_scan instead of reading paths. Everything about the cluster itself lives in the
  * library (kubeharden/client.h); this file only parses and prints.
  */
 #include <stdlib.h>
@@ -113,8 +113,8 @@ static int finish(const char *command, kh_client *client, int rc, kh_error *err)
     return rc == KH_OK ? 0 : CLI_EXIT_ERROR;
 }
 
-int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_config *cfg,
-                     int threads, kh_finding_cb cb, void *ud, kh_scan_stats *st)
+int cli_cluster_connect(const struct cli_cluster *c, const char *command, int threads,
+                        kh_client **out)
 {
     kh_client_options o = {
         .kubeconfig = c->kubeconfig,
@@ -123,14 +123,22 @@ int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_
         .kinds = c->kinds,
         .threads = threads,
     };
-    kh_client *client = NULL;
+    kh_error err = {0};
+    *out = NULL;
+    int rc = kh_client_new(out, &o, &err);
+    return rc == KH_OK ? 0 : finish(command, NULL, rc, &err);
+}
+
+int cli_cluster_scan(const struct cli_cluster *c, kh_client *client, const char *command,
+                     const kh_config *cfg, kh_finding_cb cb, void *ud, kh_scan_stats *st)
+{
     kh_error err = {0};
     char *out = NULL;
     size_t len = 0;
     FILE *mem = NULL;
     struct tee t = {cb, ud, NULL};
-    int rc = kh_client_new(&client, &o, &err);
-    if (rc == KH_OK && c->apply) {
+    int rc = KH_OK;
+    if (c->apply) {
         mem = open_memstream(&out, &len);
         rc = mem ? kh_report_new(&t.reports, KH_FORMAT_POLICYREPORT, mem, NULL, &err)
                  : kh_error_set(&err, KH_ENOMEM, NULL, 0, 0, "out of memory");

@@ -43,11 +43,17 @@ int cli_cluster_option(struct cli_cluster *c, const char *command, int which,
 /* After parsing: cluster options without --cluster, or --cluster with
  * paths, are usage errors (printed). @return 0 or CLI_EXIT_ERROR. */
 int cli_cluster_check(const struct cli_cluster *c, const char *command, size_t npaths);
-/* Scan the cluster into @p cb; @p st receives the scan's counters.
- * @return 0, or CLI_EXIT_ERROR after printing why the cluster could not
- * be read. */
-int cli_cluster_scan(const struct cli_cluster *c, const char *command, const kh_config *cfg,
-                     int threads, kh_finding_cb cb, void *ud, kh_scan_stats *st);
+struct kh_client;
+/* The client for the cluster the options name (kubeconfig or in-cluster),
+ * before anything is read: its server names the report's locations.
+ * @return 0, or CLI_EXIT_ERROR after printing why there is none. */
+int cli_cluster_connect(const struct cli_cluster *c, const char *command, int threads,
+                        struct kh_client **out);
+/* Scan the cluster into @p cb; @p st receives the scan's counters. Frees
+ * @p client. @return 0, or CLI_EXIT_ERROR after printing why the cluster
+ * could not be read. */
+int cli_cluster_scan(const struct cli_cluster *c, struct kh_client *client, const char *command,
+                     const kh_config *cfg, kh_finding_cb cb, void *ud, kh_scan_stats *st);
 /* Read what @p area's cluster-wide rules read (or --kinds) into @p cl, for
  * a query command. @return 0, or CLI_EXIT_ERROR after printing why. */
 int cli_cluster_load(const struct cli_cluster *c, const char *command, kh_cluster *cl,

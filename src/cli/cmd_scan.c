@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cluster_opts.h"
+#include "kubeharden/client.h"
 
 enum {
     OPT_AREA, OPT_CONFIG, OPT_FAIL_ON, OPT_FILENAME, OPT_HELP, OPT_KUBE_VERSION, OPT_NO_COLOR,
@@ -201,6 +202,12 @@ static int run(const struct scan_args *a, kh_config *cfg)
                  !getenv("NO_COLOR"),
     };
     int status = CLI_EXIT_ERROR;
+    kh_client *client = NULL;
+    if (a->cluster.enabled) {
+        if (cli_cluster_connect(&a->cluster, "scan", a->threads, &client))
+            return CLI_EXIT_ERROR;
+        ropts.api_server = kh_client_server(client);
+    }
     if (kh_report_new(&report, a->format, stdout, &ropts, &err) ||
         kh_scanner_new(&scanner, cfg, kh_report_finding_cb, report, &err)) {
         print_error(&err);
@@ -214,15 +221,19 @@ static int run(const struct scan_args *a, kh_config *cfg)
     kh_scanner_finish(scanner, NULL);
     kh_scan_stats st;
     kh_scanner_stats(scanner, &st);
-    if (a->cluster.enabled && cli_cluster_scan(&a->cluster, "scan", cfg, a->threads,
-                                               kh_report_finding_cb, report, &st))
-        goto cleanup;
+    if (client) {
+        kh_client *c = client;
+        client = NULL; /* cli_cluster_scan frees it */
+        if (cli_cluster_scan(&a->cluster, c, "scan", cfg, kh_report_finding_cb, report, &st))
+            goto cleanup;
+    }
     if (kh_report_end(report, &st, &err)) {
         print_error(&err);
         goto cleanup;
     }
     status = exit_status(&st, a->fail_on);
 cleanup:
+    kh_client_free(client);
     kh_scanner_free(scanner);
     kh_report_free(report);
     return status;

@@ -289,7 +289,10 @@ int kh_report_new(kh_report **out, kh_format fmt, FILE *dst,
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "unknown output format '%d'", (int)fmt);
     kh_report *r = calloc(1, sizeof(*r));
     const char *version = opts && opts->tool_version ? opts->tool_version : KH_VERSION;
-    if (!r || !(r->version = strdup(version))) {
+    if (!r || !(r->version = strdup(version)) ||
+        (opts && opts->api_server && !(r->api_server = strdup(opts->api_server)))) {
+        if (r)
+            free(r->version);
         free(r);
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     }
@@ -354,5 +357,6 @@ void kh_report_free(kh_report *r)
     kh_report__buf_free(&r->object);
     kh_report__buf_free(&r->label);
     free(r->version);
+    free(r->api_server);
     free(r);
 }

@@ -48,6 +48,7 @@ struct kh_report {
     FILE *dst;
     int color;
     char *version;          /* tool version, owned */
+    char *api_server;       /* kh_report_options.api_server, owned; NULL */
     kh_report_buf file;     /* file of the group being written */
     kh_report_buf object;   /* "Kind/ns/name" of the object being written */
     kh_report_buf label;    /* scratch: label of the incoming finding */

@@ -10,6 +10,7 @@
  */
 #include "report/report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/fastio.h" /* last: it redefines stdio names */
@@ -20,6 +21,10 @@
 /* The base of relative paths: the directory kubeharden ran in, which in CI
  * is the checkout. GitHub code scanning resolves %SRCROOT% to it. */
 #define SRCROOT "%SRCROOT%"
+/* The base of an object's API path in a scan of a live cluster: the API
+ * server's URL, which the report does give (a reader needs it to find the
+ * object, and it names no local directory). */
+#define APISERVER "APISERVER"
 
 /* The name of kubeharden's partialFingerprints entry; the version changes
  * if the way it is computed ever does (SARIF 3.27.17). */
@@ -143,6 +148,24 @@ static int sarif_begin(kh_report *r)
                  "the directory kubeharden ran in: relative paths are as given on its "
                  "command line");
     kh_jw__close(w, '}');
+    if (r->api_server) {
+        kh_jw__open(w, APISERVER, '{');
+        /* A base URI ends with a slash (SARIF 3.14.14), or its last segment
+         * would be replaced when an API path is resolved against it. */
+        size_t n = strlen(r->api_server);
+        char *base = malloc(n + 2);
+        if (!base)
+            return KH_ENOMEM;
+        memcpy(base, r->api_server, n + 1);
+        if (!n || base[n - 1] != '/')
+            memcpy(base + n, "/", 2);
+        kh_jw__str(w, "uri", base);   /* the kubeconfig's URL, JSON-escaped */
+        free(base);
+        text_message(w, "description",
+                     "the API server kubeharden read: a result's uri is the API path of "
+                     "its object");
+        kh_jw__close(w, '}');
+    }
     kh_jw__close(w, '}');
     kh_jw__open(w, "results", '[');
     return KH_OK;
@@ -158,21 +181,28 @@ static int relative_path(const char *file)
     return file && *file && file[0] != '/' && strcmp(file, "<stdin>") != 0;
 }
 
-static void physical_location(kh_jw *w, const char *file, unsigned line, unsigned col)
+static void physical_location(const kh_report *r, kh_jw *w, const char *file, unsigned line,
+                              unsigned col)
 {
     kh_jw__open(w, "physicalLocation", '{');
     kh_jw__open(w, "artifactLocation", '{');
     kh_jw__key(w, "uri");
     putc('"', w->out);
-    /* An absolute path is a file: URI; a relative one stays relative, for
-     * the consumer to resolve against the checkout. */
-    if (file && file[0] == '/')
+    /* An object read from an API server is at its API path, relative to
+     * the server's URL (which may have a path of its own, as behind a
+     * proxy). Else an absolute path is a file: URI; a relative one stays
+     * relative, for the consumer to resolve against the checkout. */
+    int api = r->api_server && file && file[0] == '/';
+    if (api)
+        file++;
+    else if (file && file[0] == '/')
         fputs("file://", w->out);
     kh_report__uri(w->out, file);   /* percent-encoded: plain ASCII */
     putc('"', w->out);
-    if (relative_path(file)) {
+    if (api || relative_path(file)) {
         kh_jw__key(w, "uriBaseId");
-        fputs("\"" SRCROOT "\"", w->out);   /* a constant: nothing to escape */
+        /* constants: nothing to escape */
+        fputs(api ? "\"" APISERVER "\"" : "\"" SRCROOT "\"", w->out);
     }
     kh_jw__close(w, '}');
     if (line) {
@@ -197,11 +227,11 @@ static void logical_location(kh_jw *w, const char *name, const char *label)
     kh_jw__close(w, ']');
 }
 
-static void location(kh_jw *w, const kh_finding *f, const char *label)
+static void location(const kh_report *r, kh_jw *w, const kh_finding *f, const char *label)
 {
     kh_jw__open(w, "locations", '[');
     kh_jw__open(w, NULL, '{');
-    physical_location(w, f->file, f->line, f->col);
+    physical_location(r, w, f->file, f->line, f->col);
     if (label)
         logical_location(w, f->name, label);
     kh_jw__close(w, '}');
@@ -220,7 +250,7 @@ static int related_locations(kh_report *r, const kh_finding *f)
         kh_jw__open(w, NULL, '{');
         kh_jw__uint(w, "id", i);
         if (l->file && *l->file)
-            physical_location(w, l->file, l->line, l->col);
+            physical_location(r, w, l->file, l->line, l->col);
         if (l->kind || l->name) {
             int rc = kh_report__label(&r->label, l->kind, l->namespace_, l->name);
             if (rc)
@@ -266,7 +296,7 @@ static int result(kh_report *r, const kh_finding *f)
         kh_jw__uint(w, "ruleIndex", (unsigned long long)index);
     kh_jw__str(w, "level", level(f->severity));
     text_message(w, "message", f->message);
-    location(w, f, f->kind || f->name ? r->object.data : NULL);
+    location(r, w, f, f->kind || f->name ? r->object.data : NULL);
     if (f->related && f->nrelated) {
         int rc = related_locations(r, f);
         if (rc)
@@ -316,7 +346,7 @@ static int notification(kh_report *r, const kh_finding *f)
     if (f->file && *f->file) {
         kh_jw__open(w, "locations", '[');
         kh_jw__open(w, NULL, '{');
-        physical_location(w, f->file, f->line, f->col);
+        physical_location(r, w, f->file, f->line, f->col);
         kh_jw__close(w, '}');
         kh_jw__close(w, ']');
     }

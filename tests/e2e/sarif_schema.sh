@@ -265,6 +265,14 @@ samples = f"{tmp}/samples"
 if glob.glob(f"{samples}/*"):
     related_sarif = check_sarif(f"{samples}/related.sarif", sarif_validator)
     related_json = check_json(f"{samples}/related.json", json_validator)
+    cluster = check_sarif(f"{samples}/cluster.sarif", sarif_validator)["runs"][0]
+    base = cluster["originalUriBaseIds"]["APISERVER"]["uri"]
+    if not base.endswith("/"):
+        fail(f"cluster.sarif: APISERVER base {base!r} does not end with a slash")
+    for res in cluster["results"]:
+        art = res["locations"][0]["physicalLocation"]["artifactLocation"]
+        if art.get("uriBaseId") != "APISERVER" or art["uri"].startswith(("/", "file:")):
+            fail(f"cluster.sarif: {art} is not relative to the API server")
     if not any(r.get("relatedLocations") for r in related_sarif["runs"][0]["results"]):
         fail("related.sarif: no relatedLocations")
     if not any(f["related"] for f in related_json["findings"]):

@@ -222,6 +222,40 @@ static void test_report_sarif__absolute_path_is_file_uri(void **state)
     free(out);
 }
 
+/* A cluster scan: each object is at its API path relative to the server's
+ * URL, which the run declares with a trailing slash (a proxy's path kept). */
+static char *run_cluster(const char *server)
+{
+    static kh_finding f[2];
+    f[0] = fixture_findings[0];
+    f[0].file = "/apis/apps/v1/namespaces/shop/deployments/web";
+    f[0].line = f[0].col = 0;
+    f[1] = fixture_findings[3]; /* an input error: a list that could not be read */
+    f[1].file = "/api/v1/pods";
+    f[1].line = f[1].col = 0;
+    kh_report_options o = {.api_server = server};
+    return run_report(KH_FORMAT_SARIF, &o, f, 2, NULL);
+}
+
+static void test_report_sarif__cluster_objects_are_relative_to_the_api_server(void **state)
+{
+    (void)state;
+    char *out = run_cluster("https://10.0.0.1:6443");
+    assert_non_null(strstr(out, "\"APISERVER\": {\n          \"uri\": \"https://10.0.0.1:6443/\",\n"));
+    assert_non_null(strstr(out, "\"uri\": \"apis/apps/v1/namespaces/shop/deployments/web\",\n"
+                                "                  \"uriBaseId\": \"APISERVER\"\n"));
+    assert_non_null(strstr(out, "\"uri\": \"api/v1/pods\",\n"));
+    assert_null(strstr(out, "file://"));
+    assert_null(strstr(out, "\"region\""));
+    free(out);
+    out = run_cluster("https://rancher.example/k8s/clusters/c-1");
+    assert_non_null(strstr(out, "\"uri\": \"https://rancher.example/k8s/clusters/c-1/\""));
+    free(out);
+    out = run_cluster("https://10.0.0.1:6443/");
+    assert_non_null(strstr(out, "\"uri\": \"https://10.0.0.1:6443/\""));
+    free(out);
+}
+
 static void test_report_sarif__unknown_rule_has_no_index(void **state)
 {
     (void)state;
@@ -422,18 +456,19 @@ static void test_report_sarif__several_related_locations(void **state)
 }
 
 /* tests/e2e/sarif_schema.sh sets KH_REPORT_SAMPLES to a directory and
- * validates what lands there against the schemas: nothing in the engine
- * produces related locations yet, so this is how they get checked. */
+ * validates what lands there against the schemas: related locations, and
+ * a cluster scan's locations (no API server here to scan). */
 static int write_samples(const char *dir)
 {
     static const struct {
         kh_format format;
         const char *name;
-    } samples[] = {{KH_FORMAT_SARIF, "related.sarif"}, {KH_FORMAT_JSON, "related.json"}};
-    for (size_t i = 0; i < 2; i++) {
+    } samples[] = {{KH_FORMAT_SARIF, "related.sarif"}, {KH_FORMAT_JSON, "related.json"},
+                   {KH_FORMAT_SARIF, "cluster.sarif"}};
+    for (size_t i = 0; i < 3; i++) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", dir, samples[i].name);
-        char *out = run_related(samples[i].format);
+        char *out = i == 2 ? run_cluster("https://10.0.0.1:6443") : run_related(samples[i].format);
         FILE *f = fopen(path, "w");
         if (!f || fputs(out, f) < 0 || fclose(f) != 0) {
             fprintf(stderr, "cannot write '%s'\n", path);
@@ -456,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_report_sarif__errors_become_notifications_after_results),
         cmocka_unit_test(test_report_sarif__many_errors_are_all_copied),
         cmocka_unit_test(test_report_sarif__absolute_path_is_file_uri),
+        cmocka_unit_test(test_report_sarif__cluster_objects_are_relative_to_the_api_server),
         cmocka_unit_test(test_report_sarif__unknown_rule_has_no_index),
         cmocka_unit_test(test_report_sarif__unknown_position_has_no_region),
         cmocka_unit_test(test_report_sarif__run_declares_columns_and_base_id),
