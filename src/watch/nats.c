@@ -280,11 +280,28 @@ static int valid_token(const char *s, int name)
     return 1;
 }
 
+/* @p url as an error may quote it: any "USER:PASS@" or "TOKEN@" before
+ * the host becomes "***@" (a refused URL is printed at start-up). */
+static const char *without_credentials(char *buf, size_t cap, const char *url)
+{
+    const char *scheme = strstr(url, "://");
+    const char *auth = scheme ? scheme + 3 : url;
+    const char *at = auth + strcspn(auth, "/?#");
+    const char *cred = memchr(auth, '@', (size_t)(at - auth));
+    while (cred && memchr(cred + 1, '@', (size_t)(at - cred - 1)))
+        cred = memchr(cred + 1, '@', (size_t)(at - cred - 1)); /* the last '@' ends them */
+    if (!cred)
+        return url;
+    snprintf(buf, cap, "%.*s***%s", (int)(auth - url), url, cred);
+    return buf;
+}
+
 int kh_nats__open(kh_nats **out, const char *url, int want_subject, kh_error *err)
 {
+    char shown_url[512];
     if (strncmp(url, "nats://", 7) != 0)
         return kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "bad NATS URL '%s' (use nats://HOST:PORT)",
-                            url);
+                            without_credentials(shown_url, sizeof(shown_url), url));
     kh_nats *c = calloc(1, sizeof(*c));
     char *u = c ? strdup(url) : NULL; /* without its "?ca=FILE" */
     if (!u) {
@@ -360,9 +377,11 @@ int kh_nats__open(kh_nats **out, const char *url, int want_subject, kh_error *er
         return nomem ? kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory")
                : want_subject
                    ? kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "bad NATS sink '%s' (use "
-                                  "nats://HOST:PORT/SUBJECT[?ca=FILE])", url)
+                                  "nats://HOST:PORT/SUBJECT[?ca=FILE])",
+                                  without_credentials(shown_url, sizeof(shown_url), url))
                    : kh_error_set(err, KH_EUSAGE, NULL, 0, 0, "bad NATS URL '%s' (use "
-                                  "nats://[USER:PASS@]HOST:PORT[?ca=FILE])", url);
+                                  "nats://[USER:PASS@]HOST:PORT[?ca=FILE])",
+                                  without_credentials(shown_url, sizeof(shown_url), url));
     }
     *out = c;
     return 0;

@@ -178,6 +178,17 @@ static void test_open(void **state)
         if (kh_nats__open(&c, bad_sink[k], 1, &err) != KH_EUSAGE)
             fail_msg("sink '%s' was taken", bad_sink[k]);
     assert_non_null(strstr(err.message, "nats://HOST:PORT/SUBJECT"));
+    /* A refused URL is quoted without its credentials (a password, a token). */
+    assert_int_equal(kh_nats__open(&c, "nats://alice:s3cret@h:12x", 0, &err), KH_EUSAGE);
+    assert_null(strstr(err.message, "s3cret"));
+    assert_non_null(strstr(err.message, "'nats://***@h:12x'"));
+    assert_int_equal(kh_nats__open(&c, "nats://tok@en@h:1", 1, &err), KH_EUSAGE);
+    assert_null(strstr(err.message, "tok"));
+    assert_non_null(strstr(err.message, "'nats://***@h:1'"));
+    assert_int_equal(kh_nats__open(&c, "tls://u:pw@h:1", 0, &err), KH_EUSAGE);
+    assert_null(strstr(err.message, "pw"));
+    assert_int_equal(kh_nats__open(&c, "nats://h:1/x?ca=a@b", 0, &err), KH_EUSAGE);
+    assert_non_null(strstr(err.message, "'nats://h:1/x?ca=a@b'")); /* no credentials there */
 }
 
 int main(void)
