@@ -30,19 +30,25 @@
 
 #define SUPPRESS_PREFIX "ignore.kubeharden.io/"
 
+/* One finding waiting to be sorted: 64 bytes, since a set rule's may wait
+ * by the 100,000. */
 typedef struct pending {
     const kh_rule_def *rule;
     const kh_object *obj;
     unsigned line, col;
-    const char *prefix, *path;   /* the finding's path is prefix then path: joined
-                                  * only when delivered (findings of a set rule
-                                  * may wait by the 100,000) */
+    const char *path;            /* the finding's path is the object's path_prefix
+                                  * then this: joined only when delivered */
     const char *message;
     const char *suppressed;
-    kh_severity severity;
     const kh_location *related;
-    size_t nrelated;
+    uint32_t nrelated;
+    uint8_t severity;            /* kh_severity */
 } pending;
+
+static const char *prefix_of(const pending *p)
+{
+    return p->obj->path_prefix ? p->obj->path_prefix : "";
+}
 
 struct kh_scanner {
     const kh_config *cfg;
@@ -237,7 +243,7 @@ static int joined_cmp(const char *a1, const char *a2, const char *b1, const char
 
 static int path_cmp(const pending *a, const pending *b)
 {
-    return joined_cmp(a->prefix, a->path, b->prefix, b->path);
+    return joined_cmp(prefix_of(a), a->path, prefix_of(b), b->path);
 }
 
 /* Within a document: position, then rule id, path and message. */
@@ -285,9 +291,10 @@ static int set_pending_cmp(const void *pa, const void *pb)
  * call), NULL when out of memory. */
 static const char *joined_path(kh_scanner *s, const pending *p)
 {
-    if (!*p->prefix)
+    const char *prefix = prefix_of(p);
+    if (!*prefix)
         return p->path;
-    size_t lp = strlen(p->prefix), lr = strlen(p->path);
+    size_t lp = strlen(prefix), lr = strlen(p->path);
     if (lp + lr + 1 > s->pathcap) {
         size_t cap = (lp + lr + 1) * 2;
         char *b = realloc(s->pathbuf, cap);
@@ -296,7 +303,7 @@ static const char *joined_path(kh_scanner *s, const pending *p)
         s->pathbuf = b;
         s->pathcap = cap;
     }
-    memcpy(s->pathbuf, p->prefix, lp);
+    memcpy(s->pathbuf, prefix, lp);
     memcpy(s->pathbuf + lp, p->path, lr + 1);
     return s->pathbuf;
 }
@@ -312,7 +319,7 @@ static void flush(kh_scanner *s, int (*cmp)(const void *, const void *))
         const char *path = joined_path(s, p);
         kh_finding f = {
             .rule_id = p->rule->info.id,
-            .severity = p->severity,
+            .severity = (kh_severity)p->severity,
             .file = p->obj->file,
             .line = p->line,
             .col = p->col,
@@ -382,11 +389,10 @@ static void collect(void *ud, const kh_rule_def *rule, const kh_object *obj,
     p->obj = obj;
     p->line = at->line;
     p->col = at->col;
-    p->prefix = obj->path_prefix ? obj->path_prefix : "";
     p->path = path;
     p->message = message;
     p->related = related;
-    p->nrelated = nrelated;
+    p->nrelated = nrelated <= UINT32_MAX ? (uint32_t)nrelated : UINT32_MAX;
     p->severity = severity >= 0 && !kh_config__severity_overridden(s->cfg, index)
                       ? (kh_severity)severity
                       : kh_config__severity(s->cfg, index);
