@@ -129,7 +129,7 @@ static int junit_end(kh_report *r, const kh_scan_stats *stats)
         fputs("  </testsuite>\n", r->dst);
     /* Fixed words and numbers only, so the comment can never hold "--". */
     fputs("  <!-- ", r->dst);
-    kh_report__summary(r->dst, stats);
+    kh_report__summary(r->dst, stats, r->api_server);
     fputs(" -->\n</testsuites>\n", r->dst);
     return KH_OK;
 }

@@ -252,7 +252,7 @@ static const char *plural(size_t n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-void kh_report__summary(FILE *out, const kh_scan_stats *s)
+void kh_report__summary(FILE *out, const kh_scan_stats *s, const char *api_server)
 {
     if (s->findings == 0) {
         fputs("no findings", out);
@@ -267,8 +267,15 @@ void kh_report__summary(FILE *out, const kh_scan_stats *s)
         }
         fputc(')', out);
     }
-    fprintf(out, " in %zu %s from %zu %s", s->objects, plural(s->objects, "object", "objects"),
-            s->files, plural(s->files, "file", "files"));
+    /* A cluster is read as Lists of pages that count as files: name the
+     * cluster instead. */
+    if (api_server)
+        fprintf(out, " in %zu %s from %s", s->objects, plural(s->objects, "object", "objects"),
+                api_server);
+    else
+        fprintf(out, " in %zu %s from %zu %s", s->objects,
+                plural(s->objects, "object", "objects"), s->files,
+                plural(s->files, "file", "files"));
     if (s->suppressed)
         fprintf(out, "; %zu suppressed", s->suppressed);
     if (s->errors)

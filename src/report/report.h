@@ -158,7 +158,7 @@ void kh_report__text_str(FILE *out, const char *s);
  * One sentence: "12 findings (1 critical, 3 high, 8 medium) in 40 objects
  * from 7 files; 2 suppressed; 1 error". No newline.
  */
-void kh_report__summary(FILE *out, const kh_scan_stats *s);
+void kh_report__summary(FILE *out, const kh_scan_stats *s, const char *api_server);
 
 /** kh_severity_name for a value that may be out of range ("info" then). */
 const char *kh_report__severity(kh_severity s);

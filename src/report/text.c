@@ -128,7 +128,7 @@ static int text_end(kh_report *r, const kh_scan_stats *stats)
 {
     if (r->seen.files)
         putc('\n', r->dst);
-    kh_report__summary(r->dst, stats);
+    kh_report__summary(r->dst, stats, r->api_server);
     putc('\n', r->dst);
     return KH_OK;
 }

@@ -74,6 +74,16 @@ static void test_report_text__summary_without_findings(void **state)
     free(out);
 }
 
+static void test_report_text__summary_of_a_cluster_names_its_server(void **state)
+{
+    (void)state;
+    kh_scan_stats stats = {.files = 3, .documents = 9, .objects = 9};
+    kh_report_options o = {.api_server = "https://10.0.0.1:6443"};
+    char *out = run_report(KH_FORMAT_TEXT, &o, NULL, 0, &stats);
+    assert_string_equal(out, "no findings in 9 objects from https://10.0.0.1:6443\n");
+    free(out);
+}
+
 static void test_report_text__summary_counts_itself_without_stats(void **state)
 {
     (void)state;
@@ -145,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_report_text__colors_severity_when_asked),
         cmocka_unit_test(test_report_text__object_header_repeats_after_error),
         cmocka_unit_test(test_report_text__summary_without_findings),
+        cmocka_unit_test(test_report_text__summary_of_a_cluster_names_its_server),
         cmocka_unit_test(test_report_text__summary_counts_itself_without_stats),
         cmocka_unit_test(test_report_text__error_without_position),
         cmocka_unit_test(test_report_text__related_locations_under_their_finding),
