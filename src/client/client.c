@@ -249,12 +249,19 @@ static bool optional_secrets(kh_client *c, const kh_collection *col, long status
  * 4 MiB the scanner parses on one thread while another judges, and from
  * 1 MiB the reader hands a List out item by item, so memory stays flat. */
 #define BATCH_BYTES (4u << 20)
+/* A collection's first batch is smaller: while its first pages are on
+ * their way there is nothing to overlap with, and judging them as they
+ * come beats waiting idle for 4 MiB of pages. Only one, and of 1 MiB: a
+ * batch under 4 MiB is judged on the caller's thread alone, and one under
+ * 1 MiB is parsed whole (memory). */
+#define FIRST_BATCH_BYTES (1u << 20)
 
 typedef struct scan_ctx {
     kh_scanner *s;
     const kh_collection *c;     /* the collection the batch holds */
     char *buf;                  /* {"kind":..,"apiVersion":..,"items":[ item,item... */
     size_t len, cap, head, nitems;
+    size_t limit;               /* the batch is scanned once this long */
     kh_arena types;             /* per page */
 } scan_ctx;
 
@@ -300,7 +307,7 @@ static bool batch_room(scan_ctx *sc, size_t need)
 }
 
 /* Each page's items join a List of the page's type, scanned once it is
- * BATCH_BYTES long (and at the end of the collection): the engine unwraps
+ * sc->limit long (and at the end of the collection): the engine unwraps
  * it as it would the page, and the items' bytes are the server's. */
 static int scan_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh_error *err)
 {
@@ -342,7 +349,11 @@ static int scan_sink(void *ud, const kh_collection *c, const kh_list_page *p, kh
         sc->len += ilen;
         sc->nitems++;
     }
-    int rc = sc->len >= BATCH_BYTES ? flush_batch(sc, err) : 0;
+    int rc = 0;
+    if (sc->len >= sc->limit) {
+        rc = flush_batch(sc, err);
+        sc->limit = BATCH_BYTES;
+    }
     return rc ? rc : kh_scanner__stopped(sc->s) ? 1 : 0;
 }
 
@@ -375,6 +386,7 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
             continue;
         kh_error lerr = {0};
         long status = 0;
+        sc.limit = FIRST_BATCH_BYTES;
         int lrc = kh_list__read_ahead(c->http, col, scan_sink, &sc, c->warnings, &status, &lerr);
         /* What was read is judged, even when the list failed on a later page. */
         kh_error ferr = {0};
