@@ -428,7 +428,9 @@ int kh_list__read(kh_http *h, const kh_collection *c, kh_list_sink sink, void *u
             /* Only the metadata of what has not been read yet. */
             size_t slen = 0, sn = 0, so = 0, sc = 0;
             kh_item_range *sitems = NULL;
-            char *sbuf = token_secrets(resp.body, resp.len, items + from, n - from, &slen);
+            /* An empty list has no items array: no pointer arithmetic on it. */
+            char *sbuf = token_secrets(resp.body, resp.len, n > from ? items + from : NULL,
+                                       n - from, &slen);
             if (!sbuf || kh_list__items(sbuf, slen, &sitems, &sn, &so, &sc) != 0) {
                 rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
             } else {
