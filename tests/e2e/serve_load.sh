@@ -49,7 +49,7 @@ check "exit 0" 0 "$stop_status"
 
 # Graceful shutdown under load.
 start_server log2 "${tls[@]}" --shutdown-grace-period 5s || exit 1
-{ cat good.json; head -c 2000 /dev/zero | tr '\0' ' '; } > slow2.json
+{ cat good.json; head -c 6000 /dev/zero | tr '\0' ' '; } > slow2.json
 loop() { # n: curl (a new connection each time) until the server has stopped
     local end=$((SECONDS + 15)) out
     while [ ! -e stopped ] && [ $SECONDS -lt $end ]; do
@@ -60,7 +60,8 @@ loop() { # n: curl (a new connection each time) until the server has stopped
 }
 loops=()
 for n in 1 2 3 4; do loop $n & loops+=($!); done
-# A review in progress when SIGTERM comes (~1 s of upload), and a kept-alive
+# A review in progress when SIGTERM comes (~3 s of upload, within the 5 s
+# grace, so the drain lasts long enough on a loaded machine), and a kept-alive
 # connection that asks /readyz before and after.
 post /validate/restricted slow2.json --limit-rate 2000 > slow2.code &
 slow=$!
