@@ -35,14 +35,20 @@
 /* ------------------------------------------------------------ item ranges */
 
 /* End of the JSON string starting at buf[i] == '"': the offset of its
- * closing quote, or len. */
+ * closing quote, or len. A quote after an odd run of backslashes is
+ * escaped; memchr finds the candidates (most of a page is strings). */
 static size_t string_end(const char *buf, size_t len, size_t i)
 {
-    for (i++; i < len; i++) {
-        if (buf[i] == '\\')
-            i++;
-        else if (buf[i] == '"')
-            return i;
+    for (i++; i < len;) {
+        const char *q = memchr(buf + i, '"', len - i);
+        if (!q)
+            return len;
+        size_t e = (size_t)(q - buf), run = 0;
+        while (buf[e - 1 - run] == '\\')    /* stops at the opening quote */
+            run++;
+        if (run % 2 == 0)
+            return e;
+        i = e + 1;
     }
     return len;
 }

@@ -52,6 +52,31 @@ static void test_client_response__a_page_without_items_is_not_a_list(void **stat
     free(items);
 }
 
+/* A quote after an even run of backslashes closes its string, after an
+ * odd run it is part of it (item ranges are found with memchr over the
+ * strings, counting the run back from each quote). */
+static void test_client_response__items_with_escaped_backslashes_and_quotes(void **state)
+{
+    (void)state;
+    const char *page = "{\"kind\":\"PodList\",\"items\":[{\"n\":\"a\\\\\"},"
+                       "{\"n\":\"b\\\\\\\"}]\"},{\"n\":\"\\\\\\\\\"}]}";
+    kh_item_range *items = NULL;
+    size_t n = 0, open = 0, close = 0;
+    assert_int_equal(kh_list__items(page, strlen(page), &items, &n, &open, &close), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(page + items[0].start, "{\"n\":\"a\\\\\"}", items[0].end - items[0].start);
+    assert_int_equal(items[0].end - items[0].start, strlen("{\"n\":\"a\\\\\"}"));
+    assert_int_equal(items[1].end - items[1].start, strlen("{\"n\":\"b\\\\\\\"}]\"}"));
+    assert_int_equal(items[2].end - items[2].start, strlen("{\"n\":\"\\\\\\\\\"}"));
+    assert_string_equal(page + close, "]}");
+    free(items);
+    /* A string the page never closes: not a list. */
+    const char *open_string = "{\"kind\":\"PodList\",\"items\":[{\"n\":\"a\\\"}]}";
+    assert_int_equal(kh_list__items(open_string, strlen(open_string), &items, &n, &open, &close),
+                     -1);
+    assert_null(items);
+}
+
 #define V1 "client.authentication.k8s.io/v1"
 
 static void test_client_response__exec_credential_token_and_expiry(void **state)
@@ -133,6 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_response__items_ranges_of_a_page),
         cmocka_unit_test(test_client_response__a_page_without_items_is_not_a_list),
+        cmocka_unit_test(test_client_response__items_with_escaped_backslashes_and_quotes),
         cmocka_unit_test(test_client_response__exec_credential_token_and_expiry),
         cmocka_unit_test(test_client_response__exec_credential_certificate_pair),
         cmocka_unit_test(test_client_response__exec_credential_errors_as_client_go),
