@@ -412,8 +412,14 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
     free(sc.buf);
     sc.buf = NULL;
     rc = kh_scanner_finish(s, err);
-    if (stats)
+    if (stats) {
         kh_scanner_stats(s, stats);
+        /* The scanner counted the Lists it was handed (batches of pages)
+         * as files and documents: a cluster has no files, and each object
+         * read is one document. */
+        stats->files = 0;
+        stats->documents = stats->objects;
+    }
 done:
     kh_scanner_free(s);
     free(sc.buf);

@@ -115,6 +115,10 @@ check "the same objects served and in the file" "$fo" "$so"
 check "as many findings" "$fn" "$sn"
 check "the same findings, one by one" 1 "$(wc -l < diff.txt)"
 [ "$(wc -l < diff.txt)" -eq 1 ] || head -n 20 diff.txt
+check "the summary: a cluster has no files, and each object is a document" "0 True" \
+    "$(python3 -c 'import json
+s = json.load(open("served.json"))["summary"]
+print(s["files"], s["documents"] == s["objects"])')"
 sets=$(python3 -c 'import json
 print(len({f["ruleId"] for f in json.load(open("served.json"))["findings"]
            if f["ruleId"].split(".")[0] in ("ha", "netpol", "rbac")}))')
