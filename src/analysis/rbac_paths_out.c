@@ -71,9 +71,12 @@ static void text(FILE *out, const char *s)
 
 static void text_where(FILE *out, const kh_object *obj, const kh_node *at)
 {
+    unsigned line = at ? at->line : obj->root->line, col = at ? at->col : obj->root->col;
     fputs(" (", out);
     text(out, obj->file);
-    fprintf(out, ":%u:%u)", at ? at->line : obj->root->line, at ? at->col : obj->root->col);
+    if (line) /* an object read from a cluster has none: its API path says where */
+        fprintf(out, ":%u:%u", line, col);
+    fputc(')', out);
 }
 
 static void text_object(FILE *out, const kh_object *obj)

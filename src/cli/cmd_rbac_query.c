@@ -339,12 +339,16 @@ static void where_text(char *buf, size_t size, const kh_rbac_grant_view *g)
         snprintf(buf, size, "%s", g->error ? g->error : "-");
         return;
     }
+    /* An object read from a cluster has no position: its API path says where. */
+    char at[32] = "";
+    if (g->rule_line)
+        snprintf(at, sizeof(at), ":%u:%u", g->rule_line, g->rule_col);
     if (*g->rule_role_namespace)
-        snprintf(buf, size, "%s:%u:%u %s/%s/%s %s", g->rule_file, g->rule_line, g->rule_col,
-                 g->rule_role_kind, g->rule_role_namespace, g->rule_role_name, g->rule_path);
+        snprintf(buf, size, "%s%s %s/%s/%s %s", g->rule_file, at, g->rule_role_kind,
+                 g->rule_role_namespace, g->rule_role_name, g->rule_path);
     else
-        snprintf(buf, size, "%s:%u:%u %s/%s %s", g->rule_file, g->rule_line, g->rule_col,
-                 g->rule_role_kind, g->rule_role_name, g->rule_path);
+        snprintf(buf, size, "%s%s %s/%s %s", g->rule_file, at, g->rule_role_kind,
+                 g->rule_role_name, g->rule_path);
 }
 
 /* ------------------------------------------------------------- requests */

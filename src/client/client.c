@@ -15,6 +15,7 @@
 
 #include "client/internal.h"
 #include "rules/rules.h"
+#include "scan/cluster.h"
 #include "scan/scanner.h"
 
 struct kh_client {
@@ -373,7 +374,7 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
         goto done;
     if ((rc = kh_scanner_new(&s, cfg, relabel, &r, err)))
         goto done;
-    if (kh_scanner__share_kept(s) != KH_OK) {
+    if (kh_scanner__share_kept(s, true) != KH_OK) {
         rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
@@ -529,8 +530,12 @@ int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *er
     load_ctx lc = {cluster, {0}, {0}};
     kh_arena_init(&lc.arena, 4096);
     kh_arena_init(&lc.types, 1024);
-    int rc = c->explicit_kinds ? plan_kinds(c, c->kinds, c->nkinds, &plan, err)
-                               : plan_kinds(c, kinds, nkinds, &plan, err);
+    /* Each object is an input of its own, so no position is kept: a query
+     * names an API object by its path and field, not by a place in it. */
+    int rc = kh_cluster__share_kept(cluster) != KH_OK
+                 ? kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory")
+             : c->explicit_kinds ? plan_kinds(c, c->kinds, c->nkinds, &plan, err)
+                                 : plan_kinds(c, kinds, nkinds, &plan, err);
     for (size_t i = 0; rc == 0 && i < plan.n; i++) {
         long status = 0;
         if (plan.items[i].label &&

@@ -16,14 +16,17 @@ void kh_nodeshare_init(kh_nodeshare *ns)
 {
     memset(ns, 0, sizeof(*ns));
     kh_strset_init(&ns->strings);
+    ns->root_positions = true;
 }
 
 void kh_nodeshare_free(kh_nodeshare *ns)
 {
+    bool root_positions = ns->root_positions;
     free(ns->slots);
     free(ns->hashes);
     kh_strset_free(&ns->strings);
     memset(ns, 0, sizeof(*ns));
+    ns->root_positions = root_positions;
 }
 
 const char *kh_nodeshare_string(kh_nodeshare *ns, const char *s, kh_arena *keep)
@@ -169,7 +172,7 @@ static const kh_node *share(kh_nodeshare *ns, const kh_node *n, kh_arena *keep,
     if (!n || depth > KH_DOC_MAX_DEPTH + 1)
         return NULL;
     kh_node proto = *n;
-    if (at != ROOT)
+    if (at != ROOT || !ns->root_positions)
         proto.line = proto.col = 0;
     if (n->type == KH_NODE_MAP) {
         kh_pair *pairs = kh_arena_alloc(scratch, (n->len ? n->len : 1) * sizeof(*pairs));

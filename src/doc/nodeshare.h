@@ -15,8 +15,11 @@ typedef struct kh_nodeshare {
     uint64_t *hashes;
     size_t cap, used;
     kh_strset strings;           /* every scalar's text, once */
+    bool root_positions;         /* a root keeps its line and column (what orders a
+                                  * scan's findings); else it has none either */
 } kh_nodeshare;
 
+/* An empty table whose roots keep their positions. */
 void kh_nodeshare_init(kh_nodeshare *ns);
 void kh_nodeshare_free(kh_nodeshare *ns);
 
@@ -24,7 +27,7 @@ void kh_nodeshare_free(kh_nodeshare *ns);
  * A copy of the tree @p n in @p keep in which every subtree below the root
  * is the one shared copy of its content (type, scalar text, quoting, keys
  * and children in order) and has line and column 0. The root is a copy of
- * its own and keeps its position (what orders an object's findings); its
+ * its own and keeps its position when @p ns->root_positions is set; its
  * metadata and metadata.name, which hold the object's name, are copies of
  * their own too (with line and column 0).
  * Content, not position, is what rules may read from such a tree. @p scratch

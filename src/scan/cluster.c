@@ -97,6 +97,11 @@ const kh_objset *kh_cluster__objects(const kh_cluster *c)
     return kh_scanner__objects(c->scanner);
 }
 
+int kh_cluster__share_kept(kh_cluster *c)
+{
+    return kh_scanner__share_kept(c->scanner, false);
+}
+
 kh_arena *kh_cluster__arena(kh_cluster *c)
 {
     return &c->models;

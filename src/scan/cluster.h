@@ -9,8 +9,15 @@
 #include "kubeharden.h"
 
 /* The objects kept so far: whole clones, each with its input's label and
- * the line and column of its own nodes. Never NULL. */
+ * the line and column of its own nodes (none after kh_cluster__share_kept).
+ * Never NULL. */
 const kh_objset *kh_cluster__objects(const kh_cluster *c);
+
+/* The objects come from an API server, each an input of its own: kept trees
+ * share equal subtrees and strings and have no positions (line and column
+ * 0, which the queries' output leaves out). Call before the first load.
+ * @return 0 or KH_ENOMEM. */
+int kh_cluster__share_kept(kh_cluster *c);
 
 /* An arena that lives as long as the cluster, for a model built over it. */
 kh_arena *kh_cluster__arena(kh_cluster *c);

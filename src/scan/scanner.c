@@ -153,13 +153,12 @@ const kh_objset *kh_scanner__objects(const kh_scanner *s)
     return s->set;
 }
 
-int kh_scanner__share_kept(kh_scanner *s)
+int kh_scanner__share_kept(kh_scanner *s, bool root_positions)
 {
-    if (s->share)
-        return KH_OK;
-    if (!(s->share = malloc(sizeof(*s->share))))
+    if (!s->share && !(s->share = malloc(sizeof(*s->share))))
         return KH_ENOMEM;
     kh_nodeshare_init(s->share);
+    s->share->root_positions = root_positions;
     return KH_OK;
 }
 
@@ -572,10 +571,8 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
      * scan's peak. */
     kh_pipeline__free(s->pipe);
     s->pipe = NULL;
-    if (s->share) {
-        kh_nodeshare_free(s->share);
-        kh_nodeshare_init(s->share);
-    }
+    if (s->share)
+        kh_nodeshare_free(s->share); /* empty again, the same setting */
     /*
      * Set rules run in registry order, which is rule-id order, and their
      * findings are sorted by rule id first: so each rule's findings can be

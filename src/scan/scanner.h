@@ -4,6 +4,8 @@
 #ifndef KH_SCAN_SCANNER_H
 #define KH_SCAN_SCANNER_H
 
+#include <stdbool.h>
+
 #include "doc/node.h"
 #include "kubeharden.h"
 
@@ -25,9 +27,10 @@ void kh_scanner__run_no_rule(kh_scanner *s);
 const struct kh_objset *kh_scanner__objects(const kh_scanner *s);
 /* The objects come from the API server, where a position means nothing
  * (a finding names the object's API path): kept trees share equal subtrees
- * and strings (kh_object_clone_shared). Call before the first input.
- * @return 0 or KH_ENOMEM. */
-int kh_scanner__share_kept(kh_scanner *s);
+ * and strings (kh_object_clone_shared). A root keeps its position when
+ * @p root_positions is set (objects of one input are then told apart by
+ * it). Call before the first input. @return 0 or KH_ENOMEM. */
+int kh_scanner__share_kept(kh_scanner *s, bool root_positions);
 
 /* kh_evaluate for a tree already in memory (the audit watcher decodes an
  * Event and judges its requestObject): @p root's nodes are borrowed. */

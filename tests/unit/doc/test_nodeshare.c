@@ -95,12 +95,28 @@ static void test_doc_nodeshare__an_objects_metadata_and_name_are_its_own(void **
     kh_nodeshare_free(&ns);
 }
 
+static void test_doc_nodeshare__without_root_positions_nothing_has_one(void **state)
+{
+    (void)state;
+    kh_nodeshare ns;
+    kh_nodeshare_init(&ns);
+    ns.root_positions = false; /* each object an input of its own (kh_cluster) */
+    const kh_node *src = load("\n\n  metadata: {name: a}\n  spec: {x: 1}\n");
+    assert_true(src->line > 1);
+    const kh_node *t = kh_nodeshare_tree(&ns, src, &test_arena, &test_arena);
+    assert_int_equal(t->line, 0);
+    assert_int_equal(t->col, 0);
+    kh_nodeshare_free(&ns);
+    assert_false(ns.root_positions); /* freeing keeps the setting */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_doc_nodeshare__equal_subtrees_are_one_copy_without_position),
         cmocka_unit_test(test_doc_nodeshare__type_quoting_and_order_keep_trees_apart),
         cmocka_unit_test(test_doc_nodeshare__an_objects_metadata_and_name_are_its_own),
+        cmocka_unit_test(test_doc_nodeshare__without_root_positions_nothing_has_one),
     };
     return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
 }
