@@ -532,10 +532,13 @@ int kh_client_load(kh_client *c, kh_cluster *cluster, kh_area area, kh_error *er
     kh_arena_init(&lc.types, 1024);
     /* Each object is an input of its own, so no position is kept: a query
      * names an API object by its path and field, not by a place in it. */
-    int rc = kh_cluster__share_kept(cluster) != KH_OK
-                 ? kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory")
-             : c->explicit_kinds ? plan_kinds(c, c->kinds, c->nkinds, &plan, err)
-                                 : plan_kinds(c, kinds, nkinds, &plan, err);
+    int rc = kh_cluster__share_kept(cluster);
+    if (rc != KH_OK)
+        rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
+    else if (c->explicit_kinds)
+        rc = plan_kinds(c, c->kinds, c->nkinds, &plan, err);
+    else
+        rc = plan_kinds(c, kinds, nkinds, &plan, err);
     for (size_t i = 0; rc == 0 && i < plan.n; i++) {
         long status = 0;
         if (plan.items[i].label &&

@@ -155,7 +155,9 @@ const kh_objset *kh_scanner__objects(const kh_scanner *s)
 
 int kh_scanner__share_kept(kh_scanner *s, bool root_positions)
 {
-    if (!s->share && !(s->share = malloc(sizeof(*s->share))))
+    if (s->share)
+        kh_nodeshare_free(s->share);
+    else if (!(s->share = malloc(sizeof(*s->share))))
         return KH_ENOMEM;
     kh_nodeshare_init(s->share);
     s->share->root_positions = root_positions;

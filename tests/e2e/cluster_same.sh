@@ -10,15 +10,8 @@
 # (src/doc/nodeshare.c), the file scan with positions, so this holds the
 # cluster-wide rules to reading content only.
 . "$(dirname "$0")/lib/check.bash"
-command -v python3 >/dev/null && command -v openssl >/dev/null || exit 77
 python3 -c 'import yaml' 2>/dev/null || exit 77
-srv=$src/tests/fixtures/apiserver
-unset https_proxy HTTPS_PROXY http_proxy HTTP_PROXY all_proxy ALL_PROXY
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
-    -subj /CN=kubernetes-test-ca -addext subjectAltName=DNS:localhost 2>/dev/null
-[ -s ca.crt ] || { echo "FAIL: openssl could not make the certificate"; exit 1; }
+. "$(dirname "$0")/lib/apiserver.bash"
 
 # The cases' objects, each (kind, namespace, name) once, of the kinds the
 # server serves; Secrets left out (the client reads only their metadata).
@@ -49,18 +42,8 @@ for area in ("ha", "netpol", "rbac", "workload"):
                 out.append(d)
 json.dump(out, open("objects.json", "w"))
 PY
-python3 "$srv/apiserver.py" --cert ca.crt --key ca.key --objects objects.json \
-    --port-file port --log server.log --token t --pods 0 --dump dump.json &
-pid=$!
-for _ in $(seq 100); do [ -f port ] && break; sleep 0.05; done
-cat > kc.yaml <<EOC
-apiVersion: v1
-kind: Config
-current-context: c
-clusters: [{name: c, cluster: {server: "https://localhost:$(cat port)", certificate-authority: $tmp/ca.crt}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-users: [{name: u, user: {token: t}}]
-EOC
+apiserver_start --objects objects.json --token t --pods 0 --dump dump.json
+kubeconfig kc.yaml
 "$bin" scan --cluster --kubeconfig kc.yaml --no-config -o json > served.json 2> served.err
 check "the served scan ends with findings" 1 $?
 
