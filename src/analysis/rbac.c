@@ -787,7 +787,9 @@ static int pod_cmp_input(const void *x, const void *y)
     if (la != lb)
         return la < lb ? -1 : 1;
     unsigned ca = a->obj->root->col, cb = b->obj->root->col;
-    return ca < cb ? -1 : ca > cb;
+    if (ca != cb)
+        return ca < cb ? -1 : 1;
+    return a->obj->seq < b->obj->seq ? -1 : a->obj->seq > b->obj->seq;
 }
 
 static int read_accounts(kh_rbac *m, const kh_objset *set)

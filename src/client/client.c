@@ -374,7 +374,7 @@ int kh_client_scan(kh_client *c, const kh_config *cfg, kh_finding_cb cb, void *u
         goto done;
     if ((rc = kh_scanner_new(&s, cfg, relabel, &r, err)))
         goto done;
-    if (kh_scanner__share_kept(s, true) != KH_OK) {
+    if (kh_scanner__share_kept(s) != KH_OK) {
         rc = kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }

@@ -16,17 +16,14 @@ void kh_nodeshare_init(kh_nodeshare *ns)
 {
     memset(ns, 0, sizeof(*ns));
     kh_strset_init(&ns->strings);
-    ns->root_positions = true;
 }
 
 void kh_nodeshare_free(kh_nodeshare *ns)
 {
-    bool root_positions = ns->root_positions;
     free(ns->slots);
     free(ns->hashes);
     kh_strset_free(&ns->strings);
     memset(ns, 0, sizeof(*ns));
-    ns->root_positions = root_positions;
 }
 
 const char *kh_nodeshare_string(kh_nodeshare *ns, const char *s, kh_arena *keep)
@@ -147,65 +144,65 @@ static const kh_node *intern(kh_nodeshare *ns, const kh_node *proto, kh_arena *k
     return c;
 }
 
-/* Where a node is in its object: the root and its metadata hold the name,
- * unique in the object's kind and namespace, so they and the name are kept
- * as copies of their own instead of filling the tables with entries that
- * nothing will ever share. */
-typedef enum where { ROOT, METADATA, NAME, BELOW } where;
-
-/* The part of the object @p n is (the key @p key leads to it from @p parent). */
-static where where_of(where parent, const kh_node *key)
+/* metadata.name, a key of the root's metadata: the one field unique to
+ * each object, left out so that objects equal in everything else share
+ * one tree. */
+static bool is_name_key(const kh_node *key)
 {
-    const char *k = key && key->type == KH_NODE_STRING ? key->u.text : NULL;
-    if (parent == ROOT && k && strcmp(k, "metadata") == 0)
-        return METADATA;
-    if (parent == METADATA && k && strcmp(k, "name") == 0)
-        return NAME;
-    return BELOW;
+    return key && key->type == KH_NODE_STRING && strcmp(key->u.text, "name") == 0;
+}
+
+static bool is_metadata_key(const kh_node *key)
+{
+    return key && key->type == KH_NODE_STRING && strcmp(key->u.text, "metadata") == 0;
 }
 
 /* @p n with shared children, its fields in a prototype on the scratch arena
- * (positions cleared but at the root). */
+ * (positions cleared), then the shared copy. @p metadata: n is the root's
+ * metadata, whose name is left out. */
 static const kh_node *share(kh_nodeshare *ns, const kh_node *n, kh_arena *keep,
-                            kh_arena *scratch, unsigned depth, where at)
+                            kh_arena *scratch, unsigned depth, bool root, bool metadata)
 {
     if (!n || depth > KH_DOC_MAX_DEPTH + 1)
         return NULL;
     kh_node proto = *n;
-    if (at != ROOT || !ns->root_positions)
-        proto.line = proto.col = 0;
+    proto.line = proto.col = 0;
     if (n->type == KH_NODE_MAP) {
         kh_pair *pairs = kh_arena_alloc(scratch, (n->len ? n->len : 1) * sizeof(*pairs));
         if (!pairs)
             return NULL;
+        uint32_t kept = 0;
         for (size_t i = 0; i < n->len; i++) {
             const kh_node *key = n->u.pairs[i].key;
-            pairs[i].key = share(ns, key, keep, scratch, depth + 1, BELOW);
-            pairs[i].value = share(ns, n->u.pairs[i].value, keep, scratch, depth + 1,
-                                   where_of(at, key));
-            if (!pairs[i].key || !pairs[i].value)
+            if (metadata && is_name_key(key))
+                continue;
+            pairs[kept].key = share(ns, key, keep, scratch, depth + 1, false, false);
+            pairs[kept].value = share(ns, n->u.pairs[i].value, keep, scratch, depth + 1, false,
+                                      root && is_metadata_key(key));
+            if (!pairs[kept].key || !pairs[kept].value)
                 return NULL;
+            kept++;
         }
+        proto.len = kept;
         proto.u.pairs = pairs;
     } else if (n->type == KH_NODE_SEQ) {
         const kh_node **items = kh_arena_alloc(scratch, (n->len ? n->len : 1) * sizeof(*items));
         if (!items)
             return NULL;
         for (size_t i = 0; i < n->len; i++)
-            if (!(items[i] = share(ns, n->u.items[i], keep, scratch, depth + 1, BELOW)))
+            if (!(items[i] = share(ns, n->u.items[i], keep, scratch, depth + 1, false, false)))
                 return NULL;
         proto.u.items = (const kh_node *const *)items;
     } else if (n->u.text) {
-        proto.u.text = at == NAME ? kh_arena_strndup(keep, n->u.text, n->len)
-                                  : kh_strset_intern(&ns->strings, keep, n->u.text, n->len);
+        proto.u.text = kh_strset_intern(&ns->strings, keep, n->u.text, n->len);
         if (!proto.u.text)
             return NULL;
     }
-    return at == BELOW ? intern(ns, &proto, keep) : keep_copy(&proto, keep);
+    return intern(ns, &proto, keep);
 }
 
 const kh_node *kh_nodeshare_tree(kh_nodeshare *ns, const kh_node *n, kh_arena *keep,
                                  kh_arena *scratch)
 {
-    return share(ns, n, keep, scratch, 0, ROOT);
+    return share(ns, n, keep, scratch, 0, true, false);
 }

@@ -15,21 +15,18 @@ typedef struct kh_nodeshare {
     uint64_t *hashes;
     size_t cap, used;
     kh_strset strings;           /* every scalar's text, once */
-    bool root_positions;         /* a root keeps its line and column (what orders a
-                                  * scan's findings); else it has none either */
 } kh_nodeshare;
 
-/* An empty table whose roots keep their positions. */
 void kh_nodeshare_init(kh_nodeshare *ns);
 void kh_nodeshare_free(kh_nodeshare *ns);
 
 /*
- * A copy of the tree @p n in @p keep in which every subtree below the root
- * is the one shared copy of its content (type, scalar text, quoting, keys
- * and children in order) and has line and column 0. The root is a copy of
- * its own and keeps its position when @p ns->root_positions is set; its
- * metadata and metadata.name, which hold the object's name, are copies of
- * their own too (with line and column 0).
+ * A copy of the object @p n in @p keep in which every subtree, the root
+ * included, is the one shared copy of its content (type, scalar text,
+ * quoting, keys and children in order) and has line and column 0. The
+ * copy has no metadata.name: the one field unique to each object, kept by
+ * the caller (kh_object.name), so that objects equal in all else (the
+ * pods of one template) share one tree.
  * Content, not position, is what rules may read from such a tree. @p scratch
  * holds temporaries. NULL when out of memory or nested too deep.
  */

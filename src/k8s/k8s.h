@@ -48,10 +48,13 @@ typedef struct kh_object {
     const char *path_prefix;     /* "" for a top-level object, "items[3]." inside a List */
     unsigned input;              /* 0-based number of the input it came from (kept
                                   * objects are ordered by input, line, column) */
+    uint32_t seq;                /* a kept object's place in the order objects were
+                                  * read: what orders objects whose trees have no
+                                  * positions (kh_object_clone_shared) */
     /* The pod spec, found once by kh_object_cache_podspec so that the
      * many rules asking for it do not each search the tree again. */
-    int podspec_cached;          /* 0: not cached, 1: cached */
-    int has_podspec;
+    uint8_t podspec_cached;      /* 0: not cached, 1: cached */
+    uint8_t has_podspec;
     struct kh_podspec *podspec;  /* cached value when has_podspec */
     /* Extra pod-template locations (the configuration's), consulted by
      * kh_object_podspec before the built-in ones; set by the scanner after
@@ -100,11 +103,11 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
 
 struct kh_nodeshare;
 /* The same for an object whose positions mean nothing (read from the API
- * server): the copy is made in @p scratch, then kept in @p keep with every
- * subtree below its root and every string shared with the objects kept
- * before it through @p share (doc/nodeshare.h), so 100,000 pods of a few
- * templates cost little more than their names. Nodes under the root have
- * line and column 0. */
+ * server): the copy is made in @p scratch, then kept in @p keep with its
+ * tree and every string shared with the objects kept before it through
+ * @p share (doc/nodeshare.h), so 100,000 pods of a few templates cost
+ * little more than their names. Every node has line and column 0, and the
+ * tree has no metadata.name: dst->name is the object's own copy. */
 int kh_object_clone_shared(kh_object *dst, const kh_object *src, const char *file,
                            const char *const *fields, size_t nfields,
                            struct kh_nodeshare *share, kh_arena *keep, kh_arena *scratch,

@@ -606,6 +606,9 @@ int kh_object_clone_shared(kh_object *dst, const kh_object *src, const char *fil
         return rc;
     if (*dst->group && !(dst->group = kh_nodeshare_string(share, dst->group, keep)))
         return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
+    /* The shared tree has no metadata.name (nothing would share it). */
+    if (!(dst->name = kh_arena_strdup(keep, tmp.name)))
+        return kh_error_set(err, KH_ENOMEM, file, 0, 0, "out of memory");
     dst->input = src->input;
     dst->pod_templates = src->pod_templates;
     dst->npod_templates = src->npod_templates;

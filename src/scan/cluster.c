@@ -99,7 +99,7 @@ const kh_objset *kh_cluster__objects(const kh_cluster *c)
 
 int kh_cluster__share_kept(kh_cluster *c)
 {
-    return kh_scanner__share_kept(c->scanner, false);
+    return kh_scanner__share_kept(c->scanner);
 }
 
 kh_arena *kh_cluster__arena(kh_cluster *c)

@@ -153,14 +153,13 @@ const kh_objset *kh_scanner__objects(const kh_scanner *s)
     return s->set;
 }
 
-int kh_scanner__share_kept(kh_scanner *s, bool root_positions)
+int kh_scanner__share_kept(kh_scanner *s)
 {
     if (s->share)
         kh_nodeshare_free(s->share);
     else if (!(s->share = malloc(sizeof(*s->share))))
         return KH_ENOMEM;
     kh_nodeshare_init(s->share);
-    s->share->root_positions = root_positions;
     return KH_OK;
 }
 
@@ -273,13 +272,16 @@ static int set_pending_cmp(const void *pa, const void *pb)
     if (a->obj->input != b->obj->input)
         return a->obj->input < b->obj->input ? -1 : 1;
     /* The object's position first: the same order as the finding's own
-     * (objects do not overlap), and still the objects' order where the
-     * kept nodes have none (kh_scanner__share_kept). */
+     * (objects do not overlap). Then the order objects were read in, which
+     * is their order where the kept nodes have no position
+     * (kh_scanner__share_kept). */
     const kh_node *ra = a->obj->root, *rb = b->obj->root;
     if (ra->line != rb->line)
         return ra->line < rb->line ? -1 : 1;
     if (ra->col != rb->col)
         return ra->col < rb->col ? -1 : 1;
+    if (a->obj->seq != b->obj->seq)
+        return a->obj->seq < b->obj->seq ? -1 : 1;
     if (a->line != b->line)
         return a->line < b->line ? -1 : 1;
     if (a->col != b->col)
@@ -440,6 +442,7 @@ static void keep_object(kh_scanner *s, const kh_object *obj, const kh_keep_kind 
                                                  s->share, &s->keep, s->cur, &err)
                         : kh_object_clone(&copy, obj, label, fields, what->nfields, &s->keep,
                                           &err);
+    copy.seq = (uint32_t)kh_objset_count(s->set);
     if (rc != KH_OK || kh_objset_add(s->set, &copy) != KH_OK)
         kh_scanner__error(s, obj->file, obj->root->line, obj->root->col,
                           "out of memory keeping this object for cluster-wide rules");

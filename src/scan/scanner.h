@@ -26,11 +26,11 @@ void kh_scanner__run_no_rule(kh_scanner *s);
  * them and starts a new set); NULL when nothing is kept. */
 const struct kh_objset *kh_scanner__objects(const kh_scanner *s);
 /* The objects come from the API server, where a position means nothing
- * (a finding names the object's API path): kept trees share equal subtrees
- * and strings (kh_object_clone_shared). A root keeps its position when
- * @p root_positions is set (objects of one input are then told apart by
- * it). Call before the first input. @return 0 or KH_ENOMEM. */
-int kh_scanner__share_kept(kh_scanner *s, bool root_positions);
+ * (a finding names the object's API path): kept trees have no positions
+ * and share equal subtrees and strings (kh_object_clone_shared); kept
+ * objects are told apart by the order they were read in (kh_object.seq).
+ * Call before the first input. @return 0 or KH_ENOMEM. */
+int kh_scanner__share_kept(kh_scanner *s);
 
 /* kh_evaluate for a tree already in memory (the audit watcher decodes an
  * Event and judges its requestObject): @p root's nodes are borrowed. */

@@ -1,8 +1,8 @@
 /*
- * test_nodeshare.c -- kh_nodeshare_tree: equal subtrees of kept trees are
- * stored once and have no position; the root is each tree's own and keeps
- * its position; the metadata and the name are each object's own too; what
- * differs in type, quoting, order or text is not shared.
+ * test_nodeshare.c -- kh_nodeshare_tree: equal subtrees of kept trees, the
+ * roots included, are stored once and have no position; metadata.name is
+ * left out, so objects that differ only in their names share one tree;
+ * what differs in type, quoting, order or text is not shared.
  */
 #include "doc_test.h"
 
@@ -30,13 +30,13 @@ static void test_doc_nodeshare__equal_subtrees_are_one_copy_without_position(voi
     assert_ptr_equal(get(get(sa, "metadata"), "labels"), get(get(sb, "metadata"), "labels"));
     assert_int_equal(get(sa, "spec")->line, 0);
     assert_int_equal(get(sa, "spec")->col, 0);
-    /* The names differ, so the metadata does too. */
-    assert_ptr_not_equal(get(sa, "metadata"), get(sb, "metadata"));
-    assert_string_equal(kh_node_str(get(get(sb, "metadata"), "name")), "b");
-    /* Each root is its own, at its own position. */
-    assert_ptr_not_equal(sa, sb);
-    assert_int_equal(sa->line, a->line);
-    assert_int_equal(sa->col, a->col);
+    /* Only the names differ, and they are left out: one metadata, one root,
+     * at no position. */
+    assert_null(kh_node_get(get(sb, "metadata"), "name"));
+    assert_ptr_equal(get(sa, "metadata"), get(sb, "metadata"));
+    assert_ptr_equal(sa, sb);
+    assert_int_equal(sa->line, 0);
+    assert_int_equal(sa->col, 0);
     /* The same text as a key and as a value is one string. */
     const kh_node *c0 = kh_node_at(get(get(sa, "spec"), "containers"), 0);
     const kh_node *labels = get(get(sa, "metadata"), "labels");
@@ -69,45 +69,36 @@ static void test_doc_nodeshare__type_quoting_and_order_keep_trees_apart(void **s
     kh_nodeshare_free(&ns);
 }
 
-static void test_doc_nodeshare__an_objects_metadata_and_name_are_its_own(void **state)
+static void test_doc_nodeshare__only_the_roots_metadata_loses_its_name(void **state)
 {
     (void)state;
     kh_nodeshare ns;
     kh_nodeshare_init(&ns);
-    /* Two copies of one object (as a re-list would give): the name, unique in
-     * its kind and namespace, is never looked up, so neither is the metadata
-     * that holds it; what lies below it is still shared. */
-    const char *text = "metadata: {name: a, namespace: n, labels: {app: web}}\nspec: {x: 1}\n";
-    const kh_node *sa = kh_nodeshare_tree(&ns, load(text), &test_arena, &test_arena);
-    const kh_node *sb = kh_nodeshare_tree(&ns, load(text), &test_arena, &test_arena);
-    const kh_node *ma = get(sa, "metadata"), *mb = get(sb, "metadata");
-    assert_ptr_not_equal(ma, mb);
-    assert_ptr_not_equal(get(ma, "name"), get(mb, "name"));
-    assert_ptr_not_equal(get(ma, "name")->u.text, get(mb, "name")->u.text);
-    assert_int_equal(get(ma, "name")->line, 0);
-    assert_ptr_equal(get(ma, "namespace"), get(mb, "namespace"));
-    assert_ptr_equal(get(ma, "labels"), get(mb, "labels"));
-    assert_ptr_equal(get(sa, "spec"), get(sb, "spec"));
-    /* A "name" elsewhere is an ordinary value. */
-    const kh_node *t = kh_nodeshare_tree(&ns, load("spec: {name: a}\nstatus: {name: a}\n"),
-                                         &test_arena, &test_arena);
+    /* The name is left out of the root's metadata only: a "name" anywhere
+     * else (a container's, a template's metadata) is content like any
+     * other, and a generateName stays. */
+    const kh_node *t = kh_nodeshare_tree(
+        &ns,
+        load("metadata: {name: a, generateName: a-, namespace: n}\n"
+             "spec: {name: a, metadata: {name: b}, template: {metadata: {name: c}}}\n"
+             "status: {name: a}\n"),
+        &test_arena, &test_arena);
+    const kh_node *md = get(t, "metadata");
+    assert_int_equal(md->len, 2);
+    assert_null(kh_node_get(md, "name"));
+    assert_string_equal(kh_node_str(get(md, "generateName")), "a-");
+    assert_string_equal(kh_node_str(get(get(get(t, "spec"), "metadata"), "name")), "b");
+    assert_string_equal(
+        kh_node_str(get(get(get(get(t, "spec"), "template"), "metadata"), "name")), "c");
     assert_ptr_equal(get(get(t, "spec"), "name"), get(get(t, "status"), "name"));
+    /* Objects that differ in more than their names keep their own trees. */
+    const kh_node *x = kh_nodeshare_tree(&ns, load("metadata: {name: x, namespace: n}\n"),
+                                         &test_arena, &test_arena);
+    const kh_node *y = kh_nodeshare_tree(&ns, load("metadata: {name: y, namespace: m}\n"),
+                                         &test_arena, &test_arena);
+    assert_ptr_not_equal(x, y);
+    assert_ptr_not_equal(get(x, "metadata"), get(y, "metadata"));
     kh_nodeshare_free(&ns);
-}
-
-static void test_doc_nodeshare__without_root_positions_nothing_has_one(void **state)
-{
-    (void)state;
-    kh_nodeshare ns;
-    kh_nodeshare_init(&ns);
-    ns.root_positions = false; /* each object an input of its own (kh_cluster) */
-    const kh_node *src = load("\n\n  metadata: {name: a}\n  spec: {x: 1}\n");
-    assert_true(src->line > 1);
-    const kh_node *t = kh_nodeshare_tree(&ns, src, &test_arena, &test_arena);
-    assert_int_equal(t->line, 0);
-    assert_int_equal(t->col, 0);
-    kh_nodeshare_free(&ns);
-    assert_false(ns.root_positions); /* freeing keeps the setting */
 }
 
 int main(void)
@@ -115,8 +106,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_doc_nodeshare__equal_subtrees_are_one_copy_without_position),
         cmocka_unit_test(test_doc_nodeshare__type_quoting_and_order_keep_trees_apart),
-        cmocka_unit_test(test_doc_nodeshare__an_objects_metadata_and_name_are_its_own),
-        cmocka_unit_test(test_doc_nodeshare__without_root_positions_nothing_has_one),
+        cmocka_unit_test(test_doc_nodeshare__only_the_roots_metadata_loses_its_name),
     };
     return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
 }
