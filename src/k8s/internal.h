@@ -69,7 +69,7 @@ size_t kh_objset__candidates(const kh_objset *set, const char *kind,
 /*
  * An open-addressing hash table from byte-string keys to ascending lists of
  * object indexes (and, when with_ptrs is set, the matching object
- * pointers, for kh_objset_by_kind/by_namespace). Appending is split into a
+ * pointers, for kh_objset_by_kind). Appending is split into a
  * reserve step that may fail and a push step that cannot, so an object is
  * either fully indexed or not at all.
  */

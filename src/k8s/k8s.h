@@ -33,6 +33,15 @@ typedef struct kh_pod_template_loc {
     const char *meta;
 } kh_pod_template_loc;
 
+/* Where an object keeps its pods' spec (kh_object_podspec). */
+typedef struct kh_podspec {
+    const kh_node *spec;         /* the PodSpec mapping */
+    const kh_node *meta;         /* the pod's metadata: template.metadata, or the Pod's own */
+    const char *path;            /* field path of spec, e.g. "spec.template.spec";
+                                  * static, WITHOUT obj->path_prefix: print
+                                  * obj->path_prefix then path */
+} kh_podspec;
+
 typedef struct kh_object {
     const kh_node *root;         /* the object's mapping */
     const char *file;            /* input label */
@@ -55,12 +64,13 @@ typedef struct kh_object {
      * many rules asking for it do not each search the tree again. */
     uint8_t podspec_cached;      /* 0: not cached, 1: cached */
     uint8_t has_podspec;
-    struct kh_podspec *podspec;  /* cached value when has_podspec */
     /* Extra pod-template locations (the configuration's), consulted by
      * kh_object_podspec before the built-in ones; set by the scanner after
      * kh_object_from_node (which leaves them empty). Borrowed. */
+    uint32_t npod_templates;
     const kh_pod_template_loc *pod_templates;
-    size_t npod_templates;
+    kh_podspec podspec;          /* the cached value when has_podspec (in the
+                                  * object: 100,000 kept pods each have one) */
 } kh_object;
 
 /*
@@ -158,13 +168,6 @@ int kh_envelope_unwrap(const kh_node *root, const char *file, kh_arena *arena,
 
 /* ------------------------------------------------------------ pod specs */
 
-typedef struct kh_podspec {
-    const kh_node *spec;         /* the PodSpec mapping */
-    const kh_node *meta;         /* the pod's metadata: template.metadata, or the Pod's own */
-    const char *path;            /* field path of spec, e.g. "spec.template.spec";
-                                  * static, WITHOUT obj->path_prefix: print
-                                  * obj->path_prefix then path */
-} kh_podspec;
 
 /*
  * Find the pod spec of Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet,
@@ -180,8 +183,8 @@ typedef struct kh_podspec {
 bool kh_object_podspec(const kh_object *obj, kh_podspec *out);
 
 /* Find the pod spec once (with the object's CRD template table) and keep
- * it in the object, in @p arena; kh_object_podspec then reads the cache. */
-void kh_object_cache_podspec(kh_object *obj, kh_arena *arena);
+ * it in the object; kh_object_podspec then reads the cache. */
+void kh_object_cache_podspec(kh_object *obj);
 
 /* Same, with an explicit table of extra locations instead of
  * obj->pod_templates. */
@@ -291,9 +294,6 @@ const kh_object *kh_objset_at(const kh_objset *set, size_t i);
  * *out points at an internal array valid until the next add. */
 size_t kh_objset_by_kind(const kh_objset *set, const char *kind,
                          const kh_object *const **out);
-/* Objects in one namespace ("" = cluster-scoped or unset). */
-size_t kh_objset_by_namespace(const kh_objset *set, const char *ns,
-                              const kh_object *const **out);
 
 /* Call @p fn for every object of @p kind (NULL = any) in namespace @p ns
  * (NULL = any) whose metadata.labels match @p sel, in insertion order. Uses

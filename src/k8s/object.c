@@ -213,22 +213,16 @@ bool kh_object_podspec(const kh_object *obj, kh_podspec *out)
 {
     if (obj && obj->podspec_cached) {
         if (obj->has_podspec)
-            *out = *obj->podspec;
+            *out = obj->podspec;
         return obj->has_podspec;
     }
     return obj && kh_object_podspec_ext(obj, obj->pod_templates, obj->npod_templates, out);
 }
 
-void kh_object_cache_podspec(kh_object *obj, kh_arena *arena)
+void kh_object_cache_podspec(kh_object *obj)
 {
-    kh_podspec ps;
     obj->podspec_cached = 0;
-    obj->has_podspec = kh_object_podspec(obj, &ps);
-    obj->podspec = obj->has_podspec ? kh_arena_alloc(arena, sizeof(ps)) : NULL;
-    if (obj->has_podspec && !obj->podspec)
-        return; /* out of memory: stay uncached, still correct */
-    if (obj->podspec)
-        *obj->podspec = ps;
+    obj->has_podspec = kh_object_podspec(obj, &obj->podspec);
     obj->podspec_cached = 1;
 }
 
@@ -583,7 +577,7 @@ int kh_object_clone(kh_object *dst, const kh_object *src, const char *file,
     dst->input = src->input;
     dst->pod_templates = src->pod_templates;
     dst->npod_templates = src->npod_templates;
-    kh_object_cache_podspec(dst, arena);
+    kh_object_cache_podspec(dst);
     return 0;
 }
 
@@ -612,6 +606,6 @@ int kh_object_clone_shared(kh_object *dst, const kh_object *src, const char *fil
     dst->input = src->input;
     dst->pod_templates = src->pod_templates;
     dst->npod_templates = src->npod_templates;
-    kh_object_cache_podspec(dst, keep);
+    kh_object_cache_podspec(dst);
     return 0;
 }

@@ -35,7 +35,7 @@ int kh_objset_new(kh_objset **out, kh_error *err)
     if (!set)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     kh_index__init(&set->kinds, true);
-    kh_index__init(&set->namespaces, true);
+    kh_index__init(&set->namespaces, false);
     kh_index__init(&set->labels, false);
     return 0;
 }
@@ -160,24 +160,12 @@ int kh_objset_add(kh_objset *set, const kh_object *obj)
 
 /* --------------------------------------------------------------- lookup */
 
-static size_t by_key(const kh_index *ix, const char *key,
-                     const kh_object *const **out)
-{
-    const kh_index_entry *e = key ? kh_index__find(ix, key, strlen(key)) : NULL;
-    *out = e && e->len ? (const kh_object *const *)e->ptrs : NULL;
-    return e ? e->len : 0;
-}
-
 size_t kh_objset_by_kind(const kh_objset *set, const char *kind,
                          const kh_object *const **out)
 {
-    return by_key(&set->kinds, kind, out);
-}
-
-size_t kh_objset_by_namespace(const kh_objset *set, const char *ns,
-                              const kh_object *const **out)
-{
-    return by_key(&set->namespaces, ns, out);
+    const kh_index_entry *e = kind ? kh_index__find(&set->kinds, kind, strlen(kind)) : NULL;
+    *out = e && e->len ? (const kh_object *const *)e->ptrs : NULL;
+    return e ? e->len : 0;
 }
 
 /* ---------------------------------------------------------------- select */

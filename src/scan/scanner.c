@@ -454,8 +454,8 @@ static void check_object(kh_scanner *s, const kh_doc *doc, kh_object *obj)
     obj->input = s->input;
     /* CRD pod templates from the configuration, for every rule. */
     obj->pod_templates = s->cfg->policy.templates;
-    obj->npod_templates = s->cfg->policy.ntemplates;
-    kh_object_cache_podspec(obj, s->cur);
+    obj->npod_templates = (uint32_t)s->cfg->policy.ntemplates;
+    kh_object_cache_podspec(obj);
     const kh_keep_kind *keep = s->set ? kh_plan__keeps(&s->plan, obj->kind) : NULL;
     if (keep)
         keep_object(s, obj, keep);

@@ -108,11 +108,9 @@ static void test_k8s_objset__by_kind_and_namespace(void **state)
     assert_int_equal(kh_objset_by_kind(set, "pod", &objs), 0);
     assert_null(objs);
     assert_int_equal(kh_objset_by_kind(set, "Secret", &objs), 0);
-    assert_int_equal(kh_objset_by_namespace(set, "shop", &objs), 3);
-    assert_string_equal(objs[2]->name, "c");
-    assert_int_equal(kh_objset_by_namespace(set, "", &objs), 2);
-    assert_string_equal(objs[0]->name, "e");
-    assert_string_equal(objs[1]->name, "f");
+    assert_string_equal(select_names(set, NULL, "shop", selector("{}")), "a,b,c");
+    assert_string_equal(select_names(set, NULL, "", selector("{}")), "e,f");
+    assert_int_equal(kh_objset__candidates(set, NULL, "", selector("{}")), 2);
     assert_null(kh_objset_at(set, 6));
     kh_objset_free(set);
 }
