@@ -12,6 +12,9 @@
  * object with the same code, on the caller's thread.
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
@@ -577,7 +580,12 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
     kh_pipeline__free(s->pipe);
     s->pipe = NULL;
     if (s->share)
-        kh_nodeshare_free(s->share); /* empty again, the same setting */
+        kh_nodeshare_free(s->share); /* empty again */
+#ifdef __GLIBC__
+    /* The loading threads' malloc arenas keep what they freed; give it back
+     * to the system rather than let the models grow beside it. */
+    malloc_trim(0);
+#endif
     /*
      * Set rules run in registry order, which is rule-id order, and their
      * findings are sorted by rule id first: so each rule's findings can be
@@ -607,6 +615,11 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
         prev = id;
         ctx.rule->check_set(&ctx, s->set);
         flush(s, set_pending_cmp);
+        /* A rule may say something of every pod (8 MB of findings for
+         * 120,000): give that back before the next area builds its model. */
+        free(s->found);
+        s->found = NULL;
+        s->capfound = 0;
     }
     kh_arena_free(&area);
     kh_strset_free(&messages);
