@@ -59,28 +59,37 @@ bool kh_netpol__has(const uint32_t *list, size_t n, uint32_t cls)
 
 /* ---------------------------------------------------------- string map */
 
-/* Open addressing from a string to an index, grown in the arena. */
+/* Open addressing from a string to an index. The maps serve only the
+ * build, so they live in malloc'd memory the builder frees, not in the
+ * scan's arena; keys are copied. */
 typedef struct strmap {
-    const char **keys;
+    char **keys;
     uint32_t *vals;
     size_t cap, n;
 } strmap;
 
-static uint64_t hash_str(const char *s, size_t len)
+static uint64_t hash_add(uint64_t h, const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < len; i++)
         h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
     return h;
 }
 
-/* Rehash into @p cap slots (a power of two above twice the keys). */
-static int strmap_resize(strmap *m, kh_arena *a, size_t cap)
+static uint64_t hash_str(const char *s, size_t len)
 {
-    const char **keys = kh_arena_calloc(a, cap, sizeof(*keys));
-    uint32_t *vals = kh_arena_calloc(a, cap, sizeof(*vals));
-    if (!keys || !vals)
+    return hash_add(1469598103934665603ull, s, len);
+}
+
+/* Rehash into @p cap slots (a power of two above twice the keys). */
+static int strmap_resize(strmap *m, size_t cap)
+{
+    char **keys = calloc(cap, sizeof(*keys));
+    uint32_t *vals = calloc(cap, sizeof(*vals));
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
         return -1;
+    }
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->keys[i])
             continue;
@@ -90,32 +99,27 @@ static int strmap_resize(strmap *m, kh_arena *a, size_t cap)
         keys[j] = m->keys[i];
         vals[j] = m->vals[i];
     }
+    free(m->keys);
+    free(m->vals);
     m->keys = keys;
     m->vals = vals;
     m->cap = cap;
     return 0;
 }
 
-static int strmap_grow(strmap *m, kh_arena *a)
+static void strmap_free(strmap *m)
 {
-    return strmap_resize(m, a, m->cap ? m->cap * 2 : 64);
-}
-
-/* Room for @p most keys at once: no table left behind in the arena by
- * doubling (the ids map holds every object's). */
-static int strmap_reserve(strmap *m, kh_arena *a, size_t most)
-{
-    size_t cap = 64;
-    while (cap < 2 * most + 2)
-        cap *= 2;
-    return cap > m->cap ? strmap_resize(m, a, cap) : 0;
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->keys[i]);
+    free(m->keys);
+    free(m->vals);
 }
 
 /* The value of @p key, or insert it with @p val (the key is copied).
  * *found tells which. -1 when out of memory. */
-static int64_t strmap_put(strmap *m, kh_arena *a, const char *key, uint32_t val, bool *found)
+static int64_t strmap_put(strmap *m, const char *key, uint32_t val, bool *found)
 {
-    if ((m->n + 1) * 2 > m->cap && strmap_grow(m, a) != 0)
+    if ((m->n + 1) * 2 > m->cap && strmap_resize(m, m->cap ? m->cap * 2 : 64) != 0)
         return -1;
     size_t j = hash_str(key, strlen(key)) & (m->cap - 1);
     while (m->keys[j]) {
@@ -125,27 +129,13 @@ static int64_t strmap_put(strmap *m, kh_arena *a, const char *key, uint32_t val,
         }
         j = (j + 1) & (m->cap - 1);
     }
-    m->keys[j] = kh_arena_strdup(a, key);
+    m->keys[j] = strdup(key);
     if (!m->keys[j])
         return -1;
     m->vals[j] = val;
     m->n++;
     *found = false;
     return val;
-}
-
-/* The map's own copy of @p key, or NULL. */
-static const char *strmap_key(const strmap *m, const char *key)
-{
-    if (!m->cap)
-        return NULL;
-    size_t j = hash_str(key, strlen(key)) & (m->cap - 1);
-    while (m->keys[j]) {
-        if (strcmp(m->keys[j], key) == 0)
-            return m->keys[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    return NULL;
 }
 
 static int64_t strmap_get(const strmap *m, const char *key)
@@ -159,6 +149,74 @@ static int64_t strmap_get(const strmap *m, const char *key)
         j = (j + 1) & (m->cap - 1);
     }
     return -1;
+}
+
+/* -------------------------------------------------------------- owners */
+
+/* The objects a controlling ownerReference may name, found by namespace,
+ * kind and name: open addressing over their indexes in the set (+1, as
+ * 0 is an empty slot), built only when some object has an owner. */
+typedef struct owners {
+    const kh_objset *set;
+    uint32_t *slots;
+    size_t cap;
+} owners;
+
+static uint64_t hash_ref(const char *ns, const char *kind, const char *name)
+{
+    uint64_t h = hash_str(ns, strlen(ns));
+    h = hash_add(h, "/", 1);
+    h = hash_add(h, kind, strlen(kind));
+    h = hash_add(h, "/", 1);
+    return hash_add(h, name, strlen(name));
+}
+
+/* Everything but policies and namespaces can own a workload. */
+static bool may_own(const kh_object *o)
+{
+    return o->kind && strcmp(o->kind, "NetworkPolicy") != 0 && strcmp(o->kind, "Namespace") != 0;
+}
+
+static bool has_owners(const kh_object *o)
+{
+    const kh_node *refs = kh_node_get(o->metadata, "ownerReferences");
+    return kh_node_is_seq(refs) && refs->len > 0;
+}
+
+static int owners_build(owners *t, const kh_objset *set)
+{
+    size_t total = kh_objset_count(set), cap = 64;
+    t->set = set;
+    while (cap < 2 * total + 2)
+        cap *= 2;
+    t->slots = calloc(cap, sizeof(*t->slots));
+    if (!t->slots)
+        return -1;
+    t->cap = cap;
+    for (size_t i = 0; i < total; i++) {
+        const kh_object *o = kh_objset_at(set, i);
+        if (!may_own(o))
+            continue;
+        size_t j = hash_ref(kh_netpol__ns(o), o->kind, o->name) & (cap - 1);
+        while (t->slots[j])
+            j = (j + 1) & (cap - 1);
+        t->slots[j] = (uint32_t)i + 1;
+    }
+    return 0;
+}
+
+static bool owners_has(const owners *t, const char *ns, const char *kind, const char *name)
+{
+    if (!t->cap)
+        return false;
+    size_t j = hash_ref(ns, kind, name) & (t->cap - 1);
+    for (; t->slots[j]; j = (j + 1) & (t->cap - 1)) {
+        const kh_object *o = kh_objset_at(t->set, t->slots[j] - 1);
+        if (strcmp(o->name, name) == 0 && strcmp(o->kind, kind) == 0 &&
+            strcmp(kh_netpol__ns(o), ns) == 0)
+            return true;
+    }
+    return false;
 }
 
 /* ------------------------------------------------------------ builder */
@@ -179,8 +237,11 @@ typedef struct builder {
     size_t len, cap;
     uint32_t *hits;              /* select scratch (malloc) */
     size_t nhits, caphits;
-    const strmap *ids;           /* "ns/Kind/name" of every object: workloads' ids */
-    size_t maxwl;                /* room in m->wl: one per object at most */
+    np_class *cls;               /* the classes while workloads come (malloc) */
+    size_t capcls;
+    np_cport *cports;            /* container_ports scratch (malloc) */
+    size_t capcports;
+    owners owners;               /* empty when no object has an owner */
     bool oom;
 } builder;
 
@@ -209,7 +270,7 @@ static void buf_str(builder *b, const char *s)
 static int namespace_of(builder *b, const char *name, const kh_object *obj)
 {
     bool found;
-    int64_t i = strmap_put(&b->namespaces, b->a, name, (uint32_t)b->m->nns, &found);
+    int64_t i = strmap_put(&b->namespaces, name, (uint32_t)b->m->nns, &found);
     if (i < 0)
         return -1;
     if (!found) {
@@ -252,11 +313,11 @@ int kh_netpol__proto(const char *s)
 }
 
 /* The regular containers' ports: named ports resolve against these, as
- * kube-network-policies reads pod.Spec.Containers. */
-static size_t container_ports(builder *b, const kh_object *obj, np_cport **out)
+ * kube-network-policies reads pod.Spec.Containers. Into b->cports: only a
+ * new class keeps a copy. */
+static size_t container_ports(builder *b, const kh_object *obj)
 {
     kh_podspec ps;
-    *out = NULL;
     size_t n = 0;
     if (!kh_object_podspec(obj, &ps))
         return 0;
@@ -276,11 +337,17 @@ static size_t container_ports(builder *b, const kh_object *obj, np_cport **out)
             int proto = kh_netpol__proto(kh_node_is_null(pn) ? NULL : kh_node_str(pn));
             if (proto < 0)
                 continue;
-            np_cport *cp = kh_array__push(b->a, out, &n, sizeof(*cp));
-            if (!cp) {
-                b->oom = true;
-                return n;
+            if (n == b->capcports) {
+                size_t cap = b->capcports ? b->capcports * 2 : 16;
+                np_cport *more = realloc(b->cports, cap * sizeof(*more));
+                if (!more) {
+                    b->oom = true;
+                    return n;
+                }
+                b->cports = more;
+                b->capcports = cap;
             }
+            np_cport *cp = &b->cports[n++];
             const char *name = kh_node_str(kh_node_get(p, "name"));
             cp->name = name && *name ? name : NULL;
             cp->proto = (uint8_t)proto;
@@ -288,7 +355,7 @@ static size_t container_ports(builder *b, const kh_object *obj, np_cport **out)
         }
     }
     if (n > 1)
-        qsort(*out, n, sizeof(**out), cmp_cport);
+        qsort(b->cports, n, sizeof(*b->cports), cmp_cport);
     return n;
 }
 
@@ -299,13 +366,14 @@ static const kh_node *pod_labels(const kh_object *obj)
     return kh_node_is_map(labels) ? labels : NULL;
 }
 
-/* Add one workload to its class (new when its key is new). */
+/* Add one workload to its class (new when its key is new). The classes
+ * grow in b->cls; finish_classes moves them into the arena. */
 static int add_workload(builder *b, const kh_object *obj)
 {
     const char *ns = kh_netpol__ns(obj);
     const kh_node *labels = pod_labels(obj);
-    np_cport *ports;
-    size_t nports = container_ports(b, obj, &ports);
+    size_t nports = container_ports(b, obj);
+    const np_cport *ports = b->cports;
     /* Key: namespace, sorted labels, sorted ports. */
     b->len = 0;
     buf_str(b, ns);
@@ -341,47 +409,72 @@ static int add_workload(builder *b, const kh_object *obj)
         if (b->buf[i] == '\0')
             b->buf[i] = '\2';
     bool found;
-    int64_t c = strmap_put(&b->classes, b->a, b->buf, (uint32_t)b->m->ncls, &found);
+    int64_t c = strmap_put(&b->classes, b->buf, (uint32_t)b->m->ncls, &found);
     if (c < 0)
         return -1;
     if (!found) {
-        np_class *cls = kh_array__push(b->a, &b->m->cls, &b->m->ncls, sizeof(*cls));
-        if (!cls)
-            return -1;
-        cls->ns = kh_arena_strdup(b->a, ns);
-        cls->labels = labels;
-        cls->ports = ports;
-        cls->nports = nports;
-        cls->nsi = (uint32_t)ni;
+        if (b->m->ncls == b->capcls) {
+            size_t cap = b->capcls ? b->capcls * 2 : 64;
+            np_class *more = realloc(b->cls, cap * sizeof(*more));
+            if (!more)
+                return -1;
+            b->cls = more;
+            b->capcls = cap;
+        }
+        np_class *cls = &b->cls[b->m->ncls++];
+        *cls = (np_class){.ns = b->m->ns[ni].name, .labels = labels, .nports = (uint32_t)nports,
+                          .nsi = (uint32_t)ni};
+        if (nports) {
+            cls->ports = kh_arena_alloc(b->a, nports * sizeof(*cls->ports));
+            if (!cls->ports)
+                return -1;
+            memcpy(cls->ports, ports, nports * sizeof(*cls->ports));
+        }
         kh_object standin = {.root = obj->root, .kind = "Pod", .namespace_ = cls->ns,
                              .labels = labels, .input = (unsigned)c};
         if (kh_objset_add(b->pods, &standin) != KH_OK)
             return -1;
     }
-    if (b->m->nwl == b->maxwl)
-        return -1;
     np_workload *w = &b->m->wl[b->m->nwl++];
     w->obj = obj;
-    w->ns = b->m->cls[c].ns;
     w->cls = (uint32_t)c;
-    /* The ids map holds this very string: share it. */
-    char id[512];
-    snprintf(id, sizeof(id), "%s/%s/%s", ns, obj->kind, obj->name);
-    w->id = strmap_key(b->ids, id);
-    if (!w->id || strlen(w->id) != strlen(ns) + strlen(obj->kind) + strlen(obj->name) + 2)
-        w->id = kh_arena_printf(b->a, "%s/%s/%s", ns, obj->kind, obj->name);
-    uint32_t *slot = kh_array__push(b->a, &b->m->cls[c].workloads, &b->m->cls[c].nworkloads,
-                                    sizeof(*slot));
-    if (!slot || !w->id)
-        return -1;
-    *slot = (uint32_t)(b->m->nwl - 1);
     b->m->ns[ni].nworkloads++;
+    return 0;
+}
+
+/* The classes into the arena at their exact size, and each class's
+ * workloads as one slice of a single array (workload order, ascending). */
+static int finish_classes(builder *b)
+{
+    np_model *m = b->m;
+    if (!m->ncls)
+        return 0;
+    np_class *cls = kh_arena_alloc(b->a, m->ncls * sizeof(*cls));
+    uint32_t *all = kh_arena_alloc(b->a, m->nwl * sizeof(*all));
+    if (!cls || !all)
+        return -1;
+    memcpy(cls, b->cls, m->ncls * sizeof(*cls));
+    free(b->cls);
+    b->cls = NULL;
+    m->cls = cls;
+    for (size_t i = 0; i < m->nwl; i++)
+        cls[m->wl[i].cls].nworkloads++;
+    size_t at = 0;
+    for (size_t c = 0; c < m->ncls; c++) {
+        cls[c].workloads = all + at;
+        at += cls[c].nworkloads;
+        cls[c].nworkloads = 0;
+    }
+    for (size_t i = 0; i < m->nwl; i++) {
+        np_class *c = &cls[m->wl[i].cls];
+        c->workloads[c->nworkloads++] = (uint32_t)i;
+    }
     return 0;
 }
 
 /* Is a controlling owner of @p obj among the workloads? Then that owner
  * stands for it (a dump holds a Deployment, its ReplicaSet and its Pods). */
-static bool owned_by_input(const strmap *ids, const kh_object *obj)
+static bool owned_by_input(const owners *t, const kh_object *obj)
 {
     const kh_node *refs = kh_node_get(obj->metadata, "ownerReferences");
     for (size_t i = 0; kh_node_is_seq(refs) && i < refs->len; i++) {
@@ -390,11 +483,7 @@ static bool owned_by_input(const strmap *ids, const kh_object *obj)
             continue;
         const char *kind = kh_node_str(kh_node_get(r, "kind"));
         const char *name = kh_node_str(kh_node_get(r, "name"));
-        if (!kind || !name)
-            continue;
-        char key[512];
-        snprintf(key, sizeof(key), "%s/%s/%s", kh_netpol__ns(obj), kind, name);
-        if (strmap_get(ids, key) >= 0)
+        if (kind && name && owners_has(t, kh_netpol__ns(obj), kind, name))
             return true;
     }
     return false;
@@ -776,17 +865,21 @@ static void select_peer_memo(builder *b, np_policy *p, np_peer *peer, const kh_n
         peer->npopulated = pm->npopulated;
         return;
     }
-    char *key = kh_arena_strdup(b->a, b->buf);
+    char *key = strdup(b->buf);
     const char *was_invalid = p->invalid;
     select_peer(b, p, peer, psel, nsel, path);
-    if (!key || b->oom || p->invalid != was_invalid)
+    if (!key || b->oom || p->invalid != was_invalid) {
+        free(key);
         return; /* an invalid selector is reported for every policy */
+    }
     struct peer_memo *pm = kh_array__push(b->a, &b->memo, &b->nmemo, sizeof(*pm));
     bool found;
-    if (!pm || strmap_put(&b->peers, b->a, key, (uint32_t)(b->nmemo - 1), &found) < 0) {
+    if (!pm || strmap_put(&b->peers, key, (uint32_t)(b->nmemo - 1), &found) < 0) {
+        free(key);
         b->oom = true;
         return;
     }
+    free(key);
     *pm = (struct peer_memo){peer->classes, peer->nclasses, peer->nnamespaces,
                              peer->npopulated};
 }
@@ -909,46 +1002,87 @@ static void parse_policy(builder *b, np_policy *p)
     parse_rules(b, p, true);
 }
 
-/* Per class: the policies selecting it and the rules that then apply. */
-static int attach(builder *b)
+/* Per class: the policies selecting it and the rules that then apply,
+ * counted first so that each list is allocated once at its size. */
+static void attach_pass(np_model *m, bool fill)
 {
-    np_model *m = b->m;
     for (size_t i = 0; i < m->npol; i++) {
         np_policy *p = &m->pol[i];
         if (p->invalid)
             continue; /* the API server never stored it */
         for (size_t k = 0; k < p->nselected; k++) {
             np_class *c = &m->cls[p->selected[k]];
-            np_policy **slot = kh_array__push(b->a, &c->pols, &c->npols, sizeof(*slot));
-            if (!slot)
-                return -1;
-            *slot = p;
+            if (fill)
+                c->pols[c->npols] = p;
+            c->npols++;
             if (p->ingress) {
                 c->in_iso = true;
-                for (size_t j = 0; j < p->nin; j++) {
-                    np_rule **rs = kh_array__push(b->a, &c->in_rules, &c->nin, sizeof(*rs));
-                    if (!rs)
-                        return -1;
-                    *rs = &p->in[j];
-                }
+                for (size_t j = 0; j < p->nin; j++, c->nin++)
+                    if (fill)
+                        c->in_rules[c->nin] = &p->in[j];
             }
             if (p->egress) {
                 c->eg_iso = true;
-                for (size_t j = 0; j < p->neg; j++) {
-                    np_rule **rs = kh_array__push(b->a, &c->eg_rules, &c->neg, sizeof(*rs));
-                    if (!rs)
-                        return -1;
-                    *rs = &p->eg[j];
-                }
+                for (size_t j = 0; j < p->neg; j++, c->neg++)
+                    if (fill)
+                        c->eg_rules[c->neg] = &p->eg[j];
             }
         }
     }
+}
+
+static int attach(builder *b)
+{
+    np_model *m = b->m;
+    attach_pass(m, false);
+    for (size_t i = 0; i < m->ncls; i++) {
+        np_class *c = &m->cls[i];
+        c->pols = c->npols ? kh_arena_alloc(b->a, c->npols * sizeof(*c->pols)) : NULL;
+        c->in_rules = c->nin ? kh_arena_alloc(b->a, c->nin * sizeof(*c->in_rules)) : NULL;
+        c->eg_rules = c->neg ? kh_arena_alloc(b->a, c->neg * sizeof(*c->eg_rules)) : NULL;
+        if ((c->npols && !c->pols) || (c->nin && !c->in_rules) || (c->neg && !c->eg_rules))
+            return -1;
+        c->npols = c->nin = c->neg = 0;
+    }
+    attach_pass(m, true);
+    return 0;
+}
+
+static void builder_free(builder *b)
+{
+    kh_objset_free(b->pods);
+    kh_objset_free(b->nss);
+    strmap_free(&b->classes);
+    strmap_free(&b->namespaces);
+    strmap_free(&b->peers);
+    free(b->buf);
+    free(b->hits);
+    free(b->cls);
+    free(b->cports);
+    free(b->owners.slots);
+}
+
+int kh_netpol__ids(np_model *m)
+{
+    if (m->ids || !m->nwl)
+        return 0;
+    const char **ids = kh_arena_alloc(m->arena, m->nwl * sizeof(*ids));
+    if (!ids)
+        return -1;
+    for (size_t i = 0; i < m->nwl; i++) {
+        const kh_object *o = m->wl[i].obj;
+        ids[i] = kh_arena_printf(m->arena, "%s/%s/%s", m->cls[m->wl[i].cls].ns, o->kind, o->name);
+        if (!ids[i])
+            return -1;
+    }
+    m->ids = ids;
     return 0;
 }
 
 np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
 {
     builder b = {.a = arena};
+    uint32_t *picked = NULL;
     np_model *m = kh_arena_calloc(arena, 1, sizeof(*m));
     if (!m)
         return NULL;
@@ -962,36 +1096,43 @@ np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
     for (size_t i = 0; i < n; i++)
         if (namespace_of(&b, objs[i]->name, objs[i]) < 0)
             goto fail;
-    /* Workload ids, to leave owned objects to their owners. */
-    strmap ids = {0};
+    /* Owners by name, to leave owned objects to them: only when some
+     * object names an owner (a cluster's bare pods need no table). */
     size_t total = kh_objset_count(set);
-    b.ids = &ids;
-    b.maxwl = total;
-    m->wl = kh_arena_alloc(arena, (total ? total : 1) * sizeof(*m->wl));
-    if (!m->wl || strmap_reserve(&ids, arena, total) != 0)
-        goto fail;
     for (size_t i = 0; i < total; i++) {
         const kh_object *o = kh_objset_at(set, i);
-        if (!o->kind || strcmp(o->kind, "NetworkPolicy") == 0 || strcmp(o->kind, "Namespace") == 0)
-            continue;
-        char key[512];
-        snprintf(key, sizeof(key), "%s/%s/%s", kh_netpol__ns(o), o->kind, o->name);
-        bool found;
-        if (strmap_put(&ids, arena, key, (uint32_t)i, &found) < 0)
-            goto fail;
+        if (may_own(o) && has_owners(o)) {
+            if (owners_build(&b.owners, set) != 0)
+                goto fail;
+            break;
+        }
     }
+    /* The workloads, picked first so that m->wl is allocated once. */
+    picked = malloc((total ? total : 1) * sizeof(*picked));
+    if (!picked)
+        goto fail;
+    size_t npicked = 0;
     for (size_t i = 0; i < total; i++) {
         const kh_object *o = kh_objset_at(set, i);
-        if (!o->kind || strcmp(o->kind, "NetworkPolicy") == 0 || strcmp(o->kind, "Namespace") == 0)
+        if (!may_own(o))
             continue;
         kh_podspec ps;
         if (!kh_object_podspec(o, &ps) && !kh_object_pod_metadata(o, &(const char *){NULL}))
             continue;
-        if (strcmp(o->kind, "PodTemplate") == 0 || owned_by_input(&ids, o))
+        if (strcmp(o->kind, "PodTemplate") == 0 || owned_by_input(&b.owners, o))
             continue;
-        if (add_workload(&b, o) != 0)
-            goto fail;
+        picked[npicked++] = (uint32_t)i;
     }
+    m->wl = kh_arena_alloc(arena, (npicked ? npicked : 1) * sizeof(*m->wl));
+    if (!m->wl)
+        goto fail;
+    for (size_t i = 0; i < npicked; i++)
+        if (add_workload(&b, kh_objset_at(set, picked[i])) != 0)
+            goto fail;
+    free(picked);
+    picked = NULL;
+    if (finish_classes(&b) != 0)
+        goto fail;
     n = kh_objset_by_kind(set, "NetworkPolicy", &objs);
     for (size_t i = 0; i < n; i++)
         if (namespace_of(&b, kh_netpol__ns(objs[i]), NULL) < 0)
@@ -1016,15 +1157,10 @@ np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
     }
     if (b.oom || attach(&b) != 0)
         goto fail;
-    kh_objset_free(b.pods);
-    kh_objset_free(b.nss);
-    free(b.buf);
-    free(b.hits);
+    builder_free(&b);
     return m;
 fail:
-    kh_objset_free(b.pods);
-    kh_objset_free(b.nss);
-    free(b.buf);
-    free(b.hits);
+    free(picked);
+    builder_free(&b);
     return NULL;
 }

@@ -97,27 +97,25 @@ typedef struct np_cport {
     uint16_t port;
 } np_cport;
 
+/* Counts are 32-bit: a model of 100,000 workloads keeps one class per
+ * distinct template, and every byte of a class counts 20,000 times. */
 typedef struct np_class {
-    const char *ns;
-    uint32_t nsi;                /* index of ns in the model's namespaces */
+    const char *ns;              /* the model's namespace name (m->ns[nsi].name) */
     const kh_node *labels;
     np_cport *ports;             /* regular containers' ports (named ports resolve here) */
-    size_t nports;
-    uint32_t *workloads;
-    size_t nworkloads;
-    bool in_iso, eg_iso;
+    uint32_t *workloads;         /* ascending */
     np_policy **pols;            /* policies selecting it, input order */
-    size_t npols;
     np_rule **in_rules;          /* ingress rules of those with Ingress */
-    size_t nin;
     np_rule **eg_rules;
-    size_t neg;
+    uint32_t nsi;                /* index of ns in the model's namespaces */
+    uint32_t nports, nworkloads, npols, nin, neg;
+    bool in_iso, eg_iso;
 } np_class;
 
+/* A workload: its object and its class (its namespace is the class's;
+ * its "ns/Kind/name" id is made on demand by kh_netpol__ids). */
 typedef struct np_workload {
     const kh_object *obj;
-    const char *ns;
-    const char *id;              /* "ns/Kind/name" */
     uint32_t cls;
 } np_workload;
 
@@ -138,6 +136,7 @@ typedef struct np_model {
     size_t nns;
     np_policy *pol;
     size_t npol;
+    const char **ids;            /* per workload "ns/Kind/name", once kh_netpol__ids ran */
 } np_model;
 
 /* The kinds the model reads (NULL-terminated): policies, namespaces, pods
@@ -147,6 +146,11 @@ extern const char *const kh_netpol__fields[];
 
 /* Build the model over @p set in @p arena. NULL when out of memory. */
 np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set);
+
+/* Fill m->ids (the queries and the isolation rule name workloads; the
+ * other rules never do, so a scan does not pay for 100,000 strings).
+ * 0, or -1 when out of memory. */
+int kh_netpol__ids(np_model *m);
 
 /* The namespace an object lands in: "" is "default". */
 const char *kh_netpol__ns(const kh_object *obj);

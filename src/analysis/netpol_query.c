@@ -34,7 +34,8 @@ int kh_netpol_load(kh_netpol **out, kh_cluster *c, kh_error *err)
     kh_arena *arena = kh_cluster__arena(c);
     kh_netpol *np = kh_arena_calloc(arena, 1, sizeof(*np));
     *out = NULL;
-    if (!np || !(np->m = kh_netpol__build(arena, kh_cluster__objects(c))))
+    if (!np || !(np->m = kh_netpol__build(arena, kh_cluster__objects(c))) ||
+        kh_netpol__ids(np->m) != 0)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     np->arena = arena;
     np->set = kh_cluster__objects(c);
@@ -153,7 +154,7 @@ static void on_pair(void *ud, uint32_t src, uint32_t dst, uint32_t ps)
             if (s->workloads[i] == d->workloads[j])
                 continue; /* a workload and itself: its own pods, left out */
             w->st.connections++;
-            edge(w, m->wl[s->workloads[i]].id, m->wl[d->workloads[j]].id, ps);
+            edge(w, m->ids[s->workloads[i]], m->ids[d->workloads[j]], ps);
         }
 }
 
@@ -194,7 +195,7 @@ static void external(writer *w, uint32_t c, bool egress)
             if (name) {
                 ext_node(w, name);
                 for (size_t k = 0; k < cls->nworkloads; k++) {
-                    const char *wl = m->wl[cls->workloads[k]].id;
+                    const char *wl = m->ids[cls->workloads[k]];
                     w->st.external_connections++;
                     edge(w, egress ? wl : name, egress ? name : wl, ps);
                 }
@@ -228,9 +229,9 @@ int kh_netpol_matrix(const kh_netpol *np, FILE *out, kh_netpol_format format,
             const np_workload *wl = &m->wl[i];
             const np_class *c = &m->cls[wl->cls];
             fputs(i ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
-            put_json(out, wl->id);
+            put_json(out, m->ids[i]);
             fputs(", \"namespace\": ", out);
-            put_json(out, wl->ns);
+            put_json(out, c->ns);
             fputs(", \"kind\": ", out);
             put_json(out, wl->obj->kind);
             fputs(", \"name\": ", out);
@@ -253,10 +254,10 @@ int kh_netpol_matrix(const kh_netpol *np, FILE *out, kh_netpol_format format,
             put_dot(out, m->ns[n].name);
             fputs(";\n", out);
             for (size_t i = 0; i < m->nwl; i++) {
-                if (strcmp(m->wl[i].ns, m->ns[n].name) != 0)
+                if (m->cls[m->wl[i].cls].nsi != n)
                     continue;
                 fputs("    ", out);
-                put_dot(out, m->wl[i].id);
+                put_dot(out, m->ids[i]);
                 fputs(" [label=", out);
                 put_dot(out, kh_arena_printf(np->arena, "%s/%s", m->wl[i].obj->kind,
                                              m->wl[i].obj->name));
@@ -318,14 +319,15 @@ static int find_endpoint(const kh_netpol *np, const char *text, endpoint *e, kh_
     size_t found = 0;
     for (size_t i = 0; i < m->nwl; i++) {
         const np_workload *w = &m->wl[i];
-        bool match = s2 ? strcmp(w->id, text) == 0
-                        : strlen(w->ns) == (size_t)(s1 - text) &&
-                              strncmp(w->ns, text, (size_t)(s1 - text)) == 0 &&
+        const char *wns = m->cls[w->cls].ns;
+        bool match = s2 ? strcmp(m->ids[i], text) == 0
+                        : strlen(wns) == (size_t)(s1 - text) &&
+                              strncmp(wns, text, (size_t)(s1 - text)) == 0 &&
                               strcmp(w->obj->name, s1 + 1) == 0;
         if (s2 && !match) {
             /* kinds compare without case: deployment is Deployment */
-            size_t nl = strlen(w->ns), kl = strlen(w->obj->kind);
-            match = strncmp(text, w->ns, nl) == 0 && text[nl] == '/' &&
+            size_t nl = strlen(wns), kl = strlen(w->obj->kind);
+            match = strncmp(text, wns, nl) == 0 && text[nl] == '/' &&
                     strncasecmp(text + nl + 1, w->obj->kind, kl) == 0 &&
                     text[nl + 1 + kl] == '/' && strcmp(text + nl + 2 + kl, w->obj->name) == 0;
         }
@@ -333,9 +335,9 @@ static int find_endpoint(const kh_netpol *np, const char *text, endpoint *e, kh_
             if (found++ && e->cls >= 0)
                 return kh_error_set(err, KH_EINVALID, NULL, 0, 0,
                                     "'%s' is ambiguous: '%s' and '%s' (use ns/kind/name)", text,
-                                    e->id, w->id);
+                                    e->id, m->ids[i]);
             e->cls = (int)w->cls;
-            e->id = w->id;
+            e->id = m->ids[i];
         }
     }
     if (!found)
@@ -535,7 +537,7 @@ static int reach_service(const kh_netpol *np, np_eval *ev, const endpoint *s,
                 if (cls->ports[k].name && cls->ports[k].proto == proto &&
                     strcmp(cls->ports[k].name, tname) == 0)
                     target = cls->ports[k].port;
-            endpoint d = {.cls = (int)c, .id = m->wl[cls->workloads[0]].id};
+            endpoint d = {.cls = (int)c, .id = m->ids[cls->workloads[0]]};
             tried++;
             fprintf(out, "  %s port %lld (%s) -> backend %s", svc_id, (long long)pnum,
                     proto_names[proto], d.id);

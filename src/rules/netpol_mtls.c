@@ -55,14 +55,6 @@ static bool sensitive(kh_rule_ctx *ctx, const np_namespace *n)
     return false;
 }
 
-static const np_namespace *ns_named(const np_model *m, const char *name)
-{
-    for (size_t i = 0; i < m->nns; i++)
-        if (strcmp(m->ns[i].name, name) == 0)
-            return &m->ns[i];
-    return NULL;
-}
-
 /* ------------------------------------------------------------- meshes */
 
 typedef enum mesh { MESH_NONE = 0, MESH_LINKERD, MESH_ISTIO } mesh;
@@ -195,7 +187,8 @@ void kh_netpol__sensitive_without_mtls(kh_rule_ctx *ctx, const kh_objset *set)
     np_model *m = kh_netpol__rule_model(ctx, set);
     for (size_t i = 0; m && i < m->nwl; i++) {
         const np_workload *w = &m->wl[i];
-        const np_namespace *ns = ns_named(m, w->ns);
+        const char *wns = m->cls[w->cls].ns;
+        const np_namespace *ns = &m->ns[m->cls[w->cls].nsi];
         if (!ns || !sensitive(ctx, ns))
             continue;
         const char *meta = "metadata";
@@ -212,10 +205,10 @@ void kh_netpol__sensitive_without_mtls(kh_rule_ctx *ctx, const kh_objset *set)
                             "workload's traffic: no Istio sidecar or ambient mode "
                             "(istio-injection=enabled, istio.io/dataplane-mode=ambient) and no "
                             "Linkerd injection (linkerd.io/inject: enabled)",
-                            w->ns);
+                            wns);
             continue;
         }
-        verdict v = istio_mode(ctx, set, w->ns, m->cls[w->cls].labels);
+        verdict v = istio_mode(ctx, set, wns, m->cls[w->cls].labels);
         kh_location rel[2];
         size_t nrel = 0;
         if (v.from)
@@ -224,7 +217,7 @@ void kh_netpol__sensitive_without_mtls(kh_rule_ctx *ctx, const kh_objset *set)
             kh_rule__report_related(ctx, w->obj, at, path, rel, nrel,
                                     "namespace '%s' is sensitive but Istio's mTLS mode for this "
                                     "workload is %s (%s), so it also accepts plaintext",
-                                    w->ns, v.mode,
+                                    wns, v.mode,
                                     v.from ? "set by the PeerAuthentication in the related location"
                                            : "no PeerAuthentication sets STRICT; Istio's "
                                              "default is PERMISSIVE");
@@ -234,7 +227,7 @@ void kh_netpol__sensitive_without_mtls(kh_rule_ctx *ctx, const kh_objset *set)
             kh_rule__report_related(ctx, w->obj, at, path, rel, nrel,
                                     "namespace '%s' is sensitive and Istio's mTLS mode is STRICT, "
                                     "but portLevelMtls sets port %s to %s",
-                                    w->ns, v.port, v.port_mode);
+                                    wns, v.port, v.port_mode);
         }
     }
 }
