@@ -10,6 +10,10 @@
  * O(objects + matches), never objects x selectors. Pods are
  * resolved to their workload the way the disruption controller does: the
  * controller owner reference, through a ReplicaSet to its Deployment.
+ * The model is a big scan's largest structure, so it is kept small: a bare
+ * pod's workload is 16 bytes (names read from its pod), the workload map
+ * holds indexes and compares against the workloads themselves, and what
+ * only selects need is built only when the input has a budget or a Service.
  */
 #include "analysis/ha_model.h"
 
@@ -88,12 +92,78 @@ static void smap_put(smap *m, const char *key, size_t val)
     }
 }
 
-/* "namespace\x1fkind\x1fname" in @p buf (lookups) or the arena (keys). */
+/* "namespace\x1fkind\x1fname" in @p buf: a key of the HPA and ReplicaSet
+ * maps, and what the workload map compares. */
 static const char *wkey(char *buf, size_t size, const char *ns, const char *kind,
                         const char *name)
 {
     int n = snprintf(buf, size, "%s\x1f%s\x1f%s", ns ? ns : "", kind, name);
     return n >= 0 && (size_t)n < size ? buf : NULL;
+}
+
+/* Workloads by their wkey: open addressing over workload indexes + 1 (0
+ * is empty), sized once; a slot's key is formed from its workload. */
+typedef struct wmap {
+    uint32_t *slots;
+    size_t mask;
+} wmap;
+
+static bool wmap_init(wmap *m, kh_arena *a, size_t most)
+{
+    size_t cap = 16;
+    while (cap < 2 * most + 16)
+        cap *= 2;
+    m->slots = kh_arena_calloc(a, cap, sizeof(*m->slots));
+    m->mask = cap - 1;
+    return m->slots != NULL;
+}
+
+static kh_ha_wl_info *info_of(const kh_ha_model *m, uint32_t i)
+{
+    return &m->infos[i / KH_HA_INFO_BLOCK][i % KH_HA_INFO_BLOCK];
+}
+
+static void wl_names(const kh_ha_model *m, size_t i, const char **ns, const char **kind,
+                     const char **name)
+{
+    const kh_ha_wl *w = &m->workloads[i];
+    if (w->info) {
+        const kh_ha_wl_info *in = info_of(m, w->at);
+        *ns = in->namespace_, *kind = in->kind, *name = in->name;
+    } else {
+        const kh_object *pod = m->pods[w->at].obj;
+        *ns = pod->namespace_ ? pod->namespace_ : "", *kind = "Pod", *name = pod->name;
+    }
+}
+
+/* Whether @p key is workload @p i's wkey, compared part by part. */
+static bool wl_is(const kh_ha_model *m, size_t i, const char *key)
+{
+    const char *parts[3];
+    wl_names(m, i, &parts[0], &parts[1], &parts[2]);
+    for (int k = 0; k < 3; k++) {
+        size_t n = strlen(parts[k]);
+        if (strncmp(key, parts[k], n) != 0)
+            return false;
+        key += n;
+        if (k < 2 && *key++ != '\x1f')
+            return false;
+    }
+    return *key == '\0';
+}
+
+/* The slot of @p key: its workload's, or the empty one it would take. */
+static size_t wmap_slot(const wmap *w, const kh_ha_model *m, const char *key)
+{
+    size_t i = fnv(key) & w->mask;
+    while (w->slots[i] && !wl_is(m, w->slots[i] - 1, key))
+        i = (i + 1) & w->mask;
+    return i;
+}
+
+static long wmap_get(const wmap *w, const kh_ha_model *m, const char *key)
+{
+    return (long)w->slots[wmap_slot(w, m, key)] - 1;
 }
 
 /* ------------------------------------------------------- small readers */
@@ -213,14 +283,18 @@ typedef struct build {
     kh_ha_model *m;
     kh_arena *a;
     const kh_objset *set;
-    smap addrs, workloads, hpas, rs_owner;
+    smap addrs, hpas, rs_owner;
+    wmap workloads;
     size_t nodes_cap, workloads_cap;
+    /* What selects need, built only when there is a budget or a Service:
+     * the templates' stand-ins, and pods by object pointer (open
+     * addressing: selects run over the input's own label index, so no
+     * second set of pods is built). */
     kh_objset *templ_set;
-    /* Pods by object pointer (open addressing): selects run over the
-     * input's own label index, so no second set of pods is built. */
     const kh_object **pod_keys;
-    size_t *pod_vals, pod_mask;
-    size_t *stamp;               /* per workload: last budget that counted it, +1 */
+    uint32_t *pod_vals;
+    size_t pod_mask;
+    uint32_t *stamp;             /* per workload: last budget that counted it, +1 */
 } build;
 
 static long add_node(build *b, const char *name, const kh_object *obj)
@@ -329,44 +403,64 @@ static bool build_hpas(build *b)
     return true;
 }
 
+/* A new info record, NULL when out of memory. */
+static kh_ha_wl_info *new_info(build *b, uint32_t *at)
+{
+    kh_ha_model *m = b->m;
+    if (m->ninfos % KH_HA_INFO_BLOCK == 0) {
+        m->infos[m->ninfos / KH_HA_INFO_BLOCK] =
+            kh_arena_alloc(b->a, KH_HA_INFO_BLOCK * sizeof(kh_ha_wl_info));
+        if (!m->infos[m->ninfos / KH_HA_INFO_BLOCK])
+            return NULL;
+    }
+    *at = (uint32_t)m->ninfos++;
+    return info_of(m, *at);
+}
+
+/* The workload of that name, added when new. A bare pod's (@p cls
+ * KH_HA_WL_BARE: only a pod without a controller adds one) is the pod
+ * being built, m->pods[m->npods]. */
 static long add_workload(build *b, const kh_object *obj, const char *ns, const char *kind,
                          const char *name, kh_ha_wl_class cls)
 {
+    kh_ha_model *m = b->m;
     char buf[512];
-    if (!wkey(buf, sizeof(buf), ns, kind, name) || b->m->nworkloads == b->workloads_cap)
+    if (!wkey(buf, sizeof(buf), ns, kind, name) || m->nworkloads == b->workloads_cap)
         return -1;
-    long at = smap_get(&b->workloads, buf);
-    if (at >= 0)
-        return at;
-    const char *key = kh_arena_strdup(b->a, buf);
-    if (!key)
-        return -1;
-    kh_ha_workload *w = &b->m->workloads[b->m->nworkloads];
-    *w = (kh_ha_workload){.obj = obj, .kind = kind, .namespace_ = ns ? ns : "",
-                          .name = name, .cls = cls, .replicas = 1, .templ = -1};
-    if (obj && cls == KH_HA_WL_REPLICATED) {
-        const kh_node *spec = kh_node_get(obj->root, "spec");
-        int64_t r;
-        if (kh_node_int(kh_node_get(spec, "replicas"), &r)) {
-            w->replicas = r;
-            w->replicas_key = key_of(spec, "replicas");
+    size_t slot = wmap_slot(&b->workloads, m, buf);
+    if (b->workloads.slots[slot])
+        return (long)b->workloads.slots[slot] - 1;
+    kh_ha_wl *w = &m->workloads[m->nworkloads];
+    *w = (kh_ha_wl){.at = (uint32_t)m->npods, .cls = (uint8_t)cls};
+    long h = smap_get(&b->hpas, buf);
+    if (cls != KH_HA_WL_BARE || h >= 0) {
+        kh_ha_wl_info *in = new_info(b, &w->at);
+        if (!in)
+            return -1;
+        w->info = true;
+        *in = (kh_ha_wl_info){.obj = obj, .kind = kind, .namespace_ = ns ? ns : "",
+                              .name = name, .replicas = 1, .templ = -1};
+        if (obj && cls == KH_HA_WL_REPLICATED) {
+            const kh_node *spec = kh_node_get(obj->root, "spec");
+            int64_t r;
+            if (kh_node_int(kh_node_get(spec, "replicas"), &r)) {
+                in->replicas = r;
+                in->replicas_key = key_of(spec, "replicas");
+            }
+        }
+        if (h >= 0) {
+            const kh_object *const *hpas;
+            kh_objset_by_kind(b->set, "HorizontalPodAutoscaler", &hpas);
+            in->hpa = hpas[h];
+            int64_t min = 1;
+            const kh_node *mn = kh_node_path(in->hpa->root, "spec.minReplicas");
+            if (mn && !kh_node_is_null(mn) && !kh_node_int(mn, &min))
+                min = 1;
+            in->hpa_min = min;
         }
     }
-    w->effective = w->replicas;
-    long h = smap_get(&b->hpas, buf);
-    if (h >= 0) {
-        const kh_object *const *hpas;
-        kh_objset_by_kind(b->set, "HorizontalPodAutoscaler", &hpas);
-        w->hpa = hpas[h];
-        int64_t min = 1;
-        const kh_node *mn = kh_node_path(w->hpa->root, "spec.minReplicas");
-        if (mn && !kh_node_is_null(mn) && !kh_node_int(mn, &min))
-            min = 1;
-        w->hpa_min = min;
-        w->effective = min;
-    }
-    smap_put(&b->workloads, key, b->m->nworkloads);
-    return (long)b->m->nworkloads++;
+    b->workloads.slots[slot] = (uint32_t)m->nworkloads + 1;
+    return (long)m->nworkloads++;
 }
 
 static bool build_workloads(build *b)
@@ -379,7 +473,7 @@ static bool build_workloads(build *b)
         ntempl += o->kind && !is_kind(o, "Pod") && (kh_object_pod_metadata(o, &path) || path);
     }
     m->templs = kh_arena_calloc(b->a, ntempl ? ntempl : 1, sizeof(*m->templs));
-    if (!m->templs || kh_objset_new(&b->templ_set, NULL) != KH_OK)
+    if (!m->templs)
         return false;
     /* Controllers first (a ReplicaSet's Deployment may come after it). */
     for (size_t i = 0; i < n; i++) {
@@ -406,8 +500,8 @@ static bool build_workloads(build *b)
         long w = -1;
         char buf[512];
         if (o->name && *o->name && wkey(buf, sizeof(buf), o->namespace_, o->kind, o->name))
-            w = smap_get(&b->workloads, buf);
-        if (w >= 0 && m->workloads[w].obj != o)
+            w = wmap_get(&b->workloads, m, buf);
+        if (w >= 0 && (!m->workloads[w].info || info_of(m, m->workloads[w].at)->obj != o))
             w = -1; /* a second object of that name */
         if (is_kind(o, "ReplicaSet") && w < 0 && o->name && *o->name) {
             const kh_node *ref = controller_ref(o);
@@ -421,18 +515,12 @@ static bool build_workloads(build *b)
             smap_put(&b->rs_owner, key, (size_t)d);
         }
         kh_ha_templ *t = &m->templs[m->ntempls];
-        *t = (kh_ha_templ){.obj = o, .workload = w, .noscale = noscale_kind(o->kind),
+        *t = (kh_ha_templ){.obj = o, .workload = (int32_t)w, .noscale = noscale_kind(o->kind),
                            .labels = kh_node_is_map(kh_node_get(meta, "labels"))
                                          ? kh_node_get(meta, "labels")
                                          : NULL};
         if (w >= 0)
-            m->workloads[w].templ = (long)m->ntempls;
-        if (t->labels) {
-            kh_object standin = {.root = o->root, .kind = o->kind, .namespace_ = o->namespace_,
-                                 .labels = t->labels, .input = (unsigned)m->ntempls};
-            if (kh_objset_add(b->templ_set, &standin) != KH_OK)
-                return false;
-        }
+            info_of(m, m->workloads[w].at)->templ = (int32_t)m->ntempls;
         m->ntempls++;
     }
     return true;
@@ -487,7 +575,7 @@ static long pod_workload(build *b, const kh_object *o, kh_ha_pod *p)
     char buf[512];
     if (!wkey(buf, sizeof(buf), o->namespace_, kind, name))
         return -1;
-    long w = smap_get(&b->workloads, buf);
+    long w = wmap_get(&b->workloads, b->m, buf);
     if (w >= 0)
         return w;
     if (strcmp(kind, "ReplicaSet") == 0) {
@@ -517,13 +605,7 @@ static bool build_pods(build *b)
     const kh_object *const *objs;
     size_t n = kh_objset_by_kind(b->set, "Pod", &objs);
     m->pods = kh_arena_calloc(b->a, n ? n : 1, sizeof(*m->pods));
-    size_t cap = 16;
-    while (cap < 2 * n + 16)
-        cap *= 2;
-    b->pod_keys = kh_arena_calloc(b->a, cap, sizeof(*b->pod_keys));
-    b->pod_vals = kh_arena_alloc(b->a, cap * sizeof(*b->pod_vals));
-    b->pod_mask = cap - 1;
-    if (!m->pods || !b->pod_keys || !b->pod_vals)
+    if (!m->pods)
         return false;
     for (size_t i = 0; i < n; i++) {
         const kh_object *o = objs[i];
@@ -533,34 +615,30 @@ static bool build_pods(build *b)
         kh_ha_pod *p = &m->pods[m->npods];
         *p = (kh_ha_pod){.obj = o, .node = -1, .ready = pod_ready(o)};
         const char *node = kh_node_str(kh_node_path(o->root, "spec.nodeName"));
-        if (node && *node && (p->node = add_node(b, node, NULL)) < 0)
+        if (node && *node && (p->node = (int32_t)add_node(b, node, NULL)) < 0)
             return false;
-        p->workload = pod_workload(b, o, p);
+        p->workload = (int32_t)pod_workload(b, o, p);
         if (p->workload >= 0) {
-            kh_ha_workload *w = &m->workloads[p->workload];
+            kh_ha_wl *w = &m->workloads[p->workload];
             w->npods++;
             w->ready += p->ready;
         }
-        size_t slot = ptr_slot(b, o);
-        b->pod_keys[slot] = o;
-        b->pod_vals[slot] = m->npods;
         m->npods++;
     }
-    /* What is known only from pods has as many replicas as pods. */
+    /* What is known only from pods has as many replicas as pods (a bare
+     * pod's workload reads them from npods). */
     for (size_t i = 0; i < m->nworkloads; i++) {
-        kh_ha_workload *w = &m->workloads[i];
-        if (!w->obj || w->cls == KH_HA_WL_DAEMON) {
-            w->replicas = (int64_t)w->npods;
-            if (!w->hpa)
-                w->effective = w->replicas;
-        }
+        kh_ha_wl *w = &m->workloads[i];
+        kh_ha_wl_info *in = w->info ? info_of(m, w->at) : NULL;
+        if (in && (!in->obj || w->cls == KH_HA_WL_DAEMON))
+            in->replicas = (int64_t)w->npods;
     }
     /* Pods by node. */
     for (size_t i = 0; i < m->npods; i++)
         if (m->pods[i].node >= 0)
             m->nodes[m->pods[i].node].npods++;
     for (size_t i = 0; i < m->nnodes; i++) {
-        m->nodes[i].pods = kh_arena_alloc(b->a, m->nodes[i].npods * sizeof(size_t) + 1);
+        m->nodes[i].pods = kh_arena_alloc(b->a, m->nodes[i].npods * sizeof(uint32_t) + 1);
         if (!m->nodes[i].pods)
             return false;
         m->nodes[i].npods = 0;
@@ -568,7 +646,7 @@ static bool build_pods(build *b)
     for (size_t i = 0; i < m->npods; i++)
         if (m->pods[i].node >= 0) {
             kh_ha_nodeinfo *nd = &m->nodes[m->pods[i].node];
-            nd->pods[nd->npods++] = i;
+            nd->pods[nd->npods++] = (uint32_t)i;
         }
     return true;
 }
@@ -620,15 +698,16 @@ static int on_pod(const kh_object *obj, void *ud)
     if (!c->b->pod_keys[slot])
         return 0; /* a finished pod, left out of the model */
     kh_ha_pod *p = &m->pods[c->b->pod_vals[slot]];
+    kh_ha_pod_links *pl = &m->pod_links[c->b->pod_vals[slot]];
     if (c->service) {
         kh_ha_service *s = &m->services[c->idx];
-        c->failed |= !link(c->b->a, &p->services, c->idx);
+        c->failed |= !link(c->b->a, &pl->services, c->idx);
         s->npods++;
         s->endpoints += p->ready;
         return 0;
     }
     kh_ha_budget *bu = &m->budgets[c->idx];
-    c->failed |= !link(c->b->a, &p->budgets, c->idx);
+    c->failed |= !link(c->b->a, &pl->budgets, c->idx);
     bu->npods++;
     bu->healthy += p->ready;
     /* Only a scaled budget asks for the controllers' scale, and fails on a
@@ -638,8 +717,8 @@ static int on_pod(const kh_object *obj, void *ud)
     /* getExpectedScale: the sum of the scales of the pods' controllers,
      * each counted once; pods without a controller are left out. */
     if (p->workload >= 0 && !p->unmanaged && c->b->stamp[p->workload] != c->idx + 1) {
-        c->b->stamp[p->workload] = c->idx + 1;
-        bu->expected += c->b->m->workloads[p->workload].replicas;
+        c->b->stamp[p->workload] = (uint32_t)c->idx + 1;
+        bu->expected += kh_ha__workload(m, (size_t)p->workload).replicas;
     }
     return 0;
 }
@@ -667,14 +746,54 @@ static void budget_selector(build *b, kh_ha_budget *bu)
     bu->sel = out;
 }
 
+/* What selects need (the templates' stand-ins, the pod map, the stamps and
+ * the pods' links), built only when the input has a budget or a Service:
+ * a cluster of bare pods and Deployments has none, and this would be a
+ * third of its model. */
+static bool prepare_selects(build *b)
+{
+    kh_ha_model *m = b->m;
+    const kh_object *const *objs;
+    if (!kh_objset_by_kind(b->set, "PodDisruptionBudget", &objs) &&
+        !kh_objset_by_kind(b->set, "Service", &objs))
+        return true;
+    if (kh_objset_new(&b->templ_set, NULL) != KH_OK)
+        return false;
+    for (size_t i = 0; i < m->ntempls; i++) {
+        const kh_ha_templ *t = &m->templs[i];
+        if (!t->labels)
+            continue;
+        kh_object standin = {.root = t->obj->root, .kind = t->obj->kind,
+                             .namespace_ = t->obj->namespace_, .labels = t->labels,
+                             .input = (unsigned)i};
+        if (kh_objset_add(b->templ_set, &standin) != KH_OK)
+            return false;
+    }
+    size_t cap = 16;
+    while (cap < 2 * m->npods + 16)
+        cap *= 2;
+    b->pod_keys = kh_arena_calloc(b->a, cap, sizeof(*b->pod_keys));
+    b->pod_vals = kh_arena_alloc(b->a, cap * sizeof(*b->pod_vals));
+    b->pod_mask = cap - 1;
+    m->pod_links = kh_arena_calloc(b->a, m->npods ? m->npods : 1, sizeof(*m->pod_links));
+    b->stamp = kh_arena_calloc(b->a, m->nworkloads ? m->nworkloads : 1, sizeof(*b->stamp));
+    if (!b->pod_keys || !b->pod_vals || !m->pod_links || !b->stamp)
+        return false;
+    for (size_t i = 0; i < m->npods; i++) {
+        size_t slot = ptr_slot(b, m->pods[i].obj);
+        b->pod_keys[slot] = m->pods[i].obj;
+        b->pod_vals[slot] = (uint32_t)i;
+    }
+    return true;
+}
+
 static bool build_budgets(build *b)
 {
     kh_ha_model *m = b->m;
     const kh_object *const *objs;
     size_t n = kh_objset_by_kind(b->set, "PodDisruptionBudget", &objs);
     m->budgets = kh_arena_calloc(b->a, n ? n : 1, sizeof(*m->budgets));
-    b->stamp = kh_arena_calloc(b->a, m->nworkloads ? m->nworkloads : 1, sizeof(size_t));
-    if (!m->budgets || !b->stamp)
+    if (!m->budgets)
         return false;
     for (size_t i = 0; i < n; i++) {
         kh_ha_budget *bu = &m->budgets[m->nbudgets];
@@ -985,6 +1104,27 @@ static bool build_apiservers(build *b)
 
 /* ---------------------------------------------------------------- API */
 
+kh_ha_workload kh_ha__workload(const kh_ha_model *m, size_t i)
+{
+    const kh_ha_wl *s = &m->workloads[i];
+    kh_ha_workload w = {.cls = (kh_ha_wl_class)s->cls, .npods = s->npods, .ready = s->ready,
+                        .templ = -1};
+    wl_names(m, i, &w.namespace_, &w.kind, &w.name);
+    if (!s->info) {
+        w.replicas = w.effective = (int64_t)s->npods;
+        return w;
+    }
+    const kh_ha_wl_info *in = info_of(m, s->at);
+    w.obj = in->obj;
+    w.replicas = in->replicas;
+    w.replicas_key = in->replicas_key;
+    w.hpa = in->hpa;
+    w.hpa_min = in->hpa_min;
+    w.effective = in->hpa ? in->hpa_min : in->replicas;
+    w.templ = in->templ;
+    return w;
+}
+
 long kh_ha__node_find(const kh_ha_model *m, const char *name)
 {
     return name ? smap_get(&m->node_index, name) : -1;
@@ -1047,6 +1187,20 @@ static bool count_pod_names(const kh_objset *set, size_t *nodes, size_t *owners)
     return true;
 }
 
+/* How many objects are of a kind that adds a workload (wl_class). */
+static size_t count_controllers(const kh_objset *set)
+{
+    static const char *const kinds[] = {
+        "CloneSet", "DaemonSet", "Deployment", "ReplicaSet", "ReplicationController",
+        "Rollout", "StatefulSet",
+    };
+    const kh_object *const *objs;
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        n += kh_objset_by_kind(set, kinds[i], &objs);
+    return n;
+}
+
 kh_ha_model *kh_ha__build(kh_arena *arena, const kh_objset *set)
 {
     kh_ha_model *m = kh_arena_calloc(arena, 1, sizeof(*m));
@@ -1060,21 +1214,28 @@ kh_ha_model *kh_ha__build(kh_arena *arena, const kh_objset *set)
     /* Room for what the pods may add: each distinct node name they are
      * bound to, each distinct owner (or the pod itself, with none). */
     size_t pod_nodes = 0, pod_owners = 0, nrs = kh_objset_by_kind(set, "ReplicaSet", &objs);
-    if (!count_pod_names(set, &pod_nodes, &pod_owners))
+    if (nobjs >= INT32_MAX || !count_pod_names(set, &pod_nodes, &pod_owners))
         return NULL;
     b.nodes_cap = nnodes + pod_nodes;
     b.workloads_cap = nobjs - npods - nnodes + pod_owners;
+    /* What can be added: one per controller (a ReplicaSet stands for its
+     * Deployment) and at most one per pod. The workloads are written as
+     * they are found, so room never used is never touched. */
+    size_t room = count_controllers(set) + npods;
+    room = room < b.workloads_cap ? room : b.workloads_cap;
     m->arena = arena;
     m->nodes = kh_arena_calloc(arena, b.nodes_cap ? b.nodes_cap : 1, sizeof(*m->nodes));
-    m->workloads = kh_arena_calloc(arena, b.workloads_cap ? b.workloads_cap : 1,
-                                   sizeof(*m->workloads));
-    bool ok = m->nodes && m->workloads && smap_init(&m->node_index, arena, b.nodes_cap) &&
+    m->workloads = kh_arena_alloc(arena, (room ? room : 1) * sizeof(*m->workloads));
+    m->infos = kh_arena_calloc(arena, room / KH_HA_INFO_BLOCK + 1, sizeof(*m->infos));
+    bool ok = m->nodes && m->workloads && m->infos &&
+              smap_init(&m->node_index, arena, b.nodes_cap) &&
               smap_init(&m->zone_index, arena, nnodes) &&
               smap_init(&b.addrs, arena, 4 * nnodes) &&
-              smap_init(&b.workloads, arena, b.workloads_cap) &&
-              smap_init(&b.rs_owner, arena, nrs);
+              wmap_init(&b.workloads, arena, room) && smap_init(&b.rs_owner, arena, nrs);
+    b.workloads_cap = room;
     ok = ok && build_nodes(&b) && build_hpas(&b) && build_workloads(&b) && build_pods(&b) &&
-         build_budgets(&b) && build_services(&b) && build_etcd(&b) && build_apiservers(&b);
+         prepare_selects(&b) && build_budgets(&b) && build_services(&b) && build_etcd(&b) &&
+         build_apiservers(&b);
     kh_objset_free(b.templ_set);
     return ok ? m : NULL;
 }

@@ -58,7 +58,8 @@ typedef struct kh_ha_nodeinfo {
     const char *zone;            /* topology.kubernetes.io/zone (or the beta label); NULL */
     long zone_id;                /* index into zones, -1 without a zone */
     bool control_plane;          /* role label or taint */
-    size_t *pods, npods;         /* pods bound to it (spec.nodeName) */
+    uint32_t *pods;              /* pods bound to it (spec.nodeName) */
+    size_t npods;
 } kh_ha_nodeinfo;
 
 typedef struct kh_ha_zone {
@@ -72,6 +73,7 @@ typedef enum kh_ha_wl_class {
     KH_HA_WL_BARE                /* a pod with no controller */
 } kh_ha_wl_class;
 
+/* A workload as the rules and the simulation read it (kh_ha__workload). */
 typedef struct kh_ha_workload {
     const kh_object *obj;        /* NULL when known only from its pods' owner references */
     const char *kind, *namespace_, *name;
@@ -85,27 +87,55 @@ typedef struct kh_ha_workload {
     long templ;                  /* its template entry, -1 */
 } kh_ha_workload;
 
+/* How the model keeps a workload: a pod with no controller (most of a
+ * big cluster's workloads, when it runs bare pods) is these 16 bytes, its
+ * names read from the pod and its replicas its pods; every other workload
+ * has its details in an info record. */
+typedef struct kh_ha_wl {
+    uint32_t at;                 /* info: its kh_ha_wl_info; else the pod in pods */
+    uint32_t npods, ready;       /* pods in the input, and the ready ones */
+    uint8_t cls;                 /* kh_ha_wl_class */
+    bool info;
+} kh_ha_wl;
+
+typedef struct kh_ha_wl_info {
+    const kh_object *obj;
+    const char *kind, *namespace_, *name;
+    const kh_node *replicas_key;
+    const kh_object *hpa;
+    int64_t replicas, hpa_min;   /* effective: hpa_min with an HPA, else replicas */
+    int32_t templ;
+} kh_ha_wl_info;
+
+/* Info records are allocated in blocks of this many, as workloads are
+ * found (how many there will be is known only at the end). */
+#define KH_HA_INFO_BLOCK 4096
+
 /* An object with a pod template (any kind kh_object_pod_metadata knows,
  * Pods aside): what budgets and Services select before pods exist. */
 typedef struct kh_ha_templ {
     const kh_object *obj;
     const kh_node *labels;       /* template labels (a map), or NULL */
-    long workload;               /* -1: not a replicated workload (a Job, an RS a
-                                  * Deployment owns) */
-    bool noscale;                /* DaemonSet, Job, CronJob: no scale subresource */
     kh_ha_link *budgets, *services;
-    size_t nbudgets, nservices;
+    int32_t workload;            /* -1: not a replicated workload (a Job, an RS a
+                                  * Deployment owns) */
+    uint32_t nbudgets, nservices;
+    bool noscale;                /* DaemonSet, Job, CronJob: no scale subresource */
 } kh_ha_templ;
 
 typedef struct kh_ha_pod {
     const kh_object *obj;
-    long node;                   /* -1: not bound */
-    long workload;               /* -1: Job, static (Node-owned) pod */
+    int32_t node;                /* -1: not bound */
+    int32_t workload;            /* -1: Job, static (Node-owned) pod */
     bool ready;
     bool unmanaged;              /* no controller reference */
     bool noscale;                /* owned by a controller without a scale */
-    kh_ha_link *budgets, *services;
 } kh_ha_pod;
+
+/* The budgets and Services that select a pod. */
+typedef struct kh_ha_pod_links {
+    kh_ha_link *budgets, *services;
+} kh_ha_pod_links;
 
 typedef enum kh_ha_budget_mode {
     KH_HA_BUDGET_NONE = 0,       /* neither field: expectedCount 0 */
@@ -160,11 +190,15 @@ typedef struct kh_ha_model {
     size_t nnodes, nnodes_obj;   /* all, and those from Node objects */
     kh_ha_zone *zones;
     size_t nzones;
-    kh_ha_workload *workloads;
+    kh_ha_wl *workloads;         /* read whole with kh_ha__workload */
     size_t nworkloads;
+    kh_ha_wl_info **infos;       /* in blocks of KH_HA_INFO_BLOCK */
+    size_t ninfos;
     kh_ha_templ *templs;
     size_t ntempls;
     kh_ha_pod *pods;
+    kh_ha_pod_links *pod_links;  /* per pod; NULL when the input has no budget and
+                                  * no Service (kh_ha__pod_budgets, _services) */
     size_t npods;
     kh_ha_budget *budgets;
     size_t nbudgets;
@@ -181,6 +215,20 @@ typedef struct kh_ha_model {
 /* Build the model over @p set in @p arena (which must outlive it). NULL
  * when out of memory. */
 kh_ha_model *kh_ha__build(kh_arena *arena, const kh_objset *set);
+
+/* Workload @p i of @p m, read whole. */
+kh_ha_workload kh_ha__workload(const kh_ha_model *m, size_t i);
+
+/* The budgets and the Services that select pod @p i (lists, NULL: none). */
+static inline const kh_ha_link *kh_ha__pod_budgets(const kh_ha_model *m, size_t i)
+{
+    return m->pod_links ? m->pod_links[i].budgets : NULL;
+}
+
+static inline const kh_ha_link *kh_ha__pod_services(const kh_ha_model *m, size_t i)
+{
+    return m->pod_links ? m->pod_links[i].services : NULL;
+}
 
 /* The node a name stands for, -1 when none. */
 long kh_ha__node_find(const kh_ha_model *m, const char *name);

@@ -77,7 +77,7 @@ int kh_ha_damage_is_outage(const kh_ha_damage *d)
 
 /* ------------------------------------------------------------- the core */
 
-static bool counts_as_workload(const kh_ha_workload *w)
+static bool counts_as_workload(const kh_ha_wl *w)
 {
     return w->cls != KH_HA_WL_DAEMON;
 }
@@ -105,10 +105,10 @@ static void apply(kh_ha *h, kh_ha_damage *d)
             if (p->workload >= 0 && counts_as_workload(&m->workloads[p->workload]) &&
                 h->wl_lost[p->workload]++ == 0)
                 h->tw[h->ntw++] = (size_t)p->workload;
-            for (const kh_ha_link *l = p->budgets; l; l = l->next)
+            for (const kh_ha_link *l = kh_ha__pod_budgets(m, node->pods[k]); l; l = l->next)
                 if (h->bu_lost[l->idx]++ == 0)
                     h->tb[h->ntb++] = l->idx;
-            for (const kh_ha_link *l = p->services; l; l = l->next)
+            for (const kh_ha_link *l = kh_ha__pod_services(m, node->pods[k]); l; l = l->next)
                 if (h->svc_lost[l->idx]++ == 0)
                     h->ts[h->nts++] = l->idx;
         }
@@ -147,7 +147,7 @@ static void judge(kh_ha *h, kh_ha_damage *d)
 {
     const kh_ha_model *m = h->m;
     for (size_t i = 0; i < h->ntw; i++) {
-        const kh_ha_workload *w = &m->workloads[h->tw[i]];
+        const kh_ha_wl *w = &m->workloads[h->tw[i]];
         d->workloads_hit++;
         d->replicas_lost += h->wl_lost[h->tw[i]];
         d->workloads_down += w->ready == h->wl_lost[h->tw[i]];
@@ -276,11 +276,11 @@ static void write_text(kh_ha *h, const char *const *lose, size_t nlose, const kh
         judged += counts_as_workload(&m->workloads[i]);
     fprintf(out, "\nWorkloads that lose ready replicas: %zu of %zu\n", h->ntw, judged);
     for (size_t i = 0; i < h->ntw; i++) {
-        const kh_ha_workload *w = &m->workloads[h->tw[i]];
-        size_t left = w->ready - h->wl_lost[h->tw[i]];
+        kh_ha_workload w = kh_ha__workload(m, h->tw[i]);
+        size_t left = w.ready - h->wl_lost[h->tw[i]];
         fputs("  ", out);
-        text_label(out, w->kind, w->namespace_, w->name);
-        fprintf(out, ": %zu -> %zu ready of %lld%s\n", w->ready, left, (long long)w->replicas,
+        text_label(out, w.kind, w.namespace_, w.name);
+        fprintf(out, ": %zu -> %zu ready of %lld%s\n", w.ready, left, (long long)w.replicas,
                 left == 0 ? "  DOWN" : "");
     }
     fprintf(out, "\nPodDisruptionBudgets violated: %zu\n", d->budgets_violated);
@@ -361,9 +361,10 @@ static void write_json(kh_ha *h, const char *const *lose, size_t nlose, const kh
     kh_jw__close(&w, '}');
     kh_jw__open(&w, "workloads", '[');
     for (size_t i = 0; i < m->nworkloads; i++) {
-        const kh_ha_workload *wl = &m->workloads[i];
-        if (!counts_as_workload(wl))
+        if (!counts_as_workload(&m->workloads[i]))
             continue;
+        kh_ha_workload wv = kh_ha__workload(m, i);
+        const kh_ha_workload *wl = &wv;
         size_t left = wl->ready - h->wl_lost[i];
         kh_jw__open(&w, NULL, '{');
         kh_jw__str(&w, "kind", wl->kind);

@@ -206,7 +206,7 @@ void kh_ha__ingress_single_replica(kh_rule_ctx *ctx, const kh_objset *set)
         if (!p->ready)
             continue;
         long zone = p->node >= 0 ? m->nodes[p->node].zone_id : -1;
-        for (const kh_ha_link *l = p->services; l; l = l->next)
+        for (const kh_ha_link *l = kh_ha__pod_services(m, i); l; l = l->next)
             track(&svc[l->idx], zone);
         if (p->workload >= 0)
             track(&wl[p->workload], zone);
@@ -222,7 +222,8 @@ void kh_ha__ingress_single_replica(kh_rule_ctx *ctx, const kh_objset *set)
             const kh_ha_templ *t = &m->templs[l->idx];
             if (t->workload < 0)
                 continue;
-            const kh_ha_workload *w = &m->workloads[t->workload];
+            kh_ha_workload wv = kh_ha__workload(m, (size_t)t->workload);
+            const kh_ha_workload *w = &wv;
             daemon |= w->cls == KH_HA_WL_DAEMON;
             templates |= w->cls == KH_HA_WL_REPLICATED;
             replicas += w->cls == KH_HA_WL_REPLICATED ? w->effective : 0;
@@ -242,7 +243,8 @@ void kh_ha__ingress_single_replica(kh_rule_ctx *ctx, const kh_objset *set)
     }
     /* Ingress controllers. */
     for (size_t i = 0; i < m->nworkloads; i++) {
-        const kh_ha_workload *w = &m->workloads[i];
+        kh_ha_workload wv = kh_ha__workload(m, i);
+        const kh_ha_workload *w = &wv;
         if (!w->obj || w->cls != KH_HA_WL_REPLICATED || !ingress_controller(w->obj))
             continue;
         const kh_node *spec = kh_node_get(w->obj->root, "spec");

@@ -69,7 +69,8 @@ void kh_ha__single_replica(kh_rule_ctx *ctx, const kh_objset *set)
 {
     const kh_ha_model *m = kh_ha__model(ctx, set);
     for (size_t i = 0; m && i < m->nworkloads; i++) {
-        const kh_ha_workload *w = &m->workloads[i];
+        kh_ha_workload wv = kh_ha__workload(m, i);
+        const kh_ha_workload *w = &wv;
         /* 0 replicas is a workload switched off on purpose: nothing runs
          * that could be highly available. */
         if (!judged(w) || w->effective != 1)
@@ -101,7 +102,8 @@ void kh_ha__no_disruption_budget(kh_rule_ctx *ctx, const kh_objset *set)
 {
     const kh_ha_model *m = kh_ha__model(ctx, set);
     for (size_t i = 0; m && i < m->nworkloads; i++) {
-        const kh_ha_workload *w = &m->workloads[i];
+        kh_ha_workload wv = kh_ha__workload(m, i);
+        const kh_ha_workload *w = &wv;
         if (!judged(w) || w->effective < 2 || w->templ < 0 || m->templs[w->templ].nbudgets)
             continue;
         const char *path;
@@ -207,13 +209,18 @@ void kh_ha__budget_blocks_eviction(kh_rule_ctx *ctx, const kh_objset *set)
          * and ready. Without them, the pods in the input. */
         int64_t expected = 0;
         bool noscale = false, counted = false;
+        kh_ha_workload firstv;
         const kh_ha_workload *first = NULL;
         for (const kh_ha_link *l = b->templs; l; l = l->next) {
             const kh_ha_templ *t = &m->templs[l->idx];
             noscale |= t->noscale;
-            if (t->workload >= 0 && judged(&m->workloads[t->workload])) {
-                expected += m->workloads[t->workload].effective;
-                first = &m->workloads[t->workload];
+            if (t->workload < 0)
+                continue;
+            kh_ha_workload tw = kh_ha__workload(m, (size_t)t->workload);
+            if (judged(&tw)) {
+                expected += tw.effective;
+                firstv = tw;
+                first = &firstv;
                 counted = true;
             }
         }
@@ -387,7 +394,8 @@ static void spread_rule(kh_rule_ctx *ctx, const kh_objset *set, bool zones)
     if (!m || (zones && !kh_ha__multi_zone(m)))
         return;
     for (size_t i = 0; i < m->nworkloads; i++) {
-        const kh_ha_workload *w = &m->workloads[i];
+        kh_ha_workload wv = kh_ha__workload(m, i);
+        const kh_ha_workload *w = &wv;
         kh_podspec ps;
         if (!judged(w) || w->effective < 2 || w->templ < 0 || !kh_object_podspec(w->obj, &ps))
             continue;
@@ -508,7 +516,8 @@ void kh_ha__rolling_update_takes_all_down(kh_rule_ctx *ctx, const kh_objset *set
 {
     const kh_ha_model *m = kh_ha__model(ctx, set);
     for (size_t i = 0; m && i < m->nworkloads; i++) {
-        const kh_ha_workload *w = &m->workloads[i];
+        kh_ha_workload wv = kh_ha__workload(m, i);
+        const kh_ha_workload *w = &wv;
         if (!judged(w) || w->effective < 2)
             continue;
         if (strcmp(w->kind, "Deployment") == 0)
@@ -524,7 +533,8 @@ void kh_ha__no_readiness_probe(kh_rule_ctx *ctx, const kh_objset *set)
 {
     const kh_ha_model *m = kh_ha__model(ctx, set);
     for (size_t i = 0; m && i < m->nworkloads; i++) {
-        const kh_ha_workload *w = &m->workloads[i];
+        kh_ha_workload wv = kh_ha__workload(m, i);
+        const kh_ha_workload *w = &wv;
         kh_podspec ps;
         if (!w->obj || w->templ < 0 || !m->templs[w->templ].nservices ||
             (w->cls == KH_HA_WL_REPLICATED && w->effective < 2) ||

@@ -144,10 +144,10 @@ static void test_ha_model__budgets_as_the_disruption_controller_computes(void **
      * names its Deployment, which is in the dump with 1 replica */
     bool cache = false;
     for (size_t i = 0; i < m->nworkloads; i++)
-        if (strcmp(m->workloads[i].name, "cache") == 0) {
+        if (strcmp(kh_ha__workload(m, i).name, "cache") == 0) {
             cache = true;
-            assert_non_null(m->workloads[i].obj);
-            assert_int_equal(m->workloads[i].npods, 1);
+            assert_non_null(kh_ha__workload(m, i).obj);
+            assert_int_equal(kh_ha__workload(m, i).npods, 1);
         }
     assert_true(cache);
     kh_cluster_free(c);
