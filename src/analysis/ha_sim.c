@@ -21,10 +21,10 @@
 struct kh_ha {
     kh_ha_model *m;
     unsigned char *lost;         /* per node: lost in this simulation */
-    size_t *wl_lost, *bu_lost, *svc_lost;
-    size_t *tw, *tb, *ts;        /* touched workloads, budgets, Services */
+    uint32_t *wl_lost, *bu_lost, *svc_lost; /* ready pods lost (fewer than pods) */
+    uint32_t *tw, *tb, *ts;      /* touched workloads, budgets, Services */
     size_t ntw, ntb, nts;
-    size_t *nodes;               /* the lost nodes */
+    uint32_t *nodes;             /* the lost nodes */
     size_t nnodes;
 };
 
@@ -43,13 +43,13 @@ int kh_ha_load(kh_ha **out, kh_cluster *c, kh_error *err)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     ha->m = m;
     ha->lost = kh_arena_calloc(a, m->nnodes + 1, 1);
-    ha->wl_lost = kh_arena_calloc(a, m->nworkloads + 1, sizeof(size_t));
-    ha->bu_lost = kh_arena_calloc(a, m->nbudgets + 1, sizeof(size_t));
-    ha->svc_lost = kh_arena_calloc(a, m->nservices + 1, sizeof(size_t));
-    ha->tw = kh_arena_alloc(a, (m->nworkloads + 1) * sizeof(size_t));
-    ha->tb = kh_arena_alloc(a, (m->nbudgets + 1) * sizeof(size_t));
-    ha->ts = kh_arena_alloc(a, (m->nservices + 1) * sizeof(size_t));
-    ha->nodes = kh_arena_alloc(a, (m->nnodes + 1) * sizeof(size_t));
+    ha->wl_lost = kh_arena_calloc(a, m->nworkloads + 1, sizeof(uint32_t));
+    ha->bu_lost = kh_arena_calloc(a, m->nbudgets + 1, sizeof(uint32_t));
+    ha->svc_lost = kh_arena_calloc(a, m->nservices + 1, sizeof(uint32_t));
+    ha->tw = kh_arena_alloc(a, (m->nworkloads + 1) * sizeof(uint32_t));
+    ha->tb = kh_arena_alloc(a, (m->nbudgets + 1) * sizeof(uint32_t));
+    ha->ts = kh_arena_alloc(a, (m->nservices + 1) * sizeof(uint32_t));
+    ha->nodes = kh_arena_alloc(a, (m->nnodes + 1) * sizeof(uint32_t));
     if (!ha->lost || !ha->wl_lost || !ha->bu_lost || !ha->svc_lost || !ha->tw || !ha->tb ||
         !ha->ts || !ha->nodes)
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
@@ -87,7 +87,7 @@ static void lose_node(kh_ha *h, size_t n)
     if (h->lost[n])
         return;
     h->lost[n] = 1;
-    h->nodes[h->nnodes++] = n;
+    h->nodes[h->nnodes++] = (uint32_t)n;
 }
 
 /* Count what the marked nodes' ready pods take away. */
@@ -104,13 +104,13 @@ static void apply(kh_ha *h, kh_ha_damage *d)
             d->pods_lost++;
             if (p->workload >= 0 && counts_as_workload(&m->workloads[p->workload]) &&
                 h->wl_lost[p->workload]++ == 0)
-                h->tw[h->ntw++] = (size_t)p->workload;
+                h->tw[h->ntw++] = (uint32_t)p->workload;
             for (const kh_ha_link *l = kh_ha__pod_budgets(m, node->pods[k]); l; l = l->next)
                 if (h->bu_lost[l->idx]++ == 0)
-                    h->tb[h->ntb++] = l->idx;
+                    h->tb[h->ntb++] = (uint32_t)l->idx;
             for (const kh_ha_link *l = kh_ha__pod_services(m, node->pods[k]); l; l = l->next)
                 if (h->svc_lost[l->idx]++ == 0)
-                    h->ts[h->nts++] = l->idx;
+                    h->ts[h->nts++] = (uint32_t)l->idx;
         }
     }
 }
@@ -235,9 +235,9 @@ int kh_ha_simulate(kh_ha *ha, const char *const *lose, size_t nlose, kh_ha_damag
 
 /* --------------------------------------------------------------- output */
 
-static int cmp_size(const void *a, const void *b)
+static int cmp_index(const void *a, const void *b)
 {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
 }
 
@@ -446,9 +446,9 @@ int kh_ha_simulate_write(kh_ha *ha, const char *const *lose, size_t nlose, kh_fo
     apply(ha, &d);
     judge(ha, &d);
     /* Input order, whatever order the pods were walked in. */
-    qsort(ha->tw, ha->ntw, sizeof(size_t), cmp_size);
-    qsort(ha->tb, ha->ntb, sizeof(size_t), cmp_size);
-    qsort(ha->ts, ha->nts, sizeof(size_t), cmp_size);
+    qsort(ha->tw, ha->ntw, sizeof(uint32_t), cmp_index);
+    qsort(ha->tb, ha->ntb, sizeof(uint32_t), cmp_index);
+    qsort(ha->ts, ha->nts, sizeof(uint32_t), cmp_index);
     if (fmt == KH_FORMAT_TEXT)
         write_text(ha, lose, nlose, &d, dst);
     else

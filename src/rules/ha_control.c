@@ -192,15 +192,20 @@ void kh_ha__ingress_single_replica(kh_rule_ctx *ctx, const kh_objset *set)
     const kh_ha_model *m = kh_ha__model(ctx, set);
     if (!m)
         return;
+    /* Zones are tracked only when the nodes span several (the arrays would
+     * be a tenth of the model on a big cluster). */
     bool multi = kh_ha__multi_zone(m);
-    zone_track *svc = kh_arena_alloc(ctx->arena, (m->nservices + 1) * sizeof(*svc));
-    zone_track *wl = kh_arena_alloc(ctx->arena, (m->nworkloads + 1) * sizeof(*wl));
-    if (!svc || !wl)
-        return;
-    for (size_t i = 0; i < m->nservices; i++)
-        svc[i] = (zone_track){.zone = -2};
-    for (size_t i = 0; i < m->nworkloads; i++)
-        wl[i] = (zone_track){.zone = -2};
+    zone_track *svc = NULL, *wl = NULL;
+    if (multi) {
+        svc = kh_arena_alloc(ctx->arena, (m->nservices + 1) * sizeof(*svc));
+        wl = kh_arena_alloc(ctx->arena, (m->nworkloads + 1) * sizeof(*wl));
+        if (!svc || !wl)
+            return;
+        for (size_t i = 0; i < m->nservices; i++)
+            svc[i] = (zone_track){.zone = -2};
+        for (size_t i = 0; i < m->nworkloads; i++)
+            wl[i] = (zone_track){.zone = -2};
+    }
     for (size_t i = 0; multi && i < m->npods; i++) {
         const kh_ha_pod *p = &m->pods[i];
         if (!p->ready)
@@ -235,7 +240,7 @@ void kh_ha__ingress_single_replica(kh_rule_ctx *ctx, const kh_objset *set)
             kh_rule__report(ctx, s->obj, at, "spec.type",
                             "LoadBalancer Service backed by a single replica: traffic from "
                             "outside stops when that pod or its node goes down");
-        else if (svc[i].zone >= 0 && svc[i].pods > 1)
+        else if (multi && svc[i].zone >= 0 && svc[i].pods > 1)
             kh_rule__report(ctx, s->obj, at, "spec.type",
                             "LoadBalancer Service whose %zu ready backends all run in zone "
                             "'%s' of %zu: losing that zone cuts traffic from outside",
@@ -255,7 +260,7 @@ void kh_ha__ingress_single_replica(kh_rule_ctx *ctx, const kh_objset *set)
                             "ingress controller with a single replica%s: every Ingress it "
                             "serves goes down with that pod or its node",
                             w->hpa ? " (its HorizontalPodAutoscaler's minReplicas)" : "");
-        else if (wl[i].zone >= 0 && wl[i].pods > 1)
+        else if (multi && wl[i].zone >= 0 && wl[i].pods > 1)
             kh_rule__report(ctx, w->obj, kh_rule__key(spec, "template"), "spec.template",
                             "ingress controller whose %zu ready pods all run in zone '%s' "
                             "of %zu: losing that zone takes every Ingress down",
