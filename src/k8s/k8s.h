@@ -47,7 +47,6 @@ typedef struct kh_object {
     const char *file;            /* input label */
     const char *api_version;     /* "apps/v1"; NULL if absent */
     const char *group;           /* "apps", "" for the core group */
-    const char *version;         /* "v1" */
     const char *kind;            /* NULL if absent */
     const char *namespace_;      /* "" when unset */
     const char *name;            /* "" when unset (generateName objects) */
@@ -74,8 +73,8 @@ typedef struct kh_object {
 } kh_object;
 
 /*
- * Fill @p obj from a mapping node. group/version are split from apiVersion
- * into @p arena ("apps/v1" is apps + v1, "v1" is "" + v1). name falls back
+ * Fill @p obj from a mapping node. The group is split from apiVersion
+ * into @p arena ("apps/v1" is apps, "v1" is ""). name falls back
  * to metadata.generateName. @return 0, or KH_EINVALID with err set
  * (position of the node) when the node is not a mapping, lacks a string
  * kind or apiVersion ("document is not a Kubernetes object: missing

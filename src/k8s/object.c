@@ -53,8 +53,8 @@ static int type_field(const char **out, const kh_node *root, const char *key,
     return 0;
 }
 
-/* Split "apps/v1" into "apps" and "v1", and "v1" into "" and "v1", as
- * schema.ParseGroupVersion does; more than one '/' is invalid. */
+/* The group of "apps/v1" is "apps", of "v1" "", as schema.ParseGroupVersion
+ * splits them; more than one '/' is invalid. (No rule reads the version.) */
 static int split_api_version(kh_object *obj, const kh_node *root,
                              kh_arena *arena, kh_error *err)
 {
@@ -62,7 +62,6 @@ static int split_api_version(kh_object *obj, const kh_node *root,
     const char *slash = strchr(av, '/');
     if (!slash) {
         obj->group = "";
-        obj->version = av;
         return 0;
     }
     const kh_node *v = kh_node_get(root, "apiVersion");
@@ -74,7 +73,6 @@ static int split_api_version(kh_object *obj, const kh_node *root,
     obj->group = kh_arena_strndup(arena, av, (size_t)(slash - av));
     if (!obj->group)
         return kh_error_set(err, KH_ENOMEM, obj->file, 0, 0, "out of memory");
-    obj->version = slash + 1;
     return 0;
 }
 

@@ -45,7 +45,6 @@ static void test_k8s_object__fields(void **state)
                               NULL);
     assert_string_equal(o.api_version, "apps/v1");
     assert_string_equal(o.group, "apps");
-    assert_string_equal(o.version, "v1");
     assert_string_equal(o.kind, "Deployment");
     assert_string_equal(o.namespace_, "shop");
     assert_string_equal(o.name, "web");
@@ -62,7 +61,6 @@ static void test_k8s_object__core_group_is_empty(void **state)
     (void)state;
     kh_object o = load_object("apiVersion: v1\nkind: Pod\n", "items[3].");
     assert_string_equal(o.group, "");
-    assert_string_equal(o.version, "v1");
     assert_string_equal(o.namespace_, "");
     assert_string_equal(o.name, "");
     assert_null(o.metadata);
