@@ -42,6 +42,20 @@ const char *kh_netpol__ns(const kh_object *obj)
     return obj->namespace_ && *obj->namespace_ ? obj->namespace_ : "default";
 }
 
+const char *kh_netpol__labels_path(kh_arena *arena, np_paths *c, const char *meta)
+{
+    size_t i = 0, n = sizeof(c->meta) / sizeof(c->meta[0]);
+    for (; i < n && c->meta[i]; i++)
+        if (strcmp(c->meta[i], meta) == 0)
+            return c->path[i];
+    const char *path = kh_arena_printf(arena, "%s.labels", meta);
+    if (i < n && path) {
+        c->meta[i] = meta;
+        c->path[i] = path;
+    }
+    return path;
+}
+
 bool kh_netpol__has(const uint32_t *list, size_t n, uint32_t cls)
 {
     size_t lo = 0, hi = n;
@@ -237,8 +251,12 @@ typedef struct builder {
     size_t len, cap;
     uint32_t *hits;              /* select scratch (malloc) */
     size_t nhits, caphits;
-    np_class *cls;               /* the classes while workloads come (malloc) */
-    size_t capcls;
+    struct class_seed {          /* a class while workloads come (malloc) */
+        uint32_t first, nsi;     /* its first workload, its namespace */
+        np_cport *ports;
+        uint32_t nports;
+    } *seeds;
+    size_t capseeds;
     np_cport *cports;            /* container_ports scratch (malloc) */
     size_t capcports;
     owners owners;               /* empty when no object has an owner */
@@ -366,8 +384,8 @@ static const kh_node *pod_labels(const kh_object *obj)
     return kh_node_is_map(labels) ? labels : NULL;
 }
 
-/* Add one workload to its class (new when its key is new). The classes
- * grow in b->cls; finish_classes moves them into the arena. */
+/* Add one workload to its class (new when its key is new). A new class
+ * is only a seed until finish_classes knows how many there are. */
 static int add_workload(builder *b, const kh_object *obj)
 {
     const char *ns = kh_netpol__ns(obj);
@@ -413,27 +431,23 @@ static int add_workload(builder *b, const kh_object *obj)
     if (c < 0)
         return -1;
     if (!found) {
-        if (b->m->ncls == b->capcls) {
-            size_t cap = b->capcls ? b->capcls * 2 : 64;
-            np_class *more = realloc(b->cls, cap * sizeof(*more));
+        if (b->m->ncls == b->capseeds) {
+            size_t cap = b->capseeds ? b->capseeds * 2 : 64;
+            struct class_seed *more = realloc(b->seeds, cap * sizeof(*more));
             if (!more)
                 return -1;
-            b->cls = more;
-            b->capcls = cap;
+            b->seeds = more;
+            b->capseeds = cap;
         }
-        np_class *cls = &b->cls[b->m->ncls++];
-        *cls = (np_class){.ns = b->m->ns[ni].name, .labels = labels, .nports = (uint32_t)nports,
-                          .nsi = (uint32_t)ni};
+        struct class_seed *seed = &b->seeds[b->m->ncls++];
+        *seed = (struct class_seed){.first = (uint32_t)b->m->nwl, .nsi = (uint32_t)ni,
+                                    .nports = (uint32_t)nports};
         if (nports) {
-            cls->ports = kh_arena_alloc(b->a, nports * sizeof(*cls->ports));
-            if (!cls->ports)
+            seed->ports = kh_arena_alloc(b->a, nports * sizeof(*seed->ports));
+            if (!seed->ports)
                 return -1;
-            memcpy(cls->ports, ports, nports * sizeof(*cls->ports));
+            memcpy(seed->ports, ports, nports * sizeof(*seed->ports));
         }
-        kh_object standin = {.root = obj->root, .kind = "Pod", .namespace_ = cls->ns,
-                             .labels = labels, .input = (unsigned)c};
-        if (kh_objset_add(b->pods, &standin) != KH_OK)
-            return -1;
     }
     np_workload *w = &b->m->wl[b->m->nwl++];
     w->obj = obj;
@@ -449,13 +463,18 @@ static int finish_classes(builder *b)
     np_model *m = b->m;
     if (!m->ncls)
         return 0;
-    np_class *cls = kh_arena_alloc(b->a, m->ncls * sizeof(*cls));
+    np_class *cls = kh_arena_calloc(b->a, m->ncls, sizeof(*cls));
     uint32_t *all = kh_arena_alloc(b->a, m->nwl * sizeof(*all));
     if (!cls || !all)
         return -1;
-    memcpy(cls, b->cls, m->ncls * sizeof(*cls));
-    free(b->cls);
-    b->cls = NULL;
+    for (size_t c = 0; c < m->ncls; c++) {
+        const struct class_seed *seed = &b->seeds[c];
+        cls[c] = (np_class){.ns = m->ns[seed->nsi].name,
+                            .labels = pod_labels(m->wl[seed->first].obj),
+                            .ports = seed->ports, .nports = seed->nports, .nsi = seed->nsi};
+    }
+    free(b->seeds);
+    b->seeds = NULL;
     m->cls = cls;
     for (size_t i = 0; i < m->nwl; i++)
         cls[m->wl[i].cls].nworkloads++;
@@ -468,6 +487,24 @@ static int finish_classes(builder *b)
     for (size_t i = 0; i < m->nwl; i++) {
         np_class *c = &cls[m->wl[i].cls];
         c->workloads[c->nworkloads++] = (uint32_t)i;
+    }
+    return 0;
+}
+
+/* One stand-in Pod per class (its first workload's tree, the class's
+ * namespace and labels, the class index as input) for kh_objset_select. */
+static int pod_standins(builder *b)
+{
+    const np_model *m = b->m;
+    if (kh_objset_new(&b->pods, NULL) != KH_OK)
+        return -1;
+    for (size_t c = 0; c < m->ncls; c++) {
+        const np_class *cls = &m->cls[c];
+        kh_object standin = {.root = m->wl[cls->workloads[0]].obj->root, .kind = "Pod",
+                             .namespace_ = cls->ns, .labels = cls->labels,
+                             .input = (unsigned)c};
+        if (kh_objset_add(b->pods, &standin) != KH_OK)
+            return -1;
     }
     return 0;
 }
@@ -1057,7 +1094,7 @@ static void builder_free(builder *b)
     strmap_free(&b->peers);
     free(b->buf);
     free(b->hits);
-    free(b->cls);
+    free(b->seeds);
     free(b->cports);
     free(b->owners.slots);
 }
@@ -1088,7 +1125,7 @@ np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
         return NULL;
     m->arena = arena;
     b.m = m;
-    if (kh_objset_new(&b.pods, NULL) != KH_OK || kh_objset_new(&b.nss, NULL) != KH_OK)
+    if (kh_objset_new(&b.nss, NULL) != KH_OK)
         goto fail;
     /* Namespaces first (their objects carry the labels). */
     const kh_object *const *objs;
@@ -1131,9 +1168,15 @@ np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
             goto fail;
     free(picked);
     picked = NULL;
+    strmap_free(&b.classes);
+    b.classes = (strmap){0};
     if (finish_classes(&b) != 0)
         goto fail;
     n = kh_objset_by_kind(set, "NetworkPolicy", &objs);
+    /* Selectors run over one stand-in Pod per class; only policies have
+     * selectors, so a cluster without them needs no such set. */
+    if (n && pod_standins(&b) != 0)
+        goto fail;
     for (size_t i = 0; i < n; i++)
         if (namespace_of(&b, kh_netpol__ns(objs[i]), NULL) < 0)
             goto fail;

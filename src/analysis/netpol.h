@@ -152,6 +152,15 @@ np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set);
  * 0, or -1 when out of memory. */
 int kh_netpol__ids(np_model *m);
 
+/* "<meta>.labels", a finding's path at a workload's labels, made once per
+ * distinct @p meta (metadata, spec.template.metadata...) and shared by
+ * every finding: the scanner keeps each finding's path until the end of
+ * the scan, and 100,000 pods would otherwise each have a copy. */
+typedef struct np_paths {
+    const char *meta[4], *path[4];
+} np_paths;
+const char *kh_netpol__labels_path(kh_arena *arena, np_paths *c, const char *meta);
+
 /* The namespace an object lands in: "" is "default". */
 const char *kh_netpol__ns(const kh_object *obj);
 /* TCP (also for NULL), UDP, SCTP; -1 for anything else. */

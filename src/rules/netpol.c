@@ -125,13 +125,14 @@ static const kh_node *labels_key(const kh_object *o, const char **path)
 void kh_netpol__workload_not_selected(kh_rule_ctx *ctx, const kh_objset *set)
 {
     np_model *m = kh_netpol__rule_model(ctx, set);
+    np_paths paths = {0};
     for (size_t i = 0; m && i < m->nwl; i++) {
         const np_workload *w = &m->wl[i];
         if (m->cls[w->cls].npols)
             continue;
         const char *meta = "metadata";
         const kh_node *at = labels_key(w->obj, &meta);
-        kh_rule__report(ctx, w->obj, at, kh_arena_printf(ctx->arena, "%s.labels", meta),
+        kh_rule__report(ctx, w->obj, at, kh_netpol__labels_path(ctx->arena, &paths, meta),
                         "no NetworkPolicy selects %s: %s connections from anywhere and "
                         "may connect anywhere",
                         strcmp(w->obj->kind, "Pod") == 0 ? "this pod" : "its pods",

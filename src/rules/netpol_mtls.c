@@ -185,17 +185,18 @@ static kh_location at_object(kh_rule_ctx *ctx, const kh_object *o, const char *p
 void kh_netpol__sensitive_without_mtls(kh_rule_ctx *ctx, const kh_objset *set)
 {
     np_model *m = kh_netpol__rule_model(ctx, set);
+    np_paths paths = {0};
     for (size_t i = 0; m && i < m->nwl; i++) {
         const np_workload *w = &m->wl[i];
         const char *wns = m->cls[w->cls].ns;
         const np_namespace *ns = &m->ns[m->cls[w->cls].nsi];
-        if (!ns || !sensitive(ctx, ns))
+        if (!sensitive(ctx, ns))
             continue;
         const char *meta = "metadata";
         const kh_node *mn = kh_object_pod_metadata(w->obj, &meta);
         const kh_node *key = kh_rule__key(mn, "labels");
         const kh_node *at = key ? key : w->obj->root;
-        const char *path = kh_arena_printf(ctx->arena, "%s.labels", meta);
+        const char *path = kh_netpol__labels_path(ctx->arena, &paths, meta);
         mesh mm = mesh_of(ns, w->obj);
         if (mm == MESH_LINKERD)
             continue;
