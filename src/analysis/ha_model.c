@@ -102,18 +102,19 @@ static const char *wkey(char *buf, size_t size, const char *ns, const char *kind
 }
 
 /* Workloads by their wkey: open addressing over workload indexes + 1 (0
- * is empty), sized once; a slot's key is formed from its workload. */
+ * is empty), sized once; a slot's key is formed from its workload. Only
+ * the build needs it: malloc'd, and freed when the model is built. */
 typedef struct wmap {
     uint32_t *slots;
     size_t mask;
 } wmap;
 
-static bool wmap_init(wmap *m, kh_arena *a, size_t most)
+static bool wmap_init(wmap *m, size_t most)
 {
     size_t cap = 16;
     while (cap < 2 * most + 16)
         cap *= 2;
-    m->slots = kh_arena_calloc(a, cap, sizeof(*m->slots));
+    m->slots = calloc(cap, sizeof(*m->slots));
     m->mask = cap - 1;
     return m->slots != NULL;
 }
@@ -131,7 +132,7 @@ static void wl_names(const kh_ha_model *m, size_t i, const char **ns, const char
         const kh_ha_wl_info *in = info_of(m, w->at);
         *ns = in->namespace_, *kind = in->kind, *name = in->name;
     } else {
-        const kh_object *pod = m->pods[w->at].obj;
+        const kh_object *pod = m->pod_objs[m->pods[w->at].obj];
         *ns = pod->namespace_ ? pod->namespace_ : "", *kind = "Pod", *name = pod->name;
     }
 }
@@ -403,8 +404,28 @@ static bool build_hpas(build *b)
     return true;
 }
 
-/* A new info record, NULL when out of memory. */
-static kh_ha_wl_info *new_info(build *b, uint32_t *at)
+/* A controller's spec.replicas into *@p r, and its key; NULL (and *@p r
+ * untouched) when it has none that is an integer. */
+static const kh_node *replicas_of(const kh_object *obj, kh_ha_wl_class cls, int64_t *r)
+{
+    if (!obj || cls != KH_HA_WL_REPLICATED)
+        return NULL;
+    const kh_node *spec = kh_node_get(obj->root, "spec");
+    return kh_node_int(kh_node_get(spec, "replicas"), r) ? key_of(spec, "replicas") : NULL;
+}
+
+/* An HPA's spec.minReplicas, 1 when unset or not an integer. */
+static int64_t hpa_min(const kh_object *hpa)
+{
+    int64_t min = 1;
+    const kh_node *mn = kh_node_path(hpa->root, "spec.minReplicas");
+    if (mn && !kh_node_is_null(mn) && !kh_node_int(mn, &min))
+        min = 1;
+    return min;
+}
+
+/* A new info record for @p w, NULL when out of memory. */
+static kh_ha_wl_info *new_info(build *b, kh_ha_wl *w)
 {
     kh_ha_model *m = b->m;
     if (m->ninfos % KH_HA_INFO_BLOCK == 0) {
@@ -413,8 +434,9 @@ static kh_ha_wl_info *new_info(build *b, uint32_t *at)
         if (!m->infos[m->ninfos / KH_HA_INFO_BLOCK])
             return NULL;
     }
-    *at = (uint32_t)m->ninfos++;
-    return info_of(m, *at);
+    w->at = (uint32_t)m->ninfos++;
+    w->info = 1;
+    return info_of(m, w->at);
 }
 
 /* The workload of that name, added when new. A bare pod's (@p cls
@@ -431,32 +453,19 @@ static long add_workload(build *b, const kh_object *obj, const char *ns, const c
     if (b->workloads.slots[slot])
         return (long)b->workloads.slots[slot] - 1;
     kh_ha_wl *w = &m->workloads[m->nworkloads];
-    *w = (kh_ha_wl){.at = (uint32_t)m->npods, .cls = (uint8_t)cls};
+    *w = (kh_ha_wl){.at = (uint32_t)m->npods, .cls = (uint32_t)cls};
     long h = smap_get(&b->hpas, buf);
     if (cls != KH_HA_WL_BARE || h >= 0) {
-        kh_ha_wl_info *in = new_info(b, &w->at);
+        kh_ha_wl_info *in = new_info(b, w);
         if (!in)
             return -1;
-        w->info = true;
         *in = (kh_ha_wl_info){.obj = obj, .kind = kind, .namespace_ = ns ? ns : "",
                               .name = name, .replicas = 1, .templ = -1};
-        if (obj && cls == KH_HA_WL_REPLICATED) {
-            const kh_node *spec = kh_node_get(obj->root, "spec");
-            int64_t r;
-            if (kh_node_int(kh_node_get(spec, "replicas"), &r)) {
-                in->replicas = r;
-                in->replicas_key = key_of(spec, "replicas");
-            }
-        }
+        replicas_of(obj, cls, &in->replicas);
         if (h >= 0) {
             const kh_object *const *hpas;
             kh_objset_by_kind(b->set, "HorizontalPodAutoscaler", &hpas);
             in->hpa = hpas[h];
-            int64_t min = 1;
-            const kh_node *mn = kh_node_path(in->hpa->root, "spec.minReplicas");
-            if (mn && !kh_node_is_null(mn) && !kh_node_int(mn, &min))
-                min = 1;
-            in->hpa_min = min;
         }
     }
     b->workloads.slots[slot] = (uint32_t)m->nworkloads + 1;
@@ -604,6 +613,7 @@ static bool build_pods(build *b)
     kh_ha_model *m = b->m;
     const kh_object *const *objs;
     size_t n = kh_objset_by_kind(b->set, "Pod", &objs);
+    m->pod_objs = objs;
     m->pods = kh_arena_calloc(b->a, n ? n : 1, sizeof(*m->pods));
     if (!m->pods)
         return false;
@@ -613,7 +623,7 @@ static bool build_pods(build *b)
         if (phase && (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0))
             continue; /* finished: holds no replica */
         kh_ha_pod *p = &m->pods[m->npods];
-        *p = (kh_ha_pod){.obj = o, .node = -1, .ready = pod_ready(o)};
+        *p = (kh_ha_pod){.obj = (uint32_t)i, .node = -1, .ready = pod_ready(o)};
         const char *node = kh_node_str(kh_node_path(o->root, "spec.nodeName"));
         if (node && *node && (p->node = (int32_t)add_node(b, node, NULL)) < 0)
             return false;
@@ -682,7 +692,7 @@ static int on_templ(const kh_object *standin, void *ud)
         s->ntempls++;
     } else {
         kh_ha_budget *bu = &m->budgets[c->idx];
-        ok = link(c->b->a, &t->budgets, c->idx) && link(c->b->a, &bu->templs, standin->input);
+        ok = link(c->b->a, &bu->templs, standin->input);
         t->nbudgets++;
         bu->ntempls++;
     }
@@ -780,8 +790,9 @@ static bool prepare_selects(build *b)
     if (!b->pod_keys || !b->pod_vals || !m->pod_links || !b->stamp)
         return false;
     for (size_t i = 0; i < m->npods; i++) {
-        size_t slot = ptr_slot(b, m->pods[i].obj);
-        b->pod_keys[slot] = m->pods[i].obj;
+        const kh_object *o = m->pod_objs[m->pods[i].obj];
+        size_t slot = ptr_slot(b, o);
+        b->pod_keys[slot] = o;
         b->pod_vals[slot] = (uint32_t)i;
     }
     return true;
@@ -1115,12 +1126,13 @@ kh_ha_workload kh_ha__workload(const kh_ha_model *m, size_t i)
         return w;
     }
     const kh_ha_wl_info *in = info_of(m, s->at);
+    int64_t r;
     w.obj = in->obj;
     w.replicas = in->replicas;
-    w.replicas_key = in->replicas_key;
+    w.replicas_key = replicas_of(in->obj, w.cls, &r);
     w.hpa = in->hpa;
-    w.hpa_min = in->hpa_min;
-    w.effective = in->hpa ? in->hpa_min : in->replicas;
+    w.hpa_min = in->hpa ? hpa_min(in->hpa) : 0;
+    w.effective = in->hpa ? w.hpa_min : in->replicas;
     w.templ = in->templ;
     return w;
 }
@@ -1214,7 +1226,7 @@ kh_ha_model *kh_ha__build(kh_arena *arena, const kh_objset *set)
     /* Room for what the pods may add: each distinct node name they are
      * bound to, each distinct owner (or the pod itself, with none). */
     size_t pod_nodes = 0, pod_owners = 0, nrs = kh_objset_by_kind(set, "ReplicaSet", &objs);
-    if (nobjs >= INT32_MAX || !count_pod_names(set, &pod_nodes, &pod_owners))
+    if (nobjs > KH_HA_MAX_OBJECTS || !count_pod_names(set, &pod_nodes, &pod_owners))
         return NULL;
     b.nodes_cap = nnodes + pod_nodes;
     b.workloads_cap = nobjs - npods - nnodes + pod_owners;
@@ -1231,11 +1243,12 @@ kh_ha_model *kh_ha__build(kh_arena *arena, const kh_objset *set)
               smap_init(&m->node_index, arena, b.nodes_cap) &&
               smap_init(&m->zone_index, arena, nnodes) &&
               smap_init(&b.addrs, arena, 4 * nnodes) &&
-              wmap_init(&b.workloads, arena, room) && smap_init(&b.rs_owner, arena, nrs);
+              wmap_init(&b.workloads, room) && smap_init(&b.rs_owner, arena, nrs);
     b.workloads_cap = room;
     ok = ok && build_nodes(&b) && build_hpas(&b) && build_workloads(&b) && build_pods(&b) &&
          prepare_selects(&b) && build_budgets(&b) && build_services(&b) && build_etcd(&b) &&
          build_apiservers(&b);
     kh_objset_free(b.templ_set);
+    free(b.workloads.slots);
     return ok ? m : NULL;
 }

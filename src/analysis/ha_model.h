@@ -88,22 +88,26 @@ typedef struct kh_ha_workload {
 } kh_ha_workload;
 
 /* How the model keeps a workload: a pod with no controller (most of a
- * big cluster's workloads, when it runs bare pods) is these 16 bytes, its
+ * big cluster's workloads, when it runs bare pods) is these 12 bytes, its
  * names read from the pod and its replicas its pods; every other workload
  * has its details in an info record. */
 typedef struct kh_ha_wl {
-    uint32_t at;                 /* info: its kh_ha_wl_info; else the pod in pods */
     uint32_t npods, ready;       /* pods in the input, and the ready ones */
-    uint8_t cls;                 /* kh_ha_wl_class */
-    bool info;
+    uint32_t at : 29;            /* info: its kh_ha_wl_info; else the pod in pods */
+    uint32_t cls : 2;            /* kh_ha_wl_class */
+    uint32_t info : 1;
 } kh_ha_wl;
 
+/* The most objects a model takes (kh_ha_wl.at). */
+#define KH_HA_MAX_OBJECTS ((1u << 29) - 1)
+
+/* The rest of a workload: kh_ha__workload reads replicas_key and hpa_min
+ * from obj and hpa, and effective is hpa_min with an HPA, else replicas. */
 typedef struct kh_ha_wl_info {
     const kh_object *obj;
     const char *kind, *namespace_, *name;
-    const kh_node *replicas_key;
     const kh_object *hpa;
-    int64_t replicas, hpa_min;   /* effective: hpa_min with an HPA, else replicas */
+    int64_t replicas;
     int32_t templ;
 } kh_ha_wl_info;
 
@@ -116,7 +120,7 @@ typedef struct kh_ha_wl_info {
 typedef struct kh_ha_templ {
     const kh_object *obj;
     const kh_node *labels;       /* template labels (a map), or NULL */
-    kh_ha_link *budgets, *services;
+    kh_ha_link *services;        /* the Services selecting it (of budgets, the count) */
     int32_t workload;            /* -1: not a replicated workload (a Job, an RS a
                                   * Deployment owns) */
     uint32_t nbudgets, nservices;
@@ -124,7 +128,7 @@ typedef struct kh_ha_templ {
 } kh_ha_templ;
 
 typedef struct kh_ha_pod {
-    const kh_object *obj;
+    uint32_t obj;                /* its object: pod_objs[obj] */
     int32_t node;                /* -1: not bound */
     int32_t workload;            /* -1: Job, static (Node-owned) pod */
     bool ready;
@@ -197,6 +201,8 @@ typedef struct kh_ha_model {
     kh_ha_templ *templs;
     size_t ntempls;
     kh_ha_pod *pods;
+    const kh_object *const *pod_objs; /* the set's pods (kh_objset_by_kind, valid
+                                  * while nothing is added to the set) */
     kh_ha_pod_links *pod_links;  /* per pod; NULL when the input has no budget and
                                   * no Service (kh_ha__pod_budgets, _services) */
     size_t npods;
