@@ -740,18 +740,25 @@ static bool has_projected_token(const kh_node *spec)
     return false;
 }
 
-static int read_pods(kh_rbac *m, const kh_objset *set, size_t *cap)
+static int read_pods(kh_rbac *m, const kh_objset *set)
 {
+    /* Sized once: arrays doubled in the arena would leave each smaller
+     * copy behind (a megabyte for 120,000 pods). */
+    size_t most = 0;
+    const kh_object *const *objs;
+    for (size_t k = 0; pod_kinds[k]; k++)
+        most += kh_objset_by_kind(set, pod_kinds[k], &objs);
+    kh_rbac_pod *recs = kh_arena_calloc(m->arena, most + 1, sizeof *recs);
+    m->pods = kh_arena_alloc(m->arena, (most + 1) * sizeof *m->pods);
+    if (!recs || !m->pods)
+        return KH_ENOMEM;
     for (size_t k = 0; pod_kinds[k]; k++) {
-        const kh_object *const *objs;
         size_t n = kh_objset_by_kind(set, pod_kinds[k], &objs);
         for (size_t i = 0; i < n; i++) {
             kh_podspec ps;
             if (!kh_object_podspec(objs[i], &ps))
                 continue;
-            kh_rbac_pod *p = kh_arena_calloc(m->arena, 1, sizeof *p);
-            if (!p)
-                return KH_ENOMEM;
+            kh_rbac_pod *p = &recs[m->npods];
             p->obj = objs[i];
             p->namespace_ = object_ns(objs[i]);
             const char *sa = kh_node_str(kh_node_get(ps.spec, "serviceAccountName"));
@@ -762,16 +769,6 @@ static int read_pods(kh_rbac *m, const kh_objset *set, size_t *cap)
             const kh_node *am = kh_node_get(ps.spec, "automountServiceAccountToken");
             /* The account's own setting is applied once accounts are known. */
             p->token_mounted = !kh_node_is_false(am);
-            if (m->npods == *cap) {
-                size_t nc = *cap ? 2 * *cap : 64;
-                kh_rbac_pod **bigger = kh_arena_alloc(m->arena, nc * sizeof *bigger);
-                if (!bigger)
-                    return KH_ENOMEM;
-                if (m->npods)
-                    memcpy(bigger, m->pods, m->npods * sizeof *bigger);
-                m->pods = bigger;
-                *cap = nc;
-            }
             m->pods[m->npods++] = p;
         }
     }
@@ -792,10 +789,53 @@ static int pod_cmp_input(const void *x, const void *y)
     return a->obj->seq < b->obj->seq ? -1 : a->obj->seq > b->obj->seq;
 }
 
+static uint64_t pair_hash(const char *ns, const char *name)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *s = ns;; s++) {
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+        if (!*s)
+            break;
+    }
+    for (const char *s = name; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* The first pod of each distinct (namespace, account) pair, into @p first
+ * (room for every pod); @return how many, or -1 when out of memory.
+ * 100,000 pods name a handful of accounts: sorting a key per pod had cost
+ * 8 MB. */
+static long distinct_pod_accounts(const kh_rbac *m, uint32_t *first)
+{
+    size_t cap = 64;
+    while (cap < 2 * m->npods)
+        cap *= 2;
+    uint32_t *seen = calloc(cap, sizeof *seen); /* pod index + 1; 0 = empty */
+    if (!seen)
+        return -1;
+    long n = 0;
+    for (size_t i = 0; i < m->npods; i++) {
+        const kh_rbac_pod *p = m->pods[i];
+        size_t at = (size_t)pair_hash(p->namespace_, p->service_account) & (cap - 1);
+        for (; seen[at]; at = (at + 1) & (cap - 1)) {
+            const kh_rbac_pod *q = m->pods[seen[at] - 1];
+            if (streq(q->namespace_, p->namespace_) &&
+                streq(q->service_account, p->service_account))
+                break;
+        }
+        if (seen[at])
+            continue;
+        seen[at] = (uint32_t)(i + 1);
+        first[n++] = (uint32_t)i;
+    }
+    free(seen);
+    return n;
+}
+
 static int read_accounts(kh_rbac *m, const kh_objset *set)
 {
-    size_t podcap = 0;
-    int rc = read_pods(m, set, &podcap);
+    int rc = read_pods(m, set);
     if (rc)
         return rc;
     if (m->npods > 1)
@@ -806,15 +846,22 @@ static int read_accounts(kh_rbac *m, const kh_objset *set)
     size_t nsub = 0;
     for (size_t i = 0; i < m->nbindings; i++)
         nsub += m->bindings[i]->nsubjects;
-    keyed *k = malloc((nobj + m->npods + nsub + 1) * sizeof *k);
-    if (!k)
+    uint32_t *first = malloc((m->npods + 1) * sizeof *first);
+    long npairs = first ? distinct_pod_accounts(m, first) : -1;
+    keyed *k = npairs < 0 ? NULL : malloc((nobj + (size_t)npairs + nsub + 1) * sizeof *k);
+    if (!k) {
+        free(first);
         return KH_ENOMEM;
+    }
+    /* References first, objects last: after sorting, an object wins its
+     * run (and of equal references, which one stays does not matter). */
     size_t n = 0;
-    /* References first, objects last: after sorting, an object wins its run. */
-    for (size_t i = 0; i < m->npods; i++) {
-        k[n] = (keyed){m->pods[i]->namespace_, m->pods[i]->service_account, n, NULL};
+    for (long i = 0; i < npairs; i++) {
+        const kh_rbac_pod *p = m->pods[first[i]];
+        k[n] = (keyed){p->namespace_, p->service_account, n, NULL};
         n++;
     }
+    free(first);
     for (size_t i = 0; i < m->nbindings; i++)
         for (size_t j = 0; j < m->bindings[i]->nsubjects; j++) {
             const kh_rbac_subject *s = &m->bindings[i]->subjects[j];
@@ -856,7 +903,7 @@ static int read_accounts(kh_rbac *m, const kh_objset *set)
 
     /* Pods per account: count, then fill (pods stay in input order). */
     size_t *cnt = calloc(n + 1, sizeof *cnt);
-    size_t *which = malloc((m->npods + 1) * sizeof *which);
+    uint32_t *which = malloc((m->npods + 1) * sizeof *which);
     if (!cnt || !which) {
         free(cnt);
         free(which);
@@ -867,7 +914,7 @@ static int read_accounts(kh_rbac *m, const kh_objset *set)
         kh_rbac_pod *p = m->pods[i];
         size_t j = lower_bound((void *const *)m->sas, m->nsas, offsetof(kh_rbac_sa, namespace_),
                                offsetof(kh_rbac_sa, name), p->namespace_, p->service_account);
-        which[i] = j;
+        which[i] = (uint32_t)j;
         cnt[j]++;
         const kh_rbac_sa *sa = m->sas[j];
         kh_podspec ps = {0};
