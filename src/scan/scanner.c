@@ -613,10 +613,19 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
             kh_arena_reset(&area);
         }
         prev = id;
+        /* Room for a finding per object, reserved at once: a rule may say
+         * something of every pod, and doubling 8 MB of findings would leave
+         * the smaller copies as holes in the heap, resident beside the
+         * model. Pages never written cost nothing. */
+        size_t room = kh_objset_count(s->set) + 64;
+        pending *found = realloc(s->found, room * sizeof(pending));
+        if (found) {
+            s->found = found;
+            s->capfound = room;
+        }
         ctx.rule->check_set(&ctx, s->set);
         flush(s, set_pending_cmp);
-        /* A rule may say something of every pod (8 MB of findings for
-         * 120,000): give that back before the next area builds its model. */
+        /* Given back before the next area builds its model. */
         free(s->found);
         s->found = NULL;
         s->capfound = 0;
