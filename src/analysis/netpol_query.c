@@ -34,8 +34,7 @@ int kh_netpol_load(kh_netpol **out, kh_cluster *c, kh_error *err)
     kh_arena *arena = kh_cluster__arena(c);
     kh_netpol *np = kh_arena_calloc(arena, 1, sizeof(*np));
     *out = NULL;
-    if (!np || !(np->m = kh_netpol__build(arena, kh_cluster__objects(c))) ||
-        kh_netpol__ids(np->m) != 0)
+    if (!np || !(np->m = kh_netpol__build(arena, kh_cluster__objects(c))))
         return kh_error_set(err, KH_ENOMEM, NULL, 0, 0, "out of memory");
     np->arena = arena;
     np->set = kh_cluster__objects(c);
@@ -213,7 +212,7 @@ int kh_netpol_matrix(const kh_netpol *np, FILE *out, kh_netpol_format format,
     writer w = {.np = np, .out = out, .fmt = format, .first = true};
     np_range *atoms = NULL;
     size_t natoms = kh_netpol__atoms(m, &atoms);
-    w.ev = kh_netpol__eval_new(m);
+    w.ev = kh_netpol__ids(np->m) == 0 ? kh_netpol__eval_new(m) : NULL;
     if (!w.ev || !atoms) {
         kh_netpol__eval_free(w.ev);
         free(atoms);
@@ -304,6 +303,19 @@ typedef struct endpoint {
     const char *id;
 } endpoint;
 
+/* Workload @p i's "ns/Kind/name": can-reach names a few workloads, so it
+ * makes only their ids, not the matrix's id for every workload. */
+static const char *wl_id(const kh_netpol *np, uint32_t i)
+{
+    const np_model *m = np->m;
+    const kh_object *o = m->wl[i].obj;
+    if (m->ids)
+        return m->ids[i];
+    const char *id = kh_arena_printf(np->arena, "%s/%s/%s", m->cls[m->wl[i].cls].ns, o->kind,
+                                     o->name);
+    return id ? id : o->name;
+}
+
 static int find_endpoint(const kh_netpol *np, const char *text, endpoint *e, kh_error *err)
 {
     const np_model *m = np->m;
@@ -320,12 +332,11 @@ static int find_endpoint(const kh_netpol *np, const char *text, endpoint *e, kh_
     for (size_t i = 0; i < m->nwl; i++) {
         const np_workload *w = &m->wl[i];
         const char *wns = m->cls[w->cls].ns;
-        bool match = s2 ? strcmp(m->ids[i], text) == 0
-                        : strlen(wns) == (size_t)(s1 - text) &&
-                              strncmp(wns, text, (size_t)(s1 - text)) == 0 &&
-                              strcmp(w->obj->name, s1 + 1) == 0;
-        if (s2 && !match) {
-            /* kinds compare without case: deployment is Deployment */
+        bool match = !s2 && strlen(wns) == (size_t)(s1 - text) &&
+                     strncmp(wns, text, (size_t)(s1 - text)) == 0 &&
+                     strcmp(w->obj->name, s1 + 1) == 0;
+        if (s2) {
+            /* ns/kind/name; kinds compare without case: deployment is Deployment */
             size_t nl = strlen(wns), kl = strlen(w->obj->kind);
             match = strncmp(text, wns, nl) == 0 && text[nl] == '/' &&
                     strncasecmp(text + nl + 1, w->obj->kind, kl) == 0 &&
@@ -335,9 +346,9 @@ static int find_endpoint(const kh_netpol *np, const char *text, endpoint *e, kh_
             if (found++ && e->cls >= 0)
                 return kh_error_set(err, KH_EINVALID, NULL, 0, 0,
                                     "'%s' is ambiguous: '%s' and '%s' (use ns/kind/name)", text,
-                                    e->id, m->ids[i]);
+                                    e->id, wl_id(np, (uint32_t)i));
             e->cls = (int)w->cls;
-            e->id = m->ids[i];
+            e->id = wl_id(np, (uint32_t)i);
         }
     }
     if (!found)
@@ -537,7 +548,7 @@ static int reach_service(const kh_netpol *np, np_eval *ev, const endpoint *s,
                 if (cls->ports[k].name && cls->ports[k].proto == proto &&
                     strcmp(cls->ports[k].name, tname) == 0)
                     target = cls->ports[k].port;
-            endpoint d = {.cls = (int)c, .id = m->ids[cls->workloads[0]]};
+            endpoint d = {.cls = (int)c, .id = wl_id(np, cls->workloads[0])};
             tried++;
             fprintf(out, "  %s port %lld (%s) -> backend %s", svc_id, (long long)pnum,
                     proto_names[proto], d.id);
