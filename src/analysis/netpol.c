@@ -1040,15 +1040,16 @@ static void parse_policy(builder *b, np_policy *p)
 }
 
 /* Per class: the policies selecting it and the rules that then apply,
- * counted first so that each list is allocated once at its size. */
-static void attach_pass(np_model *m, bool fill)
+ * counted first (into @p ap, one per class) so that each list is
+ * allocated once at its size. */
+static void attach_pass(const np_model *m, np_applied *ap, bool fill)
 {
     for (size_t i = 0; i < m->npol; i++) {
         np_policy *p = &m->pol[i];
         if (p->invalid)
             continue; /* the API server never stored it */
         for (size_t k = 0; k < p->nselected; k++) {
-            np_class *c = &m->cls[p->selected[k]];
+            np_applied *c = &ap[p->selected[k]];
             if (fill)
                 c->pols[c->npols] = p;
             c->npols++;
@@ -1070,19 +1071,41 @@ static void attach_pass(np_model *m, bool fill)
 
 static int attach(builder *b)
 {
+    static const np_applied none = {0};
     np_model *m = b->m;
-    attach_pass(m, false);
+    for (size_t i = 0; i < m->ncls; i++)
+        m->cls[i].ap = &none;
+    if (!m->npol || !m->ncls)
+        return 0;
+    np_applied *ap = calloc(m->ncls, sizeof(*ap));
+    if (!ap)
+        return -1;
+    attach_pass(m, ap, false);
+    size_t nsel = 0;
     for (size_t i = 0; i < m->ncls; i++) {
-        np_class *c = &m->cls[i];
-        c->pols = c->npols ? kh_arena_alloc(b->a, c->npols * sizeof(*c->pols)) : NULL;
+        np_applied *c = &ap[i];
+        if (!c->npols)
+            continue;
+        nsel++;
+        c->pols = kh_arena_alloc(b->a, c->npols * sizeof(*c->pols));
         c->in_rules = c->nin ? kh_arena_alloc(b->a, c->nin * sizeof(*c->in_rules)) : NULL;
         c->eg_rules = c->neg ? kh_arena_alloc(b->a, c->neg * sizeof(*c->eg_rules)) : NULL;
-        if ((c->npols && !c->pols) || (c->nin && !c->in_rules) || (c->neg && !c->eg_rules))
+        if (!c->pols || (c->nin && !c->in_rules) || (c->neg && !c->eg_rules)) {
+            free(ap);
             return -1;
+        }
         c->npols = c->nin = c->neg = 0;
     }
-    attach_pass(m, true);
-    return 0;
+    attach_pass(m, ap, true);
+    /* Only the selected classes keep a record. */
+    np_applied *kept = nsel ? kh_arena_alloc(b->a, nsel * sizeof(*kept)) : NULL;
+    for (size_t i = 0; kept && i < m->ncls; i++)
+        if (ap[i].npols) {
+            *kept = ap[i];
+            m->cls[i].ap = kept++;
+        }
+    free(ap);
+    return nsel && !kept ? -1 : 0;
 }
 
 static void builder_free(builder *b)

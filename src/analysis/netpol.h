@@ -97,6 +97,17 @@ typedef struct np_cport {
     uint16_t port;
 } np_cport;
 
+/* What applies to a class: the policies selecting it and their rules.
+ * Apart from the class, as most classes of a large cluster have none:
+ * those share one empty record. */
+typedef struct np_applied {
+    np_policy **pols;            /* policies selecting it, input order */
+    np_rule **in_rules;          /* ingress rules of those with Ingress */
+    np_rule **eg_rules;
+    uint32_t npols, nin, neg;
+    bool in_iso, eg_iso;
+} np_applied;
+
 /* Counts are 32-bit: a model of 100,000 workloads keeps one class per
  * distinct template, and every byte of a class counts 20,000 times. */
 typedef struct np_class {
@@ -104,12 +115,9 @@ typedef struct np_class {
     const kh_node *labels;
     np_cport *ports;             /* regular containers' ports (named ports resolve here) */
     uint32_t *workloads;         /* ascending */
-    np_policy **pols;            /* policies selecting it, input order */
-    np_rule **in_rules;          /* ingress rules of those with Ingress */
-    np_rule **eg_rules;
+    const np_applied *ap;        /* never NULL */
     uint32_t nsi;                /* index of ns in the model's namespaces */
-    uint32_t nports, nworkloads, npols, nin, neg;
-    bool in_iso, eg_iso;
+    uint32_t nports, nworkloads;
 } np_class;
 
 /* A workload: its object and its class (its namespace is the class's;

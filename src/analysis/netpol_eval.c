@@ -486,11 +486,11 @@ uint32_t kh_netpol__egress(np_eval *ev, const np_model *m, uint32_t src, int dst
                            unsigned __int128 addr)
 {
     const np_class *s = &m->cls[src];
-    if (!s->eg_iso)
+    if (!s->ap->eg_iso)
         return NP_PS_ALL;
     uint32_t acc = NP_PS_NONE;
-    for (size_t i = 0; i < s->neg && acc != NP_PS_ALL; i++) {
-        const np_rule *r = s->eg_rules[i];
+    for (size_t i = 0; i < s->ap->neg && acc != NP_PS_ALL; i++) {
+        const np_rule *r = s->ap->eg_rules[i];
         bool ok = dst >= 0 ? kh_netpol__rule_admits_class(r, (uint32_t)dst)
                            : kh_netpol__rule_admits_addr(r, fam, addr);
         if (ok)
@@ -504,11 +504,11 @@ uint32_t kh_netpol__ingress(np_eval *ev, const np_model *m, uint32_t dst, int sr
                             unsigned __int128 addr)
 {
     const np_class *d = &m->cls[dst];
-    if (!d->in_iso)
+    if (!d->ap->in_iso)
         return NP_PS_ALL;
     uint32_t acc = NP_PS_NONE;
-    for (size_t i = 0; i < d->nin && acc != NP_PS_ALL; i++) {
-        const np_rule *r = d->in_rules[i];
+    for (size_t i = 0; i < d->ap->nin && acc != NP_PS_ALL; i++) {
+        const np_rule *r = d->ap->in_rules[i];
         bool ok = src >= 0 ? kh_netpol__rule_admits_class(r, (uint32_t)src)
                            : kh_netpol__rule_admits_addr(r, fam, addr);
         if (ok)
@@ -601,7 +601,8 @@ size_t kh_netpol__atoms(const np_model *m, np_range **out)
 size_t kh_netpol__class_atoms(const np_model *m, uint32_t c, bool egress, np_range **out)
 {
     const np_class *cls = &m->cls[c];
-    return cut(NULL, egress ? cls->eg_rules : cls->in_rules, egress ? cls->neg : cls->nin, out);
+    const np_applied *ap = cls->ap;
+    return cut(NULL, egress ? ap->eg_rules : ap->in_rules, egress ? ap->neg : ap->nin, out);
 }
 
 /* --------------------------------------------------------------- pairs */
@@ -687,11 +688,11 @@ void kh_netpol__column(np_columns *c, uint32_t d, const uint32_t **in, const uin
     np_eval *ev = c->ev;
     size_t nc = m->ncls;
     const np_class *dc = &m->cls[d];
-    uint32_t fill = dc->in_iso ? NP_PS_NONE : NP_PS_ALL;
+    uint32_t fill = dc->ap->in_iso ? NP_PS_NONE : NP_PS_ALL;
     for (size_t s = 0; s < nc; s++)
         c->in[s] = fill;
-    for (size_t i = 0; i < dc->nin; i++) {
-        const np_rule *r = dc->in_rules[i];
+    for (size_t i = 0; i < dc->ap->nin; i++) {
+        const np_rule *r = dc->ap->in_rules[i];
         uint32_t ps = kh_netpol__rule_ports(ev, r, dc);
         if (ps == NP_PS_NONE)
             continue;
@@ -703,7 +704,7 @@ void kh_netpol__column(np_columns *c, uint32_t d, const uint32_t **in, const uin
                 c->in[r->classes[k]] = kh_netpol__ps_union(ev, c->in[r->classes[k]], ps);
     }
     for (size_t s = 0; s < nc; s++)
-        c->out[s] = m->cls[s].eg_iso ? NP_PS_NONE : NP_PS_ALL;
+        c->out[s] = m->cls[s].ap->eg_iso ? NP_PS_NONE : NP_PS_ALL;
     size_t lo = d ? c->start[d - 1] : 0, hi = c->start[d];
     for (size_t i = 0; i < c->nany + (hi - lo); i++) {
         const np_rule *r = i < c->nany ? c->any[i] : c->to[lo + i - c->nany];

@@ -179,7 +179,7 @@ static void external(writer *w, uint32_t c, bool egress)
         uint32_t ps = egress ? kh_netpol__egress(w->ev, m, c, -1, atoms[i].fam, atoms[i].lo)
                              : kh_netpol__ingress(w->ev, m, c, -1, atoms[i].fam, atoms[i].lo);
         size_t j = i + 1;
-        if ((egress ? !cls->eg_iso : !cls->in_iso)) {
+        if ((egress ? !cls->ap->eg_iso : !cls->ap->in_iso)) {
             while (j < natoms && atoms[j].fam == atoms[i].fam)
                 j++;
         } else {
@@ -236,7 +236,7 @@ int kh_netpol_matrix(const kh_netpol *np, FILE *out, kh_netpol_format format,
             fputs(", \"name\": ", out);
             put_json(out, wl->obj->name);
             fprintf(out, ", \"ingressIsolated\": %s, \"egressIsolated\": %s}",
-                    c->in_iso ? "true" : "false", c->eg_iso ? "true" : "false");
+                    c->ap->in_iso ? "true" : "false", c->ap->eg_iso ? "true" : "false");
         }
         fputs(m->nwl ? "\n  ],\n  \"connections\": [" : "],\n  \"connections\": [", out);
     } else if (out && format == KH_NETPOL_CSV) {
@@ -412,7 +412,7 @@ static uint32_t explain(const kh_netpol *np, np_eval *ev, FILE *out, const endpo
         return NP_PS_ALL;
     }
     const np_class *c = &m->cls[self->cls];
-    bool iso = egress ? c->eg_iso : c->in_iso;
+    bool iso = egress ? c->ap->eg_iso : c->ap->in_iso;
     if (!iso) {
         fprintf(out, "%s  %s of %s: allowed: no NetworkPolicy with policyType %s selects it\n",
                 lead, dir, self->id, egress ? "Egress" : "Ingress");
@@ -420,10 +420,10 @@ static uint32_t explain(const kh_netpol *np, np_eval *ev, FILE *out, const endpo
     }
     const np_class *dst = egress ? (peer->cls >= 0 ? &m->cls[peer->cls] : NULL) : c;
     uint32_t acc = NP_PS_NONE;
-    size_t n = egress ? c->neg : c->nin;
+    size_t n = egress ? c->ap->neg : c->ap->nin;
     size_t shown = 0;
     for (size_t i = 0; i < n; i++) {
-        const np_rule *r = egress ? c->eg_rules[i] : c->in_rules[i];
+        const np_rule *r = egress ? c->ap->eg_rules[i] : c->ap->in_rules[i];
         bool ok = peer->cls >= 0 ? kh_netpol__rule_admits_class(r, (uint32_t)peer->cls)
                                  : kh_netpol__rule_admits_addr(r, peer->fam, peer->addr);
         if (!ok)
@@ -439,8 +439,8 @@ static uint32_t explain(const kh_netpol *np, np_eval *ev, FILE *out, const endpo
     if (!shown) {
         fprintf(out, "%s  %s of %s: denied: isolated by", lead, dir, self->id);
         size_t k = 0;
-        for (size_t i = 0; i < c->npols; i++) {
-            const np_policy *p = c->pols[i];
+        for (size_t i = 0; i < c->ap->npols; i++) {
+            const np_policy *p = c->ap->pols[i];
             if (!(egress ? p->egress : p->ingress))
                 continue;
             fprintf(out, "%s %s/NetworkPolicy/%s", k++ ? "," : "", p->ns, p->obj->name);

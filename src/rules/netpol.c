@@ -128,7 +128,7 @@ void kh_netpol__workload_not_selected(kh_rule_ctx *ctx, const kh_objset *set)
     np_paths paths = {0};
     for (size_t i = 0; m && i < m->nwl; i++) {
         const np_workload *w = &m->wl[i];
-        if (m->cls[w->cls].npols)
+        if (m->cls[w->cls].ap->npols)
             continue;
         const char *meta = "metadata";
         const kh_node *at = labels_key(w->obj, &meta);
@@ -447,16 +447,16 @@ static size_t reasons(kh_rule_ctx *ctx, np_eval *ev, const np_model *m, kh_locat
 {
     const np_class *c = &m->cls[self];
     size_t n = 0;
-    if (!(egress ? c->eg_iso : c->in_iso)) {
+    if (!(egress ? c->ap->eg_iso : c->ap->in_iso)) {
         const kh_object *o = m->wl[c->workloads[0]].obj;
         rel[n++] = where(ctx, o, o->root, "",
                          egress ? "its egress is not isolated: no policy with Egress selects it"
                                 : "its ingress is not isolated: no policy with Ingress selects it");
         return n;
     }
-    size_t nr = egress ? c->neg : c->nin;
+    size_t nr = egress ? c->ap->neg : c->ap->nin;
     for (size_t i = 0; i < nr && n < max; i++) {
-        const np_rule *r = egress ? c->eg_rules[i] : c->in_rules[i];
+        const np_rule *r = egress ? c->ap->eg_rules[i] : c->ap->in_rules[i];
         bool ok = peer >= 0 ? kh_netpol__rule_admits_class(r, (uint32_t)peer)
                             : kh_netpol__rule_admits_addr(r, fam, addr);
         if (!ok)
