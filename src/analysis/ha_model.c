@@ -132,7 +132,7 @@ static void wl_names(const kh_ha_model *m, size_t i, const char **ns, const char
         const kh_ha_wl_info *in = info_of(m, w->at);
         *ns = in->namespace_, *kind = in->kind, *name = in->name;
     } else {
-        const kh_object *pod = m->pod_objs[m->pods[w->at].obj];
+        const kh_object *pod = m->pods[w->at].obj;
         *ns = pod->namespace_ ? pod->namespace_ : "", *kind = "Pod", *name = pod->name;
     }
 }
@@ -613,7 +613,6 @@ static bool build_pods(build *b)
     kh_ha_model *m = b->m;
     const kh_object *const *objs;
     size_t n = kh_objset_by_kind(b->set, "Pod", &objs);
-    m->pod_objs = objs;
     m->pods = kh_arena_calloc(b->a, n ? n : 1, sizeof(*m->pods));
     if (!m->pods)
         return false;
@@ -623,11 +622,11 @@ static bool build_pods(build *b)
         if (phase && (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0))
             continue; /* finished: holds no replica */
         kh_ha_pod *p = &m->pods[m->npods];
-        *p = (kh_ha_pod){.obj = (uint32_t)i, .node = -1, .ready = pod_ready(o)};
+        *p = (kh_ha_pod){.obj = o, .node = -1, .ready = pod_ready(o)};
         const char *node = kh_node_str(kh_node_path(o->root, "spec.nodeName"));
-        if (node && *node && (p->node = (int32_t)add_node(b, node, NULL)) < 0)
+        if (node && *node && (p->node = (int)add_node(b, node, NULL)) < 0)
             return false;
-        p->workload = (int32_t)pod_workload(b, o, p);
+        p->workload = (int)pod_workload(b, o, p);
         if (p->workload >= 0) {
             kh_ha_wl *w = &m->workloads[p->workload];
             w->npods++;
@@ -790,9 +789,8 @@ static bool prepare_selects(build *b)
     if (!b->pod_keys || !b->pod_vals || !m->pod_links || !b->stamp)
         return false;
     for (size_t i = 0; i < m->npods; i++) {
-        const kh_object *o = m->pod_objs[m->pods[i].obj];
-        size_t slot = ptr_slot(b, o);
-        b->pod_keys[slot] = o;
+        size_t slot = ptr_slot(b, m->pods[i].obj);
+        b->pod_keys[slot] = m->pods[i].obj;
         b->pod_vals[slot] = (uint32_t)i;
     }
     return true;

@@ -127,13 +127,14 @@ typedef struct kh_ha_templ {
     bool noscale;                /* DaemonSet, Job, CronJob: no scale subresource */
 } kh_ha_templ;
 
+/* 16 bytes: the indexes are below KH_HA_MAX_OBJECTS. */
 typedef struct kh_ha_pod {
-    uint32_t obj;                /* its object: pod_objs[obj] */
-    int32_t node;                /* -1: not bound */
-    int32_t workload;            /* -1: Job, static (Node-owned) pod */
-    bool ready;
-    bool unmanaged;              /* no controller reference */
-    bool noscale;                /* owned by a controller without a scale */
+    const kh_object *obj;
+    signed int node : 30;        /* -1: not bound */
+    unsigned ready : 1;
+    unsigned unmanaged : 1;      /* no controller reference */
+    signed int workload : 30;    /* -1: Job, static (Node-owned) pod */
+    unsigned noscale : 1;        /* owned by a controller without a scale */
 } kh_ha_pod;
 
 /* The budgets and Services that select a pod. */
@@ -201,8 +202,6 @@ typedef struct kh_ha_model {
     kh_ha_templ *templs;
     size_t ntempls;
     kh_ha_pod *pods;
-    const kh_object *const *pod_objs; /* the set's pods (kh_objset_by_kind, valid
-                                  * while nothing is added to the set) */
     kh_ha_pod_links *pod_links;  /* per pod; NULL when the input has no budget and
                                   * no Service (kh_ha__pod_budgets, _services) */
     size_t npods;
