@@ -567,6 +567,15 @@ static size_t area_len(const char *id)
     return strcspn(id, ".");
 }
 
+/* Return freed heap memory to the system (glibc keeps it resident), so
+ * that a model is not built beside what the last phase let go. */
+static void give_back_freed(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 int kh_scanner_finish(kh_scanner *s, kh_error *err)
 {
     (void)err;
@@ -581,11 +590,8 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
     s->pipe = NULL;
     if (s->share)
         kh_nodeshare_free(s->share); /* empty again */
-#ifdef __GLIBC__
-    /* The loading threads' malloc arenas keep what they freed; give it back
-     * to the system rather than let the models grow beside it. */
-    malloc_trim(0);
-#endif
+    /* The loading threads' malloc arenas keep what they freed. */
+    give_back_freed();
     /*
      * Set rules run in registry order, which is rule-id order, and their
      * findings are sorted by rule id first: so each rule's findings can be
@@ -624,11 +630,16 @@ int kh_scanner_finish(kh_scanner *s, kh_error *err)
             s->capfound = room;
         }
         ctx.rule->check_set(&ctx, s->set);
+        bool many = s->nfound >= 16384;
         flush(s, set_pending_cmp);
-        /* Given back before the next area builds its model. */
+        /* Given back before the next area builds its model (and to the
+         * system when a rule said much: malloc would otherwise hand the
+         * next rule's room back already resident). */
         free(s->found);
         s->found = NULL;
         s->capfound = 0;
+        if (many)
+            give_back_freed();
     }
     kh_arena_free(&area);
     kh_strset_free(&messages);
