@@ -11,9 +11,10 @@
  * resolved to their workload the way the disruption controller does: the
  * controller owner reference, through a ReplicaSet to its Deployment.
  * The model is a big scan's largest structure, so it is kept small: a bare
- * pod's workload is 16 bytes (names read from its pod), the workload map
- * holds indexes and compares against the workloads themselves, and what
- * only selects need is built only when the input has a budget or a Service.
+ * pod's workload is 12 bytes (names read from its pod), the workload map
+ * holds indexes and compares against the workloads themselves, what only
+ * selects need is built only when the input has a budget or a Service,
+ * and the tables only the build reads are malloc'd and freed after it.
  */
 #include "analysis/ha_model.h"
 
@@ -287,10 +288,10 @@ typedef struct build {
     smap addrs, hpas, rs_owner;
     wmap workloads;
     size_t nodes_cap, workloads_cap;
-    /* What selects need, built only when there is a budget or a Service:
-     * the templates' stand-ins, and pods by object pointer (open
-     * addressing: selects run over the input's own label index, so no
-     * second set of pods is built). */
+    /* What selects need, built only when there is a budget or a Service
+     * (malloc'd, freed after the build): the templates' stand-ins, and
+     * pods by object pointer (open addressing: selects run over the
+     * input's own label index, so no second set of pods is built). */
     kh_objset *templ_set;
     const kh_object **pod_keys;
     uint32_t *pod_vals;
@@ -781,11 +782,11 @@ static bool prepare_selects(build *b)
     size_t cap = 16;
     while (cap < 2 * m->npods + 16)
         cap *= 2;
-    b->pod_keys = kh_arena_calloc(b->a, cap, sizeof(*b->pod_keys));
-    b->pod_vals = kh_arena_alloc(b->a, cap * sizeof(*b->pod_vals));
+    b->pod_keys = calloc(cap, sizeof(*b->pod_keys));
+    b->pod_vals = malloc(cap * sizeof(*b->pod_vals));
     b->pod_mask = cap - 1;
     m->pod_links = kh_arena_calloc(b->a, m->npods ? m->npods : 1, sizeof(*m->pod_links));
-    b->stamp = kh_arena_calloc(b->a, m->nworkloads ? m->nworkloads : 1, sizeof(*b->stamp));
+    b->stamp = calloc(m->nworkloads ? m->nworkloads : 1, sizeof(*b->stamp));
     if (!b->pod_keys || !b->pod_vals || !m->pod_links || !b->stamp)
         return false;
     for (size_t i = 0; i < m->npods; i++) {
@@ -1248,5 +1249,8 @@ kh_ha_model *kh_ha__build(kh_arena *arena, const kh_objset *set)
          build_apiservers(&b);
     kh_objset_free(b.templ_set);
     free(b.workloads.slots);
+    free(b.pod_keys);
+    free(b.pod_vals);
+    free(b.stamp);
     return ok ? m : NULL;
 }
