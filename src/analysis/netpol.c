@@ -1139,6 +1139,15 @@ int kh_netpol__ids(np_model *m)
     return 0;
 }
 
+const char *kh_netpol__id(kh_arena *arena, const np_model *m, uint32_t i)
+{
+    const kh_object *o = m->wl[i].obj;
+    if (m->ids)
+        return m->ids[i];
+    const char *id = kh_arena_printf(arena, "%s/%s/%s", m->cls[m->wl[i].cls].ns, o->kind, o->name);
+    return id ? id : o->name;
+}
+
 np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
 {
     builder b = {.a = arena};

@@ -159,6 +159,9 @@ np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set);
  * other rules never do, so a scan does not pay for 100,000 strings).
  * 0, or -1 when out of memory. */
 int kh_netpol__ids(np_model *m);
+/* Workload @p i's id: m->ids[i] once made, else made in @p arena (for
+ * the few a can-reach or an isolation finding names). */
+const char *kh_netpol__id(kh_arena *arena, const np_model *m, uint32_t i);
 
 /* "<meta>.labels", a finding's path at a workload's labels, made once per
  * distinct @p meta (metadata, spec.template.metadata...) and shared by

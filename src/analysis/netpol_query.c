@@ -303,19 +303,6 @@ typedef struct endpoint {
     const char *id;
 } endpoint;
 
-/* Workload @p i's "ns/Kind/name": can-reach names a few workloads, so it
- * makes only their ids, not the matrix's id for every workload. */
-static const char *wl_id(const kh_netpol *np, uint32_t i)
-{
-    const np_model *m = np->m;
-    const kh_object *o = m->wl[i].obj;
-    if (m->ids)
-        return m->ids[i];
-    const char *id = kh_arena_printf(np->arena, "%s/%s/%s", m->cls[m->wl[i].cls].ns, o->kind,
-                                     o->name);
-    return id ? id : o->name;
-}
-
 static int find_endpoint(const kh_netpol *np, const char *text, endpoint *e, kh_error *err)
 {
     const np_model *m = np->m;
@@ -346,9 +333,9 @@ static int find_endpoint(const kh_netpol *np, const char *text, endpoint *e, kh_
             if (found++ && e->cls >= 0)
                 return kh_error_set(err, KH_EINVALID, NULL, 0, 0,
                                     "'%s' is ambiguous: '%s' and '%s' (use ns/kind/name)", text,
-                                    e->id, wl_id(np, (uint32_t)i));
+                                    e->id, kh_netpol__id(np->arena, m, (uint32_t)i));
             e->cls = (int)w->cls;
-            e->id = wl_id(np, (uint32_t)i);
+            e->id = kh_netpol__id(np->arena, m, (uint32_t)i);
         }
     }
     if (!found)
@@ -548,7 +535,7 @@ static int reach_service(const kh_netpol *np, np_eval *ev, const endpoint *s,
                 if (cls->ports[k].name && cls->ports[k].proto == proto &&
                     strcmp(cls->ports[k].name, tname) == 0)
                     target = cls->ports[k].port;
-            endpoint d = {.cls = (int)c, .id = wl_id(np, cls->workloads[0])};
+            endpoint d = {.cls = (int)c, .id = kh_netpol__id(np->arena, m, cls->workloads[0])};
             tried++;
             fprintf(out, "  %s port %lld (%s) -> backend %s", svc_id, (long long)pnum,
                     proto_names[proto], d.id);

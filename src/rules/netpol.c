@@ -533,7 +533,7 @@ static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev, np
                     const char *src_id;
                     if (s >= 0) {
                         const np_workload *sw = &m->wl[m->cls[s].workloads[0]];
-                        src_id = m->ids[m->cls[s].workloads[0]];
+                        src_id = kh_netpol__id(ctx->arena, m, m->cls[s].workloads[0]);
                         rel[nrel++] = where(ctx, sw->obj, sw->obj->root, "",
                                             kh_arena_printf(ctx->arena, "reaches it on %s%s",
                                                             kh_netpol__ps_text(ev, bad),
@@ -562,7 +562,7 @@ static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev, np
                 "isolation '%s' is broken: %zu source%s outside what it allows can reach %s, "
                 "e.g. %s on %s",
                 iso->name ? iso->name : "netpol.isolation", nbroken, nbroken == 1 ? "" : "s",
-                m->ids[dc->workloads[w]], first, first_ports);
+                kh_netpol__id(ctx->arena, m, dc->workloads[w]), first, first_ports);
         }
         free(atoms);
     }
@@ -576,7 +576,7 @@ void kh_netpol__isolation_assertion_broken(kh_rule_ctx *ctx, const kh_objset *se
     if (!pol || !pol->nnetpol_isolations)
         return;
     np_model *m = kh_netpol__rule_model(ctx, set);
-    np_eval *ev = m && kh_netpol__ids(m) == 0 ? kh_netpol__eval_new(m) : NULL;
+    np_eval *ev = m ? kh_netpol__eval_new(m) : NULL;
     np_columns *cols = ev ? kh_netpol__columns_new(ev, m) : NULL;
     for (size_t i = 0; cols && i < pol->nnetpol_isolations; i++)
         check_isolation(ctx, m, ev, cols, &pol->netpol_isolations[i]);
