@@ -386,7 +386,7 @@ static const kh_node *pod_labels(const kh_object *obj)
 
 /* Add one workload to its class (new when its key is new). A new class
  * is only a seed until finish_classes knows how many there are. */
-static int add_workload(builder *b, const kh_object *obj)
+static int add_workload(builder *b, const kh_object *obj, uint32_t index)
 {
     const char *ns = kh_netpol__ns(obj);
     const kh_node *labels = pod_labels(obj);
@@ -450,7 +450,7 @@ static int add_workload(builder *b, const kh_object *obj)
         }
     }
     np_workload *w = &b->m->wl[b->m->nwl++];
-    w->obj = obj;
+    w->obj = index;
     w->cls = (uint32_t)c;
     b->m->ns[ni].nworkloads++;
     return 0;
@@ -470,7 +470,7 @@ static int finish_classes(builder *b)
     for (size_t c = 0; c < m->ncls; c++) {
         const struct class_seed *seed = &b->seeds[c];
         cls[c] = (np_class){.ns = m->ns[seed->nsi].name,
-                            .labels = pod_labels(m->wl[seed->first].obj),
+                            .labels = pod_labels(kh_netpol__obj(m, seed->first)),
                             .ports = seed->ports, .nports = seed->nports, .nsi = seed->nsi};
     }
     free(b->seeds);
@@ -500,7 +500,7 @@ static int pod_standins(builder *b)
         return -1;
     for (size_t c = 0; c < m->ncls; c++) {
         const np_class *cls = &m->cls[c];
-        kh_object standin = {.root = m->wl[cls->workloads[0]].obj->root, .kind = "Pod",
+        kh_object standin = {.root = kh_netpol__obj(m, cls->workloads[0])->root, .kind = "Pod",
                              .namespace_ = cls->ns, .labels = cls->labels,
                              .input = (unsigned)c};
         if (kh_objset_add(b->pods, &standin) != KH_OK)
@@ -1130,7 +1130,7 @@ int kh_netpol__ids(np_model *m)
     if (!ids)
         return -1;
     for (size_t i = 0; i < m->nwl; i++) {
-        const kh_object *o = m->wl[i].obj;
+        const kh_object *o = kh_netpol__obj(m, (uint32_t)i);
         ids[i] = kh_arena_printf(m->arena, "%s/%s/%s", m->cls[m->wl[i].cls].ns, o->kind, o->name);
         if (!ids[i])
             return -1;
@@ -1139,9 +1139,14 @@ int kh_netpol__ids(np_model *m)
     return 0;
 }
 
+const kh_object *kh_netpol__obj(const np_model *m, uint32_t i)
+{
+    return kh_objset_at(m->set, m->wl[i].obj);
+}
+
 const char *kh_netpol__id(kh_arena *arena, const np_model *m, uint32_t i)
 {
-    const kh_object *o = m->wl[i].obj;
+    const kh_object *o = kh_netpol__obj(m, i);
     if (m->ids)
         return m->ids[i];
     const char *id = kh_arena_printf(arena, "%s/%s/%s", m->cls[m->wl[i].cls].ns, o->kind, o->name);
@@ -1156,6 +1161,7 @@ np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
     if (!m)
         return NULL;
     m->arena = arena;
+    m->set = set;
     b.m = m;
     if (kh_objset_new(&b.nss, NULL) != KH_OK)
         goto fail;
@@ -1196,7 +1202,7 @@ np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set)
     if (!m->wl)
         goto fail;
     for (size_t i = 0; i < npicked; i++)
-        if (add_workload(&b, kh_objset_at(set, picked[i])) != 0)
+        if (add_workload(&b, kh_objset_at(set, picked[i]), picked[i]) != 0)
             goto fail;
     free(picked);
     picked = NULL;

@@ -120,10 +120,12 @@ typedef struct np_class {
     uint32_t nports, nworkloads;
 } np_class;
 
-/* A workload: its object and its class (its namespace is the class's;
- * its "ns/Kind/name" id is made on demand by kh_netpol__ids). */
+/* A workload: its object (by index in the model's set, kh_netpol__obj)
+ * and its class (its namespace is the class's; its "ns/Kind/name" id is
+ * made on demand: kh_netpol__id, kh_netpol__ids). 8 bytes: a cluster
+ * has 100,000 of them. */
 typedef struct np_workload {
-    const kh_object *obj;
+    uint32_t obj;
     uint32_t cls;
 } np_workload;
 
@@ -136,6 +138,7 @@ typedef struct np_namespace {
 
 typedef struct np_model {
     kh_arena *arena;
+    const kh_objset *set;        /* the objects it was built over */
     np_workload *wl;
     size_t nwl;
     np_class *cls;
@@ -154,6 +157,9 @@ extern const char *const kh_netpol__fields[];
 
 /* Build the model over @p set in @p arena. NULL when out of memory. */
 np_model *kh_netpol__build(kh_arena *arena, const kh_objset *set);
+
+/* Workload @p i's object. */
+const kh_object *kh_netpol__obj(const np_model *m, uint32_t i);
 
 /* Fill m->ids (the queries and the isolation rule name workloads; the
  * other rules never do, so a scan does not pay for 100,000 strings).

@@ -225,16 +225,16 @@ int kh_netpol_matrix(const kh_netpol *np, FILE *out, kh_netpol_format format,
     if (out && format == KH_NETPOL_JSON) {
         fputs("{\n  \"workloads\": [", out);
         for (size_t i = 0; i < m->nwl; i++) {
-            const np_workload *wl = &m->wl[i];
-            const np_class *c = &m->cls[wl->cls];
+            const kh_object *o = kh_netpol__obj(m, (uint32_t)i);
+            const np_class *c = &m->cls[m->wl[i].cls];
             fputs(i ? ",\n    {\"id\": " : "\n    {\"id\": ", out);
             put_json(out, m->ids[i]);
             fputs(", \"namespace\": ", out);
             put_json(out, c->ns);
             fputs(", \"kind\": ", out);
-            put_json(out, wl->obj->kind);
+            put_json(out, o->kind);
             fputs(", \"name\": ", out);
-            put_json(out, wl->obj->name);
+            put_json(out, o->name);
             fprintf(out, ", \"ingressIsolated\": %s, \"egressIsolated\": %s}",
                     c->ap->in_iso ? "true" : "false", c->ap->eg_iso ? "true" : "false");
         }
@@ -258,8 +258,8 @@ int kh_netpol_matrix(const kh_netpol *np, FILE *out, kh_netpol_format format,
                 fputs("    ", out);
                 put_dot(out, m->ids[i]);
                 fputs(" [label=", out);
-                put_dot(out, kh_arena_printf(np->arena, "%s/%s", m->wl[i].obj->kind,
-                                             m->wl[i].obj->name));
+                const kh_object *o = kh_netpol__obj(m, (uint32_t)i);
+                put_dot(out, kh_arena_printf(np->arena, "%s/%s", o->kind, o->name));
                 fputs("];\n", out);
             }
             fputs("  }\n", out);
@@ -318,16 +318,17 @@ static int find_endpoint(const kh_netpol *np, const char *text, endpoint *e, kh_
     size_t found = 0;
     for (size_t i = 0; i < m->nwl; i++) {
         const np_workload *w = &m->wl[i];
+        const kh_object *o = kh_netpol__obj(m, (uint32_t)i);
         const char *wns = m->cls[w->cls].ns;
         bool match = !s2 && strlen(wns) == (size_t)(s1 - text) &&
                      strncmp(wns, text, (size_t)(s1 - text)) == 0 &&
-                     strcmp(w->obj->name, s1 + 1) == 0;
+                     strcmp(o->name, s1 + 1) == 0;
         if (s2) {
             /* ns/kind/name; kinds compare without case: deployment is Deployment */
-            size_t nl = strlen(wns), kl = strlen(w->obj->kind);
+            size_t nl = strlen(wns), kl = strlen(o->kind);
             match = strncmp(text, wns, nl) == 0 && text[nl] == '/' &&
-                    strncasecmp(text + nl + 1, w->obj->kind, kl) == 0 &&
-                    text[nl + 1 + kl] == '/' && strcmp(text + nl + 2 + kl, w->obj->name) == 0;
+                    strncasecmp(text + nl + 1, o->kind, kl) == 0 &&
+                    text[nl + 1 + kl] == '/' && strcmp(text + nl + 2 + kl, o->name) == 0;
         }
         if (match) {
             if (found++ && e->cls >= 0)

@@ -94,7 +94,7 @@ static void default_deny(kh_rule_ctx *ctx, const kh_objset *set, bool egress)
         const kh_object *at = ns->obj;
         for (size_t i = 0; !at && i < m->nwl; i++)
             if (m->cls[m->wl[i].cls].nsi == n)
-                at = m->wl[i].obj;
+                at = kh_netpol__obj(m, (uint32_t)i);
         const kh_node *key = ns->obj ? NULL : kh_rule__key(at->metadata, "namespace");
         kh_rule__report(ctx, at, key ? key : at->root, key ? "metadata.namespace" : "",
                         "namespace '%s' has no default-deny %s NetworkPolicy (podSelector: {}, "
@@ -127,16 +127,16 @@ void kh_netpol__workload_not_selected(kh_rule_ctx *ctx, const kh_objset *set)
     np_model *m = kh_netpol__rule_model(ctx, set);
     np_paths paths = {0};
     for (size_t i = 0; m && i < m->nwl; i++) {
-        const np_workload *w = &m->wl[i];
-        if (m->cls[w->cls].ap->npols)
+        if (m->cls[m->wl[i].cls].ap->npols)
             continue;
+        const kh_object *o = kh_netpol__obj(m, (uint32_t)i);
         const char *meta = "metadata";
-        const kh_node *at = labels_key(w->obj, &meta);
-        kh_rule__report(ctx, w->obj, at, kh_netpol__labels_path(ctx->arena, &paths, meta),
+        const kh_node *at = labels_key(o, &meta);
+        kh_rule__report(ctx, o, at, kh_netpol__labels_path(ctx->arena, &paths, meta),
                         "no NetworkPolicy selects %s: %s connections from anywhere and "
                         "may connect anywhere",
-                        strcmp(w->obj->kind, "Pod") == 0 ? "this pod" : "its pods",
-                        strcmp(w->obj->kind, "Pod") == 0 ? "it accepts" : "they accept");
+                        strcmp(o->kind, "Pod") == 0 ? "this pod" : "its pods",
+                        strcmp(o->kind, "Pod") == 0 ? "it accepts" : "they accept");
     }
 }
 
@@ -448,7 +448,7 @@ static size_t reasons(kh_rule_ctx *ctx, np_eval *ev, const np_model *m, kh_locat
     const np_class *c = &m->cls[self];
     size_t n = 0;
     if (!(egress ? c->ap->eg_iso : c->ap->in_iso)) {
-        const kh_object *o = m->wl[c->workloads[0]].obj;
+        const kh_object *o = kh_netpol__obj(m, c->workloads[0]);
         rel[n++] = where(ctx, o, o->root, "",
                          egress ? "its egress is not isolated: no policy with Egress selects it"
                                 : "its ingress is not isolated: no policy with Ingress selects it");
@@ -501,7 +501,7 @@ static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev, np
         np_range *atoms = NULL;
         size_t natoms = kh_netpol__class_atoms(m, d, false, &atoms);
         for (size_t w = 0; w < dc->nworkloads; w++) {
-            const np_workload *dw = &m->wl[dc->workloads[w]];
+            const kh_object *dobj = kh_netpol__obj(m, dc->workloads[w]);
             kh_location rel[12];
             size_t nrel = 0, nbroken = 0;
             const char *first = NULL, *first_ports = NULL;
@@ -532,9 +532,9 @@ static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev, np
                         continue;
                     const char *src_id;
                     if (s >= 0) {
-                        const np_workload *sw = &m->wl[m->cls[s].workloads[0]];
+                        const kh_object *sobj = kh_netpol__obj(m, m->cls[s].workloads[0]);
                         src_id = kh_netpol__id(ctx->arena, m, m->cls[s].workloads[0]);
-                        rel[nrel++] = where(ctx, sw->obj, sw->obj->root, "",
+                        rel[nrel++] = where(ctx, sobj, sobj->root, "",
                                             kh_arena_printf(ctx->arena, "reaches it on %s%s",
                                                             kh_netpol__ps_text(ev, bad),
                                                             allowed_src ? " (a port the assertion "
@@ -556,9 +556,9 @@ static void check_isolation(kh_rule_ctx *ctx, const np_model *m, np_eval *ev, np
             if (!nbroken)
                 continue;
             const char *meta = "metadata";
-            const kh_node *at = labels_key(dw->obj, &meta);
+            const kh_node *at = labels_key(dobj, &meta);
             kh_rule__report_related(
-                ctx, dw->obj, at, kh_arena_printf(ctx->arena, "%s.labels", meta), rel, nrel,
+                ctx, dobj, at, kh_arena_printf(ctx->arena, "%s.labels", meta), rel, nrel,
                 "isolation '%s' is broken: %zu source%s outside what it allows can reach %s, "
                 "e.g. %s on %s",
                 iso->name ? iso->name : "netpol.isolation", nbroken, nbroken == 1 ? "" : "s",

@@ -188,20 +188,21 @@ void kh_netpol__sensitive_without_mtls(kh_rule_ctx *ctx, const kh_objset *set)
     np_paths paths = {0};
     for (size_t i = 0; m && i < m->nwl; i++) {
         const np_workload *w = &m->wl[i];
+        const kh_object *o = kh_netpol__obj(m, (uint32_t)i);
         const char *wns = m->cls[w->cls].ns;
         const np_namespace *ns = &m->ns[m->cls[w->cls].nsi];
         if (!sensitive(ctx, ns))
             continue;
         const char *meta = "metadata";
-        const kh_node *mn = kh_object_pod_metadata(w->obj, &meta);
+        const kh_node *mn = kh_object_pod_metadata(o, &meta);
         const kh_node *key = kh_rule__key(mn, "labels");
-        const kh_node *at = key ? key : w->obj->root;
+        const kh_node *at = key ? key : o->root;
         const char *path = kh_netpol__labels_path(ctx->arena, &paths, meta);
-        mesh mm = mesh_of(ns, w->obj);
+        mesh mm = mesh_of(ns, o);
         if (mm == MESH_LINKERD)
             continue;
         if (mm == MESH_NONE) {
-            kh_rule__report(ctx, w->obj, at, path,
+            kh_rule__report(ctx, o, at, path,
                             "namespace '%s' is sensitive but no service mesh encrypts this "
                             "workload's traffic: no Istio sidecar or ambient mode "
                             "(istio-injection=enabled, istio.io/dataplane-mode=ambient) and no "
@@ -215,7 +216,7 @@ void kh_netpol__sensitive_without_mtls(kh_rule_ctx *ctx, const kh_objset *set)
         if (v.from)
             rel[nrel++] = at_object(ctx, v.from, "spec.mtls.mode", "sets the mTLS mode");
         if (strcmp(v.mode, "STRICT") != 0) {
-            kh_rule__report_related(ctx, w->obj, at, path, rel, nrel,
+            kh_rule__report_related(ctx, o, at, path, rel, nrel,
                                     "namespace '%s' is sensitive but Istio's mTLS mode for this "
                                     "workload is %s (%s), so it also accepts plaintext",
                                     wns, v.mode,
@@ -225,7 +226,7 @@ void kh_netpol__sensitive_without_mtls(kh_rule_ctx *ctx, const kh_objset *set)
         } else if (v.port) {
             rel[nrel++] = at_object(ctx, v.workload_pa, "spec.portLevelMtls",
                                     "relaxes a port");
-            kh_rule__report_related(ctx, w->obj, at, path, rel, nrel,
+            kh_rule__report_related(ctx, o, at, path, rel, nrel,
                                     "namespace '%s' is sensitive and Istio's mTLS mode is STRICT, "
                                     "but portLevelMtls sets port %s to %s",
                                     wns, v.port, v.port_mode);
