@@ -153,6 +153,58 @@ static void test_ha_model__budgets_as_the_disruption_controller_computes(void **
     kh_cluster_free(c);
 }
 
+/* A bare pod's workload is kept apart from the others (ha_model.h): a pod
+ * whose controller reference names kind Pod still finds it, whichever of
+ * the two comes first, and an HPA may scale it. */
+static void test_ha_model__bare_pods_and_pods_owned_by_pods(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b, namespace: x, ownerReferences: "
+        "[{apiVersion: v1, kind: Pod, name: a, controller: true}]}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: x}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: c, namespace: x}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: d, namespace: x, ownerReferences: "
+        "[{apiVersion: v1, kind: Pod, name: c, controller: true}]}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: e, namespace: x}\n"
+        "status: {phase: Running, conditions: [{type: Ready, status: 'False'}]}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: e, namespace: x}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: e}\n"
+        "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"
+        "metadata: {name: h, namespace: x}\n"
+        "spec: {scaleTargetRef: {kind: Pod, name: e}, minReplicas: 3}\n";
+    kh_cluster *c = NULL;
+    kh_error err = {0};
+    assert_int_equal(kh_cluster_new(&c, kh_ha_kinds(), NULL, NULL, &err), 0);
+    assert_int_equal(kh_cluster_load_buffer(c, yaml, sizeof(yaml) - 1, "t.yaml", &err), 0);
+    const kh_ha_model *m = kh_ha__build(kh_cluster__arena(c), kh_cluster__objects(c));
+    assert_non_null(m);
+    assert_int_equal(m->nworkloads, 4); /* x/a, x/c, x/e and e without a namespace */
+    kh_ha_workload a = kh_ha__workload(m, 0), cw = kh_ha__workload(m, 1);
+    kh_ha_workload e = kh_ha__workload(m, 2), e2 = kh_ha__workload(m, 3);
+    /* a: first named by b's owner reference, then a's own workload */
+    assert_string_equal(a.kind, "Pod");
+    assert_string_equal(a.namespace_, "x");
+    assert_string_equal(a.name, "a");
+    assert_int_equal(a.npods, 2);
+    assert_int_equal(a.replicas, 2);
+    assert_int_equal(cw.cls, KH_HA_WL_BARE);
+    assert_string_equal(cw.name, "c");
+    assert_int_equal(cw.npods, 2);
+    assert_int_equal(cw.effective, 2);
+    assert_null(cw.obj);
+    /* two pods x/e, one not ready, scaled by the HPA */
+    assert_int_equal(e.npods, 2);
+    assert_int_equal(e.ready, 1);
+    assert_non_null(e.hpa);
+    assert_int_equal(e.hpa_min, 3);
+    assert_int_equal(e.effective, 3);
+    assert_string_equal(e2.namespace_, "");
+    assert_int_equal(e2.npods, 1);
+    assert_null(e2.hpa);
+    kh_cluster_free(c);
+}
+
 /* ------------------------------------------------------------ simulation */
 
 static void test_ha_simulate__node_loss(void **state)
@@ -265,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_ha_intstr__parsed_as_intstr_does),
         cmocka_unit_test(test_ha_intstr__percentages_round_up_or_down),
         cmocka_unit_test(test_ha_model__budgets_as_the_disruption_controller_computes),
+        cmocka_unit_test(test_ha_model__bare_pods_and_pods_owned_by_pods),
         cmocka_unit_test(test_ha_simulate__node_loss),
         cmocka_unit_test(test_ha_simulate__zone_loss_and_quorum),
         cmocka_unit_test(test_ha_simulate__bad_losses_are_usage_errors),
