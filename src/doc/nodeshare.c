@@ -77,7 +77,7 @@ static bool grow(kh_nodeshare *ns)
 {
     size_t cap = ns->cap ? ns->cap * 2 : 1024;
     const kh_node **slots = calloc(cap, sizeof(*slots));
-    uint64_t *hashes = malloc(cap * sizeof(*hashes));
+    uint32_t *hashes = malloc(cap * sizeof(*hashes));
     if (!slots || !hashes) {
         free(slots);
         free(hashes);
@@ -130,7 +130,8 @@ static const kh_node *intern(kh_nodeshare *ns, const kh_node *proto, kh_arena *k
 {
     if ((ns->used + 1) * 10 > ns->cap * 7 && !grow(ns))
         return NULL;
-    uint64_t h = hash_of(proto);
+    uint64_t full = hash_of(proto);
+    uint32_t h = (uint32_t)(full ^ (full >> 32));
     size_t i = h & (ns->cap - 1);
     for (; ns->slots[i]; i = (i + 1) & (ns->cap - 1))
         if (ns->hashes[i] == h && same(ns->slots[i], proto))

@@ -12,7 +12,8 @@
 
 typedef struct kh_nodeshare {
     const kh_node **slots;       /* cap slots, NULL when empty; cap a power of two */
-    uint64_t *hashes;
+    uint32_t *hashes;            /* each slot's hash, folded to 32 bits (a table
+                                  * slot per distinct node of 100,000 objects) */
     size_t cap, used;
     kh_strset strings;           /* every scalar's text, once */
 } kh_nodeshare;

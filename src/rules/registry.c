@@ -1910,6 +1910,9 @@ static const kh_rule_def kh_rules[] = {
     },
 };
 
+/* The scanner keeps a waiting finding's rule as a 16-bit index. */
+_Static_assert(sizeof(kh_rules) / sizeof(kh_rules[0]) <= UINT16_MAX, "rule index is 16 bits");
+
 const kh_rule_def *kh_rules__table(size_t *count)
 {
     *count = sizeof(kh_rules) / sizeof(kh_rules[0]);
