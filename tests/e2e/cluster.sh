@@ -34,7 +34,7 @@ start() { # name server-options... : start a server; sets $port
     python3 "$srv/apiserver.py" --cert srv.crt --key srv.key --client-ca ca.crt \
         --objects "$srv/objects.json" --port-file "$name.port" --log "$name.log" "$@" &
     pids+=($!)
-    for _ in $(seq 100); do [ -f "$name.port" ] && break; sleep 0.05; done
+    for _ in $(seq 600); do [ -f "$name.port" ] && break; sleep 0.05; done
     port=$(cat "$name.port")
 }
 
@@ -158,7 +158,7 @@ check "apply: needs --cluster" 2 $?
 rm -f proxy.port; : > proxy.log
 python3 "$srv/proxy.py" --port-file proxy.port --log proxy.log &
 pids+=($!)
-for _ in $(seq 100); do [ -f proxy.port ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ -f proxy.port ] && break; sleep 0.05; done
 kubeconfig proxied.yaml "https://localhost:$port" "    token: s3cr3t" \
     "    proxy-url: http://127.0.0.1:$(cat proxy.port)"
 "$bin" scan --cluster --kubeconfig proxied.yaml --no-config --kinds Deployment > out.txt 2> err.txt

@@ -22,7 +22,7 @@ start() { # name server-options... : start a server; sets $port
     python3 "$srv/apiserver.py" --cert ca.crt --key ca.key --objects "$srv/objects.json" \
         --port-file "$name.port" --log "$name.log" "$@" &
     pids+=($!)
-    for _ in $(seq 100); do [ -f "$name.port" ] && break; sleep 0.05; done
+    for _ in $(seq 600); do [ -f "$name.port" ] && break; sleep 0.05; done
     port=$(cat "$name.port")
 }
 

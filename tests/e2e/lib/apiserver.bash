@@ -18,7 +18,7 @@ apiserver_start() { # options...: start the server; sets $port (its log: server.
     python3 "$srv/apiserver.py" --cert ca.crt --key ca.key --port-file port \
         --log server.log "$@" &
     apiserver_pid=$!
-    for _ in $(seq 100); do [ -f port ] && break; sleep 0.05; done
+    for _ in $(seq 600); do [ -f port ] && break; sleep 0.05; done
     port=$(cat port)
 }
 
