@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/strset.h"
+
 #define RBAC_GROUP "rbac.authorization.k8s.io"
 #define SA_PREFIX "system:serviceaccount:"
 
@@ -791,15 +793,8 @@ static int pod_cmp_input(const void *x, const void *y)
 
 static uint64_t pair_hash(const char *ns, const char *name)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *s = ns;; s++) {
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-        if (!*s)
-            break;
-    }
-    for (const char *s = name; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    /* ns with its NUL, so that ("ab", "c") and ("a", "bc") differ */
+    return kh_strset_hash(name, strlen(name), kh_strset_hash(ns, strlen(ns) + 1, 0));
 }
 
 /* The first pod of each distinct (namespace, account) pair, into @p first
