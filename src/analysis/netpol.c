@@ -10,6 +10,9 @@
  * their labels, so each selector is one indexed kh_objset_select, and
  * namespace selectors run over the namespaces' labels with the automatic
  * kubernetes.io/metadata.name label added, as the API server adds it.
+ * Sized for a cluster of 100,000 pods: arrays are counted before they
+ * are allocated in the arena, what only the build needs is malloc'd and
+ * freed, and the stand-in set is made only when there are policies.
  */
 #include "analysis/netpol.h"
 
