@@ -41,7 +41,8 @@ const char *const kh_ha__fields[] = {
     "endpoints", "metadata.deletionTimestamp", "metadata.ownerReferences", "spec.maxUnavailable",
     "spec.minAvailable", "spec.minReplicas", "spec.nodeName", "spec.replicas",
     "spec.scaleTargetRef", "spec.selector", "spec.strategy", "spec.taints", "spec.type",
-    "spec.updateStrategy", "status.addresses", "status.conditions", "status.phase", "subsets",
+    "spec.updateStrategy", "status.addresses", "status.conditions.status", "status.conditions.type",
+    "status.phase", "subsets",
     NULL,
 };
 
