@@ -78,7 +78,7 @@ int kh_pipeline__new(kh_pipeline **out, kh_pipeline_fn fn, void *ud)
     p->fn = fn;
     p->ud = ud;
     for (int i = 0; i < SLOTS; i++)
-        kh_arena_init(&p->slots[i].arena, 32 * 1024);
+        kh_arena_init(&p->slots[i].arena, 256 * 1024);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->has_room, NULL);
     pthread_cond_init(&p->has_work, NULL);
