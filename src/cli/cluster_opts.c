@@ -8,6 +8,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 #include "cluster_opts.h"
@@ -113,9 +116,23 @@ static int finish(const char *command, kh_client *client, int rc, kh_error *err)
     return rc == KH_OK ? 0 : CLI_EXIT_ERROR;
 }
 
+/* One malloc arena for the process. A cluster is read on three threads
+ * (pages fetched ahead, parsed, judged) whose allocations are mostly arena
+ * blocks, so they hardly contend; but with an arena each, memory one
+ * thread frees stays in its arena while another grows its own: the
+ * served bench's peak swung from 54 to 60 MiB between runs, and stays at
+ * 55-56 MiB with one. Called before the client starts its threads. */
+static void one_malloc_arena(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
 int cli_cluster_connect(const struct cli_cluster *c, const char *command, int threads,
                         kh_client **out)
 {
+    one_malloc_arena();
     kh_client_options o = {
         .kubeconfig = c->kubeconfig,
         .context = c->context,
@@ -168,6 +185,7 @@ int cli_cluster_load(const struct cli_cluster *c, const char *command, kh_cluste
     };
     kh_client *client = NULL;
     kh_error err = {0};
+    one_malloc_arena();
     int rc = kh_client_new(&client, &o, &err);
     if (rc == KH_OK)
         rc = kh_client_load(client, cl, area, &err);
