@@ -86,15 +86,22 @@ static bool has_default_deny(const np_model *m, const char *ns, bool egress)
 static void default_deny(kh_rule_ctx *ctx, const kh_objset *set, bool egress)
 {
     np_model *m = kh_netpol__rule_model(ctx, set);
-    for (size_t n = 0; m && n < m->nns; n++) {
+    /* Each namespace's first workload, found in one pass (a search per
+     * namespace would cost namespaces x workloads). */
+    const kh_object **first = m ? kh_arena_calloc(ctx->arena, m->nns + 1, sizeof(*first)) : NULL;
+    for (size_t i = 0; first && i < m->nwl; i++) {
+        uint32_t n = m->cls[m->wl[i].cls].nsi;
+        if (!first[n])
+            first[n] = kh_netpol__obj(m, (uint32_t)i);
+    }
+    for (size_t n = 0; first && n < m->nns; n++) {
         const np_namespace *ns = &m->ns[n];
         if (!ns->nworkloads || has_default_deny(m, ns->name, egress))
             continue;
         /* On the Namespace when the input has it, else on its first workload. */
-        const kh_object *at = ns->obj;
-        for (size_t i = 0; !at && i < m->nwl; i++)
-            if (m->cls[m->wl[i].cls].nsi == n)
-                at = kh_netpol__obj(m, (uint32_t)i);
+        const kh_object *at = ns->obj ? ns->obj : first[n];
+        if (!at)
+            continue;
         const kh_node *key = ns->obj ? NULL : kh_rule__key(at->metadata, "namespace");
         kh_rule__report(ctx, at, key ? key : at->root, key ? "metadata.namespace" : "",
                         "namespace '%s' has no default-deny %s NetworkPolicy (podSelector: {}, "
