@@ -14,8 +14,9 @@
 const kh_objset *kh_cluster__objects(const kh_cluster *c);
 
 /* The objects come from an API server, each an input of its own: kept trees
- * share equal subtrees and strings and have no positions (line and column
- * 0, which the queries' output leaves out). Call before the first load.
+ * share equal subtrees and strings, have no positions (line and column 0,
+ * which the queries' output leaves out) and no metadata.name (read the
+ * object's name from kh_object.name). Call before the first load.
  * @return 0 or KH_ENOMEM. */
 int kh_cluster__share_kept(kh_cluster *c);
 
